@@ -1,0 +1,21 @@
+/**
+ * The `mlaas` command line, in the style of gcloud/kubectl: one file per
+ * command, each only parsing and printing; the work happens in the platform
+ * or behind the admin API.
+ */
+import { Command } from 'commander';
+import { keysCommand } from './keys-command.js';
+import { reportAndExit } from './report-error.js';
+import { statusCommand } from './status-command.js';
+import { upCommand } from './up-command.js';
+
+const program = new Command('mlaas')
+  .description('Serve machine-learning models as stateless, multi-tenant HTTP microservices behind one gateway')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+program.addCommand(upCommand());
+program.addCommand(keysCommand());
+program.addCommand(statusCommand());
+
+program.parseAsync(process.argv).catch(reportAndExit);

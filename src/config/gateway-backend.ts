@@ -1,0 +1,116 @@
+/**
+ * `x-google-backend` with Google API Gateway's meaning: where an operation's
+ * requests go (`mlaas://SERVICE[@TAG][/PATH]` for a platform service, or an
+ * outside `http(s)://` URL), how the request path is translated, and the
+ * deadline. See https://cloud.google.com/api-gateway/docs/openapi-overview.
+ */
+import { z } from 'zod';
+import type { FieldIssue } from '../errors.js';
+import { DNS_LABEL, positiveNumber, strictObject } from './schema-fields.js';
+import { describeIssue, describeValue, fieldIssuesOf, formatPath } from './zod-issues.js';
+
+export type Backend =
+  | { kind: 'service'; service: string; tag?: string; path: string }
+  | { kind: 'url'; url: string };
+
+export type PathTranslation = 'APPEND_PATH_TO_ADDRESS' | 'CONSTANT_ADDRESS';
+
+/** One `x-google-backend` after defaults. */
+export interface BackendRule {
+  backend: Backend;
+  pathTranslation: PathTranslation;
+  deadlineMs: number;
+  /** Kept from the document; mlaas does not mint backend ID tokens. */
+  disableAuth?: boolean;
+  jwtAudience?: string;
+  protocol?: string;
+}
+
+/** Where the extension sits decides Google's default path translation. */
+export type BackendLevel = 'top' | 'operation';
+
+const DEFAULT_DEADLINE_SECONDS = 15;
+
+const XGoogleBackendSchema = strictObject({
+  address: z.string().min(1),
+  path_translation: z.enum(['APPEND_PATH_TO_ADDRESS', 'CONSTANT_ADDRESS']).optional(),
+  deadline: positiveNumber().optional(),
+  disable_auth: z.boolean().optional(),
+  jwt_audience: z.string().optional(),
+  protocol: z.string().optional(),
+});
+
+const SERVICE_ADDRESS = /^mlaas:\/\/([^/@?#]*)(?:@([^/?#]*))?(\/[^?#]*)?$/;
+const ADDRESS_FORMS = 'mlaas://SERVICE[@TAG][/PATH] or an http(s):// URL';
+
+/**
+ * Reads one `x-google-backend` found at `at`. Problems go into `issues`; the
+ * result is undefined when the rule is unusable.
+ */
+export function parseBackendRule(
+  raw: unknown,
+  at: readonly PropertyKey[],
+  level: BackendLevel,
+  services: ReadonlySet<string> | undefined,
+  issues: FieldIssue[],
+): BackendRule | undefined {
+  const result = XGoogleBackendSchema.safeParse(raw, { error: describeIssue, reportInput: true });
+  if (!result.success) {
+    issues.push(...fieldIssuesOf(result.error, at));
+    return undefined;
+  }
+  const rule = result.data;
+  const addressPath = formatPath([...at, 'address']);
+  const backend = parseAddress(rule.address, addressPath, services, issues);
+  if (backend === undefined) return undefined;
+  return {
+    backend,
+    pathTranslation: rule.path_translation ?? (level === 'top' ? 'APPEND_PATH_TO_ADDRESS' : 'CONSTANT_ADDRESS'),
+    deadlineMs: Math.round((rule.deadline ?? DEFAULT_DEADLINE_SECONDS) * 1000),
+    ...(rule.disable_auth === undefined ? {} : { disableAuth: rule.disable_auth }),
+    ...(rule.jwt_audience === undefined ? {} : { jwtAudience: rule.jwt_audience }),
+    ...(rule.protocol === undefined ? {} : { protocol: rule.protocol }),
+  };
+}
+
+function parseAddress(
+  address: string,
+  path: string,
+  services: ReadonlySet<string> | undefined,
+  issues: FieldIssue[],
+): Backend | undefined {
+  const fail = (message: string) => {
+    issues.push({ path, message });
+    return undefined;
+  };
+  if (address.startsWith('mlaas:')) {
+    const m = SERVICE_ADDRESS.exec(address);
+    const [service = '', tag, rest = ''] = m === null ? [] : m.slice(1);
+    if (m === null || !DNS_LABEL.test(service) || (tag !== undefined && !DNS_LABEL.test(tag))) {
+      return fail(`expected ${ADDRESS_FORMS} (SERVICE and TAG are DNS labels), got ${describeValue(address)}`);
+    }
+    if (services !== undefined && !services.has(service)) {
+      const known = services.size === 0 ? 'none' : [...services].sort().join(', ');
+      return fail(`unknown service "${service}" (services in mlaas.yaml: ${known})`);
+    }
+    return { kind: 'service', service, ...(tag === undefined ? {} : { tag }), path: trimSlashes(rest) };
+  }
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    return fail(`expected ${ADDRESS_FORMS}, got ${describeValue(address)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return fail(`expected ${ADDRESS_FORMS}, got ${describeValue(address)}`);
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    return fail(`expected an address without query, fragment or credentials, got ${describeValue(address)}`);
+  }
+  return { kind: 'url', url: url.origin + trimSlashes(url.pathname) };
+}
+
+/** `/predict/` → `/predict`, `/` → `''`, so that appending a request path never doubles a slash. */
+function trimSlashes(p: string): string {
+  return p.replace(/\/+$/, '');
+}

@@ -1,0 +1,118 @@
+/**
+ * `securityDefinitions` and `security` with OpenAPI 2.0 / Google API Gateway
+ * meaning: a list of requirements (OR), each naming schemes that must all be
+ * met (AND). mlaas enforces API keys in a header or the query; Google's JWT
+ * form (an oauth2 definition with `x-google-issuer`) is kept, not enforced.
+ */
+import type { FieldIssue } from '../errors.js';
+import { isJsonObject } from './json-object.js';
+import { describeValue, formatPath } from './zod-issues.js';
+
+export interface ApiKeyScheme {
+  /** The name under `securityDefinitions`. */
+  name: string;
+  type: 'apiKey';
+  in: 'header' | 'query';
+  /** The header (lower-cased, as Node presents headers) or query parameter that carries the key. */
+  keyName: string;
+}
+
+export interface JwtScheme {
+  name: string;
+  type: 'jwt';
+  issuer: string;
+  jwksUri?: string;
+  audiences: string[];
+}
+
+export type SecurityScheme = ApiKeyScheme | JwtScheme;
+
+/** Scheme name → scheme; `null` for a definition already reported as unusable. */
+export type SecurityDefinitions = ReadonlyMap<string, SecurityScheme | null>;
+
+export function parseSecurityDefinitions(raw: unknown, issues: FieldIssue[]): SecurityDefinitions {
+  const defs = new Map<string, SecurityScheme | null>();
+  if (raw === undefined) return defs;
+  if (!isJsonObject(raw)) {
+    issues.push({ path: 'securityDefinitions', message: `expected a map, got ${describeValue(raw)}` });
+    return defs;
+  }
+  for (const [name, def] of Object.entries(raw)) {
+    defs.set(name, parseScheme(name, def, ['securityDefinitions', name], issues) ?? null);
+  }
+  return defs;
+}
+
+function parseScheme(name: string, def: unknown, at: string[], issues: FieldIssue[]): SecurityScheme | undefined {
+  const fail = (field: string | undefined, message: string) => {
+    issues.push({ path: formatPath(field === undefined ? at : [...at, field]), message });
+    return undefined;
+  };
+  if (!isJsonObject(def)) return fail(undefined, `expected a map, got ${describeValue(def)}`);
+  if (def.type === 'apiKey') {
+    if (def.in !== 'header' && def.in !== 'query') return fail('in', `expected "header" or "query", got ${describeValue(def.in)}`);
+    if (typeof def.name !== 'string' || def.name === '') return fail('name', `expected the header or query parameter name, got ${describeValue(def.name)}`);
+    return { name, type: 'apiKey', in: def.in, keyName: def.in === 'header' ? def.name.toLowerCase() : def.name };
+  }
+  if (def.type === 'oauth2' && def['x-google-issuer'] !== undefined) {
+    const issuer = def['x-google-issuer'];
+    const jwksUri = def['x-google-jwks_uri'];
+    const audiences = def['x-google-audiences'];
+    if (typeof issuer !== 'string' || issuer === '') return fail('x-google-issuer', `expected the JWT issuer, got ${describeValue(issuer)}`);
+    if (jwksUri !== undefined && typeof jwksUri !== 'string') return fail('x-google-jwks_uri', `expected a URL, got ${describeValue(jwksUri)}`);
+    if (audiences !== undefined && typeof audiences !== 'string') {
+      return fail('x-google-audiences', `expected comma-separated audiences, got ${describeValue(audiences)}`);
+    }
+    return {
+      name,
+      type: 'jwt',
+      issuer,
+      ...(jwksUri === undefined ? {} : { jwksUri }),
+      audiences: audiences === undefined ? [] : audiences.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+    };
+  }
+  return fail(
+    'type',
+    `unsupported security scheme: expected apiKey (in header or query) or oauth2 with x-google-issuer (JWT), got ${describeValue(def.type)}`,
+  );
+}
+
+/**
+ * Resolves a `security` list found at `at` into schemes: OR of ANDs, `[]`
+ * meaning no authentication. Requirements that name unusable definitions are
+ * dropped (their definition is already reported).
+ */
+export function resolveSecurity(
+  raw: unknown,
+  at: readonly PropertyKey[],
+  defs: SecurityDefinitions,
+  issues: FieldIssue[],
+): SecurityScheme[][] {
+  if (!Array.isArray(raw)) {
+    issues.push({ path: formatPath(at), message: `expected a list of security requirements, got ${describeValue(raw)}` });
+    return [];
+  }
+  const out: SecurityScheme[][] = [];
+  raw.forEach((requirement: unknown, i) => {
+    if (!isJsonObject(requirement)) {
+      issues.push({ path: formatPath([...at, i]), message: `expected a map of scheme names, got ${describeValue(requirement)}` });
+      return;
+    }
+    const all: SecurityScheme[] = [];
+    let usable = true;
+    for (const name of Object.keys(requirement)) {
+      const scheme = defs.get(name);
+      if (scheme === undefined) {
+        const known = defs.size === 0 ? 'none' : [...defs.keys()].join(', ');
+        issues.push({ path: formatPath([...at, i, name]), message: `undefined security scheme (securityDefinitions has: ${known})` });
+        usable = false;
+      } else if (scheme === null) {
+        usable = false;
+      } else {
+        all.push(scheme);
+      }
+    }
+    if (usable) out.push(all);
+  });
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * Loads an mlaas deployment from disk: mlaas.yaml, the directories it names,
+ * and the gateway document it points at, cross-checked against each other.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FieldIssue } from '../errors.js';
+import { configError } from './config-error.js';
+import type { GatewayDocument } from './gateway-document.js';
+import { loadGatewayDocument } from './load-gateway-document.js';
+import type { MlaasConfig } from './mlaas-config-schema.js';
+import { parseConfig } from './parse-config.js';
+import { readConfigFile } from './read-config-file.js';
+
+export interface LoadedConfig {
+  config: MlaasConfig;
+  gateway: GatewayDocument;
+}
+
+/**
+ * Throws `CONFIG_NOT_FOUND`, `CONFIG_INVALID` or `GATEWAY_DOC_INVALID`, each
+ * listing every problem with its field path.
+ *
+ * @example
+ * const { config, gateway } = await loadConfig('mlaas.yaml');
+ */
+export async function loadConfig(file: string): Promise<LoadedConfig> {
+  const configPath = path.resolve(file);
+  const text = await readConfigFile(configPath, 'mlaas.yaml');
+  const config = parseConfig(text, { baseDir: path.dirname(configPath), configPath });
+
+  const missing: FieldIssue[] = [];
+  for (const [name, service] of Object.entries(config.services)) {
+    if (!(await isDirectory(service.source))) {
+      missing.push({ path: `services.${name}.source`, message: `expected a directory, found none at ${service.source}` });
+    }
+  }
+  if (missing.length > 0) throw configError('CONFIG_INVALID', configPath, missing);
+
+  const gateway = await loadGatewayDocument(config.gateway.document, { services: new Set(Object.keys(config.services)) });
+  return { config, gateway };
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,158 @@
+import { describe, it, expect } from 'vitest';
+import { MlaasError, type FieldIssue } from '../errors.js';
+import { parseConfig } from './parse-config.js';
+
+const at = { baseDir: '/srv/app', configPath: '/srv/app/mlaas.yaml' };
+
+function issuesOf(text: string): FieldIssue[] {
+  try {
+    parseConfig(text, at);
+  } catch (err) {
+    expect(err).toBeInstanceOf(MlaasError);
+    expect((err as MlaasError).code).toBe('CONFIG_INVALID');
+    return (err as MlaasError).errors ?? [];
+  }
+  throw new Error('expected CONFIG_INVALID');
+}
+
+const MINIMAL = `
+gateway:
+  document: api-gateway.yaml
+services:
+  spam-filter:
+    command: node server.js
+`;
+
+describe('parseConfig', () => {
+  it('fills every default and resolves relative paths against the config’s directory', () => {
+    const config = parseConfig(MINIMAL, at);
+    expect(config).toEqual({
+      configPath: '/srv/app/mlaas.yaml',
+      baseDir: '/srv/app',
+      gateway: { document: '/srv/app/api-gateway.yaml', port: 8080, maxBodyBytes: 1_048_576 },
+      controlPlane: { port: 8081 },
+      stateDir: '/srv/app/.mlaas',
+      services: {
+        'spam-filter': {
+          source: '/srv/app',
+          command: ['node', 'server.js'],
+          env: {},
+          models: {},
+          scaling: { minInstances: 1, maxInstances: 10 },
+          readiness: { path: '/healthz', timeoutSeconds: 30 },
+          drainTimeoutSeconds: 10,
+        },
+      },
+      tenants: {},
+    });
+  });
+
+  it('reads the full form: sources, model files vs store aliases, env coerced to strings, tenants', () => {
+    const config = parseConfig(
+      `
+gateway: { document: gw/api.yaml, port: 0, host: 127.0.0.1, maxBodyBytes: 2048 }
+controlPlane: { port: 9000 }
+stateDir: /var/lib/mlaas
+services:
+  spam-filter:
+    source: examples/spam-filter
+    command: [node, ../../dist/examples/spam-filter/server.js]
+    env: { LOG_LEVEL: info, WORKERS: 4, DEBUG: false }
+    models: { classifier: examples/spam-filter/model/spam.onnx, tokenizer: tok@production }
+    scaling: { minInstances: 0, maxInstances: 3 }
+    readiness: { path: /ready, timeoutSeconds: 5 }
+    drainTimeoutSeconds: 2.5
+tenants:
+  demo: { displayName: Demo tenant, config: { threshold: 0.5, labels: [spam, ham] }, demoKey: true }
+  acme: {}
+`,
+      at,
+    );
+    expect(config.gateway).toEqual({ document: '/srv/app/gw/api.yaml', port: 0, host: '127.0.0.1', maxBodyBytes: 2048 });
+    expect(config.stateDir).toBe('/var/lib/mlaas');
+    const svc = config.services['spam-filter'];
+    expect(svc?.source).toBe('/srv/app/examples/spam-filter');
+    expect(svc?.command).toEqual(['node', '../../dist/examples/spam-filter/server.js']);
+    expect(svc?.env).toEqual({ LOG_LEVEL: 'info', WORKERS: '4', DEBUG: 'false' });
+    expect(svc?.models).toEqual({ classifier: '/srv/app/examples/spam-filter/model/spam.onnx', tokenizer: 'tok@production' });
+    expect(svc?.scaling).toEqual({ minInstances: 0, maxInstances: 3 });
+    expect(config.tenants).toEqual({
+      demo: { displayName: 'Demo tenant', config: { threshold: 0.5, labels: ['spam', 'ham'] }, demoKey: true },
+      acme: { config: {}, demoKey: false },
+    });
+  });
+
+  it('reports all three mistakes in one config, each with its path', () => {
+    const issues = issuesOf(`
+gateway:
+  document: api-gateway.yaml
+  prot: 8080
+services:
+  spam:
+    command: [node, server.js]
+    scaling: { minInstances: -1 }
+tenants:
+  Demo: {}
+`);
+    expect(issues).toEqual([
+      { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes' },
+      { path: 'services.spam.scaling.minInstances', message: 'expected integer ≥ 0, got -1' },
+      { path: 'tenants.Demo', message: 'expected a tenant id (DNS label) matching ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$, got "Demo"' },
+    ]);
+  });
+
+  it('says maxInstances must not be below minInstances', () => {
+    const issues = issuesOf(`
+gateway: { document: gw.yaml }
+services:
+  spam:
+    command: [node, s.js]
+    scaling: { minInstances: 2, maxInstances: 1 }
+`);
+    expect(issues).toEqual([{ path: 'services.spam.scaling.maxInstances', message: 'must be ≥ minInstances (2), got 1' }]);
+  });
+
+  it('rejects badly formed and reserved env names, and values that are not scalars', () => {
+    const issues = issuesOf(`
+gateway: { document: gw.yaml }
+services:
+  spam:
+    command: node s.js
+    env: { 1BAD: x, PORT: '9', MLAAS_TENANT: y, OK: [1] }
+`);
+    expect(issues).toEqual([
+      {
+        path: 'services.spam.env.1BAD',
+        message: 'expected an environment variable name matching ^[A-Za-z_][A-Za-z0-9_]*$, got "1BAD"',
+      },
+      { path: 'services.spam.env.PORT', message: '"PORT" is reserved: mlaas sets PORT and MLAAS_* itself' },
+      { path: 'services.spam.env.MLAAS_TENANT', message: '"MLAAS_TENANT" is reserved: mlaas sets PORT and MLAAS_* itself' },
+      { path: 'services.spam.env.OK', message: 'expected a string, number or boolean, got a list of 1' },
+    ]);
+  });
+
+  it('says what is missing and what a wrong value was', () => {
+    const issues = issuesOf(`
+gateway: {}
+services:
+  spam:
+    command: '  '
+    readiness: { path: healthz }
+`);
+    expect(issues).toEqual([
+      { path: 'gateway.document', message: 'expected string, got nothing' },
+      { path: 'services.spam.command', message: 'expected a command (a list of arguments or one string), got "  "' },
+      { path: 'services.spam.readiness.path', message: 'expected to start with "/", got "healthz"' },
+    ]);
+  });
+
+  it('gives the line and column of a YAML syntax error', () => {
+    const issues = issuesOf('gateway:\n  document: a.yaml\nservices:\n  spam: { command: [node, s.js }\n');
+    expect(issues[0]?.path).toBe('');
+    expect(issues[0]?.message).toMatch(/^YAML syntax error at line 4, column 32: Flow sequence .* must .* end with a \]/);
+  });
+
+  it('treats an empty file as a config missing its gateway', () => {
+    expect(issuesOf('')).toEqual([{ path: '', message: 'expected a map, got null' }]);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Field builders shared by the mlaas.yaml schema and the gateway document
+ * schema. Each one carries its own "expected …, got …" message, so that a
+ * typo or a wrong number reads the same wherever it is made.
+ */
+import { z } from 'zod';
+import { describeValue } from './zod-issues.js';
+
+/**
+ * An object that rejects unknown keys and names the keys it knows, so that
+ * `minInstance:` is reported as `unknown key; expected one of: minInstances, maxInstances`.
+ */
+export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key; expected one of: ${known}` : undefined),
+  });
+}
+
+/** An integer in [min, max]; every failure reads `expected integer ≥ min, got X`. */
+export function integer(min: number, max?: number) {
+  const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
+  const error = (iss: { input?: unknown }) => `expected integer ${range}, got ${describeValue(iss.input)}`;
+  const base = z.int({ error }).min(min, { error });
+  return max === undefined ? base : base.max(max, { error });
+}
+
+/** A number of seconds (or bytes, …) that must be above zero. */
+export function positiveNumber() {
+  const error = (iss: { input?: unknown }) => `expected number > 0, got ${describeValue(iss.input)}`;
+  return z.number({ error }).positive({ error });
+}
+
+/** A string matching `pattern`, reported as `expected <what> (pattern), got X`. */
+export function patternString(pattern: RegExp, what: string) {
+  return z.string().regex(pattern, {
+    error: (iss) => `expected ${what} matching ${pattern.source}, got ${describeValue(iss.input)}`,
+  });
+}
+
+/** Service and tenant names: DNS labels, as Knative and Cloud Run require. */
+export const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -1,0 +1,206 @@
+// The admin API over real HTTP on a free port, backed by a real SQLite file.
+import fs from 'node:fs';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PROBLEM_CONTENT_TYPE } from '../errors.js';
+import { ADMIN_BODY_LIMIT_BYTES, createAdminServer } from './admin-api.js';
+import type { AdminChange } from './admin-routes.js';
+import { parseApiKey, verifySecret } from './api-key.js';
+import { SqliteStateStore } from './sqlite-state-store.js';
+
+const TOKEN = 'mlat_test-token-0123456789';
+const NOW = new Date('2025-03-01T12:00:00.000Z');
+
+let stateDir: string;
+let store: SqliteStateStore;
+let server: http.Server;
+let base: string;
+let changes: AdminChange[];
+let logged: object[];
+let status: () => unknown;
+
+beforeEach(async () => {
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
+  store = new SqliteStateStore({ stateDir, now: () => NOW });
+  store.upsertTenant('acme', { displayName: 'Acme', config: { threshold: 0.7 } });
+  store.upsertService('spam', { command: ['node', 'server.js'] });
+  changes = [];
+  logged = [];
+  status = () => ({ up: true, instances: 2 });
+  server = createAdminServer({
+    store,
+    token: TOKEN,
+    status: () => status(),
+    onChange: (what) => changes.push(what),
+    logger: { error: (obj) => logged.push(obj) },
+    now: () => NOW,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  store.close();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+function call(method: string, url: string, init: { body?: string; token?: string | null } = {}): Promise<Response> {
+  const headers: Record<string, string> = {};
+  const token = init.token === undefined ? TOKEN : init.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(base + url, { method, headers, body: init.body });
+}
+
+async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code, type: `https://mlaas.dev/errors/${code}` });
+  expect(body.requestId).toBe(res.headers.get('x-request-id'));
+  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  return body;
+}
+
+describe('admin API authentication', () => {
+  it.each([
+    ['no token', null],
+    ['a wrong token', 'mlat_wrong'],
+    ['a longer wrong token', TOKEN + 'x'],
+  ])('answers 401 ADMIN_TOKEN_MISSING for %s on every route', async (_what, token) => {
+    for (const [method, url] of [
+      ['GET', '/v1/status'],
+      ['GET', '/v1/keys'],
+      ['POST', '/v1/tenants/acme/keys'],
+      ['GET', '/v1/nowhere'],
+    ] as const) {
+      const res = await call(method, url, { token });
+      await expectProblem(res, 401, 'ADMIN_TOKEN_MISSING');
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+    expect(store.listKeys()).toEqual([]);
+  });
+
+  it('refuses the token sent with another scheme', async () => {
+    const res = await fetch(`${base}/v1/status`, { headers: { authorization: `Basic ${TOKEN}` } });
+    await expectProblem(res, 401, 'ADMIN_TOKEN_MISSING');
+  });
+});
+
+describe('admin API reads', () => {
+  it('answers status with the injected status value', async () => {
+    const res = await call('GET', '/v1/status');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ up: true, instances: 2 });
+  });
+
+  it('lists and reads services and tenants', async () => {
+    expect(await (await call('GET', '/v1/services')).json()).toMatchObject({ items: [{ name: 'spam', spec: { command: ['node', 'server.js'] } }] });
+    expect(await (await call('GET', '/v1/services/spam')).json()).toMatchObject({ name: 'spam' });
+    expect(await (await call('GET', '/v1/tenants')).json()).toMatchObject({ items: [{ id: 'acme', displayName: 'Acme' }] });
+    expect(await (await call('GET', '/v1/tenants/acme')).json()).toMatchObject({ id: 'acme', config: { threshold: 0.7 } });
+  });
+
+  it('answers 404 problems for unknown services, tenants, keys and routes', async () => {
+    const nf = await expectProblem(await call('GET', '/v1/services/nope'), 404, 'ADMIN_NOT_FOUND');
+    expect(nf.detail).toBe("service 'nope' not found");
+    await expectProblem(await call('GET', '/v1/tenants/nope'), 404, 'ADMIN_NOT_FOUND');
+    await expectProblem(await call('GET', '/v1/keys/nope'), 404, 'ADMIN_NOT_FOUND');
+    await expectProblem(await call('DELETE', '/v1/keys/nope'), 404, 'ADMIN_NOT_FOUND');
+    await expectProblem(await call('GET', '/v1/keys?tenant=nope'), 404, 'ADMIN_NOT_FOUND');
+    await expectProblem(await call('POST', '/v1/tenants/nope/keys', { body: '{}' }), 404, 'ADMIN_NOT_FOUND');
+    await expectProblem(await call('GET', '/v1/nowhere'), 404, 'ADMIN_ROUTE_NOT_FOUND');
+    await expectProblem(await call('PUT', '/v1/services/spam'), 404, 'ADMIN_ROUTE_NOT_FOUND');
+    await expectProblem(await call('GET', '/v1/services/%E0%A4%A'), 404, 'ADMIN_ROUTE_NOT_FOUND');
+    expect(changes).toEqual([]);
+  });
+
+  it('lists the audit log newest first, limited, and rejects a bad limit with its field path', async () => {
+    const res = await call('GET', '/v1/audit?limit=1');
+    expect(await res.json()).toMatchObject({ items: [{ action: 'service.upsert', target: 'service/spam' }] });
+    const bad = await expectProblem(await call('GET', '/v1/audit?limit=0'), 400, 'ADMIN_QUERY_INVALID');
+    expect(bad.errors).toEqual([{ path: 'limit', message: expect.stringMatching(/≥ 1/) }]);
+    const unknown = await expectProblem(await call('GET', '/v1/audit?limt=5'), 400, 'ADMIN_QUERY_INVALID');
+    expect(unknown.errors).toEqual([{ path: 'limt', message: 'unknown key' }]);
+  });
+
+  it('answers 500 ADMIN_INTERNAL without the error text or a stack when a handler fails', async () => {
+    status = () => {
+      throw new Error('secret internals at /srv/mlaas/x.ts:12');
+    };
+    const body = await expectProblem(await call('GET', '/v1/status'), 500, 'ADMIN_INTERNAL');
+    expect(JSON.stringify(body)).not.toContain('secret internals');
+    expect(logged).toHaveLength(1);
+  });
+});
+
+describe('admin API keys', () => {
+  it('creates a key, shows the secret once, lists it without hash, and revokes it', async () => {
+    const created = await call('POST', '/v1/tenants/acme/keys', { body: JSON.stringify({ description: 'ci', expiresAt: '2030-01-01T01:00:00+01:00' }) });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    const body = (await created.json()) as Record<string, string>;
+    expect(body).toMatchObject({ tenantId: 'acme', createdAt: NOW.toISOString(), description: 'ci', expiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(body).not.toHaveProperty('hash');
+    const parsed = parseApiKey(body.key ?? '');
+    expect(parsed?.id).toBe(body.id);
+    expect(created.headers.get('location')).toBe(`/v1/keys/${body.id}`);
+    expect(verifySecret(parsed?.secret ?? '', store.getKey(body.id ?? '')?.hash ?? '')).toBe(true);
+    expect(changes).toEqual(['keys']);
+
+    const listed = (await (await call('GET', '/v1/keys?tenant=acme')).json()) as { items: Array<Record<string, unknown>> };
+    expect(listed.items).toEqual([{ id: body.id, tenantId: 'acme', createdAt: NOW.toISOString(), description: 'ci', expiresAt: '2030-01-01T00:00:00.000Z' }]);
+    expect(JSON.stringify(listed)).not.toContain(parsed?.secret);
+    const one = (await (await call('GET', `/v1/keys/${body.id}`)).json()) as Record<string, unknown>;
+    expect(one).not.toHaveProperty('hash');
+
+    const revoked = await call('DELETE', `/v1/keys/${body.id}`);
+    expect(revoked.status).toBe(204);
+    expect(await revoked.text()).toBe('');
+    expect(changes).toEqual(['keys', 'keys']);
+    const after = (await (await call('GET', '/v1/keys')).json()) as { items: Array<Record<string, unknown>> };
+    expect(after.items[0]?.revokedAt).toBe(NOW.toISOString());
+
+    // Revoking again is a no-op: still 204, no new change, no new audit row.
+    expect((await call('DELETE', `/v1/keys/${body.id}`)).status).toBe(204);
+    expect(changes).toEqual(['keys', 'keys']);
+    const audit = (await (await call('GET', '/v1/audit?limit=2')).json()) as { items: Array<Record<string, unknown>> };
+    expect(audit.items.map((e) => [e.actor, e.action, e.target])).toEqual([
+      ['admin', 'key.revoke', `key/${body.id}`],
+      ['admin', 'key.create', `key/${body.id}`],
+    ]);
+  });
+
+  it('accepts an empty body as "no options"', async () => {
+    const res = await fetch(`${base}/v1/tenants/acme/keys`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(201);
+    expect(parseApiKey(((await res.json()) as { key: string }).key)).toBeDefined();
+  });
+
+  it('rejects invalid options with one error per field path and creates nothing', async () => {
+    const res = await call('POST', '/v1/tenants/acme/keys', { body: JSON.stringify({ description: 7, expiresAt: 'tomorrow', scopes: [] }) });
+    const body = await expectProblem(res, 400, 'ADMIN_BODY_INVALID');
+    const errors = body.errors as Array<{ path: string; message: string }>;
+    expect(errors.map((e) => e.path).sort()).toEqual(['description', 'expiresAt', 'scopes']);
+    expect(errors.find((e) => e.path === 'description')?.message).toBe('expected string, got 7');
+    expect(store.listKeys()).toEqual([]);
+    expect(changes).toEqual([]);
+  });
+
+  it('rejects an expiry in the past', async () => {
+    const res = await call('POST', '/v1/tenants/acme/keys', { body: JSON.stringify({ expiresAt: '2020-01-01T00:00:00Z' }) });
+    const body = await expectProblem(res, 400, 'ADMIN_BODY_INVALID');
+    expect(body.errors).toEqual([{ path: 'expiresAt', message: 'must be in the future (now is 2025-03-01T12:00:00.000Z), got 2020-01-01T00:00:00Z' }]);
+  });
+
+  it('rejects malformed JSON with 400 and an oversized body with 413', async () => {
+    await expectProblem(await call('POST', '/v1/tenants/acme/keys', { body: '{"description":' }), 400, 'ADMIN_JSON_MALFORMED');
+    const huge = JSON.stringify({ description: 'x'.repeat(ADMIN_BODY_LIMIT_BYTES) });
+    await expectProblem(await call('POST', '/v1/tenants/acme/keys', { body: huge }), 413, 'ADMIN_BODY_TOO_LARGE');
+    expect(store.listKeys()).toEqual([]);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The control plane's admin API: a node:http server the CLI and console talk
+ * to. Every route needs the admin bearer token; input is checked against the
+ * route's zod schemas; every error leaves as application/problem+json, turned
+ * into one in exactly one place (`sendError`), never with a stack trace.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { z } from 'zod';
+import { MlaasError, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode } from '../errors.js';
+import { describeIssue, fieldIssuesOf } from '../config/zod-issues.js';
+import { matchRoute, type AdminReply, type AdminRoute } from './admin-router.js';
+import { adminRoutes, type AdminChange } from './admin-routes.js';
+import { keyRoutes } from './admin-routes-keys.js';
+import type { StateStore } from './state-store.js';
+
+export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** What the server logs: a pino logger fits. */
+export interface AdminLogger {
+  error(obj: object, msg?: string): void;
+}
+
+export interface AdminServerOptions {
+  store: StateStore;
+  token: string;
+  /** The answer to `GET /v1/status`. */
+  status: () => unknown;
+  /** Called after a mutation commits, so the gateway can rebuild its maps. */
+  onChange: (what: AdminChange) => void;
+  logger?: AdminLogger;
+  now?: () => Date;
+}
+
+/**
+ * Builds the admin server; the caller decides where it listens.
+ *
+ * @example
+ * const server = createAdminServer({ store, token, status: () => ({ ok: true }), onChange: () => {} });
+ * server.listen(8081, '127.0.0.1');
+ */
+export function createAdminServer(options: AdminServerOptions): http.Server {
+  const deps = { ...options, now: options.now ?? (() => new Date()) };
+  const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps)];
+  const tokenDigest = digest(options.token);
+
+  return http.createServer((req, res) => {
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
+    void handle(req, routes, tokenDigest)
+      .then((reply) => sendReply(res, reply))
+      .catch((err: unknown) => sendError(res, err, requestId, options.logger));
+  });
+}
+
+async function handle(req: http.IncomingMessage, routes: readonly AdminRoute[], tokenDigest: Buffer): Promise<AdminReply> {
+  if (!authorized(req.headers.authorization, tokenDigest)) {
+    throw new MlaasError('ADMIN_TOKEN_MISSING', 'send the admin token as `Authorization: Bearer <token>` (see <stateDir>/admin-token)', {
+      headers: { 'www-authenticate': 'Bearer realm="mlaas-admin"' },
+    });
+  }
+  // Prefixing keeps `//x` and absolute-form targets from being read as a host: they just match no route.
+  const url = new URL(`http://admin${req.url?.startsWith('/') ? req.url : '/'}`);
+  const method = req.method ?? 'GET';
+  const matched = matchRoute(routes, method, url.pathname);
+  if (matched === undefined) throw new MlaasError('ADMIN_ROUTE_NOT_FOUND', `no admin route for ${method} ${url.pathname}`);
+  const { route, params } = matched;
+
+  const query = route.query ? check(route.query, Object.fromEntries(url.searchParams), 'ADMIN_QUERY_INVALID', 'query') : undefined;
+  const body = route.body ? check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body') : undefined;
+  return route.handle({ params, query, body });
+}
+
+/** Compares digests, so neither the token's content nor its length leaks through timing. */
+function authorized(header: string | undefined, tokenDigest: Buffer): boolean {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), tokenDigest);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+function check(schema: z.ZodType, value: unknown, code: ErrorCode, what: string): unknown {
+  const result = schema.safeParse(value, { error: describeIssue, reportInput: true });
+  if (result.success) return result.data;
+  const errors = fieldIssuesOf(result.error);
+  throw new MlaasError(code, `${what} has ${errors.length} error${errors.length === 1 ? '' : 's'}`, { errors });
+}
+
+async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new MlaasError('ADMIN_JSON_MALFORMED', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Collects the body up to the limit. Past it, rejects but keeps reading and
+ * discarding, so the client gets the 413 rather than a reset connection.
+ */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > ADMIN_BODY_LIMIT_BYTES) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > ADMIN_BODY_LIMIT_BYTES) {
+        chunks.length = 0;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(): MlaasError {
+  return new MlaasError('ADMIN_BODY_TOO_LARGE', `request body exceeds ${ADMIN_BODY_LIMIT_BYTES} bytes`, {
+    headers: { connection: 'close' },
+  });
+}
+
+function sendReply(res: http.ServerResponse, reply: AdminReply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.status === 204 || reply.body === undefined) {
+    res.writeHead(reply.status).end();
+    return;
+  }
+  const payload = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function sendError(res: http.ServerResponse, err: unknown, requestId: string, logger: AdminLogger | undefined): void {
+  const known = err instanceof MlaasError ? err : undefined;
+  if (known === undefined || known.status >= 500) logger?.error({ err, requestId }, 'admin request failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const problem = known ? known.toProblem(requestId) : problemOf('ADMIN_INTERNAL', 'the control plane failed to answer; see its log', { requestId });
+  for (const [name, value] of Object.entries(known?.headers ?? {})) res.setHeader(name, value);
+  const payload = JSON.stringify(problem);
+  res.writeHead(problem.status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}

@@ -1,0 +1,94 @@
+/**
+ * The admin API's router: a table of method + path pattern → handler, with
+ * the body and query schemas each route accepts. The server validates input
+ * against them before a handler runs, so handlers see typed, checked values.
+ */
+import type { z } from 'zod';
+
+export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface AdminRequest<B = unknown, Q = unknown> {
+  /** Path parameters by name (`/v1/keys/:id` → `params.id`), URL-decoded. */
+  params: Record<string, string>;
+  body: B;
+  query: Q;
+}
+
+export interface AdminReply {
+  status: number;
+  /** Sent as JSON; omitted for 204. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface AdminRouteSpec<B, Q> {
+  method: AdminMethod;
+  /** `/v1/tenants/:id/keys`: a `:name` segment matches one non-empty path segment. */
+  path: string;
+  /** When given, the request body is read, parsed as JSON (empty counts as `{}`) and checked. */
+  body?: z.ZodType<B>;
+  /** When given, the query string (as an object of strings) is checked. */
+  query?: z.ZodType<Q>;
+  handle: (req: AdminRequest<B, Q>) => AdminReply;
+}
+
+export interface AdminRoute {
+  method: AdminMethod;
+  path: string;
+  body: z.ZodType | undefined;
+  query: z.ZodType | undefined;
+  handle: (req: AdminRequest) => AdminReply;
+  pattern: RegExp;
+  names: string[];
+}
+
+/**
+ * Compiles one table entry.
+ *
+ * @example
+ * defineRoute({ method: 'GET', path: '/v1/keys/:id', handle: ({ params }) => ({ status: 200, body: params.id }) });
+ */
+export function defineRoute<B = undefined, Q = undefined>(spec: AdminRouteSpec<B, Q>): AdminRoute {
+  const names: string[] = [];
+  const source = spec.path
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(segment.slice(1));
+      return '([^/]+)';
+    })
+    .join('/');
+  return {
+    method: spec.method,
+    path: spec.path,
+    body: spec.body,
+    query: spec.query,
+    handle: spec.handle as (req: AdminRequest) => AdminReply,
+    pattern: new RegExp(`^${source}$`),
+    names,
+  };
+}
+
+/** The route for a method and path with its decoded parameters, or undefined. */
+export function matchRoute(
+  routes: readonly AdminRoute[],
+  method: string,
+  pathname: string,
+): { route: AdminRoute; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(pathname);
+    if (match === null) continue;
+    const params: Record<string, string> = {};
+    try {
+      route.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(match[i + 1] ?? '');
+      });
+    } catch {
+      // A malformed %-escape names nothing that could exist.
+      return undefined;
+    }
+    return { route, params };
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+/**
+ * Admin routes for API keys: create (the one moment the secret is shown),
+ * list, read and revoke. Answers never carry a key's hash.
+ */
+import { z } from 'zod';
+import { defineRoute, type AdminRoute } from './admin-router.js';
+import { found, type AdminDeps } from './admin-routes.js';
+import type { KeyRecord } from './state-store.js';
+
+/** Who the store records in the audit log for changes made through this API. */
+const ACTOR = 'admin';
+
+/** A key record as the admin API shows it: everything but the hash. */
+export type PublicKeyRecord = Omit<KeyRecord, 'hash'>;
+
+export function publicKeyOf(record: KeyRecord): PublicKeyRecord {
+  const { hash: _hash, ...rest } = record;
+  return rest;
+}
+
+export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
+  const createBody = z.strictObject({
+    description: z.string().max(500).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      // zod runs this even after a format error; a string that is no date has been reported already.
+      .refine((s) => !(Date.parse(s) <= now().getTime()), {
+        error: (iss) => `must be in the future (now is ${now().toISOString()}), got ${String(iss.input)}`,
+      })
+      // Stored as UTC so that expiry compares as plain strings and parses the same everywhere.
+      .transform((s) => new Date(s).toISOString())
+      .optional(),
+  });
+  const listQuery = z.strictObject({ tenant: z.string().min(1).optional() });
+
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/v1/tenants/:id/keys',
+      body: createBody,
+      handle: ({ params, body }) => {
+        const { key, secretKey } = store.createKey(params.id ?? '', body, { actor: ACTOR });
+        onChange('keys');
+        return {
+          status: 201,
+          // The secret is in this answer only: no cache may keep it.
+          headers: { 'cache-control': 'no-store', location: `/v1/keys/${key.id}` },
+          body: { key: secretKey, ...publicKeyOf(key) },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/keys',
+      query: listQuery,
+      handle: ({ query }) => {
+        if (query.tenant !== undefined) found(store.getTenant(query.tenant), `tenant '${query.tenant}'`);
+        return { status: 200, body: { items: store.listKeys(query.tenant).map(publicKeyOf) } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/keys/:id',
+      handle: ({ params }) => ({ status: 200, body: publicKeyOf(found(store.getKey(params.id ?? ''), `key '${params.id}'`)) }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/v1/keys/:id',
+      handle: ({ params }) => {
+        const before = found(store.getKey(params.id ?? ''), `key '${params.id}'`);
+        if (before.revokedAt === undefined) {
+          store.revokeKey(before.id, { actor: ACTOR });
+          onChange('keys');
+        }
+        return { status: 204 };
+      },
+    }),
+  ];
+}

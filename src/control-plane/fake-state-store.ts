@@ -1,0 +1,207 @@
+/**
+ * An in-memory `StateStore` for other parts' unit tests: the same contract as
+ * `SqliteStateStore` (the shared contract tests run against both), no file,
+ * no native module.
+ */
+import { randomBytes } from 'node:crypto';
+import { MlaasError } from '../errors.js';
+import { generateApiKey, hashSecret } from './api-key.js';
+import {
+  DEFAULT_ACTOR,
+  type AuditEntry,
+  type AuditInput,
+  type CreateKeyOptions,
+  type CreatedKey,
+  type JsonObject,
+  type KeyRecord,
+  type MutationContext,
+  type ServiceRecord,
+  type ServiceSpec,
+  type StateStore,
+  type TenantInput,
+  type TenantRecord,
+} from './state-store.js';
+
+interface State {
+  services: Map<string, ServiceRecord>;
+  tenants: Map<string, TenantRecord>;
+  keys: Map<string, KeyRecord>;
+  audit: AuditEntry[];
+}
+
+const DEFAULT_AUDIT_LIMIT = 100;
+
+export class FakeStateStore implements StateStore {
+  private state: State = { services: new Map(), tenants: new Map(), keys: new Map(), audit: [] };
+  private readonly now: () => Date;
+  private readonly random: (size: number) => Buffer;
+
+  constructor(options: { now?: () => Date; random?: (size: number) => Buffer } = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.random = options.random ?? randomBytes;
+  }
+
+  upsertService(name: string, spec: ServiceSpec, ctx: MutationContext = {}): ServiceRecord {
+    return this.atomically(() => {
+      const previous = this.state.services.get(name);
+      const at = this.stamp();
+      const record = { name, spec: structuredClone(spec), createdAt: previous?.createdAt ?? at, updatedAt: at };
+      this.state.services.set(name, record);
+      this.audit(ctx, 'service.upsert', `service/${name}`, { created: previous === undefined });
+      return structuredClone(record);
+    });
+  }
+
+  getService(name: string): ServiceRecord | undefined {
+    return copy(this.state.services.get(name));
+  }
+
+  listServices(): ServiceRecord[] {
+    return sortedValues(this.state.services);
+  }
+
+  deleteService(name: string, ctx: MutationContext = {}): boolean {
+    return this.atomically(() => {
+      if (!this.state.services.delete(name)) return false;
+      this.audit(ctx, 'service.delete', `service/${name}`, {});
+      return true;
+    });
+  }
+
+  upsertTenant(id: string, input: TenantInput, ctx: MutationContext = {}): TenantRecord {
+    return this.atomically(() => {
+      const previous = this.state.tenants.get(id);
+      const at = this.stamp();
+      const record: TenantRecord = {
+        id,
+        displayName: input.displayName,
+        config: structuredClone(input.config),
+        createdAt: previous?.createdAt ?? at,
+        updatedAt: at,
+      };
+      this.state.tenants.set(id, record);
+      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: previous === undefined });
+      return structuredClone(record);
+    });
+  }
+
+  getTenant(id: string): TenantRecord | undefined {
+    return copy(this.state.tenants.get(id));
+  }
+
+  listTenants(): TenantRecord[] {
+    return sortedValues(this.state.tenants);
+  }
+
+  deleteTenant(id: string, ctx: MutationContext = {}): boolean {
+    return this.atomically(() => {
+      if (!this.state.tenants.delete(id)) return false;
+      let keysDeleted = 0;
+      for (const key of [...this.state.keys.values()]) {
+        if (key.tenantId === id) {
+          this.state.keys.delete(key.id);
+          keysDeleted++;
+        }
+      }
+      this.audit(ctx, 'tenant.delete', `tenant/${id}`, { keysDeleted });
+      return true;
+    });
+  }
+
+  createKey(tenantId: string, opts: CreateKeyOptions = {}, ctx: MutationContext = {}): CreatedKey {
+    return this.atomically(() => {
+      if (!this.state.tenants.has(tenantId)) throw new MlaasError('ADMIN_NOT_FOUND', `tenant '${tenantId}' not found`);
+      const generated = generateApiKey(this.random);
+      // SQLite's primary key refuses a duplicate id; the fake must fail the same way.
+      if (this.state.keys.has(generated.id)) throw new Error(`key id '${generated.id}' already exists`);
+      const record: KeyRecord = { id: generated.id, tenantId, hash: hashSecret(generated.secret), createdAt: this.stamp() };
+      if (opts.expiresAt !== undefined) record.expiresAt = opts.expiresAt;
+      if (opts.description !== undefined) record.description = opts.description;
+      this.state.keys.set(record.id, record);
+      this.audit(ctx, 'key.create', `key/${record.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
+      return { key: structuredClone(record), secretKey: generated.key };
+    });
+  }
+
+  listKeys(tenantId?: string): KeyRecord[] {
+    return [...this.state.keys.values()]
+      .filter((k) => tenantId === undefined || k.tenantId === tenantId)
+      .sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id))
+      .map((k) => structuredClone(k));
+  }
+
+  getKey(id: string): KeyRecord | undefined {
+    return copy(this.state.keys.get(id));
+  }
+
+  revokeKey(id: string, ctx: MutationContext = {}): KeyRecord | undefined {
+    return this.atomically(() => {
+      const key = this.state.keys.get(id);
+      if (key === undefined || key.revokedAt !== undefined) return copy(key);
+      key.revokedAt = this.stamp();
+      this.audit(ctx, 'key.revoke', `key/${id}`, { tenantId: key.tenantId });
+      return structuredClone(key);
+    });
+  }
+
+  touchKey(id: string, at: Date = this.now()): void {
+    const key = this.state.keys.get(id);
+    if (key !== undefined) key.lastUsedAt = at.toISOString();
+  }
+
+  appendAudit(entry: AuditInput): AuditEntry {
+    const last = this.state.audit[this.state.audit.length - 1];
+    const row: AuditEntry = {
+      id: (last?.id ?? 0) + 1,
+      at: this.stamp(),
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      detail: structuredClone(entry.detail ?? {}),
+    };
+    this.state.audit.push(row);
+    return structuredClone(row);
+  }
+
+  listAudit(opts: { limit?: number } = {}): AuditEntry[] {
+    const limit = opts.limit ?? DEFAULT_AUDIT_LIMIT;
+    if (limit <= 0) return [];
+    return this.state.audit.slice(-limit).reverse().map((e) => structuredClone(e));
+  }
+
+  atomically<T>(fn: () => T): T {
+    // Copy-on-enter is slow but obviously right, which is what a fake is for.
+    const before = structuredClone(this.state);
+    try {
+      return fn();
+    } catch (err) {
+      this.state = before;
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.state = { services: new Map(), tenants: new Map(), keys: new Map(), audit: [] };
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  private audit(ctx: MutationContext, action: string, target: string, detail: JsonObject): void {
+    this.appendAudit({ actor: ctx.actor ?? DEFAULT_ACTOR, action, target, detail });
+  }
+}
+
+function copy<T>(value: T | undefined): T | undefined {
+  return value === undefined ? undefined : structuredClone(value);
+}
+
+function sortedValues<T>(map: Map<string, T>): T[] {
+  return [...map.entries()].sort(([a], [b]) => compare(a, b)).map(([, v]) => structuredClone(v));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+

@@ -1,0 +1,66 @@
+/**
+ * The state database's schema as an ordered list of migrations. `PRAGMA
+ * user_version` records how many have run; a later mlaas appends a migration
+ * (never edits a published one) and every store opened by it catches up.
+ */
+import type Database from 'better-sqlite3';
+
+/** Migration `i` takes the schema from version `i` to `i + 1`. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE services (
+    name        TEXT PRIMARY KEY,
+    spec        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE tenants (
+    id            TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    config        TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE api_keys (
+    id            TEXT PRIMARY KEY,
+    tenant_id     TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    hash          TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT,
+    revoked_at    TEXT,
+    last_used_at  TEXT,
+    description   TEXT
+  ) STRICT;
+  CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id);
+
+  CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    detail  TEXT NOT NULL
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings `db` up to `SCHEMA_VERSION` in one transaction. Refuses a database
+ * written by a newer mlaas rather than guess at tables it does not know.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`${file}: schema version ${current} is newer than this mlaas understands (${SCHEMA_VERSION}); upgrade mlaas`);
+  }
+  if (current === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
+    // PRAGMA takes no bound parameters; SCHEMA_VERSION is a number we own.
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

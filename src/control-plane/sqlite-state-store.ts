@@ -1,0 +1,284 @@
+/**
+ * The state store on an embedded SQLite file, `<stateDir>/state.db`: WAL so
+ * readers never wait for the writer, foreign keys on so a key cannot outlive
+ * its tenant, and every mutation in one transaction with its audit row.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { MlaasError } from '../errors.js';
+import { generateApiKey, hashSecret } from './api-key.js';
+import { migrate } from './sqlite-migrations.js';
+import {
+  DEFAULT_ACTOR,
+  type AuditEntry,
+  type AuditInput,
+  type CreateKeyOptions,
+  type CreatedKey,
+  type JsonObject,
+  type KeyRecord,
+  type MutationContext,
+  type ServiceRecord,
+  type ServiceSpec,
+  type StateStore,
+  type TenantInput,
+  type TenantRecord,
+} from './state-store.js';
+
+export const STATE_DB_FILE = 'state.db';
+
+export interface SqliteStateStoreOptions {
+  /** Directory holding `state.db`; created (owner-only) if missing. */
+  stateDir: string;
+  now?: () => Date;
+  random?: (size: number) => Buffer;
+}
+
+interface ServiceRow { name: string; spec: string; created_at: string; updated_at: string }
+interface TenantRow { id: string; display_name: string; config: string; created_at: string; updated_at: string }
+interface KeyRow {
+  id: string;
+  tenant_id: string;
+  hash: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  description: string | null;
+}
+interface AuditRow { id: number; at: string; actor: string; action: string; target: string; detail: string }
+
+const DEFAULT_AUDIT_LIMIT = 100;
+
+export class SqliteStateStore implements StateStore {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly random: (size: number) => Buffer;
+  private readonly sql: Statements;
+
+  constructor(options: SqliteStateStoreOptions) {
+    fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    this.file = path.join(options.stateDir, STATE_DB_FILE);
+    this.now = options.now ?? (() => new Date());
+    this.random = options.random ?? randomBytes;
+    this.db = new Database(this.file);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      // The CLI may read while `mlaas up` writes; wait for the lock rather than fail at once.
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db, this.file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.sql = prepareStatements(this.db);
+  }
+
+
+  upsertService(name: string, spec: ServiceSpec, ctx: MutationContext = {}): ServiceRecord {
+    return this.atomically(() => {
+      const created = this.sql.getService.get(name) === undefined;
+      const at = this.stamp();
+      const row = this.sql.upsertService.get(name, JSON.stringify(spec), at, at) as ServiceRow;
+      this.audit(ctx, 'service.upsert', `service/${name}`, { created });
+      return serviceOf(row);
+    });
+  }
+
+  getService(name: string): ServiceRecord | undefined {
+    const row = this.sql.getService.get(name);
+    return row && serviceOf(row);
+  }
+
+  listServices(): ServiceRecord[] {
+    return this.sql.listServices.all().map(serviceOf);
+  }
+
+  deleteService(name: string, ctx: MutationContext = {}): boolean {
+    return this.atomically(() => {
+      if (this.sql.deleteService.run(name).changes === 0) return false;
+      this.audit(ctx, 'service.delete', `service/${name}`, {});
+      return true;
+    });
+  }
+
+  upsertTenant(id: string, input: TenantInput, ctx: MutationContext = {}): TenantRecord {
+    return this.atomically(() => {
+      const created = this.sql.getTenant.get(id) === undefined;
+      const at = this.stamp();
+      const row = this.sql.upsertTenant.get(id, input.displayName, JSON.stringify(input.config), at, at) as TenantRow;
+      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created });
+      return tenantOf(row);
+    });
+  }
+
+  getTenant(id: string): TenantRecord | undefined {
+    const row = this.sql.getTenant.get(id);
+    return row && tenantOf(row);
+  }
+
+  listTenants(): TenantRecord[] {
+    return this.sql.listTenants.all().map(tenantOf);
+  }
+
+  deleteTenant(id: string, ctx: MutationContext = {}): boolean {
+    return this.atomically(() => {
+      const keysDeleted = this.sql.countTenantKeys.get(id)?.n ?? 0;
+      if (this.sql.deleteTenant.run(id).changes === 0) return false;
+      this.audit(ctx, 'tenant.delete', `tenant/${id}`, { keysDeleted });
+      return true;
+    });
+  }
+
+  createKey(tenantId: string, opts: CreateKeyOptions = {}, ctx: MutationContext = {}): CreatedKey {
+    return this.atomically(() => {
+      if (this.sql.getTenant.get(tenantId) === undefined) {
+        throw new MlaasError('ADMIN_NOT_FOUND', `tenant '${tenantId}' not found`);
+      }
+      const generated = generateApiKey(this.random);
+      const row = this.sql.insertKey.get(
+        generated.id,
+        tenantId,
+        hashSecret(generated.secret),
+        this.stamp(),
+        opts.expiresAt ?? null,
+        opts.description ?? null,
+      ) as KeyRow;
+      this.audit(ctx, 'key.create', `key/${row.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
+      return { key: keyOf(row), secretKey: generated.key };
+    });
+  }
+
+  listKeys(tenantId?: string): KeyRecord[] {
+    const rows = tenantId === undefined ? this.sql.listKeys.all() : this.sql.listTenantKeys.all(tenantId);
+    return rows.map(keyOf);
+  }
+
+  getKey(id: string): KeyRecord | undefined {
+    const row = this.sql.getKey.get(id);
+    return row && keyOf(row);
+  }
+
+  revokeKey(id: string, ctx: MutationContext = {}): KeyRecord | undefined {
+    return this.atomically(() => {
+      const row = this.sql.revokeKey.get(this.stamp(), id);
+      if (row === undefined) return this.getKey(id);
+      this.audit(ctx, 'key.revoke', `key/${id}`, { tenantId: row.tenant_id });
+      return keyOf(row);
+    });
+  }
+
+  touchKey(id: string, at: Date = this.now()): void {
+    this.sql.touchKey.run(at.toISOString(), id);
+  }
+
+  appendAudit(entry: AuditInput): AuditEntry {
+    const row = this.sql.insertAudit.get(
+      this.stamp(),
+      entry.actor,
+      entry.action,
+      entry.target,
+      JSON.stringify(entry.detail ?? {}),
+    ) as AuditRow;
+    return auditOf(row);
+  }
+
+  listAudit(opts: { limit?: number } = {}): AuditEntry[] {
+    return this.sql.listAudit.all(opts.limit ?? DEFAULT_AUDIT_LIMIT).map(auditOf);
+  }
+
+  atomically<T>(fn: () => T): T {
+    // better-sqlite3 turns a nested call into a savepoint, so blocks compose.
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  private audit(ctx: MutationContext, action: string, target: string, detail: JsonObject): void {
+    this.appendAudit({ actor: ctx.actor ?? DEFAULT_ACTOR, action, target, detail });
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** Prepared once at open: the statements every call reuses. */
+function prepareStatements(db: Database.Database) {
+  return {
+    upsertService: db.prepare<[string, string, string, string], ServiceRow>(
+      `INSERT INTO services (name, spec, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at
+       RETURNING *`,
+    ),
+    getService: db.prepare<[string], ServiceRow>('SELECT * FROM services WHERE name = ?'),
+    listServices: db.prepare<[], ServiceRow>('SELECT * FROM services ORDER BY name'),
+    deleteService: db.prepare<[string]>('DELETE FROM services WHERE name = ?'),
+    upsertTenant: db.prepare<[string, string, string, string, string], TenantRow>(
+      `INSERT INTO tenants (id, display_name, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, config = excluded.config,
+         updated_at = excluded.updated_at
+       RETURNING *`,
+    ),
+    getTenant: db.prepare<[string], TenantRow>('SELECT * FROM tenants WHERE id = ?'),
+    listTenants: db.prepare<[], TenantRow>('SELECT * FROM tenants ORDER BY id'),
+    deleteTenant: db.prepare<[string]>('DELETE FROM tenants WHERE id = ?'),
+    countTenantKeys: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE tenant_id = ?'),
+    insertKey: db.prepare<[string, string, string, string, string | null, string | null], KeyRow>(
+      `INSERT INTO api_keys (id, tenant_id, hash, created_at, expires_at, description) VALUES (?, ?, ?, ?, ?, ?)
+       RETURNING *`,
+    ),
+    getKey: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?'),
+    listKeys: db.prepare<[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id'),
+    listTenantKeys: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id'),
+    revokeKey: db.prepare<[string, string], KeyRow>(
+      'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *',
+    ),
+    touchKey: db.prepare<[string, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
+    insertAudit: db.prepare<[string, string, string, string, string], AuditRow>(
+      'INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?) RETURNING *',
+    ),
+    listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?'),
+  };
+}
+
+function serviceOf(row: ServiceRow): ServiceRecord {
+  return { name: row.name, spec: JSON.parse(row.spec) as ServiceSpec, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+function tenantOf(row: TenantRow): TenantRecord {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    config: JSON.parse(row.config) as JsonObject,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function keyOf(row: KeyRow): KeyRecord {
+  const key: KeyRecord = { id: row.id, tenantId: row.tenant_id, hash: row.hash, createdAt: row.created_at };
+  if (row.expires_at !== null) key.expiresAt = row.expires_at;
+  if (row.revoked_at !== null) key.revokedAt = row.revoked_at;
+  if (row.last_used_at !== null) key.lastUsedAt = row.last_used_at;
+  if (row.description !== null) key.description = row.description;
+  return key;
+}
+
+function auditOf(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    detail: JSON.parse(row.detail) as JsonObject,
+  };
+}

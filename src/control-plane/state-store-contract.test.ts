@@ -1,0 +1,264 @@
+// The StateStore contract, run against both the SQLite store and the fake, so the fake cannot drift.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MlaasError } from '../errors.js';
+import { hashSecret, parseApiKey, verifySecret } from './api-key.js';
+import { FakeStateStore } from './fake-state-store.js';
+import { SqliteStateStore } from './sqlite-state-store.js';
+import type { StateStore } from './state-store.js';
+
+/** A clock that moves one second each time it is read, so every write gets its own time. */
+function tickingClock(start = '2025-03-01T12:00:00.000Z'): () => Date {
+  let t = Date.parse(start);
+  return () => new Date((t += 1000));
+}
+
+/** Random bytes that repeat, so two keys get the same id. */
+const repeatingRandom = (size: number): Buffer => Buffer.alloc(size, 7);
+
+type MakeStore = (opts: { now: () => Date; random?: (size: number) => Buffer }) => StateStore;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const implementations: Array<[string, MakeStore]> = [
+  ['FakeStateStore', (opts) => new FakeStateStore(opts)],
+  [
+    'SqliteStateStore',
+    (opts) => {
+      const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
+      dirs.push(stateDir);
+      return new SqliteStateStore({ stateDir, ...opts });
+    },
+  ],
+];
+
+describe.each(implementations)('%s honours the StateStore contract', (_name, make) => {
+  function open(random?: (size: number) => Buffer): StateStore {
+    const store = make({ now: tickingClock(), random });
+    stores.push(store);
+    return store;
+  }
+  const stores: StateStore[] = [];
+  afterEach(() => {
+    for (const s of stores.splice(0)) s.close();
+  });
+
+  describe('services', () => {
+    it('creates, then updates in place keeping createdAt', () => {
+      const store = open();
+      const first = store.upsertService('spam', { command: ['node', 'a.js'] });
+      expect(first.createdAt).toBe(first.updatedAt);
+      const second = store.upsertService('spam', { command: ['node', 'b.js'] });
+      expect(second.createdAt).toBe(first.createdAt);
+      expect(second.updatedAt > first.updatedAt).toBe(true);
+      expect(store.getService('spam')).toEqual(second);
+      expect(store.getService('spam')?.spec).toEqual({ command: ['node', 'b.js'] });
+    });
+
+    it('lists by name and deletes', () => {
+      const store = open();
+      store.upsertService('zeta', {});
+      store.upsertService('alpha', {});
+      expect(store.listServices().map((s) => s.name)).toEqual(['alpha', 'zeta']);
+      expect(store.deleteService('zeta')).toBe(true);
+      expect(store.deleteService('zeta')).toBe(false);
+      expect(store.getService('zeta')).toBeUndefined();
+      expect(store.listServices().map((s) => s.name)).toEqual(['alpha']);
+    });
+
+    it('hands out copies: changing a returned record does not change the store', () => {
+      const store = open();
+      const record = store.upsertService('spam', { env: { A: '1' } });
+      (record.spec.env as Record<string, string>).A = 'changed';
+      const got = store.getService('spam');
+      (got?.spec.env as Record<string, string>).A = 'changed too';
+      expect(store.getService('spam')?.spec).toEqual({ env: { A: '1' } });
+    });
+  });
+
+  describe('tenants', () => {
+    it('creates, updates and lists by id', () => {
+      const store = open();
+      const created = store.upsertTenant('globex', { displayName: 'Globex', config: { threshold: 0.5 } });
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const updated = store.upsertTenant('globex', { displayName: 'Globex Corp', config: { threshold: 0.9 } });
+      expect(updated.createdAt).toBe(created.createdAt);
+      expect(store.getTenant('globex')).toMatchObject({ displayName: 'Globex Corp', config: { threshold: 0.9 } });
+      expect(store.listTenants().map((t) => t.id)).toEqual(['acme', 'globex']);
+    });
+
+    it('deleting a tenant deletes its keys and only its keys', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      store.upsertTenant('globex', { displayName: 'Globex', config: {} });
+      store.createKey('acme');
+      store.createKey('acme');
+      const kept = store.createKey('globex');
+      expect(store.deleteTenant('acme')).toBe(true);
+      expect(store.listKeys().map((k) => k.id)).toEqual([kept.key.id]);
+      expect(store.listAudit({ limit: 1 })[0]).toMatchObject({ action: 'tenant.delete', detail: { keysDeleted: 2 } });
+      expect(store.deleteTenant('acme')).toBe(false);
+    });
+  });
+
+  describe('keys', () => {
+    it('shows the secret once and stores only its hash', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const { key, secretKey } = store.createKey('acme', { description: 'ci', expiresAt: '2030-01-01T00:00:00.000Z' });
+      const parsed = parseApiKey(secretKey);
+      expect(parsed?.id).toBe(key.id);
+      expect(key).toMatchObject({ tenantId: 'acme', description: 'ci', expiresAt: '2030-01-01T00:00:00.000Z' });
+      expect(key.hash).toBe(hashSecret(parsed?.secret ?? ''));
+      expect(verifySecret(parsed?.secret ?? '', store.getKey(key.id)?.hash ?? '')).toBe(true);
+      expect(JSON.stringify(store.listKeys())).not.toContain(parsed?.secret);
+      expect(JSON.stringify(store.listAudit())).not.toContain(parsed?.secret);
+    });
+
+    it('refuses a key for an unknown tenant with ADMIN_NOT_FOUND and writes nothing', () => {
+      const store = open();
+      const err = (() => {
+        try {
+          store.createKey('nobody');
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(MlaasError);
+      expect((err as MlaasError).code).toBe('ADMIN_NOT_FOUND');
+      expect(store.listKeys()).toEqual([]);
+      expect(store.listAudit()).toEqual([]);
+    });
+
+    it('lists all keys or one tenant’s, oldest first', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      store.upsertTenant('globex', { displayName: 'Globex', config: {} });
+      const a1 = store.createKey('acme').key;
+      const g1 = store.createKey('globex').key;
+      const a2 = store.createKey('acme').key;
+      expect(store.listKeys().map((k) => k.id)).toEqual([a1.id, g1.id, a2.id]);
+      expect(store.listKeys('acme').map((k) => k.id)).toEqual([a1.id, a2.id]);
+      expect(store.listKeys('nobody')).toEqual([]);
+    });
+
+    it('revokes once: a second revoke keeps the first time and writes no audit row', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const { key } = store.createKey('acme');
+      const revoked = store.revokeKey(key.id);
+      expect(revoked?.revokedAt).toBeDefined();
+      const auditCount = store.listAudit().length;
+      expect(store.revokeKey(key.id)?.revokedAt).toBe(revoked?.revokedAt);
+      expect(store.listAudit()).toHaveLength(auditCount);
+      expect(store.revokeKey('nosuchkey000')).toBeUndefined();
+    });
+
+    it('records use without auditing it', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const { key } = store.createKey('acme');
+      const auditCount = store.listAudit().length;
+      store.touchKey(key.id, new Date('2025-06-01T00:00:00.000Z'));
+      expect(store.getKey(key.id)?.lastUsedAt).toBe('2025-06-01T00:00:00.000Z');
+      expect(store.listAudit()).toHaveLength(auditCount);
+    });
+
+    it('a key-id collision fails the create and leaves no key row or audit row behind', () => {
+      const store = open(repeatingRandom);
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      store.createKey('acme');
+      const auditCount = store.listAudit().length;
+      expect(() => store.createKey('acme')).toThrow();
+      expect(store.listKeys()).toHaveLength(1);
+      expect(store.listAudit()).toHaveLength(auditCount);
+    });
+  });
+
+  describe('audit log', () => {
+    it('writes one row per mutation, newest first, with actor, action and target', () => {
+      const store = open();
+      store.upsertService('spam', {}, { actor: 'apply' });
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const { key } = store.createKey('acme', {}, { actor: 'admin' });
+      store.revokeKey(key.id, { actor: 'admin' });
+      store.deleteService('spam', { actor: 'apply' });
+      store.deleteTenant('acme', { actor: 'cli' });
+      const rows = store.listAudit().map(({ actor, action, target }) => ({ actor, action, target }));
+      expect(rows).toEqual([
+        { actor: 'cli', action: 'tenant.delete', target: 'tenant/acme' },
+        { actor: 'apply', action: 'service.delete', target: 'service/spam' },
+        { actor: 'admin', action: 'key.revoke', target: `key/${key.id}` },
+        { actor: 'admin', action: 'key.create', target: `key/${key.id}` },
+        { actor: 'system', action: 'tenant.upsert', target: 'tenant/acme' },
+        { actor: 'apply', action: 'service.upsert', target: 'service/spam' },
+      ]);
+      expect(store.listAudit()[5]?.detail).toEqual({ created: true });
+    });
+
+    it('limits, and takes entries appended from outside', () => {
+      const store = open();
+      for (let i = 0; i < 5; i++) store.appendAudit({ actor: 'runtime', action: 'instance.restart', target: `instance/${i}`, detail: { i } });
+      const last2 = store.listAudit({ limit: 2 });
+      expect(last2.map((e) => e.target)).toEqual(['instance/4', 'instance/3']);
+      expect(last2[0]?.detail).toEqual({ i: 4 });
+      expect(last2[0]!.id).toBeGreaterThan(last2[1]!.id);
+      expect(last2[0]!.at > last2[1]!.at).toBe(true);
+    });
+  });
+
+  describe('atomically', () => {
+    it('undoes every change and audit row of a block that throws midway, and rethrows', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: { v: 1 } });
+      const before = { tenants: store.listTenants(), keys: store.listKeys(), audit: store.listAudit() };
+      expect(() =>
+        store.atomically(() => {
+          store.upsertTenant('acme', { displayName: 'Acme 2', config: { v: 2 } });
+          store.upsertTenant('globex', { displayName: 'Globex', config: {} });
+          store.createKey('globex');
+          store.upsertService('spam', {});
+          store.createKey('nobody');
+        }),
+      ).toThrow(/nobody/);
+      expect(store.listTenants()).toEqual(before.tenants);
+      expect(store.listKeys()).toEqual(before.keys);
+      expect(store.listServices()).toEqual([]);
+      expect(store.listAudit()).toEqual(before.audit);
+    });
+
+    it('commits a block that returns, and answers its value', () => {
+      const store = open();
+      const n = store.atomically(() => {
+        store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+        store.upsertService('spam', {});
+        return 2;
+      });
+      expect(n).toBe(2);
+      expect(store.listTenants()).toHaveLength(1);
+      expect(store.listServices()).toHaveLength(1);
+    });
+
+    it('nests: a failed inner block is undone while the outer one commits', () => {
+      const store = open();
+      store.atomically(() => {
+        store.upsertService('kept', {});
+        try {
+          store.atomically(() => {
+            store.upsertService('dropped', {});
+            throw new Error('inner');
+          });
+        } catch {
+          // the outer block goes on
+        }
+      });
+      expect(store.listServices().map((s) => s.name)).toEqual(['kept']);
+      expect(store.listAudit().map((e) => e.target)).toEqual(['service/kept']);
+    });
+  });
+});

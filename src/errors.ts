@@ -1,0 +1,133 @@
+/**
+ * The one registry of error codes that a client or operator can see, and the
+ * error class that carries them to an `application/problem+json` answer
+ * (RFC 9457). A code, once published, keeps its meaning; a retired code is
+ * listed in RETIRED_CODES and never reused.
+ */
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `services.spam.scaling.minInstances`. */
+  path: string;
+  /** What was expected and what was found. */
+  message: string;
+}
+
+interface CodeEntry {
+  status: number;
+  title: string;
+}
+
+/** Every code mlaas answers with. Add new codes at the end of their group. */
+export const ERROR_CODES = {
+  // gateway (data plane)
+  GW_KEY_MISSING: { status: 401, title: 'API key missing' },
+  GW_KEY_INVALID: { status: 401, title: 'API key invalid' },
+  GW_ROUTE_NOT_FOUND: { status: 404, title: 'No route for this path' },
+  GW_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this path' },
+  GW_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  GW_BACKEND_UNREACHABLE: { status: 502, title: 'Backend unreachable' },
+  GW_NO_INSTANCE: { status: 503, title: 'No ready instance' },
+  GW_DEADLINE_EXCEEDED: { status: 504, title: 'Backend deadline exceeded' },
+  GW_INTERNAL: { status: 500, title: 'Internal gateway error' },
+
+  // configuration (mlaas.yaml and the gateway document)
+  CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },
+  CONFIG_NOT_FOUND: { status: 400, title: 'Configuration file not found' },
+  GATEWAY_DOC_INVALID: { status: 400, title: 'Gateway document invalid' },
+
+  // admin API (control plane)
+  ADMIN_TOKEN_MISSING: { status: 401, title: 'Admin token missing or invalid' },
+  ADMIN_NOT_FOUND: { status: 404, title: 'Resource not found' },
+  ADMIN_ROUTE_NOT_FOUND: { status: 404, title: 'No admin route for this path' },
+  ADMIN_BODY_INVALID: { status: 400, title: 'Request body invalid' },
+  ADMIN_CONFLICT: { status: 409, title: 'Resource conflict' },
+  ADMIN_INTERNAL: { status: 500, title: 'Internal control-plane error' },
+  ADMIN_JSON_MALFORMED: { status: 400, title: 'Request body is not valid JSON' },
+  ADMIN_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  ADMIN_QUERY_INVALID: { status: 400, title: 'Query parameter invalid' },
+
+  // SDK (inside a service)
+  SDK_BODY_INVALID: { status: 400, title: 'Request body invalid' },
+  SDK_JSON_MALFORMED: { status: 400, title: 'Request body is not valid JSON' },
+  SDK_ROUTE_NOT_FOUND: { status: 404, title: 'No route for this path' },
+  SDK_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this path' },
+  SDK_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  SDK_HANDLER_FAILED: { status: 500, title: 'Handler failed' },
+
+  // runtime (supervisor)
+  RUNTIME_START_FAILED: { status: 503, title: 'Instance failed to start' },
+  RUNTIME_STOPPED: { status: 503, title: 'Instances stopped before becoming ready' },
+} as const satisfies Record<string, CodeEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Codes that were once published and must never be given a new meaning. */
+export const RETIRED_CODES: readonly string[] = [];
+
+/** The JSON body of a problem+json answer. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId?: string;
+  errors?: FieldIssue[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/**
+ * An error with a stable code. Thrown anywhere; turned into problem+json in
+ * exactly one place per server.
+ *
+ * @example
+ * throw new MlaasError('CONFIG_INVALID', 'mlaas.yaml has 2 errors', { errors });
+ */
+export class MlaasError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldIssue[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { errors?: FieldIssue[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MlaasError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.errors = options.errors;
+    this.headers = options.headers;
+  }
+
+  toProblem(requestId?: string): Problem {
+    return problemOf(this.code, this.message, { requestId, errors: this.errors });
+  }
+}
+
+/** Builds the problem+json body for a code. */
+export function problemOf(
+  code: ErrorCode,
+  detail: string,
+  extra: { requestId?: string | undefined; errors?: FieldIssue[] | undefined } = {},
+): Problem {
+  const entry = ERROR_CODES[code];
+  const problem: Problem = {
+    type: `https://mlaas.dev/errors/${code}`,
+    title: entry.title,
+    status: entry.status,
+    detail,
+    code,
+  };
+  if (extra.requestId !== undefined) problem.requestId = extra.requestId;
+  if (extra.errors !== undefined && extra.errors.length > 0) problem.errors = extra.errors;
+  return problem;
+}
+
+/** Renders field issues one per line, `path: message`, for terminals and logs. */
+export function formatIssues(errors: readonly FieldIssue[]): string {
+  return errors.map((e) => `  ${e.path || '(root)'}: ${e.message}`).join('\n');
+}

@@ -1,0 +1,263 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayOperation } from '../config/index.js';
+import { generateApiKey, hashSecret } from '../control-plane/api-key.js';
+import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
+import { createGateway, type Gateway } from './gateway-server.js';
+import type { ReadyInstance } from './upstream-pools.js';
+
+const header = (name: string) => ({ name, type: 'apiKey' as const, in: 'header' as const, keyName: 'x-api-key' });
+const query = { name: 'api_key', type: 'apiKey' as const, in: 'query' as const, keyName: 'key' };
+
+function op(partial: Partial<GatewayOperation> & Pick<GatewayOperation, 'path' | 'method'>): GatewayOperation {
+  return {
+    security: [[header('api_key_header')], [query]],
+    backend: { kind: 'service', service: 'echo', path: '/echo' },
+    pathTranslation: 'CONSTANT_ADDRESS',
+    deadlineMs: 15_000,
+    configPath: `paths.${partial.path}.${partial.method.toLowerCase()}`,
+    ...partial,
+  } as GatewayOperation;
+}
+
+interface Echo {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+let upstream: Server;
+let upstreamPort: number;
+let gateway: Gateway;
+let base: string;
+let keyA: string;
+let keyB: string;
+let revokedKey: string;
+let expiredKey: string;
+const ready: Record<string, ReadyInstance[]> = {};
+
+function keyRecord(tenantId: string, extra: Partial<KeyRecord> = {}): { record: KeyRecord; key: string } {
+  const k = generateApiKey();
+  return {
+    key: k.key,
+    record: { id: k.id, tenantId, hash: hashSecret(k.secret), createdAt: new Date(0).toISOString(), ...extra },
+  };
+}
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.startsWith('/slow')) {
+        setTimeout(() => res.end('late'), 2_000);
+        return;
+      }
+      const echo: Echo = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': 'yes' });
+      res.end(JSON.stringify(echo));
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstreamPort = (upstream.address() as AddressInfo).port;
+  ready['echo'] = [{ id: 'echo-1', host: '127.0.0.1', port: upstreamPort, revision: 'echo-00001' }];
+  ready['dead'] = [{ id: 'dead-1', host: '127.0.0.1', port: 1 }];
+  ready['none'] = [];
+
+  const a = keyRecord('tenant-a');
+  const b = keyRecord('tenant-b');
+  const revoked = keyRecord('tenant-a', { revokedAt: new Date(0).toISOString() });
+  const expired = keyRecord('tenant-a', { expiresAt: new Date(Date.now() - 1000).toISOString() });
+  keyA = a.key;
+  keyB = b.key;
+  revokedKey = revoked.key;
+  expiredKey = expired.key;
+  const tenants: TenantRecord[] = [
+    { id: 'tenant-a', displayName: 'A', config: { threshold: 0.7 }, createdAt: '', updatedAt: '' },
+    { id: 'tenant-b', displayName: 'B', config: { threshold: 0.2 }, createdAt: '', updatedAt: '' },
+  ];
+
+  gateway = createGateway({
+    operations: [
+      op({ path: '/v1/echo', method: 'POST' }),
+      op({ path: '/v1/users/{id}', method: 'GET' }),
+      op({
+        path: '/v1/append',
+        method: 'POST',
+        pathTranslation: 'APPEND_PATH_TO_ADDRESS',
+        backend: { kind: 'service', service: 'echo', path: '/base' },
+      }),
+      op({ path: '/v1/open', method: 'GET', security: [] }),
+      op({ path: '/v1/slow', method: 'GET', deadlineMs: 200, backend: { kind: 'service', service: 'echo', path: '/slow' } }),
+      op({ path: '/v1/dead', method: 'GET', backend: { kind: 'service', service: 'dead', path: '/' } }),
+      op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
+      op({ path: '/v1/outside', method: 'GET', backend: { kind: 'url', url: `http://127.0.0.1:${upstreamPort}/ext` } }),
+    ],
+    keys: [a.record, b.record, revoked.record, expired.record],
+    tenants,
+    instances: { ready: (service) => ready[service] ?? [] },
+    maxBodyBytes: 1024,
+    logger: pino({ level: 'silent' }),
+  });
+  await new Promise<void>((r) => gateway.server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await new Promise((r) => upstream.close(r));
+});
+
+async function problem(res: Response): Promise<{ code: string; status: number; requestId: string }> {
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await res.json()) as { code: string; status: number; requestId: string; stack?: unknown };
+  expect(body.status).toBe(res.status);
+  expect(body.stack).toBeUndefined();
+  return body;
+}
+
+describe('gateway authentication', () => {
+  it('answers 401 GW_KEY_MISSING without a key', async () => {
+    const res = await fetch(`${base}/v1/echo`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(401);
+    expect((await problem(res)).code).toBe('GW_KEY_MISSING');
+  });
+
+  it.each([
+    ['malformed', 'not-a-key'],
+    ['unknown', generateApiKey().key],
+  ])('answers 401 GW_KEY_INVALID for a %s key', async (_, key) => {
+    const res = await fetch(`${base}/v1/echo`, { method: 'POST', body: '{}', headers: { 'x-api-key': key } });
+    expect(res.status).toBe(401);
+    expect((await problem(res)).code).toBe('GW_KEY_INVALID');
+  });
+
+  it('refuses revoked and expired keys', async () => {
+    for (const key of [revokedKey, expiredKey]) {
+      const res = await fetch(`${base}/v1/echo`, { method: 'POST', body: '{}', headers: { 'x-api-key': key } });
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('lets an operation with empty security through without a key', async () => {
+    const res = await fetch(`${base}/v1/open`);
+    expect(res.status).toBe(201);
+    const echo = (await res.json()) as Echo;
+    expect(echo.headers['x-mlaas-tenant']).toBeUndefined();
+  });
+});
+
+describe('gateway forwarding', () => {
+  it('forwards with the tenant context and strips what the caller must not send', async () => {
+    const res = await fetch(`${base}/v1/echo?x=1`, {
+      method: 'POST',
+      body: '{"text":"hi"}',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': keyA,
+        'x-mlaas-tenant': 'tenant-b',
+        'x-mlaas-config': 'forged',
+        'x-request-id': 'req-123',
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-upstream')).toBe('yes');
+    expect(res.headers.get('x-request-id')).toBe('req-123');
+    const echo = (await res.json()) as Echo;
+    expect(echo.method).toBe('POST');
+    expect(echo.url).toBe('/echo?x=1');
+    expect(echo.body).toBe('{"text":"hi"}');
+    expect(echo.headers['x-mlaas-tenant']).toBe('tenant-a');
+    expect(JSON.parse(Buffer.from(echo.headers['x-mlaas-config'] ?? '', 'base64url').toString())).toEqual({ threshold: 0.7 });
+    expect(echo.headers['x-mlaas-revision']).toBe('echo-00001');
+    expect(echo.headers['x-request-id']).toBe('req-123');
+    expect(echo.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(echo.headers['x-api-key']).toBeUndefined();
+  });
+
+  it('takes a key from the query (Google form) and never forwards it', async () => {
+    const res = await fetch(`${base}/v1/echo?key=${encodeURIComponent(keyB)}&y=2`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(201);
+    const echo = (await res.json()) as Echo;
+    expect(echo.url).toBe('/echo?y=2');
+    expect(echo.headers['x-mlaas-tenant']).toBe('tenant-b');
+  });
+
+  it('passes path parameters as query parameters under CONSTANT_ADDRESS', async () => {
+    const res = await fetch(`${base}/v1/users/42`, { headers: { 'x-api-key': keyA } });
+    expect(((await res.json()) as Echo).url).toBe('/echo?id=42');
+  });
+
+  it('appends the request path under APPEND_PATH_TO_ADDRESS', async () => {
+    const res = await fetch(`${base}/v1/append`, { method: 'POST', body: '{}', headers: { 'x-api-key': keyA } });
+    expect(((await res.json()) as Echo).url).toBe('/base/v1/append');
+  });
+
+  it('forwards to an outside http backend', async () => {
+    const res = await fetch(`${base}/v1/outside`, { headers: { 'x-api-key': keyA } });
+    expect(((await res.json()) as Echo).url).toBe('/ext');
+  });
+});
+
+describe('gateway errors', () => {
+  it('answers 404 for an unknown path and 405 with Allow for a wrong method', async () => {
+    const notFound = await fetch(`${base}/v1/nope`);
+    expect(notFound.status).toBe(404);
+    expect((await problem(notFound)).code).toBe('GW_ROUTE_NOT_FOUND');
+    const wrong = await fetch(`${base}/v1/echo`, { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+    expect((await problem(wrong)).code).toBe('GW_METHOD_NOT_ALLOWED');
+  });
+
+  it('answers 413 for a body over the limit, declared or streamed', async () => {
+    const declared = await fetch(`${base}/v1/echo`, { method: 'POST', body: 'x'.repeat(2048), headers: { 'x-api-key': keyA } });
+    expect(declared.status).toBe(413);
+    expect((await problem(declared)).code).toBe('GW_BODY_TOO_LARGE');
+
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 4; i++) c.enqueue(new TextEncoder().encode('y'.repeat(512)));
+        c.close();
+      },
+    });
+    const chunked = await fetch(`${base}/v1/echo`, {
+      method: 'POST',
+      body: stream,
+      headers: { 'x-api-key': keyA },
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('answers 502 when the backend is unreachable, 503 with no instance, 504 past the deadline', async () => {
+    const dead = await fetch(`${base}/v1/dead`, { headers: { 'x-api-key': keyA } });
+    expect(dead.status).toBe(502);
+    expect((await problem(dead)).code).toBe('GW_BACKEND_UNREACHABLE');
+    const none = await fetch(`${base}/v1/none`, { headers: { 'x-api-key': keyA } });
+    expect(none.status).toBe(503);
+    expect(none.headers.get('retry-after')).toBe('1');
+    const slow = await fetch(`${base}/v1/slow`, { headers: { 'x-api-key': keyA } });
+    expect(slow.status).toBe(504);
+    expect((await problem(slow)).code).toBe('GW_DEADLINE_EXCEEDED');
+  });
+
+  it('keeps serving after every error above', async () => {
+    const res = await fetch(`${base}/v1/echo`, { method: 'POST', body: '{}', headers: { 'x-api-key': keyA } });
+    expect(res.status).toBe(201);
+  });
+
+  it('applies a key change to the next request', async () => {
+    gateway.setKeys([]);
+    const res = await fetch(`${base}/v1/echo`, { method: 'POST', body: '{}', headers: { 'x-api-key': keyA } });
+    expect(res.status).toBe(401);
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * The gateway: one HTTP server in front of every service. Per request it
+ * matches the route, authenticates the API key, reads the body within the
+ * limit, picks the least-busy ready instance and forwards over a pooled
+ * keep-alive connection within the route's deadline. Everything it consults
+ * (routes, keys, tenants) is precomputed and swapped whole on change.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import type { GatewayOperation } from '../config/index.js';
+import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
+import { MlaasError } from '../errors.js';
+import { forwardHeaders, isHopByHop } from './forward-headers.js';
+import { buildKeyIndex, verifyKey, type KeyIndex } from './key-index.js';
+import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
+import { readBody } from './read-body.js';
+import { compileRoutes, type RouteTable } from './route-table.js';
+import { sendError, sendProblem } from './send-problem.js';
+import { buildTenantIndex, type TenantIndex } from './tenant-index.js';
+import { requestIdOf, traceparentOf } from './trace-context.js';
+import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-pools.js';
+
+/** Where the gateway learns which instances of a service can take requests now. */
+export interface InstanceSource {
+  /** Must be cheap: called on every request. */
+  ready(service: string): readonly ReadyInstance[];
+}
+
+export interface GatewayOptions {
+  operations: readonly GatewayOperation[];
+  keys: readonly KeyRecord[];
+  tenants: readonly TenantRecord[];
+  instances: InstanceSource;
+  maxBodyBytes: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface Gateway {
+  server: Server;
+  setOperations(operations: readonly GatewayOperation[]): void;
+  setKeys(keys: readonly KeyRecord[]): void;
+  setTenants(tenants: readonly TenantRecord[]): void;
+  /** Tells the gateway which instance ids still exist, so it can close their pools. */
+  retainInstances(liveIds: ReadonlySet<string>): void;
+  inFlight(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { instances, maxBodyBytes, logger } = options;
+  const now = options.now ?? Date.now;
+  const pools = new UpstreamPools();
+  let routes: RouteTable<PreparedOperation> = compileRoutes(options.operations.map(prepareOperation));
+  let keys: KeyIndex = buildKeyIndex(options.keys);
+  let tenants: TenantIndex = buildTenantIndex(options.tenants);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+
+    const match = routes.match(method, path);
+    if (match.kind === 'not-found') {
+      return sendProblem(res, 'GW_ROUTE_NOT_FOUND', `no operation in the gateway document matches ${path}`, requestId);
+    }
+    if (match.kind === 'method-not-allowed') {
+      return sendProblem(res, 'GW_METHOD_NOT_ALLOWED', `${path} accepts ${match.allow}, got ${method}`, requestId, {
+        allow: match.allow,
+      });
+    }
+    const prep = match.route;
+
+    let tenantId: string | undefined;
+    let configHeader: string | undefined;
+    if (prep.authRequired) {
+      const presented = presentedKey(req, prep, rawQuery);
+      if (presented === undefined) {
+        return sendProblem(res, 'GW_KEY_MISSING', `this operation needs an API key (${describeLocations(prep)})`, requestId);
+      }
+      const key = verifyKey(keys, presented, now());
+      if (key === undefined) {
+        return sendProblem(res, 'GW_KEY_INVALID', 'the API key is unknown, revoked or expired', requestId);
+      }
+      tenantId = key.tenantId;
+      configHeader = tenants.get(tenantId)?.configHeader;
+    }
+
+    const body = await readBody(req, maxBodyBytes);
+
+    let upstream: Upstream | undefined;
+    if (prep.backend.kind === 'service') {
+      upstream = pools.pick(instances.ready(prep.backend.service));
+      if (upstream === undefined) {
+        return sendProblem(res, 'GW_NO_INSTANCE', `service ${prep.backend.service} has no ready instance`, requestId, {
+          'retry-after': '1',
+        });
+      }
+    } else {
+      upstream = pools.forOrigin(prep.backend.origin);
+    }
+
+    const headers = forwardHeaders(req.headers, prep, {
+      requestId,
+      traceparent: traceparentOf(req.headers['traceparent']),
+      tenantId,
+      configHeader,
+      revision: upstream.revision,
+      clientAddress: req.socket.remoteAddress,
+    });
+    await forward(req, res, upstream, {
+      method,
+      path: backendPath(prep, path, rawQuery, match.params),
+      headers,
+      body,
+      deadlineMs: prep.deadlineMs,
+      requestId,
+    });
+  }
+
+  async function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upstream: Upstream,
+    call: {
+      method: string;
+      path: string;
+      headers: Record<string, string | string[]>;
+      body: Buffer;
+      deadlineMs: number;
+      requestId: string;
+    },
+  ): Promise<void> {
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, call.deadlineMs);
+    const onClose = (): void => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once('close', onClose);
+    upstream.inFlight++;
+    try {
+      const answer = await upstream.pool.request({
+        method: call.method as 'GET',
+        path: call.path,
+        headers: call.headers,
+        body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
+        signal: abort.signal,
+      });
+      const out: Record<string, string | string[]> = { 'x-request-id': call.requestId };
+      for (const name in answer.headers) {
+        const value = answer.headers[name];
+        if (value !== undefined && !isHopByHop(name)) out[name] = value;
+      }
+      res.writeHead(answer.statusCode, out);
+      await pipeline(answer.body, res);
+    } catch (err) {
+      if (req.destroyed && !timedOut) return;
+      if (timedOut) {
+        return sendProblem(res, 'GW_DEADLINE_EXCEEDED', `backend did not answer within ${call.deadlineMs / 1000}s`, call.requestId);
+      }
+      logger.warn({ err: errorMessage(err), upstream: upstream.id, requestId: call.requestId }, 'backend unreachable');
+      return sendProblem(res, 'GW_BACKEND_UNREACHABLE', 'the backend could not be reached or closed the connection', call.requestId);
+    } finally {
+      clearTimeout(timer);
+      res.off('close', onClose);
+      upstream.inFlight--;
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const requestId = String(res.getHeader('x-request-id') ?? requestIdOf(req.headers['x-request-id']));
+      if (err instanceof MlaasError) {
+        if (err.code === 'GW_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+        return sendError(res, err, requestId);
+      }
+      logger.error({ err: errorMessage(err), requestId }, 'gateway request failed');
+      sendProblem(res, 'GW_INTERNAL', 'the gateway failed to handle this request', requestId);
+    });
+  });
+
+  return {
+    server,
+    setOperations(operations) {
+      routes = compileRoutes(operations.map(prepareOperation));
+    },
+    setKeys(next) {
+      keys = buildKeyIndex(next);
+    },
+    setTenants(next) {
+      tenants = buildTenantIndex(next);
+    },
+    retainInstances(liveIds) {
+      pools.retain(liveIds);
+    },
+    inFlight: () => pools.inFlight(),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await pools.close();
+    },
+  };
+}
+
+function presentedKey(req: IncomingMessage, prep: PreparedOperation, rawQuery: string): string | undefined {
+  let query: URLSearchParams | undefined;
+  for (const loc of prep.keyLocations) {
+    if (loc.in === 'header') {
+      const v = req.headers[loc.name];
+      if (typeof v === 'string' && v !== '') return v;
+    } else if (rawQuery !== '') {
+      query ??= new URLSearchParams(rawQuery);
+      const v = query.get(loc.name);
+      if (v !== null && v !== '') return v;
+    }
+  }
+  return undefined;
+}
+
+function describeLocations(prep: PreparedOperation): string {
+  if (prep.keyLocations.length === 0) return 'no API-key location is defined for it';
+  return prep.keyLocations.map((l) => (l.in === 'header' ? `header ${l.name}` : `query parameter ${l.name}`)).join(' or ');
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

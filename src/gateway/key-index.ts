@@ -1,0 +1,45 @@
+/**
+ * The gateway's in-memory view of API keys: a map from key id to what the hot
+ * path needs to accept or refuse it. Rebuilt from the store whenever keys
+ * change, so a request never touches SQLite.
+ */
+import type { KeyRecord } from '../control-plane/state-store.js';
+import { parseApiKey, verifySecret } from '../control-plane/api-key.js';
+
+export interface IndexedKey {
+  id: string;
+  tenantId: string;
+  hash: string;
+  /** Epoch ms after which the key no longer works; Infinity when it never expires. */
+  expiresAtMs: number;
+}
+
+export type KeyIndex = ReadonlyMap<string, IndexedKey>;
+
+/** Indexes the keys that can still work: revoked ones are left out. */
+export function buildKeyIndex(keys: readonly KeyRecord[]): KeyIndex {
+  const index = new Map<string, IndexedKey>();
+  for (const k of keys) {
+    if (k.revokedAt !== undefined) continue;
+    index.set(k.id, {
+      id: k.id,
+      tenantId: k.tenantId,
+      hash: k.hash,
+      expiresAtMs: k.expiresAt === undefined ? Infinity : Date.parse(k.expiresAt),
+    });
+  }
+  return index;
+}
+
+/**
+ * The key record a presented key string proves, or undefined when the string
+ * is malformed, unknown, revoked, expired or has the wrong secret. The caller
+ * learns none of these reasons: all are one 401.
+ */
+export function verifyKey(index: KeyIndex, presented: string, nowMs: number): IndexedKey | undefined {
+  const parsed = parseApiKey(presented);
+  if (parsed === undefined) return undefined;
+  const record = index.get(parsed.id);
+  if (record === undefined || record.expiresAtMs <= nowMs) return undefined;
+  return verifySecret(parsed.secret, record.hash) ? record : undefined;
+}

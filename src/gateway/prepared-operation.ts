@@ -1,0 +1,101 @@
+/**
+ * Turns a gateway-document operation into what the per-request path needs,
+ * once at config load: where the API key may be, which caller headers and
+ * query parameters to strip, and how to build the backend path (Google's
+ * `path_translation`).
+ */
+import type { GatewayOperation } from '../config/index.js';
+
+export type KeyLocation = { in: 'header'; name: string } | { in: 'query'; name: string };
+
+export type PreparedBackend =
+  | { kind: 'service'; service: string; tag: string | undefined; basePath: string }
+  | { kind: 'url'; origin: string; basePath: string };
+
+export interface PreparedOperation {
+  path: string;
+  method: string;
+  operationId: string | undefined;
+  /** False when the operation's security is empty: anyone may call it. */
+  authRequired: boolean;
+  /** Where a key may be presented, in the document's order; the first present one is checked. */
+  keyLocations: readonly KeyLocation[];
+  /** Lower-case header names never forwarded: the key headers. */
+  keyHeaders: ReadonlySet<string>;
+  /** Query parameters never forwarded: the key parameters. */
+  keyQueryParams: ReadonlySet<string>;
+  backend: PreparedBackend;
+  pathTranslation: 'APPEND_PATH_TO_ADDRESS' | 'CONSTANT_ADDRESS';
+  deadlineMs: number;
+}
+
+export function prepareOperation(op: GatewayOperation): PreparedOperation {
+  const keyLocations: KeyLocation[] = [];
+  const seen = new Set<string>();
+  for (const requirement of op.security) {
+    for (const scheme of requirement) {
+      // JWT schemes are kept by the loader but not enforced yet; an operation
+      // that only allows JWT therefore has no usable location and fails closed.
+      if (scheme.type !== 'apiKey') continue;
+      const name = scheme.in === 'header' ? scheme.keyName.toLowerCase() : scheme.keyName;
+      const id = `${scheme.in}:${name}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      keyLocations.push({ in: scheme.in, name });
+    }
+  }
+  const keyHeaders = new Set<string>();
+  const keyQueryParams = new Set<string>();
+  for (const l of keyLocations) (l.in === 'header' ? keyHeaders : keyQueryParams).add(l.name);
+
+  return {
+    path: op.path,
+    method: op.method,
+    operationId: op.operationId,
+    authRequired: op.security.length > 0,
+    keyLocations,
+    keyHeaders,
+    keyQueryParams,
+    backend: prepareBackend(op.backend),
+    pathTranslation: op.pathTranslation,
+    deadlineMs: op.deadlineMs,
+  };
+}
+
+function prepareBackend(backend: GatewayOperation['backend']): PreparedBackend {
+  if (backend.kind === 'service') {
+    return { kind: 'service', service: backend.service, tag: backend.tag, basePath: trimSlash(backend.path) };
+  }
+  const url = new URL(backend.url);
+  return { kind: 'url', origin: url.origin, basePath: trimSlash(url.pathname) };
+}
+
+function trimSlash(p: string): string {
+  return p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/**
+ * The path and query the backend receives, with Google's semantics:
+ * APPEND_PATH_TO_ADDRESS appends the request path to the address;
+ * CONSTANT_ADDRESS sends the address as is and passes path parameters as
+ * query parameters. Key parameters never reach the backend.
+ */
+export function backendPath(
+  prep: PreparedOperation,
+  requestPath: string,
+  rawQuery: string,
+  params: Record<string, string> | undefined,
+): string {
+  const path =
+    prep.pathTranslation === 'APPEND_PATH_TO_ADDRESS' ? prep.backend.basePath + requestPath : prep.backend.basePath || '/';
+  const needsRewrite = prep.keyQueryParams.size > 0 || (params !== undefined && prep.pathTranslation === 'CONSTANT_ADDRESS');
+  if (!needsRewrite) return rawQuery === '' ? path : `${path}?${rawQuery}`;
+
+  const query = new URLSearchParams(rawQuery);
+  for (const name of prep.keyQueryParams) query.delete(name);
+  if (params !== undefined && prep.pathTranslation === 'CONSTANT_ADDRESS') {
+    for (const [k, v] of Object.entries(params)) query.append(k, v);
+  }
+  const qs = query.toString();
+  return qs === '' ? path : `${path}?${qs}`;
+}

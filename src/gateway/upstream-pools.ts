@@ -1,0 +1,90 @@
+/**
+ * Keep-alive connection pools to upstreams — one per instance, one per
+ * outside origin — and the in-flight count of each, which the instance
+ * picker (least in-flight) and later the autoscaler read.
+ */
+import { Pool } from 'undici';
+
+export interface ReadyInstance {
+  id: string;
+  host: string;
+  port: number;
+  /** The revision this instance runs, forwarded as `x-mlaas-revision`. */
+  revision?: string | undefined;
+}
+
+export interface Upstream {
+  id: string;
+  pool: Pool;
+  inFlight: number;
+  revision: string | undefined;
+}
+
+const POOL_OPTIONS = { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 } as const;
+
+export class UpstreamPools {
+  readonly #byInstance = new Map<string, Upstream>();
+  readonly #byOrigin = new Map<string, Upstream>();
+  #turn = 0;
+
+  /** The ready instance with the fewest requests in flight; ties go round-robin. */
+  pick(ready: readonly ReadyInstance[]): Upstream | undefined {
+    const n = ready.length;
+    if (n === 0) return undefined;
+    let best: Upstream | undefined;
+    const start = this.#turn++ % n;
+    for (let i = 0; i < n; i++) {
+      const inst = ready[(start + i) % n] as ReadyInstance;
+      const up = this.#forInstance(inst);
+      if (best === undefined || up.inFlight < best.inFlight) best = up;
+      if (best.inFlight === 0) break;
+    }
+    return best;
+  }
+
+  forOrigin(origin: string): Upstream {
+    let up = this.#byOrigin.get(origin);
+    if (up === undefined) {
+      up = { id: origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0, revision: undefined };
+      this.#byOrigin.set(origin, up);
+    }
+    return up;
+  }
+
+  /** In-flight requests per instance id, for status and scaling. */
+  inFlight(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [id, up] of this.#byInstance) out[id] = up.inFlight;
+    return out;
+  }
+
+  /** Closes the pools of instances that are no longer ready; their in-flight requests finish first. */
+  retain(liveIds: ReadonlySet<string>): void {
+    for (const [id, up] of this.#byInstance) {
+      if (liveIds.has(id)) continue;
+      this.#byInstance.delete(id);
+      void up.pool.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#byInstance.values(), ...this.#byOrigin.values()];
+    this.#byInstance.clear();
+    this.#byOrigin.clear();
+    await Promise.all(all.map((u) => u.pool.destroy().catch(() => undefined)));
+  }
+
+  #forInstance(inst: ReadyInstance): Upstream {
+    let up = this.#byInstance.get(inst.id);
+    if (up === undefined) {
+      up = {
+        id: inst.id,
+        pool: new Pool(`http://${inst.host}:${inst.port}`, POOL_OPTIONS),
+        inFlight: 0,
+        revision: inst.revision,
+      };
+      this.#byInstance.set(inst.id, up);
+    }
+    return up;
+  }
+}

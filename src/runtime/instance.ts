@@ -1,0 +1,247 @@
+/**
+ * One running process of a service (or revision): spawned with the service
+ * contract's environment, its output appended to a log file, probed until
+ * ready, and drained on stop (SIGTERM, then SIGKILL after the drain timeout).
+ */
+import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlaasError } from '../errors.js';
+import { modelEnvVar } from './model-env-var.js';
+import { formatDuration, waitUntilReady } from './readiness-probe.js';
+
+export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'crashed';
+
+export type SpawnFn = typeof nodeSpawn;
+
+/** How and why a process ended. */
+export interface InstanceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** One line for operators, e.g. `exited with code 1 before becoming ready`. */
+  reason: string;
+  /** `now()` when the exit was seen. */
+  at: number;
+}
+
+export interface InstanceOptions {
+  id: string;
+  service: string;
+  revision?: string | undefined;
+  host: string;
+  port: number;
+  cwd: string;
+  /** argv; `command[0]` is looked up on PATH. */
+  command: readonly string[];
+  /** The service's own environment, over `baseEnv`. */
+  env: Readonly<Record<string, string>>;
+  /** Model name → absolute path of its local copy. */
+  models: Readonly<Record<string, string>>;
+  baseEnv: NodeJS.ProcessEnv;
+  logsDir: string;
+  readiness: { path: string; timeoutMs: number };
+  drainTimeoutMs: number;
+  now: () => number;
+  spawnFn?: SpawnFn;
+}
+
+/**
+ * @example
+ * const instance = new Instance({ id: 'spam-1', service: 'spam', host, port, cwd, command: ['node', 'server.js'], ... });
+ * await instance.start();           // rejects with RUNTIME_START_FAILED and the reason
+ * await instance.stop();            // SIGTERM, SIGKILL after drainTimeoutMs
+ */
+export class Instance {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly logFile: string;
+  /** Resolves once the process is gone, whatever the cause. */
+  readonly exited: Promise<InstanceExit>;
+  private currentState: InstanceState = 'starting';
+  private childPid: number | undefined;
+  private startTime: number | undefined;
+  private readyTime: number | undefined;
+  private exitInfo: InstanceExit | undefined;
+
+  private readonly options: InstanceOptions;
+  private child: ChildProcess | undefined;
+  private readonly probeAbort = new AbortController();
+  private stopRequested = false;
+  private stopping: Promise<InstanceExit> | undefined;
+  /** Set when the supervisor ends the process for a reason the exit status would hide (readiness timeout). */
+  private overrideReason: string | undefined;
+  private resolveExited!: (exit: InstanceExit) => void;
+
+  get state(): InstanceState {
+    return this.currentState;
+  }
+  get pid(): number | undefined {
+    return this.childPid;
+  }
+  get startedAt(): number | undefined {
+    return this.startTime;
+  }
+  get readyAt(): number | undefined {
+    return this.readyTime;
+  }
+  get exit(): InstanceExit | undefined {
+    return this.exitInfo;
+  }
+
+  constructor(options: InstanceOptions) {
+    this.options = options;
+    this.id = options.id;
+    this.host = options.host;
+    this.port = options.port;
+    this.logFile = path.join(options.logsDir, options.service, `${options.id}.log`);
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  /** Spawns the process and waits until it is ready. */
+  async start(): Promise<void> {
+    if (this.child !== undefined || this.exitInfo !== undefined) throw new Error(`instance ${this.id} was already started`);
+    try {
+      this.spawnChild();
+    } catch (err) {
+      // No process came to be (log directory unwritable, empty command): still an exit, so waiters learn why.
+      this.recordExit(null, null, `could not start: ${err instanceof Error ? err.message : String(err)}`);
+      throw this.startError((await this.exited).reason);
+    }
+    try {
+      await waitUntilReady({
+        host: this.host,
+        port: this.port,
+        path: this.options.readiness.path,
+        timeoutMs: this.options.readiness.timeoutMs,
+        signal: this.probeAbort.signal,
+        isAlive: () => this.exitInfo === undefined,
+      });
+    } catch (err) {
+      if (this.exitInfo === undefined && !this.stopRequested) {
+        // Alive but not ready in time: the probe's reason says more than "killed by SIGKILL".
+        this.overrideReason = err instanceof Error ? err.message : String(err);
+        this.signalGroup('SIGKILL');
+      }
+      throw this.startError((await this.exited).reason);
+    }
+    const exit = this.exit;
+    if (exit !== undefined) throw this.startError(exit.reason);
+    this.currentState = 'ready';
+    this.readyTime = this.options.now();
+  }
+
+  /**
+   * Drains: SIGTERM so the service finishes its in-flight requests, SIGKILL
+   * if it is still there after the drain timeout. Resolves when it is gone.
+   */
+  stop(options: { drainTimeoutMs?: number } = {}): Promise<InstanceExit> {
+    // A second SIGTERM means "quit now" to many servers (uvicorn among them), so a stop is sent once.
+    this.stopping ??= this.drain(options.drainTimeoutMs ?? this.options.drainTimeoutMs);
+    return this.stopping;
+  }
+
+  private async drain(drainTimeoutMs: number): Promise<InstanceExit> {
+    if (this.exitInfo !== undefined) return this.exitInfo;
+    this.stopRequested = true;
+    this.currentState = 'draining';
+    this.probeAbort.abort(new Error('stopped before becoming ready'));
+    if (this.child === undefined) {
+      this.recordExit(null, null, 'stopped before it was started');
+      return this.exited;
+    }
+    this.signalGroup('SIGTERM');
+    const killTimer = setTimeout(() => {
+      this.overrideReason = `still running ${formatDuration(drainTimeoutMs)} after SIGTERM, killed by SIGKILL`;
+      this.signalGroup('SIGKILL');
+    }, drainTimeoutMs);
+    const exit = await this.exited;
+    clearTimeout(killTimer);
+    return exit;
+  }
+
+  /** SIGKILLs the process group now, without waiting; `exited` still resolves when the exit is seen. */
+  kill(): void {
+    this.stopRequested = true;
+    this.signalGroup('SIGKILL');
+  }
+
+  private spawnChild(): void {
+    const { options } = this;
+    const [file, ...args] = options.command;
+    if (file === undefined) throw new Error(`instance ${this.id}: command is empty`);
+    fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
+    const fd = fs.openSync(this.logFile, 'a');
+    try {
+      fs.writeSync(fd, `[mlaas] ${new Date().toISOString()} starting ${this.id} on ${this.host}:${this.port}: ${options.command.join(' ')}\n`);
+      // detached: the instance leads its own process group, so stop() reaches
+      // the children it forks too, and a Ctrl-C in the terminal reaches only
+      // mlaas, which then drains instances in order instead of all dying at once.
+      this.child = (options.spawnFn ?? nodeSpawn)(file, args, {
+        cwd: options.cwd,
+        env: this.environment(),
+        stdio: ['ignore', fd, fd],
+        detached: true,
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.startTime = options.now();
+    this.childPid = this.child.pid;
+    this.child.once('exit', (code, signal) => this.onChildExit(code, signal));
+    this.child.on('error', (err) => {
+      // Only a failed spawn leaves no pid; other errors come with an exit event.
+      if (this.childPid === undefined) this.recordExit(null, null, `could not start ${JSON.stringify(file)}: ${err.message}`);
+    });
+  }
+
+  private environment(): NodeJS.ProcessEnv {
+    const { options } = this;
+    const env: NodeJS.ProcessEnv = {};
+    // The parent's own MLAAS_* settings (admin token, model paths of another
+    // service) are not the instance's business; it gets only the ones set below.
+    for (const [name, value] of Object.entries(options.baseEnv)) {
+      if (!name.startsWith('MLAAS_')) env[name] = value;
+    }
+    Object.assign(env, options.env);
+    env.PORT = String(options.port);
+    for (const [name, file] of Object.entries(options.models)) env[modelEnvVar(name)] = file;
+    env.MLAAS_SERVICE = options.service;
+    if (options.revision !== undefined) env.MLAAS_REVISION = options.revision;
+    env.MLAAS_INSTANCE = this.id;
+    env.MLAAS_DRAIN_TIMEOUT_MS = String(options.drainTimeoutMs);
+    return env;
+  }
+
+  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+    // Whatever the leader left behind in its group goes with it.
+    this.signalGroup('SIGKILL');
+    const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
+    const reason = this.overrideReason ?? (this.state === 'starting' && !this.stopRequested ? `${how} before becoming ready` : how);
+    this.recordExit(code, signal, reason);
+  }
+
+  private recordExit(code: number | null, signal: NodeJS.Signals | null, reason: string): void {
+    if (this.exit !== undefined) return;
+    this.currentState = this.stopRequested ? 'stopped' : 'crashed';
+    const exit: InstanceExit = { code, signal, reason, at: this.options.now() };
+    this.exitInfo = exit;
+    this.probeAbort.abort(new Error(reason));
+    fs.appendFile(this.logFile, `[mlaas] ${new Date().toISOString()} ${this.id} ${this.state}: ${reason}\n`, () => {});
+    this.resolveExited(exit);
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    if (this.childPid === undefined) return;
+    try {
+      process.kill(-this.childPid, signal);
+    } catch {
+      // ESRCH: the group is already gone, which is what we wanted.
+    }
+  }
+
+  private startError(reason: string): MlaasError {
+    if (this.stopRequested) return new MlaasError('RUNTIME_STOPPED', `instance ${this.id} of ${this.options.service}: ${reason}`);
+    return new MlaasError('RUNTIME_START_FAILED', `instance ${this.id} of ${this.options.service}: ${reason}`);
+  }
+}

@@ -1,0 +1,244 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Problem } from '../errors.js';
+import { reply, route, service, type Listening, type ServiceOptions } from './index.js';
+
+const running: Listening[] = [];
+const logged: Record<string, unknown>[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((l) => l.close()));
+  logged.length = 0;
+});
+
+async function start(options: Partial<ServiceOptions> = {}): Promise<{ url: string; listening: Listening }> {
+  const app = service({ name: 'test', routes: [], log: (line) => logged.push(line), ...options });
+  const listening = await app.listen({ port: 0, handleSignals: false });
+  running.push(listening);
+  return { url: `http://127.0.0.1:${listening.port}`, listening };
+}
+
+const predict = route({
+  method: 'POST',
+  path: '/predict',
+  body: z.object({ text: z.string().min(1), options: z.object({ limit: z.number() }).optional() }),
+  handler: ({ body }) => ({ length: body.text.length }),
+});
+
+async function problemOf(res: Response): Promise<Problem> {
+  return (await res.json()) as Problem;
+}
+
+function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+}
+
+describe('routes', () => {
+  it('answers a valid body with the handler result as 200 JSON and echoes the request id', async () => {
+    const { url } = await start({ routes: [predict] });
+    const res = await postJson(`${url}/predict`, JSON.stringify({ text: 'hello' }), { 'x-request-id': 'req-1' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('x-request-id')).toBe('req-1');
+    expect(await res.json()).toEqual({ length: 5 });
+  });
+
+  it('answers 400 SDK_BODY_INVALID listing each bad field by its dotted path', async () => {
+    const { url } = await start({ routes: [predict] });
+    const res = await postJson(`${url}/predict`, JSON.stringify({ text: 42, options: { limit: 'x' } }), {
+      'x-request-id': 'req-2',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = await problemOf(res);
+    expect(problem).toMatchObject({ status: 400, code: 'SDK_BODY_INVALID', requestId: 'req-2' });
+    expect(problem.errors).toEqual([
+      { path: 'text', message: 'expected string, received number' },
+      { path: 'options.limit', message: 'expected number, received string' },
+    ]);
+  });
+
+  it('answers 400 SDK_BODY_INVALID for a missing body on a route with a schema', async () => {
+    const { url } = await start({ routes: [predict] });
+    const res = await fetch(`${url}/predict`, { method: 'POST' });
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).code).toBe('SDK_BODY_INVALID');
+  });
+
+  it('answers 400 SDK_JSON_MALFORMED for a body that is not JSON', async () => {
+    const { url } = await start({ routes: [predict] });
+    const res = await postJson(`${url}/predict`, '{"text": "unterminated');
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).code).toBe('SDK_JSON_MALFORMED');
+  });
+
+  it('answers 413 SDK_BODY_TOO_LARGE above the default 1 MiB limit', async () => {
+    const { url } = await start({ routes: [predict] });
+    const res = await postJson(`${url}/predict`, JSON.stringify({ text: 'x'.repeat(1024 * 1024 + 1) }));
+    expect(res.status).toBe(413);
+    expect((await problemOf(res)).code).toBe('SDK_BODY_TOO_LARGE');
+  });
+
+  it('answers 413 for a chunked body that grows past the limit', async () => {
+    const { url } = await start({ routes: [predict], bodyLimitBytes: 100 });
+    const chunks = [JSON.stringify({ text: 'a'.repeat(60) }).slice(0, 50), 'b'.repeat(80)];
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${url}/predict`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it('answers 404 for an unknown path and 405 with Allow for a wrong method', async () => {
+    const { url } = await start({ routes: [predict] });
+    const missing = await fetch(`${url}/nope`);
+    expect(missing.status).toBe(404);
+    expect((await problemOf(missing)).code).toBe('SDK_ROUTE_NOT_FOUND');
+    const wrong = await fetch(`${url}/predict`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+    expect((await problemOf(wrong)).code).toBe('SDK_METHOD_NOT_ALLOWED');
+  });
+
+  it('answers 500 SDK_HANDLER_FAILED without the error message or stack when a handler throws', async () => {
+    const boom = route({
+      method: 'GET',
+      path: '/boom',
+      handler: () => {
+        throw new Error('secret database password in message');
+      },
+    });
+    const { url } = await start({ routes: [boom] });
+    const res = await fetch(`${url}/boom`, { headers: { 'x-request-id': 'req-3' } });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain('secret');
+    expect(text).not.toContain('service.test.ts');
+    expect(JSON.parse(text)).toMatchObject({ code: 'SDK_HANDLER_FAILED', requestId: 'req-3' });
+    const failure = logged.find((line) => line['msg'] === 'handler failed');
+    expect(failure).toMatchObject({ level: 'error', requestId: 'req-3', path: '/boom' });
+    expect(JSON.stringify(failure)).toContain('secret database password');
+  });
+
+  it('sends the status, body and headers of reply(), and 204 for a handler that returns nothing', async () => {
+    const created = route({ method: 'PUT', path: '/items', handler: () => reply(201, { id: 7 }, { location: '/items/7' }) });
+    const empty = route({ method: 'DELETE', path: '/items', handler: () => undefined });
+    const { url } = await start({ routes: [created, empty] });
+    const res = await fetch(`${url}/items`, { method: 'PUT' });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe('/items/7');
+    expect(await res.json()).toEqual({ id: 7 });
+    const gone = await fetch(`${url}/items`, { method: 'DELETE' });
+    expect(gone.status).toBe(204);
+  });
+
+  it('refuses at start-up a route declared twice or on a path the SDK serves', () => {
+    expect(() => service({ name: 'x', routes: [predict, predict] })).toThrow(/declared twice/);
+    const health = route({ method: 'GET', path: '/healthz', handler: () => 'ok' });
+    expect(() => service({ name: 'x', routes: [health] })).toThrow(/served by the SDK/);
+  });
+});
+
+describe('tenant context', () => {
+  const whoami = route({
+    method: 'GET',
+    path: '/whoami',
+    handler: ({ tenant, config, revision, requestId, query }) => ({
+      tenant,
+      config,
+      revision,
+      requestId,
+      q: query.get('q'),
+    }),
+  });
+
+  it('gives the handler the tenant, its decoded config and the revision from the gateway headers', async () => {
+    const { url } = await start({ routes: [whoami] });
+    const config = Buffer.from(JSON.stringify({ threshold: 0.7, lang: 'de' })).toString('base64url');
+    const res = await fetch(`${url}/whoami?q=1`, {
+      headers: {
+        'x-mlaas-tenant': 'acme',
+        'x-mlaas-config': config,
+        'x-mlaas-revision': 'spam-filter-00003',
+        'x-request-id': 'req-4',
+      },
+    });
+    expect(await res.json()).toEqual({
+      tenant: 'acme',
+      config: { threshold: 0.7, lang: 'de' },
+      revision: 'spam-filter-00003',
+      requestId: 'req-4',
+      q: '1',
+    });
+  });
+
+  it('gives an empty config for an absent, garbled or non-object config header, and a generated request id', async () => {
+    const { url } = await start({ routes: [whoami] });
+    const garbled = ['%%%not-base64', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"a":').toString('base64url')];
+    for (const header of garbled) {
+      const res = await fetch(`${url}/whoami`, { headers: { 'x-mlaas-config': header } });
+      const body = (await res.json()) as { config: unknown };
+      expect(body.config).toEqual({});
+    }
+    const bare = (await (await fetch(`${url}/whoami`)).json()) as { tenant?: string; requestId: string };
+    expect(bare).toMatchObject({ config: {}, q: null });
+    expect(bare.tenant).toBeUndefined();
+    expect(bare.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+interface OpenApiDoc {
+  openapi: string;
+  info: unknown;
+  paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: unknown }> }; responses: Record<string, unknown> }>>;
+  components: { schemas: { Problem: { required: string[] } } };
+}
+
+describe('readiness and documentation', () => {
+  it('answers /healthz 503 until onStart has finished, then 200 {"status":"ok"}', async () => {
+    let finishStart!: () => void;
+    const gate = new Promise<void>((resolve) => (finishStart = resolve));
+    const { url, listening } = await start({ routes: [predict], onStart: () => gate });
+    expect((await fetch(`${url}/healthz`)).status).toBe(503);
+    finishStart();
+    await listening.ready;
+    const res = await fetch(`${url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('rejects ready and stops listening when onStart fails', async () => {
+    const app = service({
+      name: 'broken',
+      routes: [],
+      log: (line) => logged.push(line),
+      onStart: () => {
+        throw new Error('model file missing');
+      },
+    });
+    const listening = await app.listen({ port: 0, handleSignals: false });
+    await expect(listening.ready).rejects.toThrow('model file missing');
+    expect(logged.some((line) => line['msg'] === 'onStart failed; shutting down')).toBe(true);
+    await listening.close();
+    await expect(fetch(`http://127.0.0.1:${listening.port}/healthz`)).rejects.toThrow();
+  });
+
+  it('publishes an OpenAPI 3.0 document with request bodies from the zod schemas', async () => {
+    const { url } = await start({ name: 'spam-filter', version: '1.2.0', routes: [predict] });
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as OpenApiDoc;
+    expect(doc.openapi).toMatch(/^3\.0\./);
+    expect(doc.info).toEqual({ title: 'spam-filter', version: '1.2.0' });
+    const op = doc.paths['/predict']?.['post'];
+    expect(op?.requestBody.content['application/json']?.schema).toMatchObject({
+      type: 'object',
+      required: ['text'],
+      properties: { text: { type: 'string', minLength: 1 } },
+    });
+    expect(Object.keys(op?.responses ?? {})).toEqual(['200', '400', '413', '500']);
+    expect(doc.paths['/healthz']?.['get']?.responses['200']).toBeDefined();
+    expect(doc.components.schemas.Problem.required).toContain('code');
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * Black-box: the real `mlaas` binary (built into dist/), started on free
+ * ports with the spam-filter demo, called as a client would, then stopped —
+ * leaving no child process behind.
+ */
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSpamModel, REPO, SPAM_TEXT, HAM_TEXT } from './spam-model.js';
+
+const run = promisify(execFile);
+const BIN = path.join(REPO, 'bin', 'mlaas.js');
+
+let dir: string;
+let up: ChildProcessWithoutNullStreams;
+let stdout = '';
+let stderr = '';
+let gatewayUrl: string;
+let demoKey: string;
+
+function mlaasYaml(extra = ''): string {
+  return `gateway:
+  document: api-gateway.yaml
+  maxBodyBytes: 65536
+stateDir: state
+services:
+  spam-filter:
+    source: ${path.join(REPO, 'examples', 'spam-filter')}
+    command: [node, ${path.join(REPO, 'dist', 'examples', 'spam-filter', 'server.js')}]
+    models:
+      classifier: ${path.join(REPO, 'examples', 'spam-filter', 'model', 'spam.onnx')}
+    scaling: { minInstances: 1 }
+tenants:
+  demo:
+    demoKey: true
+    config: { threshold: 0.5 }
+  acme: {}
+${extra}`;
+}
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+    if (up.exitCode !== null) throw new Error(`mlaas up exited with ${up.exitCode} while waiting for ${what}\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function predict(body: string, headers: Record<string, string> = { 'x-api-key': demoKey }): Promise<Response> {
+  return fetch(`${gatewayUrl}/v1/spam-filter/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  ensureSpamModel();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-'));
+  copyFileSync(path.join(REPO, 'api-gateway.yaml'), path.join(dir, 'api-gateway.yaml'));
+  writeFileSync(path.join(dir, 'mlaas.yaml'), mlaasYaml());
+  up = spawn(process.execPath, [BIN, 'up', '-f', 'mlaas.yaml', '--port', '0', '--admin-port', '0'], { cwd: dir });
+  up.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  await waitFor(() => stdout.includes('Ctrl-C stops everything.'), 'the start-up summary');
+  gatewayUrl = /gateway\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
+  demoKey = /demo key\s+(mlk_\S+)/.exec(stdout)?.[1] ?? '';
+}, 120_000);
+
+afterAll(() => {
+  if (up.exitCode === null) up.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mlaas up with the spam-filter demo', () => {
+  it('prints the gateway URL, a demo key and a ready service', () => {
+    expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(demoKey).toMatch(/^mlk_[a-z2-7]{12}_/);
+    expect(stdout).toContain('spam-filter: 1 ready');
+  });
+
+  it('labels a spam and a ham message correctly through the gateway', async () => {
+    const spam = await predict(JSON.stringify({ text: SPAM_TEXT }));
+    expect(spam.status).toBe(200);
+    const spamBody = (await spam.json()) as { spam_probability: number; label: string };
+    expect(spamBody.label).toBe('spam');
+    expect(spamBody.spam_probability).toBeGreaterThan(0.5);
+
+    const ham = await predict(JSON.stringify({ text: HAM_TEXT }));
+    const hamBody = (await ham.json()) as { spam_probability: number; label: string };
+    expect(hamBody.label).toBe('ham');
+    expect(hamBody.spam_probability).toBeLessThan(0.5);
+  });
+
+  it("serves the article's own path element with the key in the query, Google's way", async () => {
+    const res = await fetch(`${gatewayUrl}/v1/service-1/endpoint-1?key=${encodeURIComponent(demoKey)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: SPAM_TEXT }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { label: string }).label).toBe('spam');
+  });
+
+  it('answers 401 problem+json without a key', async () => {
+    const res = await predict(JSON.stringify({ text: HAM_TEXT }), {});
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await res.json()) as { code: string }).code).toBe('GW_KEY_MISSING');
+  });
+
+  it('gives each kind of bad input its documented error and stays up', async () => {
+    const malformed = await predict('{"text": ');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { code: string }).code).toBe('SDK_JSON_MALFORMED');
+
+    const missing = await predict('{}');
+    expect(missing.status).toBe(400);
+    const missingBody = (await missing.json()) as { code: string; errors: { path: string }[] };
+    expect(missingBody.code).toBe('SDK_BODY_INVALID');
+    expect(missingBody.errors.map((e) => e.path)).toContain('text');
+
+    const oversized = await predict(JSON.stringify({ text: 'x'.repeat(100_000) }));
+    expect(oversized.status).toBe(413);
+    expect(((await oversized.json()) as { code: string }).code).toBe('GW_BODY_TOO_LARGE');
+
+    const unknown = await fetch(`${gatewayUrl}/v1/nothing-here`, { headers: { 'x-api-key': demoKey } });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toBe('GW_ROUTE_NOT_FOUND');
+
+    const wrongMethod = await fetch(`${gatewayUrl}/v1/spam-filter/predict`, { headers: { 'x-api-key': demoKey } });
+    expect(wrongMethod.status).toBe(405);
+
+    const after = await predict(JSON.stringify({ text: HAM_TEXT }));
+    expect(after.status).toBe(200);
+    expect(up.exitCode).toBeNull();
+  });
+
+  it('creates a working key with `mlaas keys create` and shows the service in `mlaas status`', async () => {
+    const env = { ...process.env, MLAAS_STATE_DIR: path.join(dir, 'state') };
+    const created = await run(process.execPath, [BIN, 'keys', 'create', '--tenant', 'acme'], { cwd: dir, env });
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^mlk_/);
+    expect((await predict(JSON.stringify({ text: HAM_TEXT }), { 'x-api-key': key })).status).toBe(200);
+
+    const unknownTenant = await run(process.execPath, [BIN, 'keys', 'create', '--tenant', 'nobody'], { cwd: dir, env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((unknownTenant as { code: number }).code).toBe(1);
+    expect((unknownTenant as { stderr: string }).stderr).toContain('nobody');
+
+    const status = await run(process.execPath, [BIN, 'status', '-o', 'json'], { cwd: dir, env });
+    const parsed = JSON.parse(status.stdout) as { services: { service: string; ready: number }[] };
+    expect(parsed.services).toEqual([expect.objectContaining({ service: 'spam-filter', ready: 1 })]);
+  });
+
+  it('stops on SIGTERM, leaving no child process', async () => {
+    const env = { ...process.env, MLAAS_STATE_DIR: path.join(dir, 'state') };
+    const status = await run(process.execPath, [BIN, 'status', '-o', 'json'], { cwd: dir, env });
+    const pids = (JSON.parse(status.stdout) as { services: { instances: { pid: number }[] }[] }).services.flatMap((s) =>
+      s.instances.map((i) => i.pid),
+    );
+    expect(pids.length).toBe(1);
+    expect(pids.every(isAlive)).toBe(true);
+
+    const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
+    up.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(path.join(dir, 'state', 'state.db'))).toBe(true);
+  });
+});
+
+describe('mlaas up with a bad mlaas.yaml', () => {
+  it('refuses to start and lists every error by its field path', async () => {
+    const bad = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-bad-'));
+    try {
+      copyFileSync(path.join(REPO, 'api-gateway.yaml'), path.join(bad, 'api-gateway.yaml'));
+      writeFileSync(
+        path.join(bad, 'mlaas.yaml'),
+        mlaasYaml().replace('minInstances: 1', 'minInstances: -1, maxInstances: 0').replace('acme: {}', 'acme: { colour: red }'),
+      );
+      const result = await run(process.execPath, [BIN, 'up', '-f', 'mlaas.yaml', '--port', '0', '--admin-port', '0'], {
+        cwd: bad,
+      }).catch((e: { code: number; stderr: string; stdout: string }) => e);
+      expect((result as { code: number }).code).toBe(1);
+      const err = (result as { stderr: string }).stderr;
+      expect(err).toContain('CONFIG_INVALID');
+      expect(err).toContain('services.spam-filter.scaling.minInstances');
+      expect(err).toContain('tenants.acme');
+      expect(err).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+});
