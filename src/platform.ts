@@ -41,7 +41,10 @@ export interface Platform {
   demoKeys: Record<string, string>;
   services: ServiceStartResult[];
   stateDir: string;
+  /** Drains in-flight requests, then stops every instance and closes the store. */
   stop(): Promise<void>;
+  /** Kills every instance at once, synchronously: for `process.on('exit')` when a drain is no longer possible. */
+  killNow(): void;
 }
 
 /** Written at start so the CLI finds a running platform: `<stateDir>/endpoint.json`. */
@@ -131,6 +134,9 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
         logger.flush();
       })();
       return stopping;
+    },
+    killNow() {
+      supervisor.killAll();
     },
   };
 }

@@ -5,8 +5,7 @@
  */
 import { Command } from 'commander';
 import path from 'node:path';
-import { loadConfig } from '../config/index.js';
-import { startPlatform, type Platform } from '../platform.js';
+import type { Platform } from '../platform.js';
 
 interface UpFlags {
   file: string;
@@ -21,6 +20,8 @@ export function upCommand(): Command {
     .option('--port <port>', 'gateway port (overrides gateway.port; 0 = any free port)')
     .option('--admin-port <port>', 'admin API port (overrides controlPlane.port; 0 = any free port)')
     .action(async (flags: UpFlags) => {
+      // Loaded here, not at the top, so that the other commands start without the whole platform.
+      const [{ loadConfig }, { startPlatform }] = await Promise.all([import('../config/index.js'), import('../platform.js')]);
       const loaded = await loadConfig(path.resolve(flags.file));
       process.stderr.write(`starting ${Object.keys(loaded.config.services).length} service(s) from ${flags.file} …\n`);
       const starting = startPlatform(loaded, {
@@ -29,7 +30,10 @@ export function upCommand(): Command {
       });
       // Handlers go in before start-up finishes, so a signal during it still stops the children.
       stopOnSignal(starting);
-      printSummary(await starting);
+      const platform = await starting;
+      // Instances run in their own process groups; whatever ends this process, they must not outlive it.
+      process.once('exit', () => platform.killNow());
+      printSummary(platform);
     });
 }
 

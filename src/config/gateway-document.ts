@@ -58,6 +58,7 @@ export function inspectGatewayDocument(
   const basePath = typeof raw.basePath === 'string' && raw.basePath !== '/' ? raw.basePath.replace(/\/+$/, '') : '';
   const defs = parseSecurityDefinitions(raw.securityDefinitions, issues);
   const defaultSecurity = raw.security === undefined ? [] : resolveSecurity(raw.security, ['security'], defs, issues);
+  // undefined: no top-level backend; null: one that is unusable and already reported.
   const defaultBackend =
     raw['x-google-backend'] === undefined
       ? undefined
@@ -70,7 +71,7 @@ export function inspectGatewayDocument(
   for (const [pathKey, item] of Object.entries(raw.paths)) {
     if (pathKey.startsWith('x-')) continue;
     if (!pathKey.startsWith('/')) {
-      issues.push({ path: formatPath(['paths', pathKey]), message: 'expected a path starting with "/"' });
+      issues.push({ path: formatPath(['paths', pathKey]), message: `expected a path starting with "/", got ${describeValue(pathKey)}` });
       continue;
     }
     if (!isJsonObject(item)) {

@@ -96,6 +96,7 @@ beforeAll(async () => {
         backend: { kind: 'service', service: 'echo', path: '/base' },
       }),
       op({ path: '/v1/open', method: 'GET', security: [] }),
+      op({ path: '/v1/maybe', method: 'GET', security: [[header('api_key_header')], []] }),
       op({ path: '/v1/slow', method: 'GET', deadlineMs: 200, backend: { kind: 'service', service: 'echo', path: '/slow' } }),
       op({ path: '/v1/dead', method: 'GET', backend: { kind: 'service', service: 'dead', path: '/' } }),
       op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
@@ -152,6 +153,13 @@ describe('gateway authentication', () => {
     expect(res.status).toBe(201);
     const echo = (await res.json()) as Echo;
     expect(echo.headers['x-mlaas-tenant']).toBeUndefined();
+  });
+
+  it('checks a key on an operation whose key is optional only when one is presented', async () => {
+    expect((await fetch(`${base}/v1/maybe`)).status).toBe(201);
+    const withKey = await fetch(`${base}/v1/maybe`, { headers: { 'x-api-key': keyB } });
+    expect(((await withKey.json()) as Echo).headers['x-mlaas-tenant']).toBe('tenant-b');
+    expect((await fetch(`${base}/v1/maybe`, { headers: { 'x-api-key': 'mlk_bogus' } })).status).toBe(401);
   });
 });
 

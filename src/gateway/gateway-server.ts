@@ -77,11 +77,11 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     let tenantId: string | undefined;
     let configHeader: string | undefined;
-    if (prep.authRequired) {
-      const presented = presentedKey(req, prep, rawQuery);
-      if (presented === undefined) {
-        return sendProblem(res, 'GW_KEY_MISSING', `this operation needs an API key (${describeLocations(prep)})`, requestId);
-      }
+    const presented = prep.keyLocations.length === 0 ? undefined : presentedKey(req, prep, rawQuery);
+    if (presented === undefined && prep.authRequired) {
+      return sendProblem(res, 'GW_KEY_MISSING', `this operation needs an API key (${describeLocations(prep)})`, requestId);
+    }
+    if (presented !== undefined) {
       const key = verifyKey(keys, presented, now());
       if (key === undefined) {
         return sendProblem(res, 'GW_KEY_INVALID', 'the API key is unknown, revoked or expired', requestId);

@@ -16,7 +16,10 @@ export interface PreparedOperation {
   path: string;
   method: string;
   operationId: string | undefined;
-  /** False when the operation's security is empty: anyone may call it. */
+  /**
+   * False when the operation's security is empty (anyone may call it) or
+   * lists an empty requirement `{}` (a key is checked when one is presented).
+   */
   authRequired: boolean;
   /** Where a key may be presented, in the document's order; the first present one is checked. */
   keyLocations: readonly KeyLocation[];
@@ -52,7 +55,7 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     path: op.path,
     method: op.method,
     operationId: op.operationId,
-    authRequired: op.security.length > 0,
+    authRequired: op.security.length > 0 && op.security.every((requirement) => requirement.length > 0),
     keyLocations,
     keyHeaders,
     keyQueryParams,

@@ -100,7 +100,9 @@ export class Instance {
 
   /** Spawns the process and waits until it is ready. */
   async start(): Promise<void> {
-    if (this.child !== undefined || this.exitInfo !== undefined) throw new Error(`instance ${this.id} was already started`);
+    if (this.child !== undefined || this.exitInfo !== undefined) {
+      throw new Error(`instance ${this.id} was already started`);
+    }
     try {
       this.spawnChild();
     } catch (err) {
@@ -173,7 +175,8 @@ export class Instance {
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
     const fd = fs.openSync(this.logFile, 'a');
     try {
-      fs.writeSync(fd, `[mlaas] ${new Date().toISOString()} starting ${this.id} on ${this.host}:${this.port}: ${options.command.join(' ')}\n`);
+      const command = options.command.join(' ');
+      fs.writeSync(fd, `[mlaas] ${new Date().toISOString()} starting ${this.id} on ${this.host}:${this.port}: ${command}\n`);
       // detached: the instance leads its own process group, so stop() reaches
       // the children it forks too, and a Ctrl-C in the terminal reaches only
       // mlaas, which then drains instances in order instead of all dying at once.
@@ -191,7 +194,9 @@ export class Instance {
     this.child.once('exit', (code, signal) => this.onChildExit(code, signal));
     this.child.on('error', (err) => {
       // Only a failed spawn leaves no pid; other errors come with an exit event.
-      if (this.childPid === undefined) this.recordExit(null, null, `could not start ${JSON.stringify(file)}: ${err.message}`);
+      if (this.childPid === undefined) {
+        this.recordExit(null, null, `could not start ${JSON.stringify(file)}: ${err.message}`);
+      }
     });
   }
 
@@ -217,7 +222,8 @@ export class Instance {
     // Whatever the leader left behind in its group goes with it.
     this.signalGroup('SIGKILL');
     const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
-    const reason = this.overrideReason ?? (this.state === 'starting' && !this.stopRequested ? `${how} before becoming ready` : how);
+    const beforeReady = this.currentState === 'starting' && !this.stopRequested;
+    const reason = this.overrideReason ?? (beforeReady ? `${how} before becoming ready` : how);
     this.recordExit(code, signal, reason);
   }
 
@@ -227,7 +233,9 @@ export class Instance {
     const exit: InstanceExit = { code, signal, reason, at: this.options.now() };
     this.exitInfo = exit;
     this.probeAbort.abort(new Error(reason));
-    fs.appendFile(this.logFile, `[mlaas] ${new Date().toISOString()} ${this.id} ${this.state}: ${reason}\n`, () => {});
+    const line = `[mlaas] ${new Date().toISOString()} ${this.id} ${this.currentState}: ${reason}\n`;
+    // Best effort: the logs directory may be gone (a test's temp dir) by the time a process ends.
+    fs.appendFile(this.logFile, line, () => {});
     this.resolveExited(exit);
   }
 
@@ -241,7 +249,7 @@ export class Instance {
   }
 
   private startError(reason: string): MlaasError {
-    if (this.stopRequested) return new MlaasError('RUNTIME_STOPPED', `instance ${this.id} of ${this.options.service}: ${reason}`);
-    return new MlaasError('RUNTIME_START_FAILED', `instance ${this.id} of ${this.options.service}: ${reason}`);
+    const detail = `instance ${this.id} of ${this.options.service}: ${reason}`;
+    return new MlaasError(this.stopRequested ? 'RUNTIME_STOPPED' : 'RUNTIME_START_FAILED', detail);
   }
 }

@@ -109,6 +109,34 @@ describe('Supervisor', () => {
     expect(changes).toEqual([1, 0, 1]);
   });
 
+  it('backs off longer after each consecutive failed start', async () => {
+    // A frozen clock makes restartAt - lastExit.at exactly the backoff delay.
+    const sup = new Supervisor({ logsDir, now: () => 1_000, restartBackoff: { initialMs: 20, maxMs: 1_000, factor: 2 } });
+    supervisors.push(sup);
+    sup.scale(spec('loop', 'exit-at-start.mjs'), 1);
+    const delays = new Map<number, number>();
+    await until(() => {
+      const instance = sup.status()[0]?.instances[0];
+      if (instance?.restartAt !== undefined && instance.lastExit !== undefined) {
+        delays.set(instance.restarts, instance.restartAt - instance.lastExit.at);
+      }
+      return delays.has(3);
+    });
+    expect([0, 1, 2, 3].map((restarts) => delays.get(restarts))).toEqual([20, 40, 80, 160]);
+  });
+
+  it('kills every instance at once with killAll, for a parent that is exiting', async () => {
+    const sup = supervisor();
+    await sup.ensure(spec('doomed', 'ignore-sigterm.mjs', { readiness: { path: '/', timeoutMs: 5_000 } }), 2);
+    const pids = sup.status()[0]?.instances.map((i) => i.pid ?? -1) ?? [];
+    sup.killAll();
+    await until(() => pids.every(isGone), 2_000);
+    expect(sup.ready('doomed')).toHaveLength(0);
+    // Forgotten, not restarted.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(sup.status()).toEqual([]);
+  });
+
   it('hands out the same ready array until the ready set changes', async () => {
     const sup = supervisor();
     await sup.ensure(spec('stable', 'healthz-server.mjs'), 1);

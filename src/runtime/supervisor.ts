@@ -182,16 +182,8 @@ export class Supervisor {
   async stopKey(key: string, options: { drainTimeoutMs?: number } = {}): Promise<void> {
     const state = this.keys.get(key);
     if (state === undefined) return;
-    this.keys.delete(key);
-    state.desired = 0;
-    for (const waiter of state.waiters) {
-      waiter.reject(new MlaasError('RUNTIME_STOPPED', `${key}: stopped before ${waiter.count} instance(s) were ready`));
-    }
-    state.waiters.clear();
-    const exits = state.slots.map((slot) => this.retire(slot, options.drainTimeoutMs));
-    state.slots = [];
-    this.publishReady(state);
-    await Promise.all(exits);
+    const slots = this.forget(state);
+    await Promise.all(slots.map((slot) => slot.instance?.stop(options)));
   }
 
   /**
@@ -200,16 +192,35 @@ export class Supervisor {
    */
   async stopAll(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     await Promise.all([...this.keys.keys()].map((key) => this.stopKey(key, options)));
+    // Instances still draining from an earlier scale-down.
     await Promise.all([...this.live].map((instance) => instance.stop(options)));
   }
 
   /**
-   * SIGKILLs every instance at once, synchronously: the last resort for a
-   * composition root's `process.on('exit')`, where nothing asynchronous runs
-   * and instances (each in its own process group) would otherwise outlive mlaas.
+   * SIGKILLs every instance at once, synchronously, and forgets all keys: the
+   * last resort for a composition root's `process.on('exit')`, where nothing
+   * asynchronous runs and instances (each in its own process group) would
+   * otherwise outlive mlaas.
    */
   killAll(): void {
+    for (const state of [...this.keys.values()]) this.forget(state);
     for (const instance of this.live) instance.kill();
+  }
+
+  /** Takes a key out of the supervisor: no more restarts, its waiters rejected, its ready set emptied. */
+  private forget(state: KeyState): Slot[] {
+    const key = state.spec.key;
+    this.keys.delete(key);
+    state.desired = 0;
+    for (const waiter of state.waiters) {
+      waiter.reject(new MlaasError('RUNTIME_STOPPED', `${key}: stopped before ${waiter.count} instance(s) were ready`));
+    }
+    state.waiters.clear();
+    const slots = state.slots;
+    state.slots = [];
+    for (const slot of slots) this.retire(slot);
+    this.publishReady(state);
+    return slots;
   }
 
   private setDesired(spec: InstanceSpec, count: number): KeyState {
@@ -246,7 +257,10 @@ export class Supervisor {
       const order = [...state.slots].sort((a, b) => usefulness(a) - usefulness(b));
       const victims = new Set(order.slice(0, state.slots.length - state.desired));
       state.slots = state.slots.filter((slot) => !victims.has(slot));
-      for (const slot of victims) void this.retire(slot);
+      for (const slot of victims) {
+        this.retire(slot);
+        void slot.instance?.stop();
+      }
       this.publishReady(state);
     }
   }
@@ -256,7 +270,8 @@ export class Supervisor {
     try {
       port = await freePort(this.host);
     } catch (err) {
-      if (this.owns(state, slot)) this.failed(state, slot, { code: null, signal: null, reason: `no free port: ${String(err)}`, at: this.now() }, undefined);
+      const exit: InstanceExit = { code: null, signal: null, reason: `no free port: ${String(err)}`, at: this.now() };
+      if (this.owns(state, slot)) this.failed(state, slot, exit, undefined);
       return;
     }
     if (!this.owns(state, slot)) return;
@@ -329,12 +344,12 @@ export class Supervisor {
     }, delay);
   }
 
-  /** Takes a slot out of service: cancels its restart and drains its process. */
-  private retire(slot: Slot, drainTimeoutMs?: number): Promise<unknown> {
+  /** Takes a slot out of service: no restart, no traffic. Its process, if any, is the caller's to stop. */
+  private retire(slot: Slot): void {
     clearTimeout(slot.restartTimer);
     slot.restartTimer = undefined;
+    slot.restartAt = undefined;
     slot.ready = undefined;
-    return slot.instance?.stop(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }) ?? Promise.resolve();
   }
 
   private owns(state: KeyState, slot: Slot): boolean {
