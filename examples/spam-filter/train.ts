@@ -2,10 +2,11 @@
  * Trains the spam filter on the SpamAssassin corpus and writes
  * `spam.onnx` and `metadata.json`.
  *
- *   node dist/examples/spam-filter/train.js [--out DIR] [--limit N] [--epochs N]
+ *   node dist/examples/spam-filter/train.js [--out DIR] [--limit N] [--epochs N] [--if-missing]
  *
  * DIR defaults to examples/spam-filter/model under the current directory
- * (the repository root).
+ * (the repository root). `--if-missing` does nothing when DIR already holds
+ * a model (what `npm start` uses, so that only the first start trains).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,9 +25,15 @@ function wholeNumber(name: string, raw: string | undefined): number | undefined 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 const { values } = parseArgs({
-  options: { out: { type: 'string' }, limit: { type: 'string' }, epochs: { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    limit: { type: 'string' },
+    epochs: { type: 'string' },
+    'if-missing': { type: 'boolean', default: false },
+  },
 });
 const outDir = path.resolve(values.out ?? path.join('examples', 'spam-filter', 'model'));
+if (values['if-missing'] && fs.existsSync(path.join(outDir, 'spam.onnx'))) process.exit(0);
 const began = performance.now();
 
 console.log('training on the SpamAssassin corpus…');

@@ -87,7 +87,7 @@ export function createRequestHandler(options: RequestHandlerOptions) {
 
     if (method === 'GET' && path === '/healthz') {
       const ready = options.isReady();
-      send(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }, { 'x-request-id': requestId });
+      send(res, ready ? 200 : 503, { status: ready ? 'ok' : 'not-ready' }, { 'x-request-id': requestId });
       return;
     }
     if (method === 'GET' && path === '/openapi.json') {
@@ -144,6 +144,11 @@ export function createRequestHandler(options: RequestHandlerOptions) {
     try {
       await dispatch(req, res, context);
     } catch (err) {
+      if (res.destroyed) {
+        // The client hung up (e.g. mid-body): nobody to answer, and not the handler's fault.
+        options.log({ level: 'info', msg: 'client closed the connection', requestId, err: errorFields(err) });
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         options.log({ level: 'error', msg: 'failed after the answer started', requestId, err: errorFields(err) });

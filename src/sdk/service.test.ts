@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
@@ -90,6 +91,19 @@ describe('routes', () => {
     });
     const res = await fetch(`${url}/predict`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
+  });
+
+  it('logs a client that hangs up mid-body as gone, not as a handler failure', async () => {
+    const { listening } = await start({ routes: [predict] });
+    const socket = net.connect(listening.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /predict HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"text":');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    const messages = () => logged.map((line) => line['msg']);
+    for (let attempt = 0; attempt < 100 && messages().length < 3; attempt++) await new Promise((r) => setTimeout(r, 10));
+    expect(messages()).toContain('client closed the connection');
+    expect(messages()).not.toContain('handler failed');
   });
 
   it('answers 404 for an unknown path and 405 with Allow for a wrong method', async () => {

@@ -56,7 +56,7 @@ export interface Service {
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_DRAIN_MS = 10_000;
 
-function positiveIntFromEnv(name: string, fallback: number): number {
+function wholeNumberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -83,7 +83,7 @@ function portFromEnv(): number {
  * await app.listen(); // 127.0.0.1:$PORT
  */
 export function service(options: ServiceOptions): Service {
-  const drainTimeoutMs = options.drainTimeoutMs ?? positiveIntFromEnv('MLAAS_DRAIN_TIMEOUT_MS', DEFAULT_DRAIN_MS);
+  const drainTimeoutMs = options.drainTimeoutMs ?? wholeNumberFromEnv('MLAAS_DRAIN_TIMEOUT_MS', DEFAULT_DRAIN_MS);
   let ready = false;
   let draining = false;
   let server: Server | undefined;
@@ -151,14 +151,14 @@ export function service(options: ServiceOptions): Service {
         resolve();
       });
     });
-    if (listenOptions.handleSignals ?? true) {
+    const ownProcess = listenOptions.handleSignals ?? true;
+    if (ownProcess) {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         const handler = () => onSignal(signal);
         signalHandlers.push([signal, handler]);
         process.once(signal, handler);
       }
     }
-    const ownProcess = listenOptions.handleSignals ?? true;
     const bound = (s.address() as AddressInfo).port;
     log({ level: 'info', msg: 'listening', service: options.name, host, port: bound });
 
