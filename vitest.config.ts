@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
   resolve: { alias: { 'mlaas/sdk': new URL('./src/sdk/index.ts', import.meta.url).pathname } },
 });
