@@ -27,8 +27,10 @@ export const ERROR_CODES = {
   GW_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   GW_BACKEND_UNREACHABLE: { status: 502, title: 'Backend unreachable' },
   GW_NO_INSTANCE: { status: 503, title: 'No ready instance' },
+  GW_TAG_UNKNOWN: { status: 404, title: 'No revision has this tag' },
   GW_DEADLINE_EXCEEDED: { status: 504, title: 'Backend deadline exceeded' },
   GW_INTERNAL: { status: 500, title: 'Internal gateway error' },
+  GW_SETTINGS_INVALID: { status: 400, title: 'Request settings header invalid' },
 
   // configuration (mlaas.yaml and the gateway document)
   CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },
@@ -42,6 +44,9 @@ export const ERROR_CODES = {
   ADMIN_BODY_INVALID: { status: 400, title: 'Request body invalid' },
   ADMIN_CONFLICT: { status: 409, title: 'Resource conflict' },
   ADMIN_INTERNAL: { status: 500, title: 'Internal control-plane error' },
+  TRAFFIC_INVALID: { status: 400, title: 'Traffic policy invalid' },
+  REVISION_NOT_READY: { status: 409, title: 'Revision could not become ready' },
+  ROLLBACK_UNAVAILABLE: { status: 409, title: 'No revision to roll back to' },
   ADMIN_JSON_MALFORMED: { status: 400, title: 'Request body is not valid JSON' },
   ADMIN_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   ADMIN_QUERY_INVALID: { status: 400, title: 'Query parameter invalid' },
@@ -57,6 +62,30 @@ export const ERROR_CODES = {
   // runtime (supervisor)
   RUNTIME_START_FAILED: { status: 503, title: 'Instance failed to start' },
   RUNTIME_STOPPED: { status: 503, title: 'Instances stopped before becoming ready' },
+
+  // model store
+  MODEL_REF_INVALID: { status: 400, title: 'Model name, version or alias invalid' },
+  MODEL_INVALID: { status: 400, title: 'Model file invalid' },
+  MODEL_NOT_FOUND: { status: 404, title: 'Model, version or alias not found' },
+  MODEL_VERSION_IN_USE: { status: 409, title: 'Model version in use' },
+  MODEL_DIGEST_MISMATCH: { status: 500, title: 'Model bytes do not match their digest' },
+  MODEL_STORE_FAILED: { status: 502, title: 'Model store request failed' },
+
+  // serving (the built-in ONNX server, Open Inference Protocol V2)
+  SERVING_INPUT_INVALID: { status: 400, title: 'Inference request invalid' },
+  SERVING_JSON_MALFORMED: { status: 400, title: 'Request body is not valid JSON' },
+  SERVING_MODEL_NOT_FOUND: { status: 404, title: 'Model or model version not found' },
+  SERVING_ROUTE_NOT_FOUND: { status: 404, title: 'No route for this path' },
+  SERVING_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this path' },
+  SERVING_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  SERVING_INFERENCE_FAILED: { status: 500, title: 'Inference failed' },
+  SERVING_NOT_READY: { status: 503, title: 'Models still loading' },
+  SERVING_OVERLOADED: { status: 503, title: 'Inference queue full' },
+
+  // artifacts (source packaging and builds)
+  ARTIFACT_INVALID: { status: 400, title: 'Artifact invalid' },
+  ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
+  ARTIFACT_BUILD_FAILED: { status: 422, title: 'Artifact build failed' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,22 +2,32 @@
  * The composition root of `mlaas up`: gateway, control plane and runtime in
  * one process, wired together here and nowhere else. `startPlatform` returns
  * once both servers listen and every service has had its first chance to
- * become ready; `stop` drains and stops everything, leaving no child process.
+ * serve; `stop` drains and stops everything, leaving no child process.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { ArtifactStore, packSource } from './artifacts/index.js';
 import type { LoadedConfig, ServiceConfig } from './config/index.js';
 import { createAdminServer } from './control-plane/admin-api.js';
+import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
 import { applyDeclaredState } from './control-plane/apply-declared-state.js';
 import { ensureDemoKey } from './control-plane/demo-key.js';
+import { Deployer } from './control-plane/deployer.js';
+import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
+import { RevisionReconciler } from './control-plane/revision-reconciler.js';
+import { instanceSpecOf, instancesOf, sameRevisionSpec } from './control-plane/revision-spec.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
+import type { StateStore } from './control-plane/state-store.js';
 import { createGateway } from './gateway/index.js';
+import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
-import { Supervisor, type InstanceSpec } from './runtime/supervisor.js';
+import { OWNER_ENV, reapOrphans } from './runtime/reap-orphans.js';
+import { Supervisor } from './runtime/supervisor.js';
 
 export interface PlatformOptions {
   /** Overrides `gateway.port` (0 = any free port). */
@@ -29,6 +39,9 @@ export interface PlatformOptions {
 
 export interface ServiceStartResult {
   service: string;
+  /** The revisions with traffic and their percent, e.g. `spam-filter-00002 (100%)`. */
+  serving: string[];
+  /** Ready instances over all revisions with traffic. */
   ready: number;
   error?: string;
 }
@@ -50,16 +63,20 @@ export interface Platform {
 /** Written at start so the CLI finds a running platform: `<stateDir>/endpoint.json`. */
 export const ENDPOINT_FILE = 'endpoint.json';
 
+/** The mlaas package root: services import `mlaas/sdk` from it. */
+const PLATFORM_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 export async function startPlatform(loaded: LoadedConfig, options: PlatformOptions = {}): Promise<Platform> {
   const { config } = loaded;
   const stateDir = config.stateDir;
   const logsDir = path.join(stateDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
   const logger = options.logger ?? createFileLogger(path.join(logsDir, 'mlaas.log'));
+  const reaped = reapOrphans(stateDir);
+  if (reaped.length > 0) logger.warn({ pids: reaped }, 'killed instances left running by an earlier mlaas');
 
   const store = new SqliteStateStore({ stateDir });
-  const applied = applyDeclaredState(store, config);
-  logger.info({ applied }, 'declared state applied');
+  applyDeclaredState(store, config);
   const adminToken = ensureAdminToken(stateDir);
   const demoKeys: Record<string, string> = {};
   for (const [id, tenant] of Object.entries(config.tenants)) {
@@ -71,15 +88,30 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     operations: loaded.gateway.operations,
     keys: store.listKeys(),
     tenants: store.listTenants(),
-    instances: { ready: (service) => supervisor.ready(service) },
+    instances: supervisor,
     maxBodyBytes: config.gateway.maxBodyBytes,
     logger: logger.child({ component: 'gateway' }),
   });
-  supervisor.onChange(() => {
-    const live = new Set<string>();
-    for (const key of supervisor.status()) for (const inst of key.instances) live.add(inst.id);
-    gateway.retainInstances(live);
+  const reconciler = new RevisionReconciler({
+    store,
+    runtime: {
+      ensure: (spec, count) => supervisor.ensure(spec, count),
+      stopKey: (key) => supervisor.stopKey(key),
+      instanceIds: (key) => supervisor.status().find((s) => s.key === key)?.instances.map((i) => i.id) ?? [],
+    },
+    publisher: {
+      publish: (service, traffic) => gateway.setRouting(service, traffic && compileRouting(traffic)),
+      drainInstances: (ids, timeoutMs) => gateway.drainInstances(ids, timeoutMs),
+    },
+    instanceSpecOf: (rev) => {
+      const spec = instanceSpecOf(rev);
+      return { ...spec, env: { ...spec.env, [OWNER_ENV]: stateDir } };
+    },
+    instancesOf,
+    logger: logger.child({ component: 'revisions' }),
   });
+  const artifacts = new ArtifactStore({ dir: path.join(stateDir, 'artifacts'), platformRoot: PLATFORM_ROOT });
+  const deployer = new Deployer(store, artifacts, reconciler);
 
   const admin = createAdminServer({
     store,
@@ -93,6 +125,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
       }
     },
     logger: logger.child({ component: 'admin' }),
+    routes: revisionRoutes({ store, reconciler, deployer }),
   });
 
   const host = config.gateway.host ?? '127.0.0.1';
@@ -103,18 +136,19 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n');
 
+  const declared = Object.entries(config.services);
+  const recovered = await reconciler.recover(store.listServices().map((s) => s.name));
   const services = await Promise.all(
-    Object.entries(config.services).map(async ([name, service]): Promise<ServiceStartResult> => {
-      try {
-        const ready = await supervisor.ensure(instanceSpec(name, service), service.scaling.minInstances);
-        return { service: name, ready: ready.length };
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        logger.error({ service: name, error }, 'service failed to start');
-        return { service: name, ready: 0, error };
-      }
-    }),
+    declared.map(([name, service]) => deployIfChanged(store, deployer, name, service, recovered.find((r) => r.service === name)?.error)),
   );
+  for (const s of services) {
+    const traffic = resolveTraffic(s.service, store.getTraffic(s.service) ?? DEFAULT_TRAFFIC, store.listRevisions(s.service));
+    for (const t of traffic?.targets ?? []) {
+      if (t.percent === 0) continue;
+      s.serving.push(`${t.revision} (${t.percent}%)`);
+      s.ready += supervisor.ready(t.revision).length;
+    }
+  }
   logger.info({ gatewayUrl, adminUrl, services }, 'mlaas up');
 
   let stopping: Promise<void> | undefined;
@@ -141,23 +175,29 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   };
 }
 
-/** What the supervisor runs for a service declared in mlaas.yaml. */
-function instanceSpec(name: string, service: ServiceConfig): InstanceSpec {
-  for (const [model, ref] of Object.entries(service.models)) {
-    if (!path.isAbsolute(ref)) {
-      throw new Error(`models.${model}: store alias ${ref} needs the model store, which this version does not have yet`);
+/**
+ * A service declared in mlaas.yaml gets a new revision when no revision was
+ * made from its current source and settings; otherwise what was recovered serves.
+ */
+async function deployIfChanged(
+  store: StateStore,
+  deployer: Deployer,
+  name: string,
+  service: ServiceConfig,
+  recoveryError: string | undefined,
+): Promise<ServiceStartResult> {
+  try {
+    const packed = await packSource(service.source);
+    // A deploy from the CLI since the last `up` must not be undone: any revision made from this very spec counts.
+    const existing = store.listRevisions(name).filter((r) => r.state !== 'failed' && sameRevisionSpec(r, service, packed.digest));
+    if (existing.length > 0 && recoveryError === undefined) {
+      return { service: name, serving: [], ready: 0 };
     }
+    await deployer.deploy({ service: name, archive: packed.bytes, config: service, actor: 'up' });
+    return { service: name, serving: [], ready: 0 };
+  } catch (err) {
+    return { service: name, serving: [], ready: 0, error: err instanceof Error ? err.message : String(err) };
   }
-  return {
-    key: name,
-    service: name,
-    cwd: service.source,
-    command: service.command,
-    env: service.env,
-    models: service.models,
-    readiness: { path: service.readiness.path, timeoutMs: service.readiness.timeoutSeconds * 1000 },
-    drainTimeoutMs: service.drainTimeoutSeconds * 1000,
-  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

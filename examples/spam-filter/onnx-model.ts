@@ -9,13 +9,14 @@
  * W[0] is forced to 0 so that padding adds nothing.
  */
 import onnxProto, { type onnx as Onnx } from 'onnx-proto';
+import { INPUT_NAME, OUTPUT_NAME } from './model-signature.js';
+
+export { INPUT_NAME, OUTPUT_NAME };
 
 // onnx-proto is CommonJS: at run time its namespace is only reachable through the default export.
 const { onnx } = onnxProto;
 
 export const OPSET = 13;
-export const INPUT_NAME = 'indices';
-export const OUTPUT_NAME = 'spam_probability';
 
 export interface LogisticWeights {
   weights: Float32Array;

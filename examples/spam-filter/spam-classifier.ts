@@ -3,7 +3,7 @@
  * onnxruntime-node and the same featurizer that training used.
  */
 import ort from 'onnxruntime-node';
-import { INPUT_NAME, OUTPUT_NAME } from './onnx-model.js';
+import { INPUT_NAME, OUTPUT_NAME } from './model-signature.js';
 import { featurize } from './tokenize.js';
 
 export const SPAM_THRESHOLD = 0.5;

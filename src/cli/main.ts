@@ -4,9 +4,12 @@
  * or behind the admin API.
  */
 import { Command } from 'commander';
+import { deployCommand } from './deploy-command.js';
 import { keysCommand } from './keys-command.js';
 import { reportAndExit } from './report-error.js';
+import { revisionsCommand } from './revisions-command.js';
 import { statusCommand } from './status-command.js';
+import { rollbackCommand, trafficCommand } from './traffic-command.js';
 import { upCommand } from './up-command.js';
 
 const program = new Command('mlaas')
@@ -17,5 +20,9 @@ const program = new Command('mlaas')
 program.addCommand(upCommand());
 program.addCommand(keysCommand());
 program.addCommand(statusCommand());
+program.addCommand(deployCommand());
+program.addCommand(revisionsCommand());
+program.addCommand(trafficCommand());
+program.addCommand(rollbackCommand());
 
 program.parseAsync(process.argv).catch(reportAndExit);

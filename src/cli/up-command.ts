@@ -51,7 +51,8 @@ function printSummary(p: Platform): void {
     `  admin     ${p.adminUrl}   (token in ${rel(path.join(p.stateDir, 'admin-token'))})`,
   ];
   for (const s of p.services) {
-    lines.push(`  service   ${s.service}: ${s.error === undefined ? `${s.ready} ready` : `NOT READY — ${s.error}`}`);
+    const serving = s.serving.length === 0 ? 'no revision serving' : s.serving.join(', ');
+    lines.push(`  service   ${s.service}: ${s.error === undefined ? `${s.ready} ready, ${serving}` : `NOT READY — ${s.error}`}`);
   }
   for (const [tenant, key] of Object.entries(p.demoKeys)) lines.push(`  demo key  ${key}   (tenant ${tenant})`);
   lines.push(`  state     ${rel(path.join(p.stateDir, 'state.db'))}   logs ${rel(path.join(p.stateDir, 'logs'))}/`);

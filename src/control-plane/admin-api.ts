@@ -30,6 +30,8 @@ export interface AdminServerOptions {
   onChange: (what: AdminChange) => void;
   logger?: AdminLogger;
   now?: () => Date;
+  /** Routes of parts wired in by the composition root (revisions, models…). */
+  routes?: readonly AdminRoute[];
 }
 
 /**
@@ -41,14 +43,14 @@ export interface AdminServerOptions {
  */
 export function createAdminServer(options: AdminServerOptions): http.Server {
   const deps = { ...options, now: options.now ?? (() => new Date()) };
-  const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps)];
+  const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps), ...(options.routes ?? [])];
   const tokenDigest = digest(options.token);
 
   return http.createServer((req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     void handle(req, routes, tokenDigest)
-      .then((reply) => sendReply(res, reply))
+      .then((reply) => (reply.events === undefined ? sendReply(res, reply) : sendEvents(res, reply.events, requestId, options.logger)))
       .catch((err: unknown) => sendError(res, err, requestId, options.logger));
   });
 }
@@ -67,6 +69,9 @@ async function handle(req: http.IncomingMessage, routes: readonly AdminRoute[], 
   const { route, params } = matched;
 
   const query = route.query ? check(route.query, Object.fromEntries(url.searchParams), 'ADMIN_QUERY_INVALID', 'query') : undefined;
+  if (route.rawLimitBytes !== undefined) {
+    return route.handle({ params, query, body: undefined, raw: await readBody(req, route.rawLimitBytes) });
+  }
   const body = route.body ? check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body') : undefined;
   return route.handle({ params, query, body });
 }
@@ -89,7 +94,7 @@ function check(schema: z.ZodType, value: unknown, code: ErrorCode, what: string)
 }
 
 async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
-  const text = (await readBody(req)).toString('utf8');
+  const text = (await readBody(req, ADMIN_BODY_LIMIT_BYTES)).toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
@@ -102,20 +107,20 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
  * Collects the body up to the limit. Past it, rejects but keeps reading and
  * discarding, so the client gets the 413 rather than a reset connection.
  */
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, limitBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > ADMIN_BODY_LIMIT_BYTES) {
+    if (Number(req.headers['content-length'] ?? 0) > limitBytes) {
       req.resume();
-      reject(tooLarge());
+      reject(tooLarge(limitBytes));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > ADMIN_BODY_LIMIT_BYTES) {
+      if (size > limitBytes) {
         chunks.length = 0;
-        reject(tooLarge());
+        reject(tooLarge(limitBytes));
         return;
       }
       chunks.push(chunk);
@@ -125,8 +130,8 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function tooLarge(): MlaasError {
-  return new MlaasError('ADMIN_BODY_TOO_LARGE', `request body exceeds ${ADMIN_BODY_LIMIT_BYTES} bytes`, {
+function tooLarge(limitBytes: number): MlaasError {
+  return new MlaasError('ADMIN_BODY_TOO_LARGE', `request body exceeds ${limitBytes} bytes`, {
     headers: { connection: 'close' },
   });
 }
@@ -140,6 +145,30 @@ function sendReply(res: http.ServerResponse, reply: AdminReply): void {
   const payload = JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
+}
+
+/** Streams a long action's progress as NDJSON; its outcome is the last line. */
+async function sendEvents(
+  res: http.ServerResponse,
+  run: NonNullable<AdminReply['events']>,
+  requestId: string,
+  logger: AdminLogger | undefined,
+): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  const emit = (event: object): void => {
+    res.write(`${JSON.stringify(event)}\n`);
+  };
+  try {
+    const result = await run(emit);
+    emit({ result });
+  } catch (err) {
+    const known = err instanceof MlaasError ? err : undefined;
+    if (known === undefined || known.status >= 500) logger?.error({ err, requestId }, 'admin action failed');
+    emit({
+      error: known ? known.toProblem(requestId) : problemOf('ADMIN_INTERNAL', 'the control plane failed to finish; see its log', { requestId }),
+    });
+  }
+  res.end();
 }
 
 function sendError(res: http.ServerResponse, err: unknown, requestId: string, logger: AdminLogger | undefined): void {

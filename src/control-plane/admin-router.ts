@@ -12,6 +12,8 @@ export interface AdminRequest<B = unknown, Q = unknown> {
   params: Record<string, string>;
   body: B;
   query: Q;
+  /** The uploaded bytes of a route with `rawLimitBytes`. */
+  raw?: Buffer;
 }
 
 export interface AdminReply {
@@ -19,6 +21,12 @@ export interface AdminReply {
   /** Sent as JSON; omitted for 204. */
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * A long action that reports progress: sent as `application/x-ndjson`, one
+   * line per emitted event, then `{"result": …}` with what it resolves to or
+   * `{"error": problem}` if it throws.
+   */
+  events?: (emit: (event: object) => void) => Promise<unknown>;
 }
 
 export interface AdminRouteSpec<B, Q> {
@@ -29,7 +37,9 @@ export interface AdminRouteSpec<B, Q> {
   body?: z.ZodType<B>;
   /** When given, the query string (as an object of strings) is checked. */
   query?: z.ZodType<Q>;
-  handle: (req: AdminRequest<B, Q>) => AdminReply;
+  /** When given, the body is not JSON but bytes (an upload) of at most this size, handed over as `raw`. */
+  rawLimitBytes?: number;
+  handle: (req: AdminRequest<B, Q>) => AdminReply | Promise<AdminReply>;
 }
 
 export interface AdminRoute {
@@ -37,7 +47,8 @@ export interface AdminRoute {
   path: string;
   body: z.ZodType | undefined;
   query: z.ZodType | undefined;
-  handle: (req: AdminRequest) => AdminReply;
+  rawLimitBytes: number | undefined;
+  handle: (req: AdminRequest) => AdminReply | Promise<AdminReply>;
   pattern: RegExp;
   names: string[];
 }
@@ -63,7 +74,8 @@ export function defineRoute<B = undefined, Q = undefined>(spec: AdminRouteSpec<B
     path: spec.path,
     body: spec.body,
     query: spec.query,
-    handle: spec.handle as (req: AdminRequest) => AdminReply,
+    rawLimitBytes: spec.rawLimitBytes,
+    handle: spec.handle as (req: AdminRequest) => AdminReply | Promise<AdminReply>,
     pattern: new RegExp(`^${source}$`),
     names,
   };

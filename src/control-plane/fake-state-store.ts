@@ -15,24 +15,39 @@ import {
   type JsonObject,
   type KeyRecord,
   type MutationContext,
+  type RevisionRecord,
+  type RevisionState,
   type ServiceRecord,
   type ServiceSpec,
   type StateStore,
   type TenantInput,
   type TenantRecord,
+  type TrafficPolicy,
 } from './state-store.js';
+import { revisionName } from './revision-name.js';
 
 interface State {
   services: Map<string, ServiceRecord>;
   tenants: Map<string, TenantRecord>;
   keys: Map<string, KeyRecord>;
+  revisions: Map<string, RevisionRecord>;
+  traffic: Map<string, TrafficPolicy>;
   audit: AuditEntry[];
 }
+
+const emptyState = (): State => ({
+  services: new Map(),
+  tenants: new Map(),
+  keys: new Map(),
+  revisions: new Map(),
+  traffic: new Map(),
+  audit: [],
+});
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
 export class FakeStateStore implements StateStore {
-  private state: State = { services: new Map(), tenants: new Map(), keys: new Map(), audit: [] };
+  private state: State = emptyState();
   private readonly now: () => Date;
   private readonly random: (size: number) => Buffer;
 
@@ -149,6 +164,57 @@ export class FakeStateStore implements StateStore {
     if (key !== undefined) key.lastUsedAt = at.toISOString();
   }
 
+  createRevision(service: string, spec: JsonObject, ctx: MutationContext = {}): RevisionRecord {
+    return this.atomically(() => {
+      const number = Math.max(0, ...this.listRevisions(service).map((r) => r.number)) + 1;
+      const name = revisionName(service, number);
+      const record: RevisionRecord = { name, service, number, spec: structuredClone(spec), createdAt: this.stamp(), state: 'pending' };
+      this.state.revisions.set(name, record);
+      this.audit(ctx, 'revision.create', `revision/${name}`, { service });
+      return structuredClone(record);
+    });
+  }
+
+  getRevision(name: string): RevisionRecord | undefined {
+    return copy(this.state.revisions.get(name));
+  }
+
+  listRevisions(service?: string): RevisionRecord[] {
+    return [...this.state.revisions.values()]
+      .filter((r) => service === undefined || r.service === service)
+      .sort((a, b) => compare(a.service, b.service) || a.number - b.number)
+      .map((r) => structuredClone(r));
+  }
+
+  setRevisionState(name: string, state: RevisionState, reason?: string, ctx: MutationContext = {}): RevisionRecord | undefined {
+    return this.atomically(() => {
+      const rev = this.state.revisions.get(name);
+      if (rev === undefined) return undefined;
+      rev.state = state;
+      if (reason === undefined) delete rev.reason;
+      else rev.reason = reason;
+      this.audit(ctx, 'revision.state', `revision/${name}`, { state, ...(reason === undefined ? {} : { reason }) });
+      return structuredClone(rev);
+    });
+  }
+
+  markFullTraffic(name: string): void {
+    const rev = this.state.revisions.get(name);
+    if (rev !== undefined) rev.fullTrafficAt = this.stamp();
+  }
+
+  getTraffic(service: string): TrafficPolicy | undefined {
+    return copy(this.state.traffic.get(service));
+  }
+
+  setTraffic(service: string, policy: TrafficPolicy, ctx: MutationContext = {}): TrafficPolicy {
+    return this.atomically(() => {
+      this.state.traffic.set(service, structuredClone(policy));
+      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky });
+      return structuredClone(policy);
+    });
+  }
+
   appendAudit(entry: AuditInput): AuditEntry {
     const last = this.state.audit[this.state.audit.length - 1];
     const row: AuditEntry = {
@@ -181,7 +247,7 @@ export class FakeStateStore implements StateStore {
   }
 
   close(): void {
-    this.state = { services: new Map(), tenants: new Map(), keys: new Map(), audit: [] };
+    this.state = emptyState();
   }
 
   private stamp(): string {

@@ -44,6 +44,25 @@ export const MIGRATIONS: readonly string[] = [
     detail  TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  CREATE TABLE revisions (
+    name             TEXT PRIMARY KEY,
+    service          TEXT NOT NULL,
+    number           INTEGER NOT NULL,
+    spec             TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    reason           TEXT,
+    full_traffic_at  TEXT,
+    UNIQUE (service, number)
+  ) STRICT;
+
+  CREATE TABLE traffic (
+    service     TEXT PRIMARY KEY,
+    policy      TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -19,12 +19,16 @@ import {
   type JsonObject,
   type KeyRecord,
   type MutationContext,
+  type RevisionRecord,
+  type RevisionState,
   type ServiceRecord,
   type ServiceSpec,
   type StateStore,
   type TenantInput,
   type TenantRecord,
+  type TrafficPolicy,
 } from './state-store.js';
+import { revisionName } from './revision-name.js';
 
 export const STATE_DB_FILE = 'state.db';
 
@@ -46,6 +50,16 @@ interface KeyRow {
   revoked_at: string | null;
   last_used_at: string | null;
   description: string | null;
+}
+interface RevisionRow {
+  name: string;
+  service: string;
+  number: number;
+  spec: string;
+  created_at: string;
+  state: string;
+  reason: string | null;
+  full_traffic_at: string | null;
 }
 interface AuditRow { id: number; at: string; actor: string; action: string; target: string; detail: string }
 
@@ -175,6 +189,52 @@ export class SqliteStateStore implements StateStore {
     this.sql.touchKey.run(at.toISOString(), id);
   }
 
+  createRevision(service: string, spec: JsonObject, ctx: MutationContext = {}): RevisionRecord {
+    return this.atomically(() => {
+      const number = (this.sql.maxRevisionNumber.get(service)?.n ?? 0) + 1;
+      const name = revisionName(service, number);
+      const row = this.sql.insertRevision.get(name, service, number, JSON.stringify(spec), this.stamp()) as RevisionRow;
+      this.audit(ctx, 'revision.create', `revision/${name}`, { service });
+      return revisionOf(row);
+    });
+  }
+
+  getRevision(name: string): RevisionRecord | undefined {
+    const row = this.sql.getRevision.get(name);
+    return row && revisionOf(row);
+  }
+
+  listRevisions(service?: string): RevisionRecord[] {
+    const rows = service === undefined ? this.sql.listRevisions.all() : this.sql.listServiceRevisions.all(service);
+    return rows.map(revisionOf);
+  }
+
+  setRevisionState(name: string, state: RevisionState, reason?: string, ctx: MutationContext = {}): RevisionRecord | undefined {
+    return this.atomically(() => {
+      const row = this.sql.setRevisionState.get(state, reason ?? null, name);
+      if (row === undefined) return undefined;
+      this.audit(ctx, 'revision.state', `revision/${name}`, { state, ...(reason === undefined ? {} : { reason }) });
+      return revisionOf(row);
+    });
+  }
+
+  markFullTraffic(name: string): void {
+    this.sql.markFullTraffic.run(this.stamp(), name);
+  }
+
+  getTraffic(service: string): TrafficPolicy | undefined {
+    const row = this.sql.getTraffic.get(service);
+    return row && (JSON.parse(row.policy) as TrafficPolicy);
+  }
+
+  setTraffic(service: string, policy: TrafficPolicy, ctx: MutationContext = {}): TrafficPolicy {
+    return this.atomically(() => {
+      this.sql.setTraffic.run(service, JSON.stringify(policy), this.stamp());
+      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky });
+      return structuredClone(policy);
+    });
+  }
+
   appendAudit(entry: AuditInput): AuditEntry {
     const row = this.sql.insertAudit.get(
       this.stamp(),
@@ -246,6 +306,22 @@ function prepareStatements(db: Database.Database) {
       'INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?) RETURNING *',
     ),
     listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?'),
+    maxRevisionNumber: db.prepare<[string], { n: number | null }>('SELECT max(number) AS n FROM revisions WHERE service = ?'),
+    insertRevision: db.prepare<[string, string, number, string, string], RevisionRow>(
+      `INSERT INTO revisions (name, service, number, spec, created_at, state) VALUES (?, ?, ?, ?, ?, 'pending') RETURNING *`,
+    ),
+    getRevision: db.prepare<[string], RevisionRow>('SELECT * FROM revisions WHERE name = ?'),
+    listRevisions: db.prepare<[], RevisionRow>('SELECT * FROM revisions ORDER BY service, number'),
+    listServiceRevisions: db.prepare<[string], RevisionRow>('SELECT * FROM revisions WHERE service = ? ORDER BY number'),
+    setRevisionState: db.prepare<[string, string | null, string], RevisionRow>(
+      'UPDATE revisions SET state = ?, reason = ? WHERE name = ? RETURNING *',
+    ),
+    markFullTraffic: db.prepare<[string, string]>('UPDATE revisions SET full_traffic_at = ? WHERE name = ?'),
+    getTraffic: db.prepare<[string], { policy: string }>('SELECT policy FROM traffic WHERE service = ?'),
+    setTraffic: db.prepare<[string, string, string]>(
+      `INSERT INTO traffic (service, policy, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (service) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,
+    ),
   };
 }
 
@@ -270,6 +346,20 @@ function keyOf(row: KeyRow): KeyRecord {
   if (row.last_used_at !== null) key.lastUsedAt = row.last_used_at;
   if (row.description !== null) key.description = row.description;
   return key;
+}
+
+function revisionOf(row: RevisionRow): RevisionRecord {
+  const rev: RevisionRecord = {
+    name: row.name,
+    service: row.service,
+    number: row.number,
+    spec: JSON.parse(row.spec) as JsonObject,
+    createdAt: row.created_at,
+    state: row.state as RevisionState,
+  };
+  if (row.reason !== null) rev.reason = row.reason;
+  if (row.full_traffic_at !== null) rev.fullTrafficAt = row.full_traffic_at;
+  return rev;
 }
 
 function auditOf(row: AuditRow): AuditEntry {

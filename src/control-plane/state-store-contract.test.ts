@@ -261,4 +261,49 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       expect(store.listAudit().map((e) => e.target)).toEqual(['service/kept']);
     });
   });
+  describe('revisions and traffic', () => {
+    it('numbers revisions per service and keeps each spec as created', () => {
+      const store = open();
+      const a1 = store.createRevision('spam', { artifact: 'sha256:aa' });
+      const a2 = store.createRevision('spam', { artifact: 'sha256:bb' });
+      const b1 = store.createRevision('sentiment', {});
+      expect([a1.name, a2.name, b1.name]).toEqual(['spam-00001', 'spam-00002', 'sentiment-00001']);
+      expect(a1.state).toBe('pending');
+      expect(store.listRevisions('spam').map((r) => r.spec)).toEqual([{ artifact: 'sha256:aa' }, { artifact: 'sha256:bb' }]);
+    });
+
+    it('changes a revision state with its reason, audited', () => {
+      const store = open();
+      const rev = store.createRevision('spam', {});
+      store.setRevisionState(rev.name, 'failed', 'exited with code 1 before becoming ready', { actor: 'runtime' });
+      expect(store.getRevision(rev.name)).toMatchObject({ state: 'failed', reason: 'exited with code 1 before becoming ready' });
+      store.setRevisionState(rev.name, 'ready');
+      expect(store.getRevision(rev.name)?.reason).toBeUndefined();
+      expect(store.listAudit({ limit: 2 }).map((e) => e.action)).toEqual(['revision.state', 'revision.state']);
+      expect(store.setRevisionState('nope-00001', 'ready')).toBeUndefined();
+    });
+
+    it('stores a traffic policy per service and the revisions that served it all', () => {
+      const store = open();
+      const rev = store.createRevision('spam', {});
+      expect(store.getTraffic('spam')).toBeUndefined();
+      const policy = { targets: [{ revision: rev.name, percent: 100 }, { latestRevision: true, percent: 0, tag: 'next' }], sticky: true };
+      store.setTraffic('spam', policy);
+      expect(store.getTraffic('spam')).toEqual(policy);
+      store.markFullTraffic(rev.name);
+      expect(store.getRevision(rev.name)?.fullTrafficAt).toMatch(/^\d{4}-/);
+    });
+
+    it('undoes a revision created in a block that throws', () => {
+      const store = open();
+      expect(() =>
+        store.atomically(() => {
+          store.createRevision('spam', {});
+          throw new Error('build failed');
+        }),
+      ).toThrow('build failed');
+      expect(store.listRevisions()).toEqual([]);
+      expect(store.createRevision('spam', {}).name).toBe('spam-00001');
+    });
+  });
 });

@@ -79,6 +79,43 @@ export interface AuditEntry extends AuditInput {
   detail: JsonObject;
 }
 
+export type RevisionState = 'pending' | 'ready' | 'failed' | 'retired';
+
+/**
+ * One deploy of a service, `SERVICE-0000N`. Its spec (artifact digest,
+ * command, env, models, scaling…) never changes after creation; only its
+ * state does, as the runtime learns whether it can serve.
+ */
+export interface RevisionRecord {
+  name: string;
+  service: string;
+  number: number;
+  spec: JsonObject;
+  createdAt: string;
+  state: RevisionState;
+  /** Why a revision failed (or was retired), for `mlaas revisions`. */
+  reason?: string;
+  /** Last time this revision alone served 100% of the traffic; what `rollback` goes back to. */
+  fullTrafficAt?: string;
+}
+
+/** One entry of a service's traffic policy, with Knative's fields. */
+export interface TrafficTarget {
+  /** A fixed revision; absent when `latestRevision` is true. */
+  revision?: string;
+  /** Follows the service's newest ready revision. */
+  latestRevision?: boolean;
+  percent: number;
+  /** Makes the target reachable by `x-mlaas-tag: TAG` and `mlaas://SERVICE@TAG/…`. */
+  tag?: string;
+}
+
+export interface TrafficPolicy {
+  targets: TrafficTarget[];
+  /** Same tenant, same revision: the split is by a hash of tenant and service instead of at random. */
+  sticky: boolean;
+}
+
 /** Who is asking; recorded as the audit row's actor (`system` when not given). */
 export interface MutationContext {
   actor?: string;
@@ -113,6 +150,19 @@ export interface StateStore {
   revokeKey(id: string, ctx?: MutationContext): KeyRecord | undefined;
   /** Usage telemetry, not a change of desired state: not audited. */
   touchKey(id: string, at?: Date): void;
+
+  /** Numbers the revision after the service's highest; state `pending`. */
+  createRevision(service: string, spec: JsonObject, ctx?: MutationContext): RevisionRecord;
+  getRevision(name: string): RevisionRecord | undefined;
+  /** Oldest first; only the service's when given. */
+  listRevisions(service?: string): RevisionRecord[];
+  /** Changes only the state (and reason); undefined for an unknown revision. */
+  setRevisionState(name: string, state: RevisionState, reason?: string, ctx?: MutationContext): RevisionRecord | undefined;
+  /** Records that `name` now serves all of its service's traffic. */
+  markFullTraffic(name: string): void;
+
+  getTraffic(service: string): TrafficPolicy | undefined;
+  setTraffic(service: string, policy: TrafficPolicy, ctx?: MutationContext): TrafficPolicy;
 
   appendAudit(entry: AuditInput): AuditEntry;
   /** Newest first; `limit` defaults to 100. */

@@ -6,6 +6,7 @@ import type { GatewayOperation } from '../config/index.js';
 import { generateApiKey, hashSecret } from '../control-plane/api-key.js';
 import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { createGateway, type Gateway } from './gateway-server.js';
+import { compileRouting } from './traffic-router.js';
 import type { ReadyInstance } from './upstream-pools.js';
 
 const header = (name: string) => ({ name, type: 'apiKey' as const, in: 'header' as const, keyName: 'x-api-key' });
@@ -68,9 +69,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   upstreamPort = (upstream.address() as AddressInfo).port;
-  ready['echo'] = [{ id: 'echo-1', host: '127.0.0.1', port: upstreamPort, revision: 'echo-00001' }];
-  ready['dead'] = [{ id: 'dead-1', host: '127.0.0.1', port: 1 }];
-  ready['none'] = [];
+  ready['echo-00001'] = [{ id: 'echo-1', host: '127.0.0.1', port: upstreamPort }];
+  ready['echo-00002'] = [{ id: 'echo-2', host: '127.0.0.1', port: upstreamPort }];
+  ready['dead-00001'] = [{ id: 'dead-1', host: '127.0.0.1', port: 1 }];
+  ready['none-00001'] = [];
+  // One instance refuses connections (it is stopping), the other answers.
+  ready['flaky-00001'] = [
+    { id: 'flaky-1', host: '127.0.0.1', port: 1 },
+    { id: 'flaky-2', host: '127.0.0.1', port: upstreamPort },
+  ];
 
   const a = keyRecord('tenant-a');
   const b = keyRecord('tenant-b');
@@ -100,6 +107,9 @@ beforeAll(async () => {
       op({ path: '/v1/slow', method: 'GET', deadlineMs: 200, backend: { kind: 'service', service: 'echo', path: '/slow' } }),
       op({ path: '/v1/dead', method: 'GET', backend: { kind: 'service', service: 'dead', path: '/' } }),
       op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
+      op({ path: '/v1/flaky', method: 'GET', backend: { kind: 'service', service: 'flaky', path: '/' } }),
+      op({ path: '/v1/unrouted', method: 'GET', backend: { kind: 'service', service: 'unrouted', path: '/' } }),
+      op({ path: '/v1/canary', method: 'GET', backend: { kind: 'service', service: 'echo', tag: 'canary', path: '/echo' } }),
       op({ path: '/v1/outside', method: 'GET', backend: { kind: 'url', url: `http://127.0.0.1:${upstreamPort}/ext` } }),
     ],
     keys: [a.record, b.record, revoked.record, expired.record],
@@ -108,6 +118,20 @@ beforeAll(async () => {
     maxBodyBytes: 1024,
     logger: pino({ level: 'silent' }),
   });
+  const only = (service: string, revision: string) =>
+    compileRouting({ service, sticky: false, targets: [{ revision, percent: 100, tag: undefined }] });
+  gateway.setRouting(
+    'echo',
+    compileRouting({
+      service: 'echo',
+      sticky: false,
+      targets: [
+        { revision: 'echo-00001', percent: 100, tag: undefined },
+        { revision: 'echo-00002', percent: 0, tag: 'canary' },
+      ],
+    }),
+  );
+  for (const name of ['dead', 'none', 'flaky']) gateway.setRouting(name, only(name, `${name}-00001`));
   await new Promise<void>((r) => gateway.server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
 });
@@ -212,6 +236,40 @@ describe('gateway forwarding', () => {
   it('forwards to an outside http backend', async () => {
     const res = await fetch(`${base}/v1/outside`, { headers: { 'x-api-key': keyA } });
     expect(((await res.json()) as Echo).url).toBe('/ext');
+  });
+});
+
+describe('gateway revisions', () => {
+  it('reaches a tagged revision by x-mlaas-tag or a mlaas://SERVICE@TAG backend', async () => {
+    const byHeader = await fetch(`${base}/v1/echo`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'x-api-key': keyA, 'x-mlaas-tag': 'canary' },
+    });
+    const echo = (await byHeader.json()) as Echo;
+    expect(echo.headers['x-mlaas-revision']).toBe('echo-00002');
+    expect(echo.headers['x-mlaas-tag']).toBeUndefined();
+    const byBackend = await fetch(`${base}/v1/canary`, { headers: { 'x-api-key': keyA } });
+    expect(((await byBackend.json()) as Echo).headers['x-mlaas-revision']).toBe('echo-00002');
+  });
+
+  it('answers 404 GW_TAG_UNKNOWN for a tag no revision has', async () => {
+    const res = await fetch(`${base}/v1/echo`, { method: 'POST', body: '{}', headers: { 'x-api-key': keyA, 'x-mlaas-tag': 'nope' } });
+    expect(res.status).toBe(404);
+    expect((await problem(res)).code).toBe('GW_TAG_UNKNOWN');
+  });
+
+  it('sends a request refused by a stopping instance to another one, so it does not fail', async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${base}/v1/flaky`, { headers: { 'x-api-key': keyA } });
+      expect(res.status).toBe(201);
+    }
+  });
+
+  it('answers 503 with Retry-After for a service with no traffic published', async () => {
+    const res = await fetch(`${base}/v1/unrouted`, { headers: { 'x-api-key': keyA } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
   });
 });
 

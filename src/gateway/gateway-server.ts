@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
@@ -15,6 +16,7 @@ import { forwardHeaders, isHopByHop } from './forward-headers.js';
 import { buildKeyIndex, verifyKey, type KeyIndex } from './key-index.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { readBody } from './read-body.js';
+import { pickRevision, type ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
 import { sendError, sendProblem } from './send-problem.js';
 import { buildTenantIndex, type TenantIndex } from './tenant-index.js';
@@ -23,8 +25,8 @@ import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-poo
 
 /** Where the gateway learns which instances of a service can take requests now. */
 export interface InstanceSource {
-  /** Must be cheap: called on every request. */
-  ready(service: string): readonly ReadyInstance[];
+  /** The ready instances of a revision. Must be cheap: called on every request. */
+  ready(revision: string): readonly ReadyInstance[];
 }
 
 export interface GatewayOptions {
@@ -35,6 +37,8 @@ export interface GatewayOptions {
   maxBodyBytes: number;
   logger: Logger;
   now?: () => number;
+  /** In [0, 1); picks the revision of a non-sticky split. Injected so tests can seed it. */
+  random?: () => number;
 }
 
 export interface Gateway {
@@ -42,6 +46,14 @@ export interface Gateway {
   setOperations(operations: readonly GatewayOperation[]): void;
   setKeys(keys: readonly KeyRecord[]): void;
   setTenants(tenants: readonly TenantRecord[]): void;
+  /** Publishes a service's traffic; undefined takes the service off the air (503). */
+  setRouting(service: string, routing: ServiceRouting | undefined): void;
+  /**
+   * Resolves once no request is in flight to these instances (or the timeout
+   * passed), then closes their connection pools — call it after they stopped
+   * getting traffic and before stopping their processes.
+   */
+  drainInstances(ids: readonly string[], timeoutMs: number): Promise<void>;
   /** Tells the gateway which instance ids still exist, so it can close their pools. */
   retainInstances(liveIds: ReadonlySet<string>): void;
   inFlight(): Record<string, number>;
@@ -51,6 +63,8 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { instances, maxBodyBytes, logger } = options;
   const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const routing = new Map<string, ServiceRouting>();
   const pools = new UpstreamPools();
   let routes: RouteTable<PreparedOperation> = compileRoutes(options.operations.map(prepareOperation));
   let keys: KeyIndex = buildKeyIndex(options.keys);
@@ -93,12 +107,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     const body = await readBody(req, maxBodyBytes);
 
     let upstream: Upstream | undefined;
+    let revision: string | undefined;
+    let ready: readonly ReadyInstance[] | undefined;
     if (prep.backend.kind === 'service') {
-      upstream = pools.pick(instances.ready(prep.backend.service));
+      const service = prep.backend.service;
+      const traffic = routing.get(service);
+      if (traffic === undefined) {
+        return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
+      }
+      const sentTag = req.headers['x-mlaas-tag'];
+      const tag = prep.backend.tag ?? (typeof sentTag === 'string' ? sentTag : undefined);
+      revision = tag === undefined ? pickRevision(traffic, tenantId, random) : traffic.byTag.get(tag);
+      if (revision === undefined) {
+        if (tag !== undefined) return sendProblem(res, 'GW_TAG_UNKNOWN', `service ${service} has no revision tagged ${tag}`, requestId);
+        return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
+      }
+      ready = instances.ready(revision);
+      upstream = pools.pick(ready);
       if (upstream === undefined) {
-        return sendProblem(res, 'GW_NO_INSTANCE', `service ${prep.backend.service} has no ready instance`, requestId, {
-          'retry-after': '1',
-        });
+        return sendProblem(res, 'GW_NO_INSTANCE', `revision ${revision} has no ready instance`, requestId, RETRY_SOON);
       }
     } else {
       upstream = pools.forOrigin(prep.backend.origin);
@@ -109,10 +136,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       traceparent: traceparentOf(req.headers['traceparent']),
       tenantId,
       configHeader,
-      revision: upstream.revision,
+      revision,
       clientAddress: req.socket.remoteAddress,
     });
-    await forward(req, res, upstream, {
+    await forward(req, res, upstream, ready, {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
       headers,
@@ -125,7 +152,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function forward(
     req: IncomingMessage,
     res: ServerResponse,
-    upstream: Upstream,
+    first: Upstream,
+    ready: readonly ReadyInstance[] | undefined,
     call: {
       method: string;
       path: string;
@@ -145,15 +173,29 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!res.writableFinished) abort.abort();
     };
     res.once('close', onClose);
+    let upstream = first;
     upstream.inFlight++;
     try {
-      const answer = await upstream.pool.request({
+      const request = {
         method: call.method as 'GET',
         path: call.path,
         headers: call.headers,
         body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
         signal: abort.signal,
-      });
+      };
+      let answer: Dispatcher.ResponseData;
+      try {
+        answer = await upstream.pool.request(request);
+      } catch (err) {
+        // A refused connection never reached the instance (it is stopping or
+        // crashed), so sending the request once more elsewhere is safe even for POST.
+        const retry = ready !== undefined && isConnectRefused(err) ? pools.pick(ready, upstream) : undefined;
+        if (retry === undefined) throw err;
+        upstream.inFlight--;
+        upstream = retry;
+        upstream.inFlight++;
+        answer = await upstream.pool.request(request);
+      }
       const out: Record<string, string | string[]> = { 'x-request-id': call.requestId };
       for (const name in answer.headers) {
         const value = answer.headers[name];
@@ -198,6 +240,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     setTenants(next) {
       tenants = buildTenantIndex(next);
     },
+    setRouting(service, next) {
+      if (next === undefined) routing.delete(service);
+      else routing.set(service, next);
+    },
+    drainInstances: (ids, timeoutMs) => pools.drain(ids, timeoutMs),
     retainInstances(liveIds) {
       pools.retain(liveIds);
     },
@@ -230,6 +277,13 @@ function presentedKey(req: IncomingMessage, prep: PreparedOperation, rawQuery: s
 function describeLocations(prep: PreparedOperation): string {
   if (prep.keyLocations.length === 0) return 'no API-key location is defined for it';
   return prep.keyLocations.map((l) => (l.in === 'header' ? `header ${l.name}` : `query parameter ${l.name}`)).join(' or ');
+}
+
+const RETRY_SOON = { 'retry-after': '1' };
+
+function isConnectRefused(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 function errorMessage(err: unknown): string {

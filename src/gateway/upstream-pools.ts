@@ -9,15 +9,12 @@ export interface ReadyInstance {
   id: string;
   host: string;
   port: number;
-  /** The revision this instance runs, forwarded as `x-mlaas-revision`. */
-  revision?: string | undefined;
 }
 
 export interface Upstream {
   id: string;
   pool: Pool;
   inFlight: number;
-  revision: string | undefined;
 }
 
 const POOL_OPTIONS = { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 } as const;
@@ -27,8 +24,8 @@ export class UpstreamPools {
   readonly #byOrigin = new Map<string, Upstream>();
   #turn = 0;
 
-  /** The ready instance with the fewest requests in flight; ties go round-robin. */
-  pick(ready: readonly ReadyInstance[]): Upstream | undefined {
+  /** The ready instance with the fewest requests in flight, other than `except`; ties go round-robin. */
+  pick(ready: readonly ReadyInstance[], except?: Upstream): Upstream | undefined {
     const n = ready.length;
     if (n === 0) return undefined;
     let best: Upstream | undefined;
@@ -36,6 +33,7 @@ export class UpstreamPools {
     for (let i = 0; i < n; i++) {
       const inst = ready[(start + i) % n] as ReadyInstance;
       const up = this.#forInstance(inst);
+      if (up === except) continue;
       if (best === undefined || up.inFlight < best.inFlight) best = up;
       if (best.inFlight === 0) break;
     }
@@ -45,7 +43,7 @@ export class UpstreamPools {
   forOrigin(origin: string): Upstream {
     let up = this.#byOrigin.get(origin);
     if (up === undefined) {
-      up = { id: origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0, revision: undefined };
+      up = { id: origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0 };
       this.#byOrigin.set(origin, up);
     }
     return up;
@@ -67,6 +65,19 @@ export class UpstreamPools {
     }
   }
 
+  /** Waits until these instances have nothing in flight (at most `timeoutMs`), then closes their pools. */
+  async drain(ids: readonly string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const ups = ids.map((id) => this.#byInstance.get(id)).filter((u): u is Upstream => u !== undefined);
+    while (ups.some((u) => u.inFlight > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const up of ups) {
+      this.#byInstance.delete(up.id);
+      void up.pool.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     const all = [...this.#byInstance.values(), ...this.#byOrigin.values()];
     this.#byInstance.clear();
@@ -77,12 +88,7 @@ export class UpstreamPools {
   #forInstance(inst: ReadyInstance): Upstream {
     let up = this.#byInstance.get(inst.id);
     if (up === undefined) {
-      up = {
-        id: inst.id,
-        pool: new Pool(`http://${inst.host}:${inst.port}`, POOL_OPTIONS),
-        inFlight: 0,
-        revision: inst.revision,
-      };
+      up = { id: inst.id, pool: new Pool(`http://${inst.host}:${inst.port}`, POOL_OPTIONS), inFlight: 0 };
       this.#byInstance.set(inst.id, up);
     }
     return up;

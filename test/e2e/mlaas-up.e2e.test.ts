@@ -89,7 +89,7 @@ describe('mlaas up with the spam-filter demo', () => {
   it('prints the gateway URL, a demo key and a ready service', () => {
     expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(demoKey).toMatch(/^mlk_[a-z2-7]{12}_/);
-    expect(stdout).toContain('spam-filter: 1 ready');
+    expect(stdout).toMatch(/spam-filter: 1 ready, spam-filter-00001 \(100%\)/);
   });
 
   it('labels a spam and a ham message correctly through the gateway', async () => {

@@ -1,0 +1,81 @@
+/**
+ * `mlaas deploy SERVICE [--source DIR]`: packs the source, uploads it, and
+ * follows the platform's progress until the new revision serves (or says
+ * why it cannot). Each deploy is an immutable revision.
+ */
+import { Command } from 'commander';
+import path from 'node:path';
+import { packSource } from '../artifacts/index.js';
+import { MlaasError, type ErrorCode, type FieldIssue } from '../errors.js';
+import { adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
+import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+
+interface DeployFlags extends AdminFlags {
+  source: string;
+  tag?: string;
+  traffic: boolean;
+  command?: string;
+  output: OutputFormat;
+}
+
+export function deployCommand(): Command {
+  return withOutputFlag(withAdminFlags(new Command('deploy')))
+    .description('deploy a new revision of a service from its source directory')
+    .argument('<service>', 'the service to deploy')
+    .option('--source <dir>', 'the service source directory', '.')
+    .option('--tag <tag>', 'make the new revision reachable by this tag (x-mlaas-tag or mlaas://SERVICE@TAG)')
+    .option('--no-traffic', 'give the new revision no traffic (Cloud Run semantics)')
+    .option('--command <argv>', 'the command that starts an instance, e.g. "node server.js" (first deploy)')
+    .action(async (service: string, flags: DeployFlags) => {
+      const started = Date.now();
+      const target = adminTarget(flags);
+      const packed = await packSource(path.resolve(flags.source));
+      step(`packed ${packed.files} files (${formatBytes(packed.bytes.length)}, ${packed.digest.slice(0, 19)})`);
+      const query = new URLSearchParams();
+      if (!flags.traffic) query.set('noTraffic', 'true');
+      if (flags.tag !== undefined) query.set('tag', flags.tag);
+      if (flags.command !== undefined) query.set('command', JSON.stringify(flags.command.split(/\s+/).filter(Boolean)));
+      const res = await fetch(new URL(`/v1/services/${encodeURIComponent(service)}/deploy?${query}`, target.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip' },
+        body: packed.bytes,
+      });
+      if (!res.ok || res.body === null) {
+        const problem = (await res.json().catch(() => ({}))) as { code?: ErrorCode; detail?: string; errors?: FieldIssue[] };
+        throw new MlaasError(problem.code ?? 'ADMIN_INTERNAL', problem.detail ?? `deploy answered ${res.status}`, { errors: problem.errors ?? [] });
+      }
+      let result: { name: string } | undefined;
+      for await (const line of lines(res.body)) {
+        const event = JSON.parse(line) as { step?: string; detail?: string; result?: { name: string }; error?: { code: ErrorCode; detail: string; errors?: FieldIssue[] } };
+        if (event.error !== undefined) throw new MlaasError(event.error.code, event.error.detail, { errors: event.error.errors ?? [] });
+        if (event.result !== undefined) result = event.result;
+        else if (event.step !== undefined) step(`${event.step}${event.detail === undefined ? '' : `: ${event.detail}`}`);
+      }
+      if (result === undefined) throw new Error('the deploy stream ended without a result');
+      if (flags.output === 'json') return printJson(result);
+      process.stdout.write(`revision ${result.name} deployed in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    });
+}
+
+function step(text: string): void {
+  process.stderr.write(`  ${text}\n`);
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line !== '') yield line;
+    }
+  }
+  if (buffered.trim() !== '') yield buffered.trim();
+}

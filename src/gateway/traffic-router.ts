@@ -1,0 +1,58 @@
+/**
+ * Picks the revision a request goes to, from a service's resolved traffic:
+ * a tag when the request names one (`x-mlaas-tag` or a `mlaas://SERVICE@TAG`
+ * backend), else the weighted split — at random, or by a hash of tenant and
+ * service when the split is sticky, so a tenant always lands on the same
+ * revision. Compiled once per traffic change; picking allocates nothing.
+ */
+import type { ResolvedTraffic } from '../control-plane/resolve-traffic.js';
+
+export interface ServiceRouting {
+  service: string;
+  byTag: ReadonlyMap<string, string>;
+  /** Revisions with traffic and their cumulative upper bounds in [0, 100). */
+  revisions: readonly string[];
+  bounds: readonly number[];
+  sticky: boolean;
+}
+
+export function compileRouting(traffic: ResolvedTraffic): ServiceRouting {
+  const byTag = new Map<string, string>();
+  const revisions: string[] = [];
+  const bounds: number[] = [];
+  let acc = 0;
+  for (const t of traffic.targets) {
+    if (t.tag !== undefined) byTag.set(t.tag, t.revision);
+    if (t.percent <= 0) continue;
+    acc += t.percent;
+    revisions.push(t.revision);
+    bounds.push(acc);
+  }
+  return { service: traffic.service, byTag, revisions, bounds, sticky: traffic.sticky };
+}
+
+/**
+ * @param random - a number in [0, 1), injected so tests can seed it
+ * @returns the revision name, or undefined when nothing has traffic
+ */
+export function pickRevision(routing: ServiceRouting, tenantId: string | undefined, random: () => number): string | undefined {
+  const n = routing.revisions.length;
+  if (n <= 1) return routing.revisions[0];
+  const point =
+    routing.sticky && tenantId !== undefined ? (stickyHash(tenantId, routing.service) % 10_000) / 100 : random() * 100;
+  for (let i = 0; i < n; i++) {
+    if (point < (routing.bounds[i] as number)) return routing.revisions[i];
+  }
+  return routing.revisions[n - 1];
+}
+
+/** FNV-1a over `tenant/service`: stable across restarts and processes, unlike a seeded random. */
+export function stickyHash(tenantId: string, service: string): number {
+  let h = 0x811c9dc5;
+  const s = `${tenantId}/${service}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,78 @@
+/**
+ * Runs the real `mlaas` binary for black-box tests: `mlaas up` as a child
+ * process on free ports (its printed summary parsed for the gateway URL and
+ * demo key), and one-shot CLI commands against it.
+ */
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO } from './spam-model.js';
+
+export const BIN = path.join(REPO, 'bin', 'mlaas.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface MlaasUp {
+  child: ChildProcessWithoutNullStreams;
+  gatewayUrl: string;
+  demoKey: string;
+  output(): { stdout: string; stderr: string };
+  /** Runs `mlaas ARGS` against this platform's state dir. */
+  cli(args: readonly string[]): Promise<CliResult>;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `mlaas up -f mlaas.yaml` in `dir`, whose mlaas.yaml keeps its state in `dir/stateDir`. */
+export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 120_000): Promise<MlaasUp> {
+  const child = spawn(process.execPath, [BIN, 'up', '-f', 'mlaas.yaml', '--port', '0', '--admin-port', '0'], { cwd: dir });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const deadline = Date.now() + timeoutMs;
+  while (!stdout.includes('Ctrl-C stops everything.')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`mlaas up did not start (exit ${child.exitCode})\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const env = { ...process.env, MLAAS_STATE_DIR: path.join(dir, stateDir) };
+  return {
+    child,
+    gatewayUrl: /gateway\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '',
+    demoKey: /demo key\s+(mlk_\S+)/.exec(stdout)?.[1] ?? '',
+    output: () => ({ stdout, stderr }),
+    cli: (args) =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [BIN, ...args], { cwd: dir, env }, (err, out, errOut) => {
+          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout: out, stderr: errOut });
+        });
+      }),
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** True while the process runs; a zombie (exited, not yet reaped by its new parent) counts as gone. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
