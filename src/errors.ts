@@ -28,9 +28,13 @@ export const ERROR_CODES = {
   GW_BACKEND_UNREACHABLE: { status: 502, title: 'Backend unreachable' },
   GW_NO_INSTANCE: { status: 503, title: 'No ready instance' },
   GW_TAG_UNKNOWN: { status: 404, title: 'No revision has this tag' },
+  GW_AT_CAPACITY: { status: 429, title: 'Revision at its maximum instances' },
   GW_DEADLINE_EXCEEDED: { status: 504, title: 'Backend deadline exceeded' },
   GW_INTERNAL: { status: 500, title: 'Internal gateway error' },
   GW_SETTINGS_INVALID: { status: 400, title: 'Request settings header invalid' },
+  GW_KEY_SCOPE: { status: 403, title: 'API key not allowed to call this service' },
+  GW_QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
+  GW_TOKEN_INVALID: { status: 401, title: 'Bearer token invalid' },
 
   // configuration (mlaas.yaml and the gateway document)
   CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },

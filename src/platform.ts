@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { ArtifactStore, packSource } from './artifacts/index.js';
+import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig, ServiceConfig } from './config/index.js';
 import { createAdminServer } from './control-plane/admin-api.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
@@ -20,9 +21,10 @@ import { ensureDemoKey } from './control-plane/demo-key.js';
 import { Deployer } from './control-plane/deployer.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
-import { instanceSpecOf, instancesOf, sameRevisionSpec } from './control-plane/revision-spec.js';
+import { revisionScaling } from './control-plane/revision-scaling.js';
+import { instanceSpecOf, sameRevisionSpec } from './control-plane/revision-spec.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
-import type { StateStore } from './control-plane/state-store.js';
+import type { RevisionRecord, StateStore } from './control-plane/state-store.js';
 import { createGateway } from './gateway/index.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
@@ -83,7 +85,10 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     if (tenant.demoKey) demoKeys[id] = ensureDemoKey(store, stateDir, id);
   }
 
-  const supervisor = new Supervisor({ logsDir });
+  // The autoscaler is made after the gateway it reads; the gateway pokes it through this late binding.
+  let autoscaler: AutoscalerLoop | undefined;
+  const coldStarts = new ColdStartLog();
+  const supervisor = new Supervisor({ logsDir, beforeStop: (id) => gateway.drainInstances([id], 10_000) });
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     keys: store.listKeys(),
@@ -91,7 +96,17 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     instances: supervisor,
     maxBodyBytes: config.gateway.maxBodyBytes,
     logger: logger.child({ component: 'gateway' }),
+    activation: {
+      poke: (revision) => autoscaler?.poke(revision),
+      coldStart: (revision, ms) => coldStarts.record(revision, ms),
+    },
   });
+  supervisor.onChange((key) => gateway.instancesChanged(key));
+  const runSpec = (rev: RevisionRecord) => {
+    const spec = instanceSpecOf(rev);
+    return { ...spec, env: { ...spec.env, [OWNER_ENV]: stateDir } };
+  };
+  const scaled = new Map<string, RevisionRecord>();
   const reconciler = new RevisionReconciler({
     store,
     runtime: {
@@ -102,21 +117,53 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     publisher: {
       publish: (service, traffic) => gateway.setRouting(service, traffic && compileRouting(traffic)),
       drainInstances: (ids, timeoutMs) => gateway.drainInstances(ids, timeoutMs),
+      started: (rev) => {
+        const scaling = revisionScaling(rev);
+        gateway.setRevisionLimits(rev.name, { concurrency: scaling.concurrency, maxInstances: scaling.maxInstances });
+        scaled.set(rev.name, rev);
+      },
+      retired: (rev) => {
+        scaled.delete(rev.name);
+        gateway.forgetRevision(rev.name);
+        gateway.setRevisionLimits(rev.name, undefined);
+      },
     },
-    instanceSpecOf: (rev) => {
-      const spec = instanceSpecOf(rev);
-      return { ...spec, env: { ...spec.env, [OWNER_ENV]: stateDir } };
-    },
-    instancesOf,
+    instanceSpecOf: runSpec,
+    initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
     logger: logger.child({ component: 'revisions' }),
   });
+  const deciderSettings = new Map<string, ReturnType<typeof revisionScaling>['decider']>();
+  autoscaler = new AutoscalerLoop({
+    revisions: function* () {
+      for (const [name, rev] of scaled) {
+        let config = deciderSettings.get(name);
+        if (config === undefined) {
+          config = revisionScaling(rev).decider;
+          deciderSettings.set(name, config);
+        }
+        yield { key: name, config, readyCount: supervisor.ready(name).length, inFlight: () => gateway.revisionLoad(name) };
+      }
+    },
+    onDesired: (key, desired) => {
+      const rev = scaled.get(key);
+      if (rev !== undefined) supervisor.scale(runSpec(rev), desired);
+    },
+    onError: (err, key) => logger.error({ err, revision: key }, 'autoscaler failed'),
+  });
+  autoscaler.start();
   const artifacts = new ArtifactStore({ dir: path.join(stateDir, 'artifacts'), platformRoot: PLATFORM_ROOT });
   const deployer = new Deployer(store, artifacts, reconciler);
 
   const admin = createAdminServer({
     store,
     token: adminToken,
-    status: () => ({ services: supervisor.status(), inFlight: gateway.inFlight() }),
+    status: () => ({
+      services: supervisor.status(),
+      inFlight: gateway.inFlight(),
+      autoscaler: autoscaler?.status() ?? [],
+      activator: gateway.activatorStatus(),
+      coldStarts: coldStarts.summary(),
+    }),
     onChange: (what) => {
       if (what === 'keys') gateway.setKeys(store.listKeys());
       if (what === 'tenants') {
@@ -161,6 +208,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     stateDir,
     stop() {
       stopping ??= (async () => {
+        autoscaler?.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
         store.close();
         rmSync(endpointFile, { force: true });

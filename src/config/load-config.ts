@@ -5,6 +5,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FieldIssue } from '../errors.js';
+import type { FlagSet } from '../flags/flag-set.js';
+import { loadFlagSet } from '../flags/load-flag-set.js';
 import { configError } from './config-error.js';
 import type { GatewayDocument } from './gateway-document.js';
 import { loadGatewayDocument } from './load-gateway-document.js';
@@ -15,6 +17,8 @@ import { readConfigFile } from './read-config-file.js';
 export interface LoadedConfig {
   config: MlaasConfig;
   gateway: GatewayDocument;
+  /** The flags mlaas.yaml declares (inline or a flagd file); undefined when it has no `flags:`. */
+  flags: FlagSet | undefined;
 }
 
 /**
@@ -38,7 +42,8 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   if (missing.length > 0) throw configError('CONFIG_INVALID', configPath, missing);
 
   const gateway = await loadGatewayDocument(config.gateway.document, { services: new Set(Object.keys(config.services)) });
-  return { config, gateway };
+  const flags = config.flags === undefined ? undefined : await loadFlagSet(config.flags, { baseDir: config.baseDir, configPath });
+  return { config, gateway, flags };
 }
 
 async function isDirectory(p: string): Promise<boolean> {

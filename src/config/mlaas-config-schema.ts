@@ -4,14 +4,24 @@
  * The JSON Schema in schemas/mlaas.schema.json is generated from it.
  */
 import { z } from 'zod';
+import { MODEL_ALIAS, MODEL_NAME as STORE_MODEL_NAME, parseModelRef } from '../models/model-ref.js';
+import { ModelStoreConfigSchema } from '../models/model-store-config.js';
 import { describeValue } from './zod-issues.js';
-import { DNS_LABEL, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
+import { FlagsSchema, QuotaSchema, overridableSettings, tenantAttributes } from './tenancy-fields.js';
+import { DNS_LABEL, duration, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MODEL_NAME = /^[a-z][a-z0-9_]*$/;
 
-/** `spam@production`: a model-store alias rather than a file path. */
-export const MODEL_STORE_REF = /^[a-z][a-z0-9_-]*@[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** `spam`, `spam@3`, `spam@production`: a model in the store, checked by the store's own grammar. */
+const modelStoreRef = z.string().superRefine((ref, ctx) => {
+  try {
+    parseModelRef(ref);
+  } catch (err) {
+    const hint = /[/\\.]/.test(ref) ? '; a file is pushed first (`mlaas models push NAME FILE`, or models.seed)' : '';
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}${hint}` });
+  }
+});
 
 const envName = patternString(ENV_NAME, 'an environment variable name').refine(
   (name) => !name.startsWith('MLAAS_') && name !== 'PORT',
@@ -35,9 +45,21 @@ const command = z.union(
   { error: (iss) => `expected a command (a list of arguments or one string), got ${describeValue(iss.input)}` },
 );
 
+/** Knative KPA settings; every default is Knative's (see src/autoscaler/decider-config.ts) unless noted. */
 const scaling = strictObject({
-  minInstances: integer(0).default(1).describe('Instances kept running when idle (0 = scale to zero).'),
-  maxInstances: integer(1).default(10).describe('Upper bound for the autoscaler.'),
+  minInstances: integer(0).default(0).describe('Instances kept running when idle (0 = scale to zero, as Knative and Cloud Run).'),
+  maxInstances: integer(1)
+    .default(10)
+    .describe("Upper bound for the autoscaler. Knative's default is unbounded; one machine needs a bound."),
+  initialInstances: integer(0).default(1).describe('Instances a new revision starts with before it takes traffic.'),
+  concurrency: integer(0)
+    .default(0)
+    .describe('Hard limit of requests in flight per instance (containerConcurrency); 0 = no limit. Excess requests wait at the gateway.'),
+  target: positiveNumber().optional().describe('Concurrency per instance the autoscaler aims for (default 100, or `concurrency` when set).'),
+  utilization: integer(1, 100).default(70).describe('Percent of `target` to aim at.'),
+  stableWindow: duration(6_000, 3_600_000).default(60_000).describe('Window of the stable concurrency average (6s–1h).'),
+  scaleToZeroAfter: duration().default(30_000).describe('No traffic for at least this long before the last instance stops.'),
+  scaleDownDelay: duration(0, 3_600_000).default(0).describe('Scale down only to the highest count decided within this window.'),
 }).superRefine((s, ctx) => {
   if (s.maxInstances < s.minInstances) {
     ctx.addIssue({
@@ -46,6 +68,9 @@ const scaling = strictObject({
       message: `must be ≥ minInstances (${s.minInstances}), got ${s.maxInstances}`,
     });
   }
+  if (s.concurrency > 0 && s.target !== undefined && s.target > s.concurrency) {
+    ctx.addIssue({ code: 'custom', path: ['target'], message: `must be ≤ concurrency (${s.concurrency}), got ${s.target}` });
+  }
 });
 
 const readiness = strictObject({
@@ -53,23 +78,68 @@ const readiness = strictObject({
   timeoutSeconds: positiveNumber().default(30).describe('How long a new instance may take to become ready.'),
 });
 
+const onnxSettings = strictObject({
+  batching: z.boolean().default(true).describe('Dynamic batching: concurrent requests run as one batch (false = each alone).'),
+  maxBatchSize: integer(1).default(32).describe('Rows per batch at most.'),
+  maxQueueDelayMs: integer(0).default(2).describe('How long a request may wait for others to batch with.'),
+  workers: integer(1).default(1).describe('Inference threads, each with a session of every model.'),
+  padding: z
+    .record(z.string().min(1), z.number())
+    .default({})
+    .describe("Input name → value that right-pads the input's last dimension so that requests of different lengths batch together."),
+});
+
 export const ServiceSchema = strictObject({
+  runtime: z
+    .enum(['process', 'onnx'])
+    .default('process')
+    .describe('process: `command` runs the service; onnx: the built-in Open Inference Protocol (V2) server serves the models, no code needed.'),
   source: z.string().min(1).default('.').describe("Directory of the service, relative to mlaas.yaml; the instance's working directory."),
-  command: command.describe('Argument vector that starts one instance; it must listen on 127.0.0.1:$PORT.'),
+  command: command.optional().describe('Argument vector that starts one instance; it must listen on 127.0.0.1:$PORT. Required for runtime: process.'),
+  onnx: onnxSettings.optional().describe('Settings of the built-in ONNX server (runtime: onnx).'),
   env: z.record(envName, envValue).default({}).describe('Environment variables for every instance.'),
   models: z
-    .record(patternString(MODEL_NAME, 'a model name'), z.string().min(1))
+    .record(patternString(MODEL_NAME, 'a model name'), modelStoreRef)
     .default({})
-    .describe('Model name → file path relative to mlaas.yaml, or a store alias such as spam@production. Instances get MLAAS_MODEL_<NAME>.'),
-  scaling: scaling.default({ minInstances: 1, maxInstances: 10 }),
+    .describe('Model name → model in the store: spam@production (alias), spam@3 (version) or spam (latest). Instances get MLAAS_MODEL_<NAME>, the path of a digest-verified copy.'),
+  scaling: scaling.prefault({}),
   readiness: readiness.default({ path: '/healthz', timeoutSeconds: 30 }),
   drainTimeoutSeconds: positiveNumber().default(10).describe('Time an instance gets to finish in-flight requests after SIGTERM.'),
+  overridable: overridableSettings,
+}).superRefine((s, ctx) => {
+  if (s.runtime === 'process' && s.command === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['command'], message: 'expected the command that starts an instance (runtime: process), got none' });
+  }
+  if (s.runtime === 'onnx') {
+    if (s.command !== undefined) ctx.addIssue({ code: 'custom', path: ['command'], message: 'runtime: onnx runs the built-in server: remove command' });
+    if (Object.keys(s.models).length === 0) ctx.addIssue({ code: 'custom', path: ['models'], message: 'runtime: onnx needs at least one model, got none' });
+  }
+  if (s.runtime !== 'onnx' && s.onnx !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['onnx'], message: 'only for runtime: onnx' });
+  }
+});
+
+const modelSeed = strictObject({
+  file: z.string().min(1).describe('The model file, relative to mlaas.yaml.'),
+  alias: patternString(MODEL_ALIAS, 'an alias').describe('The alias that, when missing, is created for the pushed version.'),
+  metrics: z.record(z.string(), z.string()).optional().describe('Free-form metadata recorded with the version.'),
+});
+
+const models = strictObject({
+  store: ModelStoreConfigSchema.default({ kind: 'fs' }).describe('Where model versions live: fs (default, <stateDir>/models) or s3.'),
+  seed: z
+    .record(patternString(STORE_MODEL_NAME, 'a model name (DNS label)'), modelSeed)
+    .default({})
+    .describe('Models pushed at start-up when their alias does not exist yet (a fresh checkout then serves at once); an existing alias is never moved.'),
 });
 
 export const TenantSchema = strictObject({
   displayName: z.string().min(1).optional(),
   config: z.record(z.string(), z.unknown()).default({}).describe('Free-form settings passed to services in x-mlaas-config.'),
   demoKey: z.boolean().default(false).describe('`mlaas up` creates and prints an API key for this tenant.'),
+  attributes: tenantAttributes,
+  quota: QuotaSchema.optional().describe('Limit shared by all of the tenant’s keys.'),
+  keyQuota: QuotaSchema.optional().describe('Limit of each of the tenant’s keys that has no quota of its own.'),
 });
 
 export const MlaasConfigSchema = strictObject({
@@ -83,16 +153,17 @@ export const MlaasConfigSchema = strictObject({
     port: integer(0, 65535).default(8081),
   }).default({ port: 8081 }),
   stateDir: z.string().min(1).default('.mlaas').describe('Where state.db and the model store live, relative to mlaas.yaml.'),
+  models: models.default({ store: { kind: 'fs' }, seed: {} }),
   services: z.record(patternString(DNS_LABEL, 'a service name (DNS label)'), ServiceSchema).default({}),
   tenants: z.record(patternString(DNS_LABEL, 'a tenant id (DNS label)'), TenantSchema).default({}),
+  flags: FlagsSchema,
 }).meta({ title: 'mlaas.yaml', description: 'Services, tenants and the gateway document of an mlaas deployment.' });
 
 type ParsedConfig = z.output<typeof MlaasConfigSchema>;
 
 /**
  * mlaas.yaml after defaults, with every path absolute: `stateDir`,
- * `gateway.document`, each service's `source`, and each model given as a file.
- * A model value that is not an absolute path is a store alias (`spam@production`).
+ * `gateway.document`, each service's `source`, and each `models.seed` file.
  */
 export type MlaasConfig = ParsedConfig & {
   /** Absolute path of the mlaas.yaml this came from. */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { configError } from './config-error.js';
-import { MODEL_STORE_REF, MlaasConfigSchema, type MlaasConfig } from './mlaas-config-schema.js';
+import { MlaasConfigSchema, type MlaasConfig } from './mlaas-config-schema.js';
 import { parseYaml } from './parse-yaml.js';
 import { describeIssue, fieldIssuesOf } from './zod-issues.js';
 
@@ -33,11 +33,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): MlaasCon
   const parsed = result.data;
   const at = (p: string) => path.resolve(baseDir, p);
   const services: MlaasConfig['services'] = {};
-  for (const [name, svc] of Object.entries(parsed.services)) {
-    const models: Record<string, string> = {};
-    for (const [model, ref] of Object.entries(svc.models)) models[model] = MODEL_STORE_REF.test(ref) ? ref : at(ref);
-    services[name] = { ...svc, source: at(svc.source), models };
-  }
+  for (const [name, svc] of Object.entries(parsed.services)) services[name] = { ...svc, source: at(svc.source) };
+  const seed: MlaasConfig['models']['seed'] = {};
+  for (const [model, entry] of Object.entries(parsed.models.seed)) seed[model] = { ...entry, file: at(entry.file) };
   return {
     ...parsed,
     configPath,
@@ -45,5 +43,6 @@ export function parseConfig(text: string, options: ParseConfigOptions): MlaasCon
     stateDir: at(parsed.stateDir),
     gateway: { ...parsed.gateway, document: at(parsed.gateway.document) },
     services,
+    models: { ...parsed.models, seed },
   };
 }

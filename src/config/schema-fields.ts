@@ -40,3 +40,26 @@ export function patternString(pattern: RegExp, what: string) {
 
 /** Service and tenant names: DNS labels, as Knative and Cloud Run require. */
 export const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration as Knative writes it (`500ms`, `30s`, `5m`, `1h`) or a number of
+ * seconds; parsed to milliseconds, within [minMs, maxMs].
+ */
+export function duration(minMs = 0, maxMs = 24 * 3_600_000) {
+  const expected = `a duration such as 30s, 500ms or 5m from ${minMs / 1000}s to ${maxMs / 1000}s`;
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    let ms: number | undefined;
+    if (typeof value === 'number') ms = value * 1000;
+    else {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+      if (m !== null) ms = Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    }
+    if (ms === undefined || !Number.isFinite(ms) || ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${describeValue(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}

@@ -1,11 +1,14 @@
 /**
  * `mlaas deploy`: from a source archive to a serving revision — store the
  * archive as an immutable artifact, build it (dependencies from a cache keyed
- * by the lockfile), record the revision, start it, move traffic. Progress is
- * reported step by step for the CLI.
+ * by the lockfile), resolve the service's models to versions, record the
+ * revision, start it, move traffic. A `runtime: onnx` service has no archive:
+ * its artifact is the built-in server. Progress is reported step by step for the CLI.
  */
 import { ServiceSchema, type ServiceConfig } from '../config/index.js';
 import { MlaasError } from '../errors.js';
+import { onnxServerArtifact } from './onnx-server-artifact.js';
+import { resolveModels, type ModelResolver } from './resolve-models.js';
 import type { DeployOptions, RevisionReconciler } from './revision-reconciler.js';
 import { revisionSpecOf, type BuiltArtifactRef } from './revision-spec.js';
 import type { JsonObject, RevisionRecord, StateStore } from './state-store.js';
@@ -18,8 +21,8 @@ export interface ArtifactBuilder {
 
 export interface DeployRequest extends DeployOptions {
   service: string;
-  /** gzipped tar of the service's source. */
-  archive: Buffer;
+  /** gzipped tar of the service's source; none for `runtime: onnx`. */
+  archive?: Buffer;
   /** The service's settings; when absent, the stored ones (a first deploy must give at least a command). */
   config?: ServiceConfig;
   command?: string[];
@@ -31,31 +34,48 @@ export class Deployer {
     private readonly store: StateStore,
     private readonly artifacts: ArtifactBuilder,
     private readonly reconciler: RevisionReconciler,
+    private readonly models?: ModelResolver,
   ) {}
 
   async deploy(req: DeployRequest): Promise<RevisionRecord> {
     const progress = req.onProgress ?? (() => undefined);
     const config = this.#serviceConfig(req);
-    progress({ step: 'artifact', detail: `${req.archive.length} bytes` });
-    const { digest } = await this.artifacts.put(req.archive);
-    const built = await this.artifacts.build(digest, { onProgress: (step, detail) => progress({ step, ...(detail === undefined ? {} : { detail }) }) });
-    progress({ step: 'revision', detail: digest });
+    const onnx = config.runtime === 'onnx';
+    const built = onnx ? onnxServerArtifact() : await this.#build(req, progress);
+    const models = await resolveModels(this.models, config.models, { onnxOnly: onnx });
+    for (const [key, m] of Object.entries(models)) progress({ step: 'model', detail: `${key}: ${m.ref} → ${m.name}@${m.version} (sha256:${m.sha256.slice(0, 12)})` });
+    progress({ step: 'revision', detail: built.digest });
     const ctx = { actor: req.actor ?? 'deploy' };
     this.store.upsertService(req.service, JSON.parse(JSON.stringify(config)) as JsonObject, ctx);
-    const rev = await this.reconciler.deploy(req.service, revisionSpecOf(config, built), req);
+    const rev = await this.reconciler.deploy(req.service, revisionSpecOf(config, built, models), req);
     progress({ step: 'ready', detail: rev.name });
     return rev;
   }
 
+  async #build(req: DeployRequest, progress: NonNullable<DeployRequest['onProgress']>): Promise<BuiltArtifactRef> {
+    if (req.archive === undefined) {
+      throw new MlaasError('ADMIN_BODY_INVALID', `service ${req.service}: a deploy needs the source archive (only runtime: onnx has none)`);
+    }
+    progress({ step: 'artifact', detail: `${req.archive.length} bytes` });
+    const { digest } = await this.artifacts.put(req.archive);
+    return this.artifacts.build(digest, { onProgress: (step, detail) => progress({ step, ...(detail === undefined ? {} : { detail }) }) });
+  }
+
+  /**
+   * The settings the revision is made from. Declared (`req.config`) and stored
+   * specs were validated on their way in and are used as they are — parsing a
+   * parsed spec again would read its durations, already in ms, as seconds;
+   * only a first deploy from the CLI is parsed, to get the defaults.
+   */
   #serviceConfig(req: DeployRequest): ServiceConfig {
-    const stored = req.config ?? this.store.getService(req.service)?.spec;
-    if (stored === undefined && req.command === undefined) {
+    const known = req.config ?? (this.store.getService(req.service)?.spec as ServiceConfig | undefined);
+    if (known !== undefined) return req.command === undefined ? known : { ...known, command: req.command };
+    if (req.command === undefined) {
       throw new MlaasError('ADMIN_BODY_INVALID', `service ${req.service} is new: give the command that starts it`, {
         errors: [{ path: 'command', message: 'required for the first deploy of a service' }],
       });
     }
-    const merged = { ...(stored ?? {}), ...(req.command === undefined ? {} : { command: req.command }) };
-    const parsed = ServiceSchema.safeParse(merged);
+    const parsed = ServiceSchema.safeParse({ command: req.command });
     if (!parsed.success) {
       throw new MlaasError('ADMIN_BODY_INVALID', `service ${req.service} has an invalid spec`, {
         errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),

@@ -18,6 +18,7 @@ import {
   type RevisionRecord,
   type RevisionState,
   type ServiceRecord,
+  type RotateKeyOptions,
   type ServiceSpec,
   type StateStore,
   type TenantInput,
@@ -32,6 +33,7 @@ interface State {
   keys: Map<string, KeyRecord>;
   revisions: Map<string, RevisionRecord>;
   traffic: Map<string, TrafficPolicy>;
+  flags: JsonObject | undefined;
   audit: AuditEntry[];
 }
 
@@ -41,6 +43,7 @@ const emptyState = (): State => ({
   keys: new Map(),
   revisions: new Map(),
   traffic: new Map(),
+  flags: undefined,
   audit: [],
 });
 
@@ -91,9 +94,12 @@ export class FakeStateStore implements StateStore {
         id,
         displayName: input.displayName,
         config: structuredClone(input.config),
+        attributes: structuredClone(input.attributes ?? {}),
         createdAt: previous?.createdAt ?? at,
         updatedAt: at,
       };
+      if (input.quota !== undefined) record.quota = structuredClone(input.quota);
+      if (input.keyQuota !== undefined) record.keyQuota = structuredClone(input.keyQuota);
       this.state.tenants.set(id, record);
       this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: previous === undefined });
       return structuredClone(record);
@@ -126,16 +132,53 @@ export class FakeStateStore implements StateStore {
   createKey(tenantId: string, opts: CreateKeyOptions = {}, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
       if (!this.state.tenants.has(tenantId)) throw new MlaasError('ADMIN_NOT_FOUND', `tenant '${tenantId}' not found`);
-      const generated = generateApiKey(this.random);
-      // SQLite's primary key refuses a duplicate id; the fake must fail the same way.
-      if (this.state.keys.has(generated.id)) throw new Error(`key id '${generated.id}' already exists`);
-      const record: KeyRecord = { id: generated.id, tenantId, hash: hashSecret(generated.secret), createdAt: this.stamp() };
-      if (opts.expiresAt !== undefined) record.expiresAt = opts.expiresAt;
-      if (opts.description !== undefined) record.description = opts.description;
-      this.state.keys.set(record.id, record);
-      this.audit(ctx, 'key.create', `key/${record.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
-      return { key: structuredClone(record), secretKey: generated.key };
+      const created = this.insertKey(tenantId, opts, undefined);
+      this.audit(ctx, 'key.create', `key/${created.key.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
+      return created;
     });
+  }
+
+  rotateKey(id: string, opts: RotateKeyOptions, ctx: MutationContext = {}): CreatedKey {
+    return this.atomically(() => {
+      const old = this.state.keys.get(id);
+      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `key '${id}' not found`);
+      if (old.revokedAt !== undefined) throw new MlaasError('ADMIN_CONFLICT', `key '${id}' is revoked; create a new key instead`);
+      const oldExpiresAt = old.expiresAt !== undefined && old.expiresAt < opts.oldExpiresAt ? old.expiresAt : opts.oldExpiresAt;
+      old.expiresAt = oldExpiresAt;
+      const inherited: CreateKeyOptions = {};
+      if (old.description !== undefined) inherited.description = old.description;
+      if (old.scopes !== undefined) inherited.scopes = old.scopes;
+      if (old.quota !== undefined) inherited.quota = old.quota;
+      const created = this.insertKey(old.tenantId, inherited, id);
+      this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
+      return created;
+    });
+  }
+
+  getFlags(): JsonObject | undefined {
+    return copy(this.state.flags);
+  }
+
+  setFlags(document: JsonObject, ctx: MutationContext = {}): void {
+    this.atomically(() => {
+      this.state.flags = structuredClone(document);
+      const flags = document['flags'];
+      this.audit(ctx, 'flags.set', 'flags', { flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0 });
+    });
+  }
+
+  private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
+    const generated = generateApiKey(this.random);
+    // SQLite's primary key refuses a duplicate id; the fake must fail the same way.
+    if (this.state.keys.has(generated.id)) throw new Error(`key id '${generated.id}' already exists`);
+    const record: KeyRecord = { id: generated.id, tenantId, hash: hashSecret(generated.secret), createdAt: this.stamp() };
+    if (opts.expiresAt !== undefined) record.expiresAt = opts.expiresAt;
+    if (opts.description !== undefined) record.description = opts.description;
+    if (opts.scopes !== undefined) record.scopes = structuredClone(opts.scopes);
+    if (opts.quota !== undefined) record.quota = structuredClone(opts.quota);
+    if (rotatedFrom !== undefined) record.rotatedFrom = rotatedFrom;
+    this.state.keys.set(record.id, record);
+    return { key: structuredClone(record), secretKey: generated.key };
   }
 
   listKeys(tenantId?: string): KeyRecord[] {

@@ -1,8 +1,10 @@
 /**
  * Traffic policies with Knative's rules: targets name a revision or follow
  * the latest ready one, percents are whole numbers that sum to 100, tags are
- * unique. `validateTraffic` collects every problem with its field path;
- * `resolveTraffic` turns a valid policy into concrete revisions.
+ * unique. Beyond Knative: tenant rules and a flag that route to tags, and a
+ * mirror, each naming a tag of the policy. `validateTraffic` collects every
+ * problem with its field path; `resolveTraffic` turns a valid policy into
+ * concrete revisions.
  */
 import { MlaasError, type FieldIssue } from '../errors.js';
 import type { RevisionRecord, TrafficPolicy } from './state-store.js';
@@ -17,6 +19,9 @@ export interface ResolvedTraffic {
   service: string;
   targets: ResolvedTarget[];
   sticky: boolean;
+  tenantTags?: Readonly<Record<string, string>>;
+  flagTag?: string;
+  mirror?: { tag: string; percent: number };
 }
 
 const TAG = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -58,6 +63,7 @@ export function validateTraffic(service: string, policy: TrafficPolicy, revision
   if (issues.length === 0 && sum !== 100) {
     issues.push({ path: 'traffic.targets', message: `percents must sum to 100, got ${sum}` });
   }
+  issues.push(...routingIssues(policy, tags));
   if (issues.length > 0) {
     throw new MlaasError('TRAFFIC_INVALID', `traffic for ${service} is invalid`, { errors: issues });
   }
@@ -84,7 +90,31 @@ export function resolveTraffic(
     if (same !== undefined) same.percent += t.percent;
     else targets.push({ revision, percent: t.percent, tag: t.tag });
   }
-  return { service, targets, sticky: policy.sticky };
+  const resolved: ResolvedTraffic = { service, targets, sticky: policy.sticky };
+  if (policy.tenantTags !== undefined) resolved.tenantTags = policy.tenantTags;
+  if (policy.flagTag !== undefined) resolved.flagTag = policy.flagTag;
+  if (policy.mirror !== undefined) resolved.mirror = policy.mirror;
+  return resolved;
+}
+
+/** Tenant rules, the flag and the mirror: each must name a tag the targets define. */
+function routingIssues(policy: TrafficPolicy, tags: ReadonlySet<string>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const known = tags.size === 0 ? 'none' : [...tags].join(', ');
+  for (const [tenant, tag] of Object.entries(policy.tenantTags ?? {})) {
+    const at = `traffic.tenantTags.${tenant}`;
+    if (!TAG.test(tenant)) issues.push({ path: at, message: `expected a tenant id (DNS label), got ${JSON.stringify(tenant)}` });
+    else if (!tags.has(tag)) issues.push({ path: at, message: `expected a tag of this policy (${known}), got ${JSON.stringify(tag)}` });
+  }
+  if (policy.flagTag !== undefined && policy.flagTag.trim() === '') {
+    issues.push({ path: 'traffic.flagTag', message: 'expected a flag key, got an empty string' });
+  }
+  if (policy.mirror !== undefined) {
+    const { tag, percent } = policy.mirror;
+    if (!tags.has(tag)) issues.push({ path: 'traffic.mirror.tag', message: `expected a tag of this policy (${known}), got ${JSON.stringify(tag)}` });
+    if (!(percent > 0 && percent <= 100)) issues.push({ path: 'traffic.mirror.percent', message: `expected a number > 0 and ≤ 100, got ${percent}` });
+  }
+  return issues;
 }
 
 /** The newest revision that has been ready (and not failed since): what `latestRevision` follows. */

@@ -28,10 +28,14 @@ export interface RevisionRuntime {
   instanceIds(key: string): string[];
 }
 
-/** What the reconciler needs of the gateway. */
+/** What the reconciler needs of the gateway (and whoever else follows revisions: the autoscaler). */
 export interface TrafficPublisher {
   publish(service: string, traffic: ResolvedTraffic | undefined): void;
   drainInstances(ids: readonly string[], timeoutMs: number): Promise<void>;
+  /** A revision's instances are up and it may get requests. */
+  started(revision: RevisionRecord): void;
+  /** A revision lost its traffic and its instances are stopped. */
+  retired(revision: RevisionRecord): void;
 }
 
 export interface RevisionReconcilerOptions {
@@ -40,8 +44,13 @@ export interface RevisionReconcilerOptions {
   publisher: TrafficPublisher;
   /** How to run a revision: its spec turned into what the supervisor starts. */
   instanceSpecOf: (revision: RevisionRecord) => InstanceSpec;
-  /** How many instances a revision with traffic keeps running. */
-  instancesOf: (revision: RevisionRecord) => number;
+  /** How many instances a revision starts with, before it takes traffic. */
+  initialInstancesOf: (revision: RevisionRecord) => number;
+  /**
+   * Fetches what a revision needs before its first instance starts (its models,
+   * digest-verified, into the local cache); a failure keeps it from becoming ready.
+   */
+  prepare?: (revision: RevisionRecord) => Promise<void>;
   logger: Logger;
 }
 
@@ -50,6 +59,8 @@ export interface DeployOptions {
   noTraffic?: boolean;
   /** Reach the new revision by this tag, whatever its traffic. */
   tag?: string;
+  /** The policy once the new revision is ready, from the current one (a model rollout's canary split); applied last. */
+  traffic?: (current: TrafficPolicy, revision: string) => TrafficPolicy;
   actor?: string;
 }
 
@@ -102,6 +113,7 @@ export class RevisionReconciler {
       let policy = store.getTraffic(service) ?? DEFAULT_TRAFFIC;
       if (options.noTraffic === true) policy = pinLatest(policy, latestReadyRevision(store.listRevisions(service)));
       if (options.tag !== undefined) policy = withTag(policy, options.tag, rev.name);
+      if (options.traffic !== undefined) policy = options.traffic(policy, rev.name);
       store.atomically(() => {
         store.setRevisionState(rev.name, 'ready', undefined, ctx);
         store.setTraffic(service, policy, ctx);
@@ -180,10 +192,12 @@ export class RevisionReconciler {
 
   async #start(rev: RevisionRecord): Promise<void> {
     if (this.#running.has(rev.name)) return;
-    const { runtime, instanceSpecOf, instancesOf } = this.#o;
+    const { runtime, publisher, instanceSpecOf, initialInstancesOf, prepare } = this.#o;
     try {
-      await runtime.ensure(instanceSpecOf(rev), instancesOf(rev));
+      await prepare?.(rev);
+      await runtime.ensure(instanceSpecOf(rev), initialInstancesOf(rev));
       this.#running.add(rev.name);
+      publisher.started(rev);
     } catch (err) {
       // The supervisor would keep retrying a key that is still wanted.
       await runtime.stopKey(rev.name);
@@ -196,6 +210,7 @@ export class RevisionReconciler {
     this.#running.delete(rev.name);
     await publisher.drainInstances(runtime.instanceIds(rev.name), instanceSpecOf(rev).drainTimeoutMs);
     await runtime.stopKey(rev.name);
+    publisher.retired(rev);
     store.setRevisionState(rev.name, 'retired', 'no traffic');
     logger.info({ revision: rev.name }, 'revision retired');
   }

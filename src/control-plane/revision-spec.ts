@@ -8,7 +8,26 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { ServiceConfig } from '../config/index.js';
 import type { InstanceSpec } from '../runtime/supervisor.js';
+import { onnxServerEnv } from '../serving/onnx-server-env.js';
 import type { JsonObject, RevisionRecord } from './state-store.js';
+
+/**
+ * A model as a revision records it: the version its reference meant when the
+ * revision was created, and the digest the runtime checks the bytes against.
+ */
+export const RecordedModelSchema = z.object({
+  /** What the service declared: `spam@production`. */
+  ref: z.string(),
+  name: z.string(),
+  version: z.int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  format: z.string(),
+});
+
+export type RecordedModel = z.infer<typeof RecordedModelSchema>;
+
+/** The artifact kind of `runtime: onnx` revisions: the built-in server, no source. */
+export const ONNX_ARTIFACT_KIND = 'onnx';
 
 export const RevisionSpecSchema = z.object({
   artifact: z.object({
@@ -19,7 +38,7 @@ export const RevisionSpecSchema = z.object({
   }),
   command: z.array(z.string()).min(1),
   env: z.record(z.string(), z.string()),
-  models: z.record(z.string(), z.string()),
+  models: z.record(z.string(), RecordedModelSchema),
   scaling: z.object({ minInstances: z.number().int().min(0), maxInstances: z.number().int().min(1) }).loose(),
   readiness: z.object({ path: z.string(), timeoutSeconds: z.number().positive() }),
   drainTimeoutSeconds: z.number().positive(),
@@ -32,15 +51,18 @@ export interface BuiltArtifactRef {
   dir: string;
   kind: string;
   env: Record<string, string>;
+  /** The command an artifact brings itself (the built-in ONNX server); a service's own `command` wins. */
+  command?: string[];
 }
 
-/** A new revision's spec: the service's declared settings over a built artifact. */
-export function revisionSpecOf(service: ServiceConfig, artifact: BuiltArtifactRef): JsonObject {
+/** A new revision's spec: the service's declared settings over a built artifact, with its models resolved. */
+export function revisionSpecOf(service: ServiceConfig, artifact: BuiltArtifactRef, models: Record<string, RecordedModel>): JsonObject {
+  const versions = Object.fromEntries(Object.entries(models).map(([key, m]) => [key, m.version]));
   const spec: RevisionSpec = {
     artifact: { digest: artifact.digest, dir: artifact.dir, kind: artifact.kind, env: artifact.env },
-    command: service.command,
-    env: service.env,
-    models: service.models,
+    command: service.command ?? artifact.command ?? [],
+    env: artifact.kind === ONNX_ARTIFACT_KIND ? { ...service.env, ...onnxServerEnv(service.onnx, versions) } : service.env,
+    models,
     scaling: service.scaling,
     readiness: service.readiness,
     drainTimeoutSeconds: service.drainTimeoutSeconds,
@@ -52,7 +74,8 @@ export function parseRevisionSpec(rev: RevisionRecord): RevisionSpec {
   return RevisionSpecSchema.parse(rev.spec);
 }
 
-export function instanceSpecOf(rev: RevisionRecord): InstanceSpec {
+/** `modelPath` says where the runtime keeps the verified copy of a recorded model. */
+export function instanceSpecOf(rev: RevisionRecord, modelPath: (model: RecordedModel) => string): InstanceSpec {
   const spec = parseRevisionSpec(rev);
   return {
     key: rev.name,
@@ -61,22 +84,25 @@ export function instanceSpecOf(rev: RevisionRecord): InstanceSpec {
     cwd: spec.artifact.dir,
     command: spec.command,
     env: { ...spec.artifact.env, ...spec.env },
-    models: spec.models,
+    models: Object.fromEntries(Object.entries(spec.models).map(([key, m]) => [key, modelPath(m)])),
     readiness: { path: spec.readiness.path, timeoutMs: spec.readiness.timeoutSeconds * 1000 },
     drainTimeoutMs: spec.drainTimeoutSeconds * 1000,
   };
 }
 
 /**
- * Instances a revision with traffic keeps: its `minInstances`, and at least
- * one while scale-to-zero is not there yet (a revision with traffic must answer).
+ * True when a declared service would make the same revision as `rev` from the
+ * artifact `digest` and the model versions its references resolve to now. A
+ * spec this mlaas cannot read (an older layout) is never the same.
  */
-export function instancesOf(rev: RevisionRecord): number {
-  return Math.max(1, parseRevisionSpec(rev).scaling.minInstances);
-}
-
-/** True when a declared service would make the same revision as `rev` from the artifact `digest`. */
-export function sameRevisionSpec(rev: RevisionRecord, service: ServiceConfig, digest: string): boolean {
-  const spec = parseRevisionSpec(rev);
-  return spec.artifact.digest === digest && isDeepStrictEqual(rev.spec, revisionSpecOf(service, spec.artifact));
+export function sameRevisionSpec(
+  rev: RevisionRecord,
+  service: ServiceConfig,
+  artifact: Pick<BuiltArtifactRef, 'digest' | 'command'>,
+  models: Record<string, RecordedModel>,
+): boolean {
+  const spec = RevisionSpecSchema.safeParse(rev.spec);
+  if (!spec.success || spec.data.artifact.digest !== artifact.digest) return false;
+  const built = { ...spec.data.artifact, ...(artifact.command === undefined ? {} : { command: artifact.command }) };
+  return isDeepStrictEqual(rev.spec, revisionSpecOf(service, built, models));
 }

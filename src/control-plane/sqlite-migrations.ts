@@ -63,6 +63,21 @@ export const MIGRATIONS: readonly string[] = [
     updated_at  TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  ALTER TABLE tenants ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE tenants ADD COLUMN quota TEXT;
+  ALTER TABLE tenants ADD COLUMN key_quota TEXT;
+
+  ALTER TABLE api_keys ADD COLUMN scopes TEXT;
+  ALTER TABLE api_keys ADD COLUMN quota TEXT;
+  ALTER TABLE api_keys ADD COLUMN rotated_from TEXT;
+
+  CREATE TABLE flags (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    document    TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

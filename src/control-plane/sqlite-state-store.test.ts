@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseApiKey } from './api-key.js';
-import { SCHEMA_VERSION } from './sqlite-migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { STATE_DB_FILE, SqliteStateStore } from './sqlite-state-store.js';
 
 let stateDir: string;
@@ -92,5 +92,19 @@ describe('SqliteStateStore on disk', () => {
     const check = new Database(path.join(stateDir, STATE_DB_FILE));
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
     check.close();
+  });
+
+  it('upgrades a database of the revisions era: tenants and keys keep working, with no attributes, scopes or quota', () => {
+    const raw = new Database(path.join(stateDir, STATE_DB_FILE));
+    for (const sql of MIGRATIONS.slice(0, 2)) raw.exec(sql);
+    raw.pragma('user_version = 2');
+    raw.prepare("INSERT INTO tenants VALUES ('acme', 'Acme', '{\"threshold\":0.5}', 't', 't')").run();
+    raw.prepare("INSERT INTO api_keys (id, tenant_id, hash, created_at) VALUES ('abcdefghijkl', 'acme', 'ff', 't')").run();
+    raw.close();
+    const store = new SqliteStateStore({ stateDir });
+    expect(store.getTenant('acme')).toEqual({ id: 'acme', displayName: 'Acme', config: { threshold: 0.5 }, attributes: {}, createdAt: 't', updatedAt: 't' });
+    expect(store.getKey('abcdefghijkl')).toEqual({ id: 'abcdefghijkl', tenantId: 'acme', hash: 'ff', createdAt: 't' });
+    expect(store.getFlags()).toBeUndefined();
+    store.close();
   });
 });

@@ -19,9 +19,11 @@ import {
   type JsonObject,
   type KeyRecord,
   type MutationContext,
+  type QuotaSpec,
   type RevisionRecord,
   type RevisionState,
   type ServiceRecord,
+  type RotateKeyOptions,
   type ServiceSpec,
   type StateStore,
   type TenantInput,
@@ -40,7 +42,16 @@ export interface SqliteStateStoreOptions {
 }
 
 interface ServiceRow { name: string; spec: string; created_at: string; updated_at: string }
-interface TenantRow { id: string; display_name: string; config: string; created_at: string; updated_at: string }
+interface TenantRow {
+  id: string;
+  display_name: string;
+  config: string;
+  attributes: string;
+  quota: string | null;
+  key_quota: string | null;
+  created_at: string;
+  updated_at: string;
+}
 interface KeyRow {
   id: string;
   tenant_id: string;
@@ -50,6 +61,9 @@ interface KeyRow {
   revoked_at: string | null;
   last_used_at: string | null;
   description: string | null;
+  scopes: string | null;
+  quota: string | null;
+  rotated_from: string | null;
 }
 interface RevisionRow {
   name: string;
@@ -123,7 +137,16 @@ export class SqliteStateStore implements StateStore {
     return this.atomically(() => {
       const created = this.sql.getTenant.get(id) === undefined;
       const at = this.stamp();
-      const row = this.sql.upsertTenant.get(id, input.displayName, JSON.stringify(input.config), at, at) as TenantRow;
+      const row = this.sql.upsertTenant.get(
+        id,
+        input.displayName,
+        JSON.stringify(input.config),
+        JSON.stringify(input.attributes ?? {}),
+        jsonOrNull(input.quota),
+        jsonOrNull(input.keyQuota),
+        at,
+        at,
+      ) as TenantRow;
       this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created });
       return tenantOf(row);
     });
@@ -152,18 +175,56 @@ export class SqliteStateStore implements StateStore {
       if (this.sql.getTenant.get(tenantId) === undefined) {
         throw new MlaasError('ADMIN_NOT_FOUND', `tenant '${tenantId}' not found`);
       }
-      const generated = generateApiKey(this.random);
-      const row = this.sql.insertKey.get(
-        generated.id,
-        tenantId,
-        hashSecret(generated.secret),
-        this.stamp(),
-        opts.expiresAt ?? null,
-        opts.description ?? null,
-      ) as KeyRow;
-      this.audit(ctx, 'key.create', `key/${row.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
-      return { key: keyOf(row), secretKey: generated.key };
+      const created = this.insertKey(tenantId, opts, undefined);
+      this.audit(ctx, 'key.create', `key/${created.key.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
+      return created;
     });
+  }
+
+  rotateKey(id: string, opts: RotateKeyOptions, ctx: MutationContext = {}): CreatedKey {
+    return this.atomically(() => {
+      const old = this.getKey(id);
+      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `key '${id}' not found`);
+      if (old.revokedAt !== undefined) throw new MlaasError('ADMIN_CONFLICT', `key '${id}' is revoked; create a new key instead`);
+      const oldExpiresAt = old.expiresAt !== undefined && old.expiresAt < opts.oldExpiresAt ? old.expiresAt : opts.oldExpiresAt;
+      this.sql.expireKey.run(oldExpiresAt, id);
+      const inherited: CreateKeyOptions = {};
+      if (old.description !== undefined) inherited.description = old.description;
+      if (old.scopes !== undefined) inherited.scopes = old.scopes;
+      if (old.quota !== undefined) inherited.quota = old.quota;
+      const created = this.insertKey(old.tenantId, inherited, id);
+      this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
+      return created;
+    });
+  }
+
+  getFlags(): JsonObject | undefined {
+    const row = this.sql.getFlags.get();
+    return row && (JSON.parse(row.document) as JsonObject);
+  }
+
+  setFlags(document: JsonObject, ctx: MutationContext = {}): void {
+    this.atomically(() => {
+      this.sql.setFlags.run(JSON.stringify(document), this.stamp());
+      const flags = document['flags'];
+      this.audit(ctx, 'flags.set', 'flags', { flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0 });
+    });
+  }
+
+  private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
+    const generated = generateApiKey(this.random);
+    const row = this.sql.insertKey.get(
+      generated.id,
+      tenantId,
+      hashSecret(generated.secret),
+      this.stamp(),
+      opts.expiresAt ?? null,
+      opts.description ?? null,
+      jsonOrNull(opts.scopes),
+      jsonOrNull(opts.quota),
+      rotatedFrom ?? null,
+    ) as KeyRow;
+    return { key: keyOf(row), secretKey: generated.key };
   }
 
   listKeys(tenantId?: string): KeyRecord[] {
@@ -281,9 +342,11 @@ function prepareStatements(db: Database.Database) {
     getService: db.prepare<[string], ServiceRow>('SELECT * FROM services WHERE name = ?'),
     listServices: db.prepare<[], ServiceRow>('SELECT * FROM services ORDER BY name'),
     deleteService: db.prepare<[string]>('DELETE FROM services WHERE name = ?'),
-    upsertTenant: db.prepare<[string, string, string, string, string], TenantRow>(
-      `INSERT INTO tenants (id, display_name, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+    upsertTenant: db.prepare<[string, string, string, string, string | null, string | null, string, string], TenantRow>(
+      `INSERT INTO tenants (id, display_name, config, attributes, quota, key_quota, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, config = excluded.config,
+         attributes = excluded.attributes, quota = excluded.quota, key_quota = excluded.key_quota,
          updated_at = excluded.updated_at
        RETURNING *`,
     ),
@@ -291,9 +354,19 @@ function prepareStatements(db: Database.Database) {
     listTenants: db.prepare<[], TenantRow>('SELECT * FROM tenants ORDER BY id'),
     deleteTenant: db.prepare<[string]>('DELETE FROM tenants WHERE id = ?'),
     countTenantKeys: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE tenant_id = ?'),
-    insertKey: db.prepare<[string, string, string, string, string | null, string | null], KeyRow>(
-      `INSERT INTO api_keys (id, tenant_id, hash, created_at, expires_at, description) VALUES (?, ?, ?, ?, ?, ?)
+    insertKey: db.prepare<
+      [string, string, string, string, string | null, string | null, string | null, string | null, string | null],
+      KeyRow
+    >(
+      `INSERT INTO api_keys (id, tenant_id, hash, created_at, expires_at, description, scopes, quota, rotated_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        RETURNING *`,
+    ),
+    expireKey: db.prepare<[string, string]>('UPDATE api_keys SET expires_at = ? WHERE id = ?'),
+    getFlags: db.prepare<[], { document: string }>('SELECT document FROM flags WHERE id = 1'),
+    setFlags: db.prepare<[string, string]>(
+      `INSERT INTO flags (id, document, updated_at) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
     ),
     getKey: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?'),
     listKeys: db.prepare<[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id'),
@@ -330,13 +403,21 @@ function serviceOf(row: ServiceRow): ServiceRecord {
 }
 
 function tenantOf(row: TenantRow): TenantRecord {
-  return {
+  const tenant: TenantRecord = {
     id: row.id,
     displayName: row.display_name,
     config: JSON.parse(row.config) as JsonObject,
+    attributes: JSON.parse(row.attributes) as JsonObject,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+  if (row.quota !== null) tenant.quota = JSON.parse(row.quota) as QuotaSpec;
+  if (row.key_quota !== null) tenant.keyQuota = JSON.parse(row.key_quota) as QuotaSpec;
+  return tenant;
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }
 
 function keyOf(row: KeyRow): KeyRecord {
@@ -345,6 +426,9 @@ function keyOf(row: KeyRow): KeyRecord {
   if (row.revoked_at !== null) key.revokedAt = row.revoked_at;
   if (row.last_used_at !== null) key.lastUsedAt = row.last_used_at;
   if (row.description !== null) key.description = row.description;
+  if (row.scopes !== null) key.scopes = JSON.parse(row.scopes) as string[];
+  if (row.quota !== null) key.quota = JSON.parse(row.quota) as QuotaSpec;
+  if (row.rotated_from !== null) key.rotatedFrom = row.rotated_from;
   return key;
 }
 

@@ -104,6 +104,29 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       expect(store.listAudit({ limit: 1 })[0]).toMatchObject({ action: 'tenant.delete', detail: { keysDeleted: 2 } });
       expect(store.deleteTenant('acme')).toBe(false);
     });
+
+    it('keeps attributes and quotas, and defaults attributes to {}', () => {
+      const store = open();
+      store.upsertTenant('acme', {
+        displayName: 'Acme',
+        config: {},
+        attributes: { plan: 'pro' },
+        quota: { requestsPerMinute: 6000, burst: 200 },
+        keyQuota: { requestsPerMinute: 600 },
+      });
+      store.upsertTenant('globex', { displayName: 'Globex', config: {} });
+      expect(store.getTenant('acme')).toMatchObject({
+        attributes: { plan: 'pro' },
+        quota: { requestsPerMinute: 6000, burst: 200 },
+        keyQuota: { requestsPerMinute: 600 },
+      });
+      const plain = store.getTenant('globex');
+      expect(plain?.attributes).toEqual({});
+      expect(plain).not.toHaveProperty('quota');
+      // An upsert without a quota removes the old one.
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      expect(store.getTenant('acme')).not.toHaveProperty('quota');
+    });
   });
 
   describe('keys', () => {
@@ -167,6 +190,43 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       store.touchKey(key.id, new Date('2025-06-01T00:00:00.000Z'));
       expect(store.getKey(key.id)?.lastUsedAt).toBe('2025-06-01T00:00:00.000Z');
       expect(store.listAudit()).toHaveLength(auditCount);
+    });
+
+    it('keeps scopes and a quota per key', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const { key } = store.createKey('acme', { scopes: ['spam-filter'], quota: { requestsPerMinute: 600, burst: 20 } });
+      expect(store.getKey(key.id)).toMatchObject({ scopes: ['spam-filter'], quota: { requestsPerMinute: 600, burst: 20 } });
+      expect(store.createKey('acme').key).not.toHaveProperty('scopes');
+    });
+
+    it('rotates: a new key with the same tenant, scopes and quota; the old one expires after the overlap', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const old = store.createKey('acme', { description: 'ci', scopes: ['spam'], quota: { requestsPerMinute: 60 } }).key;
+      const { key, secretKey } = store.rotateKey(old.id, { oldExpiresAt: '2030-01-02T00:00:00.000Z' }, { actor: 'cli' });
+      expect(parseApiKey(secretKey)?.id).toBe(key.id);
+      expect(key).toMatchObject({ tenantId: 'acme', description: 'ci', scopes: ['spam'], quota: { requestsPerMinute: 60 }, rotatedFrom: old.id });
+      expect(key).not.toHaveProperty('expiresAt');
+      expect(store.getKey(old.id)?.expiresAt).toBe('2030-01-02T00:00:00.000Z');
+      expect(store.listAudit({ limit: 1 })[0]).toMatchObject({ actor: 'cli', action: 'key.rotate', target: `key/${old.id}`, detail: { newKey: key.id } });
+      // An expiry sooner than the overlap stays.
+      const soon = store.createKey('acme', { expiresAt: '2030-01-01T00:00:00.000Z' }).key;
+      store.rotateKey(soon.id, { oldExpiresAt: '2031-01-01T00:00:00.000Z' });
+      expect(store.getKey(soon.id)?.expiresAt).toBe('2030-01-01T00:00:00.000Z');
+    });
+
+    it('refuses to rotate an unknown or revoked key and writes nothing', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const { key } = store.createKey('acme');
+      store.revokeKey(key.id);
+      const before = { keys: store.listKeys(), audit: store.listAudit() };
+      expect(() => store.rotateKey(key.id, { oldExpiresAt: '2030-01-01T00:00:00.000Z' })).toThrow(expect.objectContaining({ code: 'ADMIN_CONFLICT' }));
+      expect(() => store.rotateKey('nosuchkey000', { oldExpiresAt: '2030-01-01T00:00:00.000Z' })).toThrow(
+        expect.objectContaining({ code: 'ADMIN_NOT_FOUND' }),
+      );
+      expect({ keys: store.listKeys(), audit: store.listAudit() }).toEqual(before);
     });
 
     it('a key-id collision fails the create and leaves no key row or audit row behind', () => {
@@ -294,6 +354,19 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       expect(store.getRevision(rev.name)?.fullTrafficAt).toMatch(/^\d{4}-/);
     });
 
+    it('keeps routing rules and a mirror in a traffic policy', () => {
+      const store = open();
+      const policy = {
+        targets: [{ latestRevision: true, percent: 100 }, { revision: 'spam-00002', percent: 0, tag: 'canary' }],
+        sticky: false,
+        tenantTags: { acme: 'canary' },
+        flagTag: 'new-model',
+        mirror: { tag: 'canary', percent: 10 },
+      };
+      store.setTraffic('spam', policy);
+      expect(store.getTraffic('spam')).toEqual(policy);
+    });
+
     it('undoes a revision created in a block that throws', () => {
       const store = open();
       expect(() =>
@@ -304,6 +377,19 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       ).toThrow('build failed');
       expect(store.listRevisions()).toEqual([]);
       expect(store.createRevision('spam', {}).name).toBe('spam-00001');
+    });
+  });
+
+  describe('flags', () => {
+    it('has none until set, then the document as set, audited', () => {
+      const store = open();
+      expect(store.getFlags()).toBeUndefined();
+      const doc = { flags: { 'new-ui': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' } } };
+      store.setFlags(doc, { actor: 'admin' });
+      expect(store.getFlags()).toEqual(doc);
+      expect(store.listAudit({ limit: 1 })[0]).toMatchObject({ actor: 'admin', action: 'flags.set', target: 'flags', detail: { flags: 1 } });
+      store.setFlags({ flags: {} });
+      expect(store.getFlags()).toEqual({ flags: {} });
     });
   });
 });

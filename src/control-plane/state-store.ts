@@ -27,10 +27,22 @@ export interface ServiceRecord {
   updatedAt: string;
 }
 
+/** A rate limit: requests per one-minute window, optionally at most `burst` within one second. */
+export interface QuotaSpec {
+  requestsPerMinute: number;
+  burst?: number;
+}
+
 export interface TenantRecord {
   id: string;
   displayName: string;
   config: JsonObject;
+  /** Flag-targeting attributes (plan, region…): flag context only, never sent to services. */
+  attributes: JsonObject;
+  /** Shared by all of the tenant's keys and tokens. */
+  quota?: QuotaSpec;
+  /** The limit of each of the tenant's keys that has no quota of its own. */
+  keyQuota?: QuotaSpec;
   createdAt: string;
   updatedAt: string;
 }
@@ -38,6 +50,9 @@ export interface TenantRecord {
 export interface TenantInput {
   displayName: string;
   config: JsonObject;
+  attributes?: JsonObject;
+  quota?: QuotaSpec;
+  keyQuota?: QuotaSpec;
 }
 
 export interface KeyRecord {
@@ -50,11 +65,24 @@ export interface KeyRecord {
   revokedAt?: string;
   lastUsedAt?: string;
   description?: string;
+  /** Services the key may call; absent means every service. */
+  scopes?: string[];
+  /** The key's own limit, over its tenant's `keyQuota`. */
+  quota?: QuotaSpec;
+  /** The key this one replaced through `rotateKey`. */
+  rotatedFrom?: string;
 }
 
 export interface CreateKeyOptions {
   description?: string;
   expiresAt?: string;
+  scopes?: string[];
+  quota?: QuotaSpec;
+}
+
+export interface RotateKeyOptions {
+  /** When the old key stops working: now plus the overlap window (or its own expiry, if sooner). */
+  oldExpiresAt: string;
 }
 
 export interface CreatedKey {
@@ -114,6 +142,16 @@ export interface TrafficPolicy {
   targets: TrafficTarget[];
   /** Same tenant, same revision: the split is by a hash of tenant and service instead of at random. */
   sticky: boolean;
+  /** Tenant id → tag: these tenants always reach the tagged revision, before any split. */
+  tenantTags?: Record<string, string>;
+  /**
+   * A flag whose value (or variant name) for the tenant names a tag; checked
+   * after `tenantTags`, before the split. A value naming no tag falls through
+   * to the split, so a flag's fractional rollout by tenant is a canary.
+   */
+  flagTag?: string;
+  /** Shadow traffic: copy `percent` of requests to the tagged revision; its answers are compared, never returned. */
+  mirror?: { tag: string; percent: number };
 }
 
 /** Who is asking; recorded as the audit row's actor (`system` when not given). */
@@ -150,6 +188,16 @@ export interface StateStore {
   revokeKey(id: string, ctx?: MutationContext): KeyRecord | undefined;
   /** Usage telemetry, not a change of desired state: not audited. */
   touchKey(id: string, at?: Date): void;
+  /**
+   * A new key for the same tenant, scopes, quota and description; the old one
+   * stops working at `oldExpiresAt` (or its own expiry, if sooner).
+   * Throws ADMIN_NOT_FOUND for an unknown key, ADMIN_CONFLICT for a revoked one.
+   */
+  rotateKey(id: string, opts: RotateKeyOptions, ctx?: MutationContext): CreatedKey;
+
+  /** The flagd document (`{ flags: {...} }`) the platform evaluates; undefined until one is set. */
+  getFlags(): JsonObject | undefined;
+  setFlags(document: JsonObject, ctx?: MutationContext): void;
 
   /** Numbers the revision after the service's highest; state `pending`. */
   createRevision(service: string, spec: JsonObject, ctx?: MutationContext): RevisionRecord;

@@ -15,6 +15,7 @@ import { MlaasError } from '../errors.js';
 import { forwardHeaders, isHopByHop } from './forward-headers.js';
 import { buildKeyIndex, verifyKey, type KeyIndex } from './key-index.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
+import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import { readBody } from './read-body.js';
 import { pickRevision, type ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** In [0, 1); picks the revision of a non-sticky split. Injected so tests can seed it. */
   random?: () => number;
+  /** How the activator asks for instances of a revision at zero, and reports cold starts. */
+  activation?: ActivatorHooks;
 }
 
 export interface Gateway {
@@ -54,6 +57,15 @@ export interface Gateway {
    * getting traffic and before stopping their processes.
    */
   drainInstances(ids: readonly string[], timeoutMs: number): Promise<void>;
+  /** The hard per-instance concurrency and maximum size of a revision (undefined: no limit). */
+  setRevisionLimits(revision: string, limits: RevisionLimits | undefined): void;
+  /** The supervisor's ready set of a revision changed: requests waiting for it may go. */
+  instancesChanged(revision: string): void;
+  /** Requests in flight at a revision plus those waiting for it: what the autoscaler observes. */
+  revisionLoad(revision: string): number;
+  /** Forgets a retired revision's queue. */
+  forgetRevision(revision: string): void;
+  activatorStatus(): GateStatus[];
   /** Tells the gateway which instance ids still exist, so it can close their pools. */
   retainInstances(liveIds: ReadonlySet<string>): void;
   inFlight(): Record<string, number>;
@@ -66,12 +78,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   const random = options.random ?? Math.random;
   const routing = new Map<string, ServiceRouting>();
   const pools = new UpstreamPools();
+  const activator = new Activator({ ready: (revision) => instances.ready(revision), pools, hooks: options.activation, now });
   let routes: RouteTable<PreparedOperation> = compileRoutes(options.operations.map(prepareOperation));
   let keys: KeyIndex = buildKeyIndex(options.keys);
   let tenants: TenantIndex = buildTenantIndex(options.tenants);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = now();
     const requestId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -106,9 +121,9 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     const body = await readBody(req, maxBodyBytes);
 
-    let upstream: Upstream | undefined;
+    const deadlineAt = arrivedAt + prep.deadlineMs;
+    let upstream: Upstream;
     let revision: string | undefined;
-    let ready: readonly ReadyInstance[] | undefined;
     if (prep.backend.kind === 'service') {
       const service = prep.backend.service;
       const traffic = routing.get(service);
@@ -122,13 +137,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (tag !== undefined) return sendProblem(res, 'GW_TAG_UNKNOWN', `service ${service} has no revision tagged ${tag}`, requestId);
         return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
       }
-      ready = instances.ready(revision);
-      upstream = pools.pick(ready);
-      if (upstream === undefined) {
-        return sendProblem(res, 'GW_NO_INSTANCE', `revision ${revision} has no ready instance`, requestId, RETRY_SOON);
-      }
+      const slot = activator.acquire(revision, deadlineAt);
+      upstream = slot instanceof Promise ? await slot : slot;
     } else {
       upstream = pools.forOrigin(prep.backend.origin);
+      upstream.inFlight++;
     }
 
     const headers = forwardHeaders(req.headers, prep, {
@@ -139,12 +152,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       revision,
       clientAddress: req.socket.remoteAddress,
     });
-    await forward(req, res, upstream, ready, {
+    await forward(req, res, upstream, revision, {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
       headers,
       body,
       deadlineMs: prep.deadlineMs,
+      deadlineAt,
       requestId,
     });
   }
@@ -153,13 +167,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     req: IncomingMessage,
     res: ServerResponse,
     first: Upstream,
-    ready: readonly ReadyInstance[] | undefined,
+    revision: string | undefined,
     call: {
       method: string;
       path: string;
       headers: Record<string, string | string[]>;
       body: Buffer;
       deadlineMs: number;
+      deadlineAt: number;
       requestId: string;
     },
   ): Promise<void> {
@@ -168,13 +183,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     const timer = setTimeout(() => {
       timedOut = true;
       abort.abort();
-    }, call.deadlineMs);
+    }, Math.max(0, call.deadlineAt - now()));
     const onClose = (): void => {
       if (!res.writableFinished) abort.abort();
     };
     res.once('close', onClose);
     let upstream = first;
-    upstream.inFlight++;
     try {
       const request = {
         method: call.method as 'GET',
@@ -189,11 +203,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       } catch (err) {
         // A refused connection never reached the instance (it is stopping or
         // crashed), so sending the request once more elsewhere is safe even for POST.
-        const retry = ready !== undefined && isConnectRefused(err) ? pools.pick(ready, upstream) : undefined;
-        if (retry === undefined) throw err;
-        upstream.inFlight--;
-        upstream = retry;
-        upstream.inFlight++;
+        if (revision === undefined || !isConnectRefused(err)) throw err;
+        const refused = upstream;
+        const retry = activator.acquire(revision, call.deadlineAt, refused);
+        activator.release(revision, refused);
+        upstream = retry instanceof Promise ? await retry : retry;
         answer = await upstream.pool.request(request);
       }
       const out: Record<string, string | string[]> = { 'x-request-id': call.requestId };
@@ -213,7 +227,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     } finally {
       clearTimeout(timer);
       res.off('close', onClose);
-      upstream.inFlight--;
+      if (revision === undefined) upstream.inFlight--;
+      else activator.release(revision, upstream);
     }
   }
 
@@ -245,6 +260,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       else routing.set(service, next);
     },
     drainInstances: (ids, timeoutMs) => pools.drain(ids, timeoutMs),
+    setRevisionLimits: (revision, limits) => activator.setLimits(revision, limits),
+    instancesChanged: (revision) => activator.readyChanged(revision),
+    revisionLoad: (revision) => activator.load(revision),
+    forgetRevision: (revision) => activator.forget(revision),
+    activatorStatus: () => activator.status(),
     retainInstances(liveIds) {
       pools.retain(liveIds);
     },

@@ -27,3 +27,4 @@ export {
 } from './model-ref.js';
 export { type ModelVersion, type TensorSpec } from './model-version.js';
 export { readOnnxSignature, v2Datatype, type OnnxSignature } from './onnx-signature.js';
+export { seedModels, type ModelSeed, type SeedResult } from './seed-models.js';

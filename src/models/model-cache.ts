@@ -46,6 +46,11 @@ export class ModelCache {
     this.registry = options.registry;
   }
 
+  /** Where the verified copy of a version lives (whether or not it has been fetched yet). */
+  pathOf(model: { sha256: string; format: string }): string {
+    return path.join(this.dir, model.sha256, `model.${model.format}`);
+  }
+
   /**
    * A verified local copy of a version (`spam@production`, `spam@3`, or a resolved ModelVersion).
    * Throws `MODEL_DIGEST_MISMATCH`, naming both digests, when the stored bytes are not the ones pushed;
@@ -56,7 +61,7 @@ export class ModelCache {
    */
   async fetch(ref: string | ModelVersion, options: FetchOptions = {}): Promise<CachedModel> {
     const model = typeof ref === 'string' ? await this.registry.resolve(ref) : ref;
-    const target = path.join(this.dir, model.sha256, `model.${model.format}`);
+    const target = this.pathOf(model);
     const fresh = await this.isVerified(target, model, options.rehash === true);
     if (!fresh) {
       let copying = this.inFlight.get(model.sha256);
@@ -102,7 +107,7 @@ export class ModelCache {
       if (actual !== model.sha256 || digest.bytes !== model.size) {
         throw new MlaasError(
           'MODEL_DIGEST_MISMATCH',
-          `${ref}: the bytes in ${this.registry.backend.location} do not match the pushed version: expected sha256 ${model.sha256} (${model.size} bytes), got sha256 ${actual} (${digest.bytes} bytes)`,
+          `${ref}: digest mismatch: the bytes in ${this.registry.backend.location} are not the ones pushed: expected sha256 ${model.sha256} (${model.size} bytes), got sha256 ${actual} (${digest.bytes} bytes)`,
         );
       }
       const dir = path.dirname(target);

@@ -66,6 +66,12 @@ export interface SupervisorOptions {
   baseEnv?: NodeJS.ProcessEnv;
   restartBackoff?: RestartBackoff;
   spawnFn?: SpawnFn;
+  /**
+   * Runs when a scale-down has taken an instance out of the ready set and
+   * before its process gets SIGTERM: the gateway lets the requests it already
+   * sent there finish and closes its connections, so none is cut.
+   */
+  beforeStop?: (instanceId: string) => Promise<void>;
 }
 
 /** One place an instance of a key lives; it survives restarts of its process (a pod, not a container). */
@@ -114,6 +120,7 @@ export class Supervisor {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly backoff: Required<RestartBackoff>;
   private readonly spawnFn: SpawnFn | undefined;
+  private readonly beforeStop: ((instanceId: string) => Promise<void>) | undefined;
   private readonly keys = new Map<string, KeyState>();
   private readonly listeners = new Set<(key: string) => void>();
   /** Every instance whose process may still run, whichever key it belonged to. */
@@ -126,6 +133,7 @@ export class Supervisor {
     this.baseEnv = options.baseEnv ?? process.env;
     this.backoff = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
     this.spawnFn = options.spawnFn;
+    this.beforeStop = options.beforeStop;
   }
 
   /**
@@ -257,11 +265,16 @@ export class Supervisor {
       const order = [...state.slots].sort((a, b) => usefulness(a) - usefulness(b));
       const victims = new Set(order.slice(0, state.slots.length - state.desired));
       state.slots = state.slots.filter((slot) => !victims.has(slot));
-      for (const slot of victims) {
-        this.retire(slot);
-        void slot.instance?.stop();
-      }
+      for (const slot of victims) this.retire(slot);
       this.publishReady(state);
+      for (const slot of victims) {
+        const instance = slot.instance;
+        if (instance === undefined) continue;
+        void (async () => {
+          await this.beforeStop?.(slot.id).catch(() => undefined);
+          await instance.stop();
+        })();
+      }
     }
   }
 

@@ -29,7 +29,7 @@ stateDir: state
 services:
   spam-filter:
     source: ${path.join(REPO, 'examples', 'spam-filter')}
-    command: [node, ${path.join(REPO, 'dist', 'examples', 'spam-filter', 'server.js')}]
+    command: [node, dist/server.js]
     models:
       classifier: ${path.join(REPO, 'examples', 'spam-filter', 'model', 'spam.onnx')}
     scaling: { minInstances: 1 }
