@@ -14,11 +14,15 @@ import { ArtifactStore, packSource } from './artifacts/index.js';
 import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig, ServiceConfig } from './config/index.js';
 import { createAdminServer } from './control-plane/admin-api.js';
+import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
 import { applyDeclaredState } from './control-plane/apply-declared-state.js';
 import { ensureDemoKey } from './control-plane/demo-key.js';
 import { Deployer } from './control-plane/deployer.js';
+import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
+import { onnxServerArtifact } from './control-plane/onnx-server-artifact.js';
+import { resolveModels } from './control-plane/resolve-models.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
@@ -28,6 +32,7 @@ import type { RevisionRecord, StateStore } from './control-plane/state-store.js'
 import { createGateway } from './gateway/index.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
+import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
 import { OWNER_ENV, reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 
@@ -79,6 +84,11 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
 
   const store = new SqliteStateStore({ stateDir });
   applyDeclaredState(store, config);
+  const models = new ModelRegistry({ backend: createBlobBackend(config.models.store, { baseDir: config.baseDir, stateDir }) });
+  const modelCache = new ModelCache({ dir: path.join(stateDir, 'cache', 'models'), registry: models });
+  for (const seed of await seedModels(models, config.models.seed)) {
+    if (seed.pushed) logger.info(seed, 'seeded the model store');
+  }
   const adminToken = ensureAdminToken(stateDir);
   const demoKeys: Record<string, string> = {};
   for (const [id, tenant] of Object.entries(config.tenants)) {
@@ -103,7 +113,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   });
   supervisor.onChange((key) => gateway.instancesChanged(key));
   const runSpec = (rev: RevisionRecord) => {
-    const spec = instanceSpecOf(rev);
+    const spec = instanceSpecOf(rev, (model) => modelCache.pathOf(model));
     return { ...spec, env: { ...spec.env, [OWNER_ENV]: stateDir } };
   };
   const scaled = new Map<string, RevisionRecord>();
@@ -129,6 +139,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
       },
     },
     instanceSpecOf: runSpec,
+    prepare: (rev) => fetchRevisionModels(rev, { registry: models, cache: modelCache }),
     initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
     logger: logger.child({ component: 'revisions' }),
   });
@@ -152,7 +163,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   });
   autoscaler.start();
   const artifacts = new ArtifactStore({ dir: path.join(stateDir, 'artifacts'), platformRoot: PLATFORM_ROOT });
-  const deployer = new Deployer(store, artifacts, reconciler);
+  const deployer = new Deployer(store, artifacts, reconciler, models);
 
   const admin = createAdminServer({
     store,
@@ -172,7 +183,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
       }
     },
     logger: logger.child({ component: 'admin' }),
-    routes: revisionRoutes({ store, reconciler, deployer }),
+    routes: [...revisionRoutes({ store, reconciler, deployer }), ...modelRoutes({ store, registry: models, reconciler })],
   });
 
   const host = config.gateway.host ?? '127.0.0.1';
@@ -186,7 +197,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   const declared = Object.entries(config.services);
   const recovered = await reconciler.recover(store.listServices().map((s) => s.name));
   const services = await Promise.all(
-    declared.map(([name, service]) => deployIfChanged(store, deployer, name, service, recovered.find((r) => r.service === name)?.error)),
+    declared.map(([name, service]) => deployIfChanged(store, deployer, models, name, service, recovered.find((r) => r.service === name)?.error)),
   );
   for (const s of services) {
     const traffic = resolveTraffic(s.service, store.getTraffic(s.service) ?? DEFAULT_TRAFFIC, store.listRevisions(s.service));
@@ -211,6 +222,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
         autoscaler?.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
         store.close();
+        models.backend.close();
         rmSync(endpointFile, { force: true });
         logger.info('mlaas stopped');
         logger.flush();
@@ -230,18 +242,22 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
 async function deployIfChanged(
   store: StateStore,
   deployer: Deployer,
+  models: ModelRegistry,
   name: string,
   service: ServiceConfig,
   recoveryError: string | undefined,
 ): Promise<ServiceStartResult> {
   try {
-    const packed = await packSource(service.source);
-    // A deploy from the CLI since the last `up` must not be undone: any revision made from this very spec counts.
-    const existing = store.listRevisions(name).filter((r) => r.state !== 'failed' && sameRevisionSpec(r, service, packed.digest));
+    const onnx = service.runtime === 'onnx';
+    const packed = onnx ? undefined : await packSource(service.source);
+    const artifact = packed === undefined ? onnxServerArtifact() : { digest: packed.digest };
+    const resolved = await resolveModels(models, service.models, { onnxOnly: onnx });
+    // A deploy from the CLI (or a model rollout) since the last `up` must not be undone: any revision made from this very spec counts.
+    const existing = store.listRevisions(name).filter((r) => r.state !== 'failed' && sameRevisionSpec(r, service, artifact, resolved));
     if (existing.length > 0 && recoveryError === undefined) {
       return { service: name, serving: [], ready: 0 };
     }
-    await deployer.deploy({ service: name, archive: packed.bytes, config: service, actor: 'up' });
+    await deployer.deploy({ service: name, ...(packed === undefined ? {} : { archive: packed.bytes }), config: service, actor: 'up' });
     return { service: name, serving: [], ready: 0 };
   } catch (err) {
     return { service: name, serving: [], ready: 0, error: err instanceof Error ? err.message : String(err) };

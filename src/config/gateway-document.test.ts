@@ -241,9 +241,24 @@ describe('security', () => {
           issuer: 'https://securetoken.google.com/my-project',
           jwksUri: 'https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com',
           audiences: ['my-project', 'other'],
+          tenantClaim: 'sub',
         },
       ],
     ]);
+  });
+
+  it('takes the tenant from the claim x-mlaas-tenant-claim names', () => {
+    const gateway = parseGatewayDocument({
+      swagger: '2.0',
+      info: { title: 't', version: '1' },
+      ...backend,
+      securityDefinitions: {
+        backend_jwt: { type: 'oauth2', 'x-google-issuer': 'https://issuer', 'x-google-jwks_uri': 'jwks.json', 'x-mlaas-tenant-claim': 'org' },
+      },
+      security: [{ backend_jwt: [] }],
+      paths: { '/a': { get: ok } },
+    });
+    expect(gateway.operations[0]?.security[0]?.[0]).toMatchObject({ type: 'jwt', jwksUri: 'jwks.json', audiences: [], tenantClaim: 'org' });
   });
 });
 

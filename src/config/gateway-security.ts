@@ -1,8 +1,9 @@
 /**
  * `securityDefinitions` and `security` with OpenAPI 2.0 / Google API Gateway
  * meaning: a list of requirements (OR), each naming schemes that must all be
- * met (AND). mlaas enforces API keys in a header or the query; Google's JWT
- * form (an oauth2 definition with `x-google-issuer`) is kept, not enforced.
+ * met (AND). mlaas enforces API keys in a header or the query and Google's
+ * JWT form (an oauth2 definition with `x-google-issuer`, `x-google-jwks_uri`,
+ * `x-google-audiences`), plus `x-mlaas-tenant-claim`: the claim naming the tenant.
  */
 import type { FieldIssue } from '../errors.js';
 import { isJsonObject } from './json-object.js';
@@ -21,8 +22,11 @@ export interface JwtScheme {
   name: string;
   type: 'jwt';
   issuer: string;
+  /** A JWKS URL or a local file path (relative to the gateway document); OpenID discovery from the issuer when absent. */
   jwksUri?: string;
   audiences: string[];
+  /** The claim that names the tenant; `sub` unless `x-mlaas-tenant-claim` says otherwise. */
+  tenantClaim: string;
 }
 
 export type SecurityScheme = ApiKeyScheme | JwtScheme;
@@ -58,10 +62,14 @@ function parseScheme(name: string, def: unknown, at: string[], issues: FieldIssu
     const issuer = def['x-google-issuer'];
     const jwksUri = def['x-google-jwks_uri'];
     const audiences = def['x-google-audiences'];
+    const tenantClaim = def['x-mlaas-tenant-claim'] ?? 'sub';
     if (typeof issuer !== 'string' || issuer === '') return fail('x-google-issuer', `expected the JWT issuer, got ${describeValue(issuer)}`);
     if (jwksUri !== undefined && typeof jwksUri !== 'string') return fail('x-google-jwks_uri', `expected a URL, got ${describeValue(jwksUri)}`);
     if (audiences !== undefined && typeof audiences !== 'string') {
       return fail('x-google-audiences', `expected comma-separated audiences, got ${describeValue(audiences)}`);
+    }
+    if (typeof tenantClaim !== 'string' || tenantClaim === '') {
+      return fail('x-mlaas-tenant-claim', `expected the name of the claim that names the tenant, got ${describeValue(tenantClaim)}`);
     }
     return {
       name,
@@ -69,6 +77,7 @@ function parseScheme(name: string, def: unknown, at: string[], issues: FieldIssu
       issuer,
       ...(jwksUri === undefined ? {} : { jwksUri }),
       audiences: audiences === undefined ? [] : audiences.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      tenantClaim,
     };
   }
   return fail(

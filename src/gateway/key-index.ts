@@ -1,9 +1,10 @@
 /**
  * The gateway's in-memory view of API keys: a map from key id to what the hot
- * path needs to accept or refuse it. Rebuilt from the store whenever keys
- * change, so a request never touches SQLite.
+ * path needs to accept or refuse it — tenant, expiry, scopes, rate limit.
+ * Rebuilt from the store whenever keys or tenants change, so a request never
+ * touches SQLite.
  */
-import type { KeyRecord } from '../control-plane/state-store.js';
+import type { KeyRecord, QuotaSpec, TenantRecord } from '../control-plane/state-store.js';
 import { parseApiKey, verifySecret } from '../control-plane/api-key.js';
 
 export interface IndexedKey {
@@ -12,12 +13,17 @@ export interface IndexedKey {
   hash: string;
   /** Epoch ms after which the key no longer works; Infinity when it never expires. */
   expiresAtMs: number;
+  /** Services the key may call; undefined when it may call every service. */
+  scopes: ReadonlySet<string> | undefined;
+  /** The key's own limit, else its tenant's `keyQuota`; undefined when unlimited. */
+  quota: QuotaSpec | undefined;
 }
 
 export type KeyIndex = ReadonlyMap<string, IndexedKey>;
 
 /** Indexes the keys that can still work: revoked ones are left out. */
-export function buildKeyIndex(keys: readonly KeyRecord[]): KeyIndex {
+export function buildKeyIndex(keys: readonly KeyRecord[], tenants: readonly TenantRecord[] = []): KeyIndex {
+  const keyQuotas = new Map(tenants.map((t) => [t.id, t.keyQuota]));
   const index = new Map<string, IndexedKey>();
   for (const k of keys) {
     if (k.revokedAt !== undefined) continue;
@@ -26,6 +32,8 @@ export function buildKeyIndex(keys: readonly KeyRecord[]): KeyIndex {
       tenantId: k.tenantId,
       hash: k.hash,
       expiresAtMs: k.expiresAt === undefined ? Infinity : Date.parse(k.expiresAt),
+      scopes: k.scopes === undefined ? undefined : new Set(k.scopes),
+      quota: k.quota ?? keyQuotas.get(k.tenantId),
     });
   }
   return index;

@@ -1,9 +1,10 @@
 /**
  * Picks the revision a request goes to, from a service's resolved traffic:
  * a tag when the request names one (`x-mlaas-tag` or a `mlaas://SERVICE@TAG`
- * backend), else the weighted split — at random, or by a hash of tenant and
- * service when the split is sticky, so a tenant always lands on the same
- * revision. Compiled once per traffic change; picking allocates nothing.
+ * backend), then the tenant rules and the routing flag (see
+ * request-tenancy.ts), else the weighted split — at random, or by a hash of
+ * tenant and service when the split is sticky, so a tenant always lands on
+ * the same revision. Compiled once per traffic change; picking allocates nothing.
  */
 import type { ResolvedTraffic } from '../control-plane/resolve-traffic.js';
 
@@ -14,6 +15,12 @@ export interface ServiceRouting {
   revisions: readonly string[];
   bounds: readonly number[];
   sticky: boolean;
+  /** Tenant id → revision, from the policy's tenant rules. */
+  byTenant: ReadonlyMap<string, string>;
+  /** The flag whose value (or variant) for a tenant names a tag. */
+  flagTag: string | undefined;
+  /** Shadow traffic: the revision copies go to and the share of requests, in [0, 1]. */
+  mirror: { tag: string; revision: string; fraction: number } | undefined;
 }
 
 export function compileRouting(traffic: ResolvedTraffic): ServiceRouting {
@@ -28,7 +35,17 @@ export function compileRouting(traffic: ResolvedTraffic): ServiceRouting {
     revisions.push(t.revision);
     bounds.push(acc);
   }
-  return { service: traffic.service, byTag, revisions, bounds, sticky: traffic.sticky };
+  const byTenant = new Map<string, string>();
+  for (const [tenant, tag] of Object.entries(traffic.tenantTags ?? {})) {
+    const revision = byTag.get(tag);
+    if (revision !== undefined) byTenant.set(tenant, revision);
+  }
+  const mirrorRevision = traffic.mirror === undefined ? undefined : byTag.get(traffic.mirror.tag);
+  const mirror =
+    traffic.mirror === undefined || mirrorRevision === undefined
+      ? undefined
+      : { tag: traffic.mirror.tag, revision: mirrorRevision, fraction: traffic.mirror.percent / 100 };
+  return { service: traffic.service, byTag, revisions, bounds, sticky: traffic.sticky, byTenant, flagTag: traffic.flagTag, mirror };
 }
 
 /**

@@ -1,0 +1,49 @@
+/**
+ * Reads a long admin action's answer (`application/x-ndjson`: progress events,
+ * then `{"result": …}` or `{"error": problem}`) and hands each event on; a
+ * problem, in the stream or as the whole answer, becomes an MlaasError.
+ */
+import { MlaasError, type ErrorCode, type FieldIssue } from '../errors.js';
+
+interface Problem {
+  code?: ErrorCode;
+  detail?: string;
+  errors?: FieldIssue[];
+}
+
+/**
+ * @example
+ * const result = await readAdminEvents<ModelVersion>(res, (e) => console.error(e.step, e.detail));
+ */
+export async function readAdminEvents<T>(res: Response, onEvent: (event: Record<string, unknown>) => void): Promise<T> {
+  if (!res.ok || res.body === null) {
+    const problem = (await res.json().catch(() => ({}))) as Problem;
+    throw new MlaasError(problem.code ?? 'ADMIN_INTERNAL', problem.detail ?? `admin API answered ${res.status}`, { errors: problem.errors ?? [] });
+  }
+  let result: { value: T } | undefined;
+  for await (const line of lines(res.body)) {
+    const event = JSON.parse(line) as Record<string, unknown> & { result?: T; error?: Problem };
+    if (event.error !== undefined) {
+      throw new MlaasError(event.error.code ?? 'ADMIN_INTERNAL', event.error.detail ?? 'the action failed', { errors: event.error.errors ?? [] });
+    }
+    if ('result' in event) result = { value: event.result as T };
+    else onEvent(event);
+  }
+  if (result === undefined) throw new Error('the admin API ended the stream without a result');
+  return result.value;
+}
+
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line !== '') yield line;
+    }
+  }
+  if (buffered.trim() !== '') yield buffered.trim();
+}
