@@ -25,6 +25,7 @@ import { onnxServerArtifact } from './control-plane/onnx-server-artifact.js';
 import { resolveModels } from './control-plane/resolve-models.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
+import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
 import { instanceSpecOf, sameRevisionSpec } from './control-plane/revision-spec.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
@@ -98,7 +99,12 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   // The autoscaler is made after the gateway it reads; the gateway pokes it through this late binding.
   let autoscaler: AutoscalerLoop | undefined;
   const coldStarts = new ColdStartLog();
-  const supervisor = new Supervisor({ logsDir, beforeStop: (id) => gateway.drainInstances([id], 10_000) });
+  const health = revisionHealth(store);
+  const supervisor = new Supervisor({
+    logsDir,
+    beforeStop: (id) => gateway.drainInstances([id], 10_000),
+    onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
+  });
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     keys: store.listKeys(),
@@ -111,7 +117,10 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
       coldStart: (revision, ms) => coldStarts.record(revision, ms),
     },
   });
-  supervisor.onChange((key) => gateway.instancesChanged(key));
+  supervisor.onChange((key) => {
+    gateway.instancesChanged(key);
+    health.readyChanged(key, supervisor.ready(key).length);
+  });
   const runSpec = (rev: RevisionRecord) => {
     const spec = instanceSpecOf(rev, (model) => modelCache.pathOf(model));
     return { ...spec, env: { ...spec.env, [OWNER_ENV]: stateDir } };

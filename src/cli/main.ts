@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { deployCommand } from './deploy-command.js';
 import { keysCommand } from './keys-command.js';
+import { modelsCommand } from './models-command.js';
 import { reportAndExit } from './report-error.js';
 import { revisionsCommand } from './revisions-command.js';
 import { statusCommand } from './status-command.js';
@@ -24,5 +25,6 @@ program.addCommand(deployCommand());
 program.addCommand(revisionsCommand());
 program.addCommand(trafficCommand());
 program.addCommand(rollbackCommand());
+program.addCommand(modelsCommand());
 
 program.parseAsync(process.argv).catch(reportAndExit);

@@ -1,8 +1,11 @@
 /**
- * `mlaas status`: every service's desired and ready instances, with each
- * instance's process, port, state and restarts.
+ * `mlaas status`: per revision, what the autoscaler wants against what is
+ * ready, panic mode, requests in flight and waiting at the gateway, and cold
+ * starts; then every instance with its process, port, state and restarts.
  */
 import { Command } from 'commander';
+import type { ColdStartSummary, ScaleStatus } from '../autoscaler/index.js';
+import type { GateStatus } from '../gateway/activator.js';
 import type { KeyStatus } from '../runtime/supervisor.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
@@ -10,29 +13,48 @@ import { printJson, printTable, withOutputFlag, type OutputFormat } from './outp
 interface PlatformStatus {
   services: KeyStatus[];
   inFlight: Record<string, number>;
+  autoscaler?: ScaleStatus[];
+  activator?: GateStatus[];
+  coldStarts?: ColdStartSummary[];
 }
 
 export function statusCommand(): Command {
   return withOutputFlag(withAdminFlags(new Command('status')))
-    .description('show services, their instances and what they are doing')
+    .description('show revisions, their scaling and instances, and what they are doing')
     .action(async (opts: AdminFlags & { output: OutputFormat }) => {
       const status = await callAdmin<PlatformStatus>(adminTarget(opts), 'GET', '/v1/status');
       if (opts.output === 'json') return printJson(status);
       printTable(
-        ['service', 'ready', 'instance', 'state', 'pid', 'port', 'restarts', 'in flight', 'last exit'],
-        status.services.flatMap((s) =>
-          (s.instances.length === 0 ? [undefined] : s.instances).map((i) => [
-            s.service,
-            `${s.ready}/${s.desired}`,
-            i?.id ?? '-',
-            i?.state ?? '-',
-            String(i?.pid ?? '-'),
-            String(i?.port ?? '-'),
-            String(i?.restarts ?? 0),
-            String(i === undefined ? 0 : (status.inFlight[i.id] ?? 0)),
-            i?.lastExit?.reason ?? '',
-          ]),
-        ),
+        ['revision', 'desired', 'ready', 'panic', 'in flight', 'queued', 'cold starts (p50 / max)'],
+        status.services.map((s) => {
+          const scale = status.autoscaler?.find((a) => a.key === s.key);
+          const gate = status.activator?.find((g) => g.revision === s.key);
+          const cold = status.coldStarts?.find((c) => c.revision === s.key);
+          return [
+            s.key,
+            String(scale?.desired ?? s.desired),
+            String(s.ready),
+            scale?.panic === true ? 'yes' : 'no',
+            String(gate?.inFlight ?? 0),
+            String(gate?.queued ?? 0),
+            cold === undefined ? '-' : `${cold.count} (${cold.p50Ms} ms / ${cold.maxMs} ms)`,
+          ];
+        }),
+      );
+      const instances = status.services.flatMap((s) => s.instances.map((i) => ({ s, i })));
+      if (instances.length === 0) return;
+      process.stdout.write('\n');
+      printTable(
+        ['instance', 'state', 'pid', 'port', 'restarts', 'in flight', 'last exit'],
+        instances.map(({ i }) => [
+          i.id,
+          i.state,
+          String(i.pid ?? '-'),
+          String(i.port ?? '-'),
+          String(i.restarts),
+          String(status.inFlight[i.id] ?? 0),
+          i.lastExit?.reason ?? '',
+        ]),
       );
     });
 }

@@ -39,7 +39,9 @@ services:
   spam-filter:
     source: svc
     command: [node, server.js]
-    models: { classifier: svc/model.onnx }
+    models: { classifier: spam@production }
+models:
+  seed: { spam: { file: svc/model.onnx, alias: production } }
 `;
 
 function gatewayWith(address: string, extra = ''): string {
@@ -69,7 +71,8 @@ describe('loadConfig', () => {
     expect(config.gateway.document).toBe(path.join(dir, 'gw/api-gateway.yaml'));
     expect(config.stateDir).toBe(path.join(dir, '.mlaas'));
     expect(config.services['spam-filter']?.source).toBe(path.join(dir, 'svc'));
-    expect(config.services['spam-filter']?.models.classifier).toBe(path.join(dir, 'svc/model.onnx'));
+    expect(config.services['spam-filter']?.models.classifier).toBe('spam@production');
+    expect(config.models.seed.spam?.file).toBe(path.join(dir, 'svc/model.onnx'));
     expect(gateway.title).toBe('test-api');
     expect(gateway.operations.map((o) => [o.method, o.path, o.backend])).toEqual([
       ['POST', '/v1/x', { kind: 'service', service: 'spam-filter', path: '/predict' }],
@@ -112,7 +115,8 @@ describe('loadConfig', () => {
   it('loads the repository’s demo mlaas.yaml and api-gateway.yaml', async () => {
     const { config, gateway } = await loadConfig(path.join(REPO_ROOT, 'mlaas.yaml'));
     expect(Object.keys(config.services)).toEqual(['spam-filter']);
-    expect(config.services['spam-filter']?.models.classifier).toBe(path.join(REPO_ROOT, 'examples/spam-filter/model/spam.onnx'));
+    expect(config.services['spam-filter']?.models.classifier).toBe('spam@production');
+    expect(config.models.seed.spam).toEqual({ file: path.join(REPO_ROOT, 'examples/spam-filter/model/spam.onnx'), alias: 'production' });
     expect(config.tenants.demo).toEqual({ displayName: 'Demo tenant', config: { threshold: 0.5 }, demoKey: true });
     expect(Object.keys(config.tenants)).toEqual(['demo', 'acme']);
     const query = { name: 'api_key', type: 'apiKey', in: 'query', keyName: 'key' };

@@ -32,8 +32,10 @@ describe('parseConfig', () => {
       gateway: { document: '/srv/app/api-gateway.yaml', port: 8080, maxBodyBytes: 1_048_576 },
       controlPlane: { port: 8081 },
       stateDir: '/srv/app/.mlaas',
+      models: { store: { kind: 'fs' }, seed: {} },
       services: {
         'spam-filter': {
+          runtime: 'process',
           source: '/srv/app',
           command: ['node', 'server.js'],
           env: {},
@@ -41,24 +43,28 @@ describe('parseConfig', () => {
           scaling: { minInstances: 1, maxInstances: 10 },
           readiness: { path: '/healthz', timeoutSeconds: 30 },
           drainTimeoutSeconds: 10,
+          overridable: [],
         },
       },
       tenants: {},
     });
   });
 
-  it('reads the full form: sources, model files vs store aliases, env coerced to strings, tenants', () => {
+  it('reads the full form: sources, store models and seeds, env coerced to strings, tenants', () => {
     const config = parseConfig(
       `
 gateway: { document: gw/api.yaml, port: 0, host: 127.0.0.1, maxBodyBytes: 2048 }
 controlPlane: { port: 9000 }
 stateDir: /var/lib/mlaas
+models:
+  store: { kind: s3, bucket: models, prefix: team-a, endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }
+  seed: { spam: { file: model/spam.onnx, alias: production, metrics: { auc: '0.98' } } }
 services:
   spam-filter:
     source: examples/spam-filter
     command: [node, ../../dist/examples/spam-filter/server.js]
     env: { LOG_LEVEL: info, WORKERS: 4, DEBUG: false }
-    models: { classifier: examples/spam-filter/model/spam.onnx, tokenizer: tok@production }
+    models: { classifier: spam@production, tokenizer: tok@3 }
     scaling: { minInstances: 0, maxInstances: 3 }
     readiness: { path: /ready, timeoutSeconds: 5 }
     drainTimeoutSeconds: 2.5
@@ -74,11 +80,15 @@ tenants:
     expect(svc?.source).toBe('/srv/app/examples/spam-filter');
     expect(svc?.command).toEqual(['node', '../../dist/examples/spam-filter/server.js']);
     expect(svc?.env).toEqual({ LOG_LEVEL: 'info', WORKERS: '4', DEBUG: 'false' });
-    expect(svc?.models).toEqual({ classifier: '/srv/app/examples/spam-filter/model/spam.onnx', tokenizer: 'tok@production' });
+    expect(svc?.models).toEqual({ classifier: 'spam@production', tokenizer: 'tok@3' });
+    expect(config.models).toEqual({
+      store: { kind: 's3', bucket: 'models', prefix: 'team-a', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
+      seed: { spam: { file: '/srv/app/model/spam.onnx', alias: 'production', metrics: { auc: '0.98' } } },
+    });
     expect(svc?.scaling).toEqual({ minInstances: 0, maxInstances: 3 });
     expect(config.tenants).toEqual({
-      demo: { displayName: 'Demo tenant', config: { threshold: 0.5, labels: ['spam', 'ham'] }, demoKey: true },
-      acme: { config: {}, demoKey: false },
+      demo: { displayName: 'Demo tenant', config: { threshold: 0.5, labels: ['spam', 'ham'] }, demoKey: true, attributes: {} },
+      acme: { config: {}, demoKey: false, attributes: {} },
     });
   });
 
@@ -98,6 +108,49 @@ tenants:
       { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes' },
       { path: 'services.spam.scaling.minInstances', message: 'expected integer ≥ 0, got -1' },
       { path: 'tenants.Demo', message: 'expected a tenant id (DNS label) matching ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$, got "Demo"' },
+    ]);
+  });
+
+  it('takes models from the store only: a file path is refused with the way to push it', () => {
+    const issues = issuesOf(`
+gateway: { document: gw.yaml }
+services:
+  spam:
+    command: node s.js
+    models: { classifier: model/spam.onnx, other: 'spam@Prod' }
+`);
+    expect(issues.map((i) => i.path)).toEqual(['services.spam.models.classifier', 'services.spam.models.other']);
+    expect(issues[0]?.message).toContain('mlaas models push NAME FILE');
+    expect(issues[1]?.message).toContain('expected name, name@<version ≥ 1> or name@<alias');
+  });
+
+  it('reads runtime: onnx services, which need models and take no command', () => {
+    const config = parseConfig(
+      `
+gateway: { document: gw.yaml }
+services:
+  infer:
+    runtime: onnx
+    models: { spam: spam@production }
+    onnx: { maxBatchSize: 16, padding: { indices: 0 } }
+`,
+      at,
+    );
+    expect(config.services.infer?.runtime).toBe('onnx');
+    expect(config.services.infer?.command).toBeUndefined();
+    expect(config.services.infer?.onnx).toEqual({ batching: true, maxBatchSize: 16, maxQueueDelayMs: 2, workers: 1, padding: { indices: 0 } });
+
+    const issues = issuesOf(`
+gateway: { document: gw.yaml }
+services:
+  a: { runtime: onnx, command: node s.js }
+  b: { onnx: { workers: 2 } }
+`);
+    expect(issues).toEqual([
+      { path: 'services.a.command', message: 'runtime: onnx runs the built-in server: remove command' },
+      { path: 'services.a.models', message: 'runtime: onnx needs at least one model, got none' },
+      { path: 'services.b.command', message: 'expected the command that starts an instance (runtime: process), got none' },
+      { path: 'services.b.onnx', message: 'only for runtime: onnx' },
     ]);
   });
 
@@ -154,5 +207,38 @@ services:
 
   it('treats an empty file as a config missing its gateway', () => {
     expect(issuesOf('')).toEqual([{ path: '', message: 'expected a map, got null' }]);
+  });
+
+  it('reads tenant attributes and quotas, overridable settings and inline flags; reports bad ones by path', () => {
+    const config = parseConfig(
+      `
+gateway: { document: api-gateway.yaml }
+services:
+  spam: { command: node server.js, overridable: [threshold] }
+tenants:
+  acme: { attributes: { plan: pro, seats: 40 }, quota: { requestsPerMinute: 6000, burst: 100 }, keyQuota: { requestsPerMinute: 600 } }
+flags:
+  new-model: { state: ENABLED, variants: { on: true, off: false }, defaultVariant: off }
+`,
+      at,
+    );
+    expect(config.services['spam']?.overridable).toEqual(['threshold']);
+    expect(config.tenants['acme']).toMatchObject({
+      attributes: { plan: 'pro', seats: 40 },
+      quota: { requestsPerMinute: 6000, burst: 100 },
+      keyQuota: { requestsPerMinute: 600 },
+    });
+    expect(config.flags).toMatchObject({ 'new-model': { defaultVariant: 'off' } });
+    expect(parseConfig('gateway: { document: a.yaml }\nflags: { file: flags.json }\n', at).flags).toEqual({ file: 'flags.json' });
+    expect(() =>
+      parseConfig('gateway: { document: a.yaml }\ntenants:\n  acme: { quota: { requestsPerMinute: 0 }, attributes: { plan: [a] } }\n', at),
+    ).toThrow(
+      expect.objectContaining({
+        errors: expect.arrayContaining([
+          { path: 'tenants.acme.quota.requestsPerMinute', message: 'expected integer ≥ 1, got 0' },
+          expect.objectContaining({ path: 'tenants.acme.attributes.plan' }),
+        ]),
+      }),
+    );
   });
 });

@@ -4,7 +4,7 @@
  * query parameters to strip, and how to build the backend path (Google's
  * `path_translation`).
  */
-import type { GatewayOperation } from '../config/index.js';
+import type { GatewayOperation, JwtScheme } from '../config/index.js';
 
 export type KeyLocation = { in: 'header'; name: string } | { in: 'query'; name: string };
 
@@ -23,6 +23,8 @@ export interface PreparedOperation {
   authRequired: boolean;
   /** Where a key may be presented, in the document's order; the first present one is checked. */
   keyLocations: readonly KeyLocation[];
+  /** JWT schemes whose bearer token (`Authorization: Bearer …`) is accepted instead of a key. */
+  jwtSchemes: readonly JwtScheme[];
   /** Lower-case header names never forwarded: the key headers. */
   keyHeaders: ReadonlySet<string>;
   /** Query parameters never forwarded: the key parameters. */
@@ -34,12 +36,15 @@ export interface PreparedOperation {
 
 export function prepareOperation(op: GatewayOperation): PreparedOperation {
   const keyLocations: KeyLocation[] = [];
+  const jwtSchemes: JwtScheme[] = [];
   const seen = new Set<string>();
   for (const requirement of op.security) {
     for (const scheme of requirement) {
-      // JWT schemes are kept by the loader but not enforced yet; an operation
-      // that only allows JWT therefore has no usable location and fails closed.
-      if (scheme.type !== 'apiKey') continue;
+      // Any one scheme of any requirement admits the caller: mlaas does not AND a key with a token.
+      if (scheme.type === 'jwt') {
+        if (!jwtSchemes.some((s) => s.name === scheme.name)) jwtSchemes.push(scheme);
+        continue;
+      }
       const name = scheme.in === 'header' ? scheme.keyName.toLowerCase() : scheme.keyName;
       const id = `${scheme.in}:${name}`;
       if (seen.has(id)) continue;
@@ -57,6 +62,7 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     operationId: op.operationId,
     authRequired: op.security.length > 0 && op.security.every((requirement) => requirement.length > 0),
     keyLocations,
+    jwtSchemes,
     keyHeaders,
     keyQueryParams,
     backend: prepareBackend(op.backend),

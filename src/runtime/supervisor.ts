@@ -72,6 +72,12 @@ export interface SupervisorOptions {
    * sent there finish and closes its connections, so none is cut.
    */
   beforeStop?: (instanceId: string) => Promise<void>;
+  /**
+   * An instance ended without being asked to: `consecutive` counts the
+   * failures in a row of its slot (1 for a first crash), so a crash loop is
+   * visible to whoever records the revision's health.
+   */
+  onFailure?: (key: string, exit: InstanceExit, consecutive: number) => void;
 }
 
 /** One place an instance of a key lives; it survives restarts of its process (a pod, not a container). */
@@ -121,6 +127,7 @@ export class Supervisor {
   private readonly backoff: Required<RestartBackoff>;
   private readonly spawnFn: SpawnFn | undefined;
   private readonly beforeStop: ((instanceId: string) => Promise<void>) | undefined;
+  private readonly onFailure: ((key: string, exit: InstanceExit, consecutive: number) => void) | undefined;
   private readonly keys = new Map<string, KeyState>();
   private readonly listeners = new Set<(key: string) => void>();
   /** Every instance whose process may still run, whichever key it belonged to. */
@@ -134,6 +141,7 @@ export class Supervisor {
     this.backoff = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
     this.spawnFn = options.spawnFn;
     this.beforeStop = options.beforeStop;
+    this.onFailure = options.onFailure;
   }
 
   /**
@@ -348,6 +356,7 @@ export class Supervisor {
     }
     const delay = restartDelay(slot.attempt, this.backoff);
     slot.attempt += 1;
+    this.onFailure?.(state.spec.key, exit, slot.attempt);
     slot.restartAt = this.now() + delay;
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;

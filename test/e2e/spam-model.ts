@@ -4,11 +4,20 @@
  * and two messages the model must label correctly.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository root: the nearest folder up from here whose package.json is mlaas's (also from dist/). */
+export const REPO = findRepo(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRepo(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'mlaas') return dir;
+  }
+  throw new Error(`no mlaas package.json above ${from}`);
+}
 export const SPAM_MODEL = path.join(REPO, 'examples', 'spam-filter', 'model', 'spam.onnx');
 
 export const SPAM_TEXT =

@@ -1,0 +1,82 @@
+/**
+ * Bearer-token authentication for backends calling mlaas, in Google API
+ * Gateway's form: a security definition names the issuer, the JWKS (a URL, a
+ * local file, or OpenID discovery from the issuer when absent) and the
+ * accepted audiences. `jose` verifies the signature, `iss`, `aud`, `exp` and
+ * `nbf`; the tenant is the claim `tenantClaim` names (`sub` by default).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JwtScheme } from '../config/index.js';
+
+export type JwtOutcome = { ok: true; tenantId: string } | { ok: false; reason: string };
+
+/** Clock skew tolerated on `exp` and `nbf`, as Google's ESP allows. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+export class JwtVerifier {
+  readonly scheme: JwtScheme;
+  private readonly baseDir: string;
+  private keys: JWTVerifyGetKey | undefined;
+
+  /** @param baseDir - where a relative `x-google-jwks_uri` file path is resolved: the gateway document's directory */
+  constructor(scheme: JwtScheme, baseDir: string) {
+    this.scheme = scheme;
+    this.baseDir = baseDir;
+  }
+
+  /**
+   * Never throws: a bad token, an unreachable JWKS or a missing tenant claim
+   * is `{ ok: false, reason }`, the reason safe to show the caller.
+   *
+   * @example
+   * const outcome = await verifier.verify(token);
+   * if (outcome.ok) tenantId = outcome.tenantId;
+   */
+  async verify(token: string): Promise<JwtOutcome> {
+    try {
+      const keys = await this.keySet();
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: this.scheme.issuer,
+        ...(this.scheme.audiences.length === 0 ? {} : { audience: this.scheme.audiences }),
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      const tenant = payload[this.scheme.tenantClaim];
+      if (typeof tenant !== 'string' || tenant === '') {
+        return { ok: false, reason: `the token has no ${this.scheme.tenantClaim} claim naming the tenant` };
+      }
+      return { ok: true, tenantId: tenant };
+    } catch (err) {
+      return { ok: false, reason: reasonOf(err) };
+    }
+  }
+
+  private async keySet(): Promise<JWTVerifyGetKey> {
+    if (this.keys !== undefined) return this.keys;
+    const uri = this.scheme.jwksUri ?? (await discoverJwksUri(this.scheme.issuer));
+    this.keys = /^https?:\/\//.test(uri) ? createRemoteJWKSet(new URL(uri)) : localKeySet(path.resolve(this.baseDir, uri.replace(/^file:\/\//, '')));
+    return this.keys;
+  }
+}
+
+function localKeySet(file: string): JWTVerifyGetKey {
+  return createLocalJWKSet(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]);
+}
+
+/** OpenID Connect discovery, what Google's ESP does when `x-google-jwks_uri` is absent. */
+async function discoverJwksUri(issuer: string): Promise<string> {
+  const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  const doc = (await res.json()) as { jwks_uri?: unknown };
+  if (typeof doc.jwks_uri !== 'string') throw new Error(`the issuer's OpenID configuration has no jwks_uri`);
+  return doc.jwks_uri;
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'the token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `the token's ${err.claim} claim is not accepted`;
+  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) return 'the token signature does not verify';
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'the token is malformed';
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return 'the token uses an unsupported algorithm';
+  return 'the token could not be verified (signing keys unavailable)';
+}
