@@ -96,8 +96,26 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     if (tenant.demoKey) demoKeys[id] = ensureDemoKey(store, stateDir, id);
   }
 
-  // The autoscaler is made after the gateway it reads; the gateway pokes it through this late binding.
-  let autoscaler: AutoscalerLoop | undefined;
+  // Made before the gateway and supervisor it reads: its callbacks only run once it is started, below.
+  const scaled = new Map<string, RevisionRecord>();
+  const deciderSettings = new Map<string, ReturnType<typeof revisionScaling>['decider']>();
+  const autoscaler = new AutoscalerLoop({
+    revisions: function* () {
+      for (const [name, rev] of scaled) {
+        let config = deciderSettings.get(name);
+        if (config === undefined) {
+          config = revisionScaling(rev).decider;
+          deciderSettings.set(name, config);
+        }
+        yield { key: name, config, readyCount: supervisor.ready(name).length, inFlight: () => gateway.revisionLoad(name) };
+      }
+    },
+    onDesired: (key, desired) => {
+      const rev = scaled.get(key);
+      if (rev !== undefined) supervisor.scale(runSpec(rev), desired);
+    },
+    onError: (err, key) => logger.error({ err, revision: key }, 'autoscaler failed'),
+  });
   const coldStarts = new ColdStartLog();
   const health = revisionHealth(store);
   const supervisor = new Supervisor({
@@ -113,7 +131,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     maxBodyBytes: config.gateway.maxBodyBytes,
     logger: logger.child({ component: 'gateway' }),
     activation: {
-      poke: (revision) => autoscaler?.poke(revision),
+      poke: (revision) => autoscaler.poke(revision),
       coldStart: (revision, ms) => coldStarts.record(revision, ms),
     },
   });
@@ -125,7 +143,6 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     const spec = instanceSpecOf(rev, (model) => modelCache.pathOf(model));
     return { ...spec, env: { ...spec.env, [OWNER_ENV]: stateDir } };
   };
-  const scaled = new Map<string, RevisionRecord>();
   const reconciler = new RevisionReconciler({
     store,
     runtime: {
@@ -152,24 +169,6 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
     logger: logger.child({ component: 'revisions' }),
   });
-  const deciderSettings = new Map<string, ReturnType<typeof revisionScaling>['decider']>();
-  autoscaler = new AutoscalerLoop({
-    revisions: function* () {
-      for (const [name, rev] of scaled) {
-        let config = deciderSettings.get(name);
-        if (config === undefined) {
-          config = revisionScaling(rev).decider;
-          deciderSettings.set(name, config);
-        }
-        yield { key: name, config, readyCount: supervisor.ready(name).length, inFlight: () => gateway.revisionLoad(name) };
-      }
-    },
-    onDesired: (key, desired) => {
-      const rev = scaled.get(key);
-      if (rev !== undefined) supervisor.scale(runSpec(rev), desired);
-    },
-    onError: (err, key) => logger.error({ err, revision: key }, 'autoscaler failed'),
-  });
   autoscaler.start();
   const artifacts = new ArtifactStore({ dir: path.join(stateDir, 'artifacts'), platformRoot: PLATFORM_ROOT });
   const deployer = new Deployer(store, artifacts, reconciler, models);
@@ -180,7 +179,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     status: () => ({
       services: supervisor.status(),
       inFlight: gateway.inFlight(),
-      autoscaler: autoscaler?.status() ?? [],
+      autoscaler: autoscaler.status() ?? [],
       activator: gateway.activatorStatus(),
       coldStarts: coldStarts.summary(),
     }),
@@ -228,7 +227,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     stateDir,
     stop() {
       stopping ??= (async () => {
-        autoscaler?.stop();
+        autoscaler.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
         store.close();
         models.backend.close();
