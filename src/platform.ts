@@ -18,6 +18,7 @@ import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
 import { applyDeclaredState } from './control-plane/apply-declared-state.js';
+import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publish-tenancy.js';
 import { ensureDemoKey } from './control-plane/demo-key.js';
 import { Deployer } from './control-plane/deployer.js';
 import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
@@ -84,7 +85,8 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   if (reaped.length > 0) logger.warn({ pids: reaped }, 'killed instances left running by an earlier mlaas');
 
   const store = new SqliteStateStore({ stateDir });
-  applyDeclaredState(store, config);
+  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
+  applyDeclaredState(store, config, 'up', loaded.flags);
   const models = new ModelRegistry({ backend: createBlobBackend(config.models.store, { baseDir: config.baseDir, stateDir }) });
   const modelCache = new ModelCache({ dir: path.join(stateDir, 'cache', 'models'), registry: models });
   for (const seed of await seedModels(models, config.models.seed)) {
@@ -125,8 +127,9 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   });
   const gateway = createGateway({
     operations: loaded.gateway.operations,
-    keys: store.listKeys(),
-    tenants: store.listTenants(),
+    ...tenancyOf(store),
+    onKeyUsed: (id, atMs) => keyUsage.record(id, atMs),
+    jwksBaseDir: path.dirname(config.gateway.document),
     instances: supervisor,
     maxBodyBytes: config.gateway.maxBodyBytes,
     logger: logger.child({ component: 'gateway' }),
@@ -182,14 +185,9 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
       autoscaler: autoscaler.status() ?? [],
       activator: gateway.activatorStatus(),
       coldStarts: coldStarts.summary(),
+      shadow: gateway.shadowStats(),
     }),
-    onChange: (what) => {
-      if (what === 'keys') gateway.setKeys(store.listKeys());
-      if (what === 'tenants') {
-        gateway.setTenants(store.listTenants());
-        gateway.setKeys(store.listKeys());
-      }
-    },
+    onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
     routes: [...revisionRoutes({ store, reconciler, deployer }), ...modelRoutes({ store, registry: models, reconciler })],
   });
@@ -229,6 +227,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
       stopping ??= (async () => {
         autoscaler.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
+        keyUsage.close();
         store.close();
         models.backend.close();
         rmSync(endpointFile, { force: true });

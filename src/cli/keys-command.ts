@@ -1,6 +1,7 @@
 /**
- * `mlaas keys create|list|revoke`: API keys of tenants, through the admin API.
- * A key's secret is printed once, at creation; nothing can show it again.
+ * `mlaas keys create|list|revoke|rotate`: API keys of tenants, through the
+ * admin API. A key's secret is printed once, at creation or rotation;
+ * nothing can show it again.
  */
 import { Command } from 'commander';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
@@ -14,6 +15,18 @@ interface PublicKey {
   revokedAt?: string;
   lastUsedAt?: string;
   description?: string;
+  scopes?: string[];
+  quota?: { requestsPerMinute: number; burst?: number };
+}
+
+interface CreateFlags extends AdminFlags {
+  tenant: string;
+  description?: string;
+  expiresAt?: string;
+  scope: string[];
+  rpm?: string;
+  burst?: string;
+  output: OutputFormat;
 }
 
 export function keysCommand(): Command {
@@ -24,12 +37,20 @@ export function keysCommand(): Command {
     .requiredOption('--tenant <id>', 'the tenant the key acts for')
     .option('--description <text>', 'what the key is for')
     .option('--expires-at <time>', 'ISO 8601 time after which the key stops working')
-    .action(async (opts: AdminFlags & { tenant: string; description?: string; expiresAt?: string; output: OutputFormat }) => {
+    .option('--scope <service>', 'a service the key may call (repeatable; default: every service)', (v: string, all: string[]) => [...all, v], [])
+    .option('--rpm <n>', 'requests per minute the key may make (default: its tenant’s keyQuota, else unlimited)')
+    .option('--burst <n>', 'at most this many requests within one second (with --rpm)')
+    .action(async (opts: CreateFlags) => {
       const created = await callAdmin<PublicKey & { key: string }>(
         adminTarget(opts),
         'POST',
         `/v1/tenants/${encodeURIComponent(opts.tenant)}/keys`,
-        { description: opts.description, expiresAt: opts.expiresAt },
+        {
+          description: opts.description,
+          expiresAt: opts.expiresAt,
+          ...(opts.scope.length === 0 ? {} : { scopes: opts.scope }),
+          ...quotaOf(opts),
+        },
       );
       if (opts.output === 'json') return printJson(created);
       process.stdout.write(`${created.key}\n`);
@@ -44,11 +65,13 @@ export function keysCommand(): Command {
       const { items } = await callAdmin<{ items: PublicKey[] }>(adminTarget(opts), 'GET', `/v1/keys${query}`);
       if (opts.output === 'json') return printJson(items);
       printTable(
-        ['id', 'tenant', 'state', 'created', 'expires', 'last used', 'description'],
+        ['id', 'tenant', 'state', 'scopes', 'quota', 'created', 'expires', 'last used', 'description'],
         items.map((k) => [
           k.id,
           k.tenantId,
           k.revokedAt !== undefined ? 'revoked' : k.expiresAt !== undefined && k.expiresAt <= new Date().toISOString() ? 'expired' : 'active',
+          k.scopes?.join(',') ?? '*',
+          k.quota === undefined ? '-' : `${k.quota.requestsPerMinute}/min${k.quota.burst === undefined ? '' : ` burst ${k.quota.burst}`}`,
           k.createdAt,
           k.expiresAt ?? '-',
           k.lastUsedAt ?? '-',
@@ -65,5 +88,29 @@ export function keysCommand(): Command {
       process.stderr.write(`key ${id} revoked\n`);
     });
 
+  withOutputFlag(withAdminFlags(keys.command('rotate')))
+    .description('replace a key with a new one for the same tenant, scopes and quota; the old one keeps working for the overlap')
+    .argument('<id>', 'key id (the part after mlk_ and before the next _)')
+    .option('--overlap <duration>', 'how long the old key keeps working: 30s, 15m, 24h…', '24h')
+    .action(async (id: string, opts: AdminFlags & { overlap: string; output: OutputFormat }) => {
+      const rotated = await callAdmin<PublicKey & { key: string; previous: PublicKey }>(
+        adminTarget(opts),
+        'POST',
+        `/v1/keys/${encodeURIComponent(id)}/rotate`,
+        { overlap: opts.overlap },
+      );
+      if (opts.output === 'json') return printJson(rotated);
+      process.stdout.write(`${rotated.key}\n`);
+      process.stderr.write(`key ${rotated.id} replaces ${id}, which stops working at ${rotated.previous.expiresAt ?? '?'}; store the new key now\n`);
+    });
+
   return keys;
+}
+
+function quotaOf(opts: CreateFlags): { quota?: { requestsPerMinute: number; burst?: number } } {
+  if (opts.rpm === undefined) {
+    if (opts.burst !== undefined) throw new Error('--burst needs --rpm');
+    return {};
+  }
+  return { quota: { requestsPerMinute: Number(opts.rpm), ...(opts.burst === undefined ? {} : { burst: Number(opts.burst) }) } };
 }

@@ -1,8 +1,9 @@
 /**
- * `mlaas traffic SERVICE REV=90 REV=10 [--to-latest] [--tag T=REV] [--sticky]`
+ * `mlaas traffic SERVICE REV=90 REV=10 [--to-latest] [--tag T=REV] [--sticky]
+ * [--tenant-tag TENANT=TAG] [--flag-tag FLAG] [--mirror TAG=PERCENT]`
  * and `mlaas rollback SERVICE`: move traffic between revisions, Knative's
- * way. The platform starts every revision the new split needs and only then
- * moves requests, so none fail.
+ * way, plus tenant routing and shadow traffic. The platform starts every
+ * revision the new policy needs and only then moves requests, so none fail.
  */
 import { Command } from 'commander';
 import type { TrafficTarget } from '../control-plane/state-store.js';
@@ -13,6 +14,9 @@ interface TrafficFlags extends AdminFlags {
   toLatest?: boolean;
   tag: string[];
   sticky?: boolean;
+  tenantTag: string[];
+  flagTag?: string;
+  mirror?: string;
   output: OutputFormat;
 }
 
@@ -28,6 +32,9 @@ export function trafficCommand(): Command {
     .option('--to-latest', 'send all traffic to the latest ready revision, following later deploys')
     .option('--tag <tag=revision>', 'tag a revision (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--sticky', 'keep each tenant on the same revision of the split')
+    .option('--tenant-tag <tenant=tag>', 'send a tenant to a tagged revision before any split (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--flag-tag <flag>', 'route by a flag whose value (or variant) for the tenant names a tag; other values use the split')
+    .option('--mirror <tag=percent>', 'copy PERCENT of requests to the tagged revision (shadow traffic; answers compared, never returned)')
     .action(async (service: string, splits: string[], flags: TrafficFlags) => {
       const targets: TrafficTarget[] = flags.toLatest === true ? [{ latestRevision: true, percent: 100 }] : splits.map(parseSplit);
       for (const t of flags.tag) {
@@ -38,9 +45,14 @@ export function trafficCommand(): Command {
         targets.push({ ...revisionOrLatest(revision), percent: 0, tag });
       }
       if (targets.length === 0) throw new Error('give REVISION=PERCENT pairs, --to-latest or --tag');
+      const tenantTags = Object.fromEntries(flags.tenantTag.map((t) => pair(t, '--tenant-tag', 'TENANT=TAG')));
+      const mirror = flags.mirror === undefined ? undefined : pair(flags.mirror, '--mirror', 'TAG=PERCENT');
       const answer = await callAdmin<Resolved>(adminTarget(flags), 'PUT', `/v1/services/${encodeURIComponent(service)}/traffic`, {
         targets,
         sticky: flags.sticky === true,
+        ...(flags.tenantTag.length === 0 ? {} : { tenantTags }),
+        ...(flags.flagTag === undefined ? {} : { flagTag: flags.flagTag }),
+        ...(mirror === undefined ? {} : { mirror: { tag: mirror[0], percent: Number(mirror[1]) } }),
       });
       report(answer, flags.output);
     });
@@ -54,6 +66,12 @@ export function rollbackCommand(): Command {
       const answer = await callAdmin<Resolved>(adminTarget(flags), 'POST', `/v1/services/${encodeURIComponent(service)}/rollback`);
       report(answer, flags.output);
     });
+}
+
+function pair(s: string, flag: string, form: string): [string, string] {
+  const at = s.indexOf('=');
+  if (at <= 0 || at === s.length - 1) throw new Error(`${flag}: expected ${form}, got ${s}`);
+  return [s.slice(0, at), s.slice(at + 1)];
 }
 
 function parseSplit(s: string): TrafficTarget {

@@ -114,8 +114,9 @@ describe('loadConfig', () => {
 
   it('loads the repository’s demo mlaas.yaml and api-gateway.yaml', async () => {
     const { config, gateway } = await loadConfig(path.join(REPO_ROOT, 'mlaas.yaml'));
-    expect(Object.keys(config.services)).toEqual(['spam-filter']);
+    expect(Object.keys(config.services)).toEqual(['spam-filter', 'inference']);
     expect(config.services['spam-filter']?.models.classifier).toBe('spam@production');
+    expect(config.services.inference?.runtime).toBe('onnx');
     expect(config.models.seed.spam).toEqual({ file: path.join(REPO_ROOT, 'examples/spam-filter/model/spam.onnx'), alias: 'production' });
     expect(config.tenants.demo).toEqual({ displayName: 'Demo tenant', config: { threshold: 0.5 }, demoKey: true });
     expect(Object.keys(config.tenants)).toEqual(['demo', 'acme']);
@@ -124,6 +125,8 @@ describe('loadConfig', () => {
     expect(gateway.operations.map((o) => [o.method, o.path, o.backend, o.pathTranslation, o.security])).toEqual([
       ['POST', '/v1/service-1/endpoint-1', { kind: 'service', service: 'spam-filter', path: '/predict' }, 'CONSTANT_ADDRESS', [[query], [header]]],
       ['POST', '/v1/spam-filter/predict', { kind: 'service', service: 'spam-filter', path: '/predict' }, 'CONSTANT_ADDRESS', [[query], [header]]],
+      ['GET', '/v2/models/{model}', { kind: 'service', service: 'inference', path: '' }, 'APPEND_PATH_TO_ADDRESS', [[query], [header]]],
+      ['POST', '/v2/models/{model}/infer', { kind: 'service', service: 'inference', path: '' }, 'APPEND_PATH_TO_ADDRESS', [[query], [header]]],
     ]);
   });
 });

@@ -12,6 +12,7 @@ import { describeIssue, fieldIssuesOf } from '../config/zod-issues.js';
 import { matchRoute, type AdminReply, type AdminRoute } from './admin-router.js';
 import { adminRoutes, type AdminChange } from './admin-routes.js';
 import { keyRoutes } from './admin-routes-keys.js';
+import { tenancyRoutes } from './admin-routes-tenancy.js';
 import type { StateStore } from './state-store.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -43,7 +44,7 @@ export interface AdminServerOptions {
  */
 export function createAdminServer(options: AdminServerOptions): http.Server {
   const deps = { ...options, now: options.now ?? (() => new Date()) };
-  const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps), ...(options.routes ?? [])];
+  const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps), ...tenancyRoutes(deps), ...(options.routes ?? [])];
   const tokenDigest = digest(options.token);
 
   return http.createServer((req, res) => {

@@ -1,14 +1,22 @@
 /**
  * Admin routes for API keys: create (the one moment the secret is shown),
- * list, read and revoke. Answers never carry a key's hash.
+ * list, read, revoke and rotate (a new secret for the same tenant, scopes and
+ * quota; the old key keeps working for an overlap window so callers can
+ * switch without an outage). Answers never carry a key's hash.
  */
 import { z } from 'zod';
+import { DNS_LABEL, duration } from '../config/schema-fields.js';
+import { QuotaSchema } from '../config/tenancy-fields.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import { found, type AdminDeps } from './admin-routes.js';
 import type { KeyRecord } from './state-store.js';
 
 /** Who the store records in the audit log for changes made through this API. */
 const ACTOR = 'admin';
+
+/** How long a rotated key keeps working when the caller does not say. */
+export const DEFAULT_OVERLAP_MS = 24 * 3_600_000;
+const MAX_OVERLAP_MS = 90 * 24 * 3_600_000;
 
 /** A key record as the admin API shows it: everything but the hash. */
 export type PublicKeyRecord = Omit<KeyRecord, 'hash'>;
@@ -30,7 +38,12 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       // Stored as UTC so that expiry compares as plain strings and parses the same everywhere.
       .transform((s) => new Date(s).toISOString())
       .optional(),
+    scopes: z
+      .array(z.string().regex(DNS_LABEL, { error: (iss) => `expected a service name (DNS label), got ${JSON.stringify(iss.input)}` }))
+      .optional(),
+    quota: QuotaSchema.optional(),
   });
+  const rotateBody = z.strictObject({ overlap: duration(0, MAX_OVERLAP_MS).optional() });
   const listQuery = z.strictObject({ tenant: z.string().min(1).optional() });
 
   return [
@@ -62,6 +75,22 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/v1/keys/:id',
       handle: ({ params }) => ({ status: 200, body: publicKeyOf(found(store.getKey(params.id ?? ''), `key '${params.id}'`)) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/keys/:id/rotate',
+      body: rotateBody,
+      handle: ({ params, body }) => {
+        const overlapMs = body.overlap ?? DEFAULT_OVERLAP_MS;
+        const oldExpiresAt = new Date(now().getTime() + overlapMs).toISOString();
+        const { key, secretKey } = store.rotateKey(params.id ?? '', { oldExpiresAt }, { actor: ACTOR });
+        onChange('keys');
+        return {
+          status: 201,
+          headers: { 'cache-control': 'no-store', location: `/v1/keys/${key.id}` },
+          body: { key: secretKey, ...publicKeyOf(key), previous: publicKeyOf(found(store.getKey(params.id ?? ''), `key '${params.id}'`)) },
+        };
+      },
     }),
     defineRoute({
       method: 'DELETE',

@@ -49,6 +49,9 @@ const trafficBody = z.strictObject({
     )
     .min(1),
   sticky: z.boolean().optional(),
+  tenantTags: z.record(z.string(), z.string()).optional(),
+  flagTag: z.string().optional(),
+  mirror: z.strictObject({ tag: z.string(), percent: z.number() }).optional(),
 });
 
 export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDeps): AdminRoute[] {
@@ -97,6 +100,9 @@ export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDep
       body: trafficBody,
       handle: async ({ params, body }) => {
         const policy: TrafficPolicy = { targets: body.targets, sticky: body.sticky ?? false };
+        if (body.tenantTags !== undefined && Object.keys(body.tenantTags).length > 0) policy.tenantTags = body.tenantTags;
+        if (body.flagTag !== undefined) policy.flagTag = body.flagTag;
+        if (body.mirror !== undefined) policy.mirror = body.mirror;
         const resolved = await reconciler.setTraffic(params.name ?? '', policy);
         return { status: 200, body: { traffic: policy, resolved } };
       },

@@ -1,7 +1,7 @@
 /**
  * Admin routes for reading state: status, services, tenants and the audit
- * log. Key routes, the only ones that change anything so far, live in
- * `admin-routes-keys.ts`.
+ * log. Routes that change keys live in `admin-routes-keys.ts`, tenants and
+ * flags in `admin-routes-tenancy.ts`.
  */
 import { z } from 'zod';
 import { MlaasError } from '../errors.js';
@@ -9,7 +9,7 @@ import { defineRoute, type AdminRoute } from './admin-router.js';
 import type { StateStore } from './state-store.js';
 
 /** Which of the gateway's maps a mutation made stale. */
-export type AdminChange = 'keys' | 'tenants' | 'services';
+export type AdminChange = 'keys' | 'tenants' | 'services' | 'flags';
 
 export interface AdminDeps {
   store: StateStore;

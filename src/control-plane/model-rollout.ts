@@ -7,7 +7,7 @@
  * `mlaas rollback` undoes it). A revision that cannot become ready (a digest
  * mismatch, a model that does not load) leaves traffic where it was.
  */
-import { ServiceSchema } from '../config/index.js';
+import { z } from 'zod';
 import type { AliasChange, ModelRegistry } from '../models/index.js';
 import { parseModelRef } from '../models/index.js';
 import { onnxServerEnv } from '../serving/onnx-server-env.js';
@@ -17,6 +17,9 @@ import { ONNX_ARTIFACT_KIND, parseRevisionSpec, type RecordedModel, type Revisio
 import type { JsonObject, StateStore, TrafficPolicy } from './state-store.js';
 
 export const CANARY_TAG = 'canary';
+
+/** Only the models of a stored service spec matter here; the rest was validated when it was stored. */
+const declaredModels = z.object({ models: z.record(z.string(), z.string()).default({}) });
 
 export interface RolloutOptions {
   /** Percent of traffic for the new revisions; absent = all traffic at once. */
@@ -48,12 +51,12 @@ export interface RolloutDeps {
 export function servicesFollowing(store: StateStore, name: string, alias: string): Array<{ service: string; keys: string[] }> {
   const found = [];
   for (const record of store.listServices()) {
-    const parsed = ServiceSchema.safeParse(record.spec);
+    const parsed = declaredModels.safeParse(record.spec);
     if (!parsed.success) continue;
     const keys = Object.entries(parsed.data.models)
       .filter(([, ref]) => {
-        const r = parseModelRef(ref);
-        return r.kind === 'alias' && r.name === name && r.alias === alias;
+        const r = parseRef(ref);
+        return r?.kind === 'alias' && r.name === name && r.alias === alias;
       })
       .map(([key]) => key);
     if (keys.length > 0) found.push({ service: record.name, keys });
@@ -144,6 +147,14 @@ function canary(current: TrafficPolicy, from: string, created: string, percent: 
       ...keptTags(current),
     ],
   };
+}
+
+function parseRef(ref: string): ReturnType<typeof parseModelRef> | undefined {
+  try {
+    return parseModelRef(ref);
+  } catch {
+    return undefined;
+  }
 }
 
 function formatTarget(t: { revision: string; percent: number; tag?: string }): string {

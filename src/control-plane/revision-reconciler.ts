@@ -147,7 +147,10 @@ export class RevisionReconciler {
         throw new MlaasError('ROLLBACK_UNAVAILABLE', `${service} has no earlier revision that served all of its traffic`);
       }
       const tags = policy.targets.filter((t) => t.tag !== undefined).map((t) => ({ ...t, percent: 0 }));
-      return this.#apply(service, { policy: { targets: [{ revision: target.name, percent: 100 }, ...tags], sticky: policy.sticky }, actor });
+      // Everyone goes back, tenants routed by a rule or a flag included; a mirror only observes, so it stays.
+      const back: TrafficPolicy = { targets: [{ revision: target.name, percent: 100 }, ...tags], sticky: policy.sticky };
+      if (policy.mirror !== undefined) back.mirror = policy.mirror;
+      return this.#apply(service, { policy: back, actor });
     });
   }
 

@@ -88,8 +88,8 @@ beforeAll(async () => {
   revokedKey = revoked.key;
   expiredKey = expired.key;
   const tenants: TenantRecord[] = [
-    { id: 'tenant-a', displayName: 'A', config: { threshold: 0.7 }, createdAt: '', updatedAt: '' },
-    { id: 'tenant-b', displayName: 'B', config: { threshold: 0.2 }, createdAt: '', updatedAt: '' },
+    { id: 'tenant-a', displayName: 'A', config: { threshold: 0.7 }, attributes: {}, createdAt: '', updatedAt: '' },
+    { id: 'tenant-b', displayName: 'B', config: { threshold: 0.2 }, attributes: {}, createdAt: '', updatedAt: '' },
   ];
 
   gateway = createGateway({

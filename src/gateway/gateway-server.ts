@@ -1,9 +1,11 @@
 /**
  * The gateway: one HTTP server in front of every service. Per request it
- * matches the route, authenticates the API key, reads the body within the
- * limit, picks the least-busy ready instance and forwards over a pooled
- * keep-alive connection within the route's deadline. Everything it consults
- * (routes, keys, tenants) is precomputed and swapped whole on change.
+ * matches the route, admits the caller (key or token → tenant, scopes,
+ * quotas, tenant config: request-tenancy.ts), reads the body within the
+ * limit, picks the revision and the least-busy ready instance and forwards over a pooled
+ * keep-alive connection within the route's deadline; a share of requests may
+ * be copied to a shadow revision afterwards (shadow-mirror.ts). Everything it
+ * consults (routes, keys, tenants, flags) is precomputed and swapped whole on change.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -13,14 +15,15 @@ import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { MlaasError } from '../errors.js';
 import { forwardHeaders, isHopByHop } from './forward-headers.js';
-import { buildKeyIndex, verifyKey, type KeyIndex } from './key-index.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import { readBody } from './read-body.js';
-import { pickRevision, type ServiceRouting } from './traffic-router.js';
+import type { FlagSet } from '../flags/flag-set.js';
+import { RequestTenancy } from './request-tenancy.js';
+import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
+import type { ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
 import { sendError, sendProblem } from './send-problem.js';
-import { buildTenantIndex, type TenantIndex } from './tenant-index.js';
 import { requestIdOf, traceparentOf } from './trace-context.js';
 import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-pools.js';
 
@@ -42,6 +45,13 @@ export interface GatewayOptions {
   random?: () => number;
   /** How the activator asks for instances of a revision at zero, and reports cold starts. */
   activation?: ActivatorHooks;
+  flags?: FlagSet;
+  /** Service → the `x-mlaas-config` keys a request may override (`services.S.overridable`). */
+  overridable?: ReadonlyMap<string, readonly string[]>;
+  /** Told of every accepted API key, for its last-used time; expected to batch (KeyUsageRecorder). */
+  onKeyUsed?: (keyId: string, atMs: number) => void;
+  /** Where a JWKS given as a relative file path is found: the gateway document's directory. */
+  jwksBaseDir?: string;
 }
 
 export interface Gateway {
@@ -49,6 +59,11 @@ export interface Gateway {
   setOperations(operations: readonly GatewayOperation[]): void;
   setKeys(keys: readonly KeyRecord[]): void;
   setTenants(tenants: readonly TenantRecord[]): void;
+  /** The next request's config and flag routing use these flags. */
+  setFlags(flags: FlagSet): void;
+  setOverridable(overridable: ReadonlyMap<string, readonly string[]>): void;
+  /** What shadow traffic did, per mirrored service. */
+  shadowStats(): ShadowStats[];
   /** Publishes a service's traffic; undefined takes the service off the air (503). */
   setRouting(service: string, routing: ServiceRouting | undefined): void;
   /**
@@ -80,8 +95,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const pools = new UpstreamPools();
   const activator = new Activator({ ready: (revision) => instances.ready(revision), pools, hooks: options.activation, now });
   let routes: RouteTable<PreparedOperation> = compileRoutes(options.operations.map(prepareOperation));
-  let keys: KeyIndex = buildKeyIndex(options.keys);
-  let tenants: TenantIndex = buildTenantIndex(options.tenants);
+  const tenancy = new RequestTenancy({ ...options, now });
+  const shadow = new ShadowMirror({ ready: (revision) => instances.ready(revision), random, now });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrivedAt = now();
@@ -104,26 +119,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const prep = match.route;
 
-    let tenantId: string | undefined;
-    let configHeader: string | undefined;
-    const presented = prep.keyLocations.length === 0 ? undefined : presentedKey(req, prep, rawQuery);
-    if (presented === undefined && prep.authRequired) {
-      return sendProblem(res, 'GW_KEY_MISSING', `this operation needs an API key (${describeLocations(prep)})`, requestId);
-    }
-    if (presented !== undefined) {
-      const key = verifyKey(keys, presented, now());
-      if (key === undefined) {
-        return sendProblem(res, 'GW_KEY_INVALID', 'the API key is unknown, revoked or expired', requestId);
-      }
-      tenantId = key.tenantId;
-      configHeader = tenants.get(tenantId)?.configHeader;
-    }
+    const admitted = tenancy.admit(req, prep, rawQuery);
+    const admission = admitted instanceof Promise ? await admitted : admitted;
+    if (!admission.ok) return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
+    const { tenantId, configHeader } = admission;
 
     const body = await readBody(req, maxBodyBytes);
 
     const deadlineAt = arrivedAt + prep.deadlineMs;
     let upstream: Upstream;
     let revision: string | undefined;
+    let shadowCopy: ShadowCopy | undefined;
     if (prep.backend.kind === 'service') {
       const service = prep.backend.service;
       const traffic = routing.get(service);
@@ -132,11 +138,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       const sentTag = req.headers['x-mlaas-tag'];
       const tag = prep.backend.tag ?? (typeof sentTag === 'string' ? sentTag : undefined);
-      revision = tag === undefined ? pickRevision(traffic, tenantId, random) : traffic.byTag.get(tag);
+      revision = tag === undefined ? tenancy.pickRevision(traffic, tenantId, random) : traffic.byTag.get(tag);
       if (revision === undefined) {
         if (tag !== undefined) return sendProblem(res, 'GW_TAG_UNKNOWN', `service ${service} has no revision tagged ${tag}`, requestId);
         return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
       }
+      shadowCopy = traffic.mirror === undefined ? undefined : shadow.consider(traffic, revision);
       const slot = activator.acquire(revision, deadlineAt);
       upstream = slot instanceof Promise ? await slot : slot;
     } else {
@@ -152,7 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       revision,
       clientAddress: req.socket.remoteAddress,
     });
-    await forward(req, res, upstream, revision, {
+    const call = {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
       headers,
@@ -160,7 +167,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       deadlineMs: prep.deadlineMs,
       deadlineAt,
       requestId,
-    });
+      shadow: shadowCopy,
+    };
+    await forward(req, res, upstream, revision, call);
+    // After the caller has its answer, so the copy cannot delay it.
+    shadowCopy?.send(call);
   }
 
   async function forward(
@@ -176,6 +187,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       deadlineMs: number;
       deadlineAt: number;
       requestId: string;
+      shadow: ShadowCopy | undefined;
     },
   ): Promise<void> {
     const abort = new AbortController();
@@ -215,6 +227,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         const value = answer.headers[name];
         if (value !== undefined && !isHopByHop(name)) out[name] = value;
       }
+      call.shadow?.observe(answer.statusCode, answer.body);
       res.writeHead(answer.statusCode, out);
       await pipeline(answer.body, res);
     } catch (err) {
@@ -249,12 +262,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     setOperations(operations) {
       routes = compileRoutes(operations.map(prepareOperation));
     },
-    setKeys(next) {
-      keys = buildKeyIndex(next);
-    },
-    setTenants(next) {
-      tenants = buildTenantIndex(next);
-    },
+    setKeys: (next) => tenancy.setKeys(next),
+    setTenants: (next) => tenancy.setTenants(next),
+    setFlags: (next) => tenancy.setFlags(next),
+    setOverridable: (next) => tenancy.setOverridable(next),
+    shadowStats: () => shadow.stats(),
     setRouting(service, next) {
       if (next === undefined) routing.delete(service);
       else routing.set(service, next);
@@ -274,29 +286,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await pools.close();
+      await Promise.all([pools.close(), shadow.close()]);
     },
   };
-}
-
-function presentedKey(req: IncomingMessage, prep: PreparedOperation, rawQuery: string): string | undefined {
-  let query: URLSearchParams | undefined;
-  for (const loc of prep.keyLocations) {
-    if (loc.in === 'header') {
-      const v = req.headers[loc.name];
-      if (typeof v === 'string' && v !== '') return v;
-    } else if (rawQuery !== '') {
-      query ??= new URLSearchParams(rawQuery);
-      const v = query.get(loc.name);
-      if (v !== null && v !== '') return v;
-    }
-  }
-  return undefined;
-}
-
-function describeLocations(prep: PreparedOperation): string {
-  if (prep.keyLocations.length === 0) return 'no API-key location is defined for it';
-  return prep.keyLocations.map((l) => (l.in === 'header' ? `header ${l.name}` : `query parameter ${l.name}`)).join(' or ');
 }
 
 const RETRY_SOON = { 'retry-after': '1' };

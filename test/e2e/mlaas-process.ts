@@ -27,9 +27,12 @@ export interface MlaasUp {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `mlaas up -f mlaas.yaml` in `dir`, whose mlaas.yaml keeps its state in `dir/stateDir`. */
-export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 120_000): Promise<MlaasUp> {
-  const child = spawn(process.execPath, [BIN, 'up', '-f', 'mlaas.yaml', '--port', '0', '--admin-port', '0'], { cwd: dir });
+/**
+ * Starts `mlaas up -f mlaas.yaml` in `dir`, whose mlaas.yaml keeps its state in `dir/stateDir`;
+ * `env` adds to the platform's environment (credentials of an S3 model store).
+ */
+export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<MlaasUp> {
+  const child = spawn(process.execPath, [BIN, 'up', '-f', 'mlaas.yaml', '--port', '0', '--admin-port', '0'], { cwd: dir, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -42,7 +45,7 @@ export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 12
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const env = { ...process.env, MLAAS_STATE_DIR: path.join(dir, stateDir) };
+  const cliEnv = { ...process.env, MLAAS_STATE_DIR: path.join(dir, stateDir) };
   return {
     child,
     gatewayUrl: /gateway\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '',
@@ -50,7 +53,7 @@ export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 12
     output: () => ({ stdout, stderr }),
     cli: (args) =>
       new Promise((resolve) => {
-        execFile(process.execPath, [BIN, ...args], { cwd: dir, env }, (err, out, errOut) => {
+        execFile(process.execPath, [BIN, ...args], { cwd: dir, env: cliEnv }, (err, out, errOut) => {
           resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout: out, stderr: errOut });
         });
       }),
