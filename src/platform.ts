@@ -189,7 +189,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     }),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
-    routes: [...revisionRoutes({ store, reconciler, deployer }), ...modelRoutes({ store, registry: models, reconciler })],
+    routes: [...revisionRoutes({ store, reconciler, deployer }), ...modelRoutes({ store, registry: models, reconciler, deployer })],
   });
 
   const host = config.gateway.host ?? '127.0.0.1';

@@ -5,11 +5,13 @@
  */
 import { Command } from 'commander';
 import { deployCommand } from './deploy-command.js';
+import { flagsCommand } from './flags-command.js';
 import { keysCommand } from './keys-command.js';
 import { modelsCommand } from './models-command.js';
 import { reportAndExit } from './report-error.js';
 import { revisionsCommand } from './revisions-command.js';
 import { statusCommand } from './status-command.js';
+import { tenantsCommand } from './tenants-command.js';
 import { rollbackCommand, trafficCommand } from './traffic-command.js';
 import { upCommand } from './up-command.js';
 
@@ -20,6 +22,8 @@ const program = new Command('mlaas')
 
 program.addCommand(upCommand());
 program.addCommand(keysCommand());
+program.addCommand(tenantsCommand());
+program.addCommand(flagsCommand());
 program.addCommand(statusCommand());
 program.addCommand(deployCommand());
 program.addCommand(revisionsCommand());

@@ -1,14 +1,17 @@
 /**
  * `mlaas status`: per revision, what the autoscaler wants against what is
  * ready, panic mode, requests in flight and waiting at the gateway, and cold
- * starts; then every instance with its process, port, state and restarts.
+ * starts; shadow traffic, if any; then every instance with its process,
+ * port, state and restarts.
  */
 import { Command } from 'commander';
 import type { ColdStartSummary, ScaleStatus } from '../autoscaler/index.js';
 import type { GateStatus } from '../gateway/activator.js';
+import type { ShadowStats } from '../gateway/shadow-mirror.js';
 import type { KeyStatus } from '../runtime/supervisor.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printShadowTable } from './shadow-table.js';
 
 interface PlatformStatus {
   services: KeyStatus[];
@@ -16,6 +19,7 @@ interface PlatformStatus {
   autoscaler?: ScaleStatus[];
   activator?: GateStatus[];
   coldStarts?: ColdStartSummary[];
+  shadow?: ShadowStats[];
 }
 
 export function statusCommand(): Command {
@@ -41,6 +45,7 @@ export function statusCommand(): Command {
           ];
         }),
       );
+      if (status.shadow !== undefined && status.shadow.length > 0) printShadowTable(status.shadow);
       const instances = status.services.flatMap((s) => s.instances.map((i) => ({ s, i })));
       if (instances.length === 0) return;
       process.stdout.write('\n');

@@ -118,7 +118,7 @@ describe('loadConfig', () => {
     expect(config.services['spam-filter']?.models.classifier).toBe('spam@production');
     expect(config.services.inference?.runtime).toBe('onnx');
     expect(config.models.seed.spam).toEqual({ file: path.join(REPO_ROOT, 'examples/spam-filter/model/spam.onnx'), alias: 'production' });
-    expect(config.tenants.demo).toEqual({ displayName: 'Demo tenant', config: { threshold: 0.5 }, demoKey: true });
+    expect(config.tenants.demo).toEqual({ displayName: 'Demo tenant', config: { threshold: 0.5 }, demoKey: true, attributes: {} });
     expect(Object.keys(config.tenants)).toEqual(['demo', 'acme']);
     const query = { name: 'api_key', type: 'apiKey', in: 'query', keyName: 'key' };
     const header = { name: 'api_key_header', type: 'apiKey', in: 'header', keyName: 'x-api-key' };
@@ -128,6 +128,15 @@ describe('loadConfig', () => {
       ['GET', '/v2/models/{model}', { kind: 'service', service: 'inference', path: '' }, 'APPEND_PATH_TO_ADDRESS', [[query], [header]]],
       ['POST', '/v2/models/{model}/infer', { kind: 'service', service: 'inference', path: '' }, 'APPEND_PATH_TO_ADDRESS', [[query], [header]]],
     ]);
+  });
+
+  it('loads the flags a `file:` names, relative to mlaas.yaml, and none when there is no `flags:`', async () => {
+    fs.mkdirSync(path.join(dir, 'svc'));
+    write('gw/api-gateway.yaml', gatewayWith('mlaas://spam-filter/predict'));
+    write('flags/flags.json', JSON.stringify({ flags: { threshold: { state: 'ENABLED', variants: { low: 0.3, high: 0.7 }, defaultVariant: 'high' } } }));
+    const withFlags = await loadConfig(write('mlaas.yaml', `${CONFIG}flags: { file: flags/flags.json }\n`));
+    expect(withFlags.flags?.evaluateAll({ targetingKey: 'acme' })).toEqual({ threshold: 0.7 });
+    expect((await loadConfig(write('mlaas.yaml', CONFIG))).flags).toBeUndefined();
   });
 });
 

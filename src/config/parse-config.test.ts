@@ -40,7 +40,16 @@ describe('parseConfig', () => {
           command: ['node', 'server.js'],
           env: {},
           models: {},
-          scaling: { minInstances: 1, maxInstances: 10 },
+          scaling: {
+            minInstances: 0,
+            maxInstances: 10,
+            initialInstances: 1,
+            concurrency: 0,
+            utilization: 70,
+            stableWindow: 60_000,
+            scaleToZeroAfter: 30_000,
+            scaleDownDelay: 0,
+          },
           readiness: { path: '/healthz', timeoutSeconds: 30 },
           drainTimeoutSeconds: 10,
           overridable: [],
@@ -85,7 +94,7 @@ tenants:
       store: { kind: 's3', bucket: 'models', prefix: 'team-a', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
       seed: { spam: { file: '/srv/app/model/spam.onnx', alias: 'production', metrics: { auc: '0.98' } } },
     });
-    expect(svc?.scaling).toEqual({ minInstances: 0, maxInstances: 3 });
+    expect(svc?.scaling).toMatchObject({ minInstances: 0, maxInstances: 3 });
     expect(config.tenants).toEqual({
       demo: { displayName: 'Demo tenant', config: { threshold: 0.5, labels: ['spam', 'ham'] }, demoKey: true, attributes: {} },
       acme: { config: {}, demoKey: false, attributes: {} },

@@ -40,6 +40,8 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       .optional(),
     scopes: z
       .array(z.string().regex(DNS_LABEL, { error: (iss) => `expected a service name (DNS label), got ${JSON.stringify(iss.input)}` }))
+      // A key that may call nothing is useless; leaving scopes out means every service.
+      .min(1, { error: 'expected at least one service (leave scopes out for every service), got none' })
       .optional(),
     quota: QuotaSchema.optional(),
   });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MlaasError } from '../errors.js';
 import { formatModelRef, MODEL_ALIAS, type ModelRegistry, type ModelVersion } from '../models/index.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
+import type { Deployer } from './deployer.js';
 import { rolloutAlias } from './model-rollout.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
 import { RevisionSpecSchema } from './revision-spec.js';
@@ -22,6 +23,7 @@ export interface ModelRouteDeps {
   store: StateStore;
   registry: ModelRegistry;
   reconciler: RevisionReconciler;
+  deployer: Deployer;
 }
 
 const metrics = z
@@ -71,7 +73,7 @@ function describe(store: StateStore, version: ModelVersion, aliases: Record<stri
   };
 }
 
-export function modelRoutes({ store, registry, reconciler }: ModelRouteDeps): AdminRoute[] {
+export function modelRoutes({ store, registry, reconciler, deployer }: ModelRouteDeps): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -130,7 +132,7 @@ export function modelRoutes({ store, registry, reconciler }: ModelRouteDeps): Ad
           const change = await registry.setAlias(params.name ?? '', params.alias ?? '', body.version);
           const from = change.previous === undefined ? 'new' : formatModelRef(change.name, change.previous);
           emit({ step: 'alias', detail: `${change.name}@${change.alias}: ${from} → ${formatModelRef(change.name, change.version)}` });
-          const rollouts = await rolloutAlias({ store, registry, reconciler }, change, {
+          const rollouts = await rolloutAlias({ store, registry, reconciler, deployer }, change, {
             ...(body.canaryPercent === undefined ? {} : { canaryPercent: body.canaryPercent }),
             actor: 'admin',
             onProgress: emit,

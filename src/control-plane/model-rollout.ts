@@ -4,14 +4,16 @@
  * the revision serving it now, with the new model version — and traffic moves
  * at once or, for a canary, splits P% new / (100-P)% current with the tag
  * `canary` on the new revision (`mlaas traffic --to-latest` promotes it,
- * `mlaas rollback` undoes it). A revision that cannot become ready (a digest
- * mismatch, a model that does not load) leaves traffic where it was.
+ * `mlaas rollback` undoes it). A `runtime: onnx` service that nothing serves
+ * yet (its alias did not exist) is deployed. A revision that cannot become
+ * ready (a digest mismatch, a model that does not load) leaves traffic where it was.
  */
 import { z } from 'zod';
 import type { AliasChange, ModelRegistry } from '../models/index.js';
 import { parseModelRef } from '../models/index.js';
 import { onnxServerEnv } from '../serving/onnx-server-env.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './resolve-traffic.js';
+import type { Deployer } from './deployer.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
 import { ONNX_ARTIFACT_KIND, parseRevisionSpec, type RecordedModel, type RevisionSpec } from './revision-spec.js';
 import type { JsonObject, StateStore, TrafficPolicy } from './state-store.js';
@@ -19,7 +21,7 @@ import type { JsonObject, StateStore, TrafficPolicy } from './state-store.js';
 export const CANARY_TAG = 'canary';
 
 /** Only the models of a stored service spec matter here; the rest was validated when it was stored. */
-const declaredModels = z.object({ models: z.record(z.string(), z.string()).default({}) });
+const declaredModels = z.object({ models: z.record(z.string(), z.string()).default({}), runtime: z.string().optional() });
 
 export interface RolloutOptions {
   /** Percent of traffic for the new revisions; absent = all traffic at once. */
@@ -45,6 +47,8 @@ export interface RolloutDeps {
   store: StateStore;
   reconciler: RevisionReconciler;
   registry: ModelRegistry;
+  /** Deploys a `runtime: onnx` service that has no revision serving yet. */
+  deployer: Deployer;
 }
 
 /** The services whose declared models follow `name@alias`, with the model keys that do. */
@@ -98,7 +102,13 @@ async function rolloutService(
   const resolved = resolveTraffic(service, store.getTraffic(service) ?? DEFAULT_TRAFFIC, revisions);
   const serving = [...(resolved?.targets ?? [])].sort((a, b) => b.percent - a.percent)[0];
   const base = serving === undefined || serving.percent === 0 ? undefined : revisions.find((r) => r.name === serving.revision);
-  if (base === undefined) return { service, skipped: 'no revision serves it; its next deploy resolves the alias' };
+  if (base === undefined) {
+    if (declaredModels.safeParse(store.getService(service)?.spec).data?.runtime !== 'onnx') {
+      return { service, skipped: 'no revision serves it; its next deploy resolves the alias' };
+    }
+    progress({ step: 'revision', detail: `${service}: first revision, ${keys.map((k) => `${k} → ${version.name}@${version.version}`).join(', ')}` });
+    return deployed(deps, service, () => deps.deployer.deploy({ service, actor: options.actor ?? 'models' }));
+  }
   const spec = parseRevisionSpec(base);
   if (keys.every((key) => spec.models[key]?.version === version.version && spec.models[key]?.sha256 === version.sha256)) {
     return { service, from: base.name, skipped: `${base.name} already serves ${version.name}@${version.version}` };
@@ -116,16 +126,24 @@ async function rolloutService(
   };
   progress({ step: 'revision', detail: `${service}: from ${base.name}, ${keys.map((k) => `${k} → ${version.name}@${version.version}`).join(', ')}` });
   const percent = options.canaryPercent;
-  try {
-    const rev = await reconciler.deploy(service, JSON.parse(JSON.stringify(next)) as JsonObject, {
+  const result = await deployed(deps, service, () =>
+    reconciler.deploy(service, JSON.parse(JSON.stringify(next)) as JsonObject, {
       actor: options.actor ?? 'models',
       traffic: (current, created) => (percent === undefined ? allTo(current) : canary(current, base.name, created, percent)),
-    });
-    const after = resolveTraffic(service, store.getTraffic(service) ?? DEFAULT_TRAFFIC, store.listRevisions(service));
+    }),
+  );
+  return { ...result, from: base.name };
+}
+
+/** Runs a deploy and reports the traffic after it, or why it failed (traffic then did not move). */
+async function deployed(deps: RolloutDeps, service: string, deploy: () => Promise<{ name: string }>): Promise<ServiceRollout> {
+  try {
+    const rev = await deploy();
+    const after = resolveTraffic(service, deps.store.getTraffic(service) ?? DEFAULT_TRAFFIC, deps.store.listRevisions(service));
     const traffic = (after?.targets ?? []).map((t) => ({ revision: t.revision, percent: t.percent, ...(t.tag === undefined ? {} : { tag: t.tag }) }));
-    return { service, from: base.name, revision: rev.name, traffic };
+    return { service, revision: rev.name, traffic };
   } catch (err) {
-    return { service, from: base.name, error: err instanceof Error ? err.message : String(err) };
+    return { service, error: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -49,6 +49,9 @@ try {
 } catch (err) {
   log.fatal({ err }, 'model load failed');
   process.stderr.write(`${(err as Error).message}\n`);
+  // Stop listening (answering what is in flight) before exiting: a probe whose connection a dying
+  // process resets would read as a port that accepts, i.e. ready, by the TCP readiness rule.
+  await server.close();
   process.exit(1);
 }
 log.info(

@@ -3,6 +3,7 @@
 // port, serving small ONNX models this test writes, and the spam model.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import onnxProto, { type onnx as Onnx } from 'onnx-proto';
@@ -277,6 +278,38 @@ describe('start-up', () => {
     const broken = path.join(dir, 'broken.onnx');
     fs.writeFileSync(broken, 'not an onnx model');
     await expect(startServer({ MLAAS_MODEL_BROKEN: broken })).rejects.toThrow(/exited with 1[\s\S]*model "broken" \(.*broken\.onnx\) could not be loaded/);
+  });
+
+  it('answers a connection it accepted before its model failed to load with 503, not a reset a probe would take for ready', async () => {
+    const broken = path.join(dir, 'broken-late.onnx');
+    fs.writeFileSync(broken, 'not an onnx model either');
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', PORT: '0', MLAAS_MODEL_BROKEN: broken } });
+    children.push(child);
+    let log = '';
+    let socket: net.Socket | undefined;
+    let answer = '';
+    let asked = false;
+    const answered = new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        const port = /"port":(\d+)/.exec(log)?.[1];
+        if (socket === undefined && port !== undefined) {
+          socket = net.connect(Number(port), '127.0.0.1');
+          socket.on('data', (d: Buffer) => (answer += d.toString()));
+          socket.on('close', () => resolve());
+          socket.on('error', () => resolve());
+        }
+        // Asked only once the load has failed: the socket was accepted while the server was alive.
+        if (socket !== undefined && !asked && log.includes('model load failed')) {
+          asked = true;
+          socket.write('GET /healthz HTTP/1.1\r\nhost: probe\r\nconnection: close\r\n\r\n');
+        }
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await answered;
+    expect(code).toBe(1);
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
   });
 
   it('exits 1 listing every bad setting', async () => {

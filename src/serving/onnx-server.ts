@@ -13,6 +13,9 @@ import { createServingMetrics, type ServingMetrics } from './serving-metrics.js'
 import { createV2Handler, type LoadedModel } from './v2-handler.js';
 import { WorkerPool } from './worker-pool.js';
 
+/** How long a server whose models failed to load waits for the requests of sockets it already accepted. */
+const UNREADY_CLOSE_GRACE_MS = 500;
+
 export interface OnnxServer {
   port: number;
   /** Settles when every model has loaded (the server is then ready), or rejects naming the model that failed. */
@@ -88,16 +91,29 @@ export async function startOnnxServer(config: ServingConfig, options: OnnxServer
     server.listen(config.port, config.host, () => resolve());
   });
 
+  let loadFailed = false;
   const ready = loadModels(config, options, metrics).then((loaded) => {
     pool = loaded.pool;
     models = loaded.models;
   });
   // The caller decides what a load failure means; an unobserved rejection must not crash the process first.
-  ready.catch(() => undefined);
+  ready.catch(() => {
+    loadFailed = true;
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
+      if (loadFailed) {
+        // Never ready, so no client keeps a connection alive: a socket with no request yet is a readiness
+        // probe about to ask. It gets its 503 rather than a reset, which a probe would read as a port that accepts.
+        const grace = setTimeout(() => server.closeAllConnections(), UNREADY_CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
+        return;
+      }
       const cutOff = setTimeout(() => server.closeAllConnections(), config.drainTimeoutMs);
       // Idle keep-alive sockets, and those a finishing response leaves behind, would hold close() open.
       const sweep = setInterval(() => server.closeIdleConnections(), 50);

@@ -1,7 +1,8 @@
 /**
  * Black-box: the real `mlaas` binary (built into dist/), started on free
- * ports with the spam-filter demo, called as a client would, then stopped —
- * leaving no child process behind.
+ * ports with the spam-filter demo (the model seeded into the store, served by
+ * the example's code and by the built-in ONNX server), called as a client
+ * would, then stopped — leaving no child process behind.
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSpamModel, REPO, SPAM_TEXT, HAM_TEXT } from './spam-model.js';
+import { featurize } from '../../examples/spam-filter/tokenize.js';
+import { ensureSpamModel, REPO, SPAM_MODEL, SPAM_TEXT, HAM_TEXT } from './spam-model.js';
 
 const run = promisify(execFile);
 const BIN = path.join(REPO, 'bin', 'mlaas.js');
@@ -26,12 +28,19 @@ function mlaasYaml(extra = ''): string {
   document: api-gateway.yaml
   maxBodyBytes: 65536
 stateDir: state
+models:
+  seed: { spam: { file: ${SPAM_MODEL}, alias: production } }
 services:
   spam-filter:
     source: ${path.join(REPO, 'examples', 'spam-filter')}
     command: [node, dist/server.js]
     models:
-      classifier: ${path.join(REPO, 'examples', 'spam-filter', 'model', 'spam.onnx')}
+      classifier: spam@production
+    scaling: { minInstances: 1 }
+  inference:
+    runtime: onnx
+    models: { spam: spam@production }
+    onnx: { padding: { indices: 0 } }
     scaling: { minInstances: 1 }
 tenants:
   demo:
@@ -90,6 +99,20 @@ describe('mlaas up with the spam-filter demo', () => {
     expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(demoKey).toMatch(/^mlk_[a-z2-7]{12}_/);
     expect(stdout).toMatch(/spam-filter: 1 ready, spam-filter-00001 \(100%\)/);
+    expect(stdout).toMatch(/inference: 1 ready, inference-00001 \(100%\)/);
+  });
+
+  it('serves the same model with no code, over the Open Inference Protocol V2', async () => {
+    const indices = featurize(SPAM_TEXT);
+    const res = await fetch(`${gatewayUrl}/v2/models/spam/infer`, {
+      method: 'POST',
+      headers: { 'x-api-key': demoKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'indices', shape: [1, indices.length], datatype: 'INT64', data: indices }] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { model_name: string; model_version: string; outputs: Array<{ name: string; data: number[] }> };
+    expect(body).toMatchObject({ model_name: 'spam', model_version: '1', outputs: [{ name: 'spam_probability' }] });
+    expect(body.outputs[0]?.data[0]).toBeGreaterThan(0.5);
   });
 
   it('labels a spam and a ham message correctly through the gateway', async () => {
@@ -164,7 +187,10 @@ describe('mlaas up with the spam-filter demo', () => {
 
     const status = await run(process.execPath, [BIN, 'status', '-o', 'json'], { cwd: dir, env });
     const parsed = JSON.parse(status.stdout) as { services: { service: string; ready: number }[] };
-    expect(parsed.services).toEqual([expect.objectContaining({ service: 'spam-filter', ready: 1 })]);
+    expect(parsed.services.map((s) => [s.service, s.ready]).sort()).toEqual([
+      ['inference', 1],
+      ['spam-filter', 1],
+    ]);
   });
 
   it('stops on SIGTERM, leaving no child process', async () => {
@@ -173,7 +199,7 @@ describe('mlaas up with the spam-filter demo', () => {
     const pids = (JSON.parse(status.stdout) as { services: { instances: { pid: number }[] }[] }).services.flatMap((s) =>
       s.instances.map((i) => i.pid),
     );
-    expect(pids.length).toBe(1);
+    expect(pids.length).toBe(2);
     expect(pids.every(isAlive)).toBe(true);
 
     const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));

@@ -268,7 +268,6 @@ describe('model store with the S3 backend (s3rver)', () => {
 stateDir: state
 models:
   store: { kind: s3, bucket: ${s3.bucket}, prefix: team-a, endpoint: '${s3.endpoint}', forcePathStyle: true }
-  seed: { calc: { file: calc-1.onnx, alias: production } }
 services:
   calc:
     runtime: onnx
@@ -288,8 +287,14 @@ ${TENANTS}`,
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('seeds, pushes and serves models from the bucket, and rolls an alias move out', async () => {
+  it('pushes and serves models from the bucket: the alias deploys the waiting service, a move rolls out', async () => {
+    expect(up.output().stdout).toMatch(/service\s+calc: NOT READY — models.calc: model calc not found in s3:\/\/mlaas-models\/team-a\//);
+    await cliOk(up, ['models', 'push', 'calc', 'calc-1.onnx']);
+    const first = await up.cli(['models', 'alias', 'calc', 'production', '1']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/calc\s+-\s+calc-00001\s+calc-00001=100%/);
     expect(await inferCalc(up)).toMatchObject({ status: 200, version: '1', y: [1, 1, 1] });
+
     const pushed = JSON.parse(await cliOk(up, ['models', 'push', 'calc', 'calc-2.onnx', '-o', 'json'])) as { version: number };
     expect(pushed.version).toBe(2);
     const models = JSON.parse(await cliOk(up, ['models', 'list', '-o', 'json'])) as unknown;

@@ -1,0 +1,32 @@
+/**
+ * `mlaas flags get|set`: the platform's feature flags as one flagd document,
+ * through the admin API. A change applies to the next request, no restart.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { parseYaml } from '../config/parse-yaml.js';
+import { configError } from '../config/config-error.js';
+import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
+import { printJson } from './output-format.js';
+
+export function flagsCommand(): Command {
+  const flags = new Command('flags').description('show or replace the feature flags (flagd format)');
+
+  withAdminFlags(flags.command('get'))
+    .description('print the flagd document the platform evaluates')
+    .action(async (opts: AdminFlags) => {
+      printJson(await callAdmin(adminTarget(opts), 'GET', '/v1/flags'));
+    });
+
+  withAdminFlags(flags.command('set'))
+    .description('replace every flag with a flagd document (JSON or YAML); the next request sees it')
+    .requiredOption('-f, --file <path>', 'the flagd document: { flags: { NAME: { state, variants, defaultVariant, targeting } } }')
+    .action(async (opts: AdminFlags & { file: string }) => {
+      const parsed = parseYaml(readFileSync(opts.file, 'utf8'));
+      if (!parsed.ok) throw configError('CONFIG_INVALID', opts.file, parsed.issues);
+      const answer = await callAdmin<{ flags: string[] }>(adminTarget(opts), 'PUT', '/v1/flags', parsed.value);
+      process.stderr.write(`${answer.flags.length} flag(s) live: ${answer.flags.join(', ') || '(none)'}\n`);
+    });
+
+  return flags;
+}

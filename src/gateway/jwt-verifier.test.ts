@@ -1,0 +1,160 @@
+// JWT authentication with keys generated here, a JWKS served on loopback or read from a file, and the gateway in front.
+import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayOperation, JwtScheme } from '../config/index.js';
+import { decodeConfig } from '../sdk/tenant-context.js';
+import { createGateway, type Gateway } from './gateway-server.js';
+import { JwtVerifier } from './jwt-verifier.js';
+import { compileRouting } from './traffic-router.js';
+
+const ISSUER = 'https://issuer.example';
+let signingKey: CryptoKey;
+let otherKey: CryptoKey;
+let jwks: { keys: JWK[] };
+let jwksServer: Server;
+let jwksUrl: string;
+let jwksFetches = 0;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
+
+async function token(claims: Record<string, unknown>, opts: { key?: CryptoKey; expiresIn?: string; issuer?: string; audience?: string } = {}) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .setIssuer(opts.issuer ?? ISSUER)
+    .setAudience(opts.audience ?? 'mlaas')
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? '5m')
+    .sign(opts.key ?? signingKey);
+}
+
+const scheme = (extra: Partial<JwtScheme> = {}): JwtScheme => ({
+  name: 'backend_jwt',
+  type: 'jwt',
+  issuer: ISSUER,
+  jwksUri: jwksUrl,
+  audiences: ['mlaas'],
+  tenantClaim: 'sub',
+  ...extra,
+});
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256');
+  signingKey = pair.privateKey;
+  otherKey = (await generateKeyPair('ES256')).privateKey;
+  jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+  fs.writeFileSync(path.join(dir, 'jwks.json'), JSON.stringify(jwks));
+  jwksServer = createServer((_req, res) => {
+    jwksFetches++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(jwks));
+  });
+  await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+  jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => jwksServer.close(r));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('JwtVerifier', () => {
+  it('accepts a token signed by a key of the JWKS URL and names the tenant from sub, fetching the JWKS once', async () => {
+    const verifier = new JwtVerifier(scheme(), dir);
+    expect(await verifier.verify(await token({ sub: 'acme' }))).toEqual({ ok: true, tenantId: 'acme' });
+    expect(await verifier.verify(await token({ sub: 'globex' }))).toEqual({ ok: true, tenantId: 'globex' });
+    expect(jwksFetches).toBe(1);
+  });
+
+  it('reads a JWKS from a file relative to the gateway document, and a configured tenant claim', async () => {
+    const verifier = new JwtVerifier(scheme({ jwksUri: 'jwks.json', tenantClaim: 'org' }), dir);
+    expect(await verifier.verify(await token({ sub: 'user-1', org: 'acme' }))).toEqual({ ok: true, tenantId: 'acme' });
+    expect(await verifier.verify(await token({ sub: 'user-1' }))).toEqual({ ok: false, reason: 'the token has no org claim naming the tenant' });
+  });
+
+  it.each([
+    ['a foreign signature', () => token({ sub: 'acme' }, { key: otherKey }), 'the token signature does not verify'],
+    ['another issuer', () => token({ sub: 'acme' }, { issuer: 'https://evil.example' }), "the token's iss claim is not accepted"],
+    ['another audience', () => token({ sub: 'acme' }, { audience: 'someone-else' }), "the token's aud claim is not accepted"],
+    ['an expired token', () => token({ sub: 'acme' }, { expiresIn: '-5m' }), 'the token has expired'],
+    ['garbage', () => Promise.resolve('not.a.jwt'), 'the token is malformed'],
+  ])('refuses %s with a reason', async (_what, make, reason) => {
+    expect(await new JwtVerifier(scheme(), dir).verify(await make())).toEqual({ ok: false, reason });
+  });
+});
+
+describe('the gateway with a JWT security definition', () => {
+  let upstream: Server;
+  let gateway: Gateway;
+  let base: string;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(JSON.stringify(req.headers)));
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as AddressInfo).port;
+    gateway = createGateway({
+      operations: [
+        {
+          path: '/v1/echo',
+          method: 'GET',
+          security: [[scheme({ jwksUri: 'jwks.json' })]],
+          backend: { kind: 'service', service: 'echo', path: '/echo' },
+          pathTranslation: 'CONSTANT_ADDRESS',
+          deadlineMs: 5_000,
+          configPath: 'paths./v1/echo.get',
+        } as GatewayOperation,
+      ],
+      keys: [],
+      tenants: [
+        { id: 'acme', displayName: 'Acme', config: { threshold: 0.5 }, attributes: {}, quota: { requestsPerMinute: 3 }, createdAt: '', updatedAt: '' },
+      ],
+      jwksBaseDir: dir,
+      instances: { ready: () => [{ id: 'echo-1', host: '127.0.0.1', port }] },
+      maxBodyBytes: 1024,
+      logger: pino({ level: 'silent' }),
+    });
+    gateway.setRouting('echo', compileRouting({ service: 'echo', sticky: false, targets: [{ revision: 'echo-00001', percent: 100, tag: undefined }] }));
+    await new Promise<void>((r) => gateway.server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await new Promise((r) => upstream.close(r));
+  });
+
+  const get = async (authorization?: string) => {
+    const res = await fetch(`${base}/v1/echo`, { headers: authorization === undefined ? {} : { authorization } });
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+
+  it('forwards a valid token’s tenant with its config, and applies the tenant quota', async () => {
+    const ok = await get(`Bearer ${await token({ sub: 'acme' })}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body['x-mlaas-tenant']).toBe('acme');
+    expect(decodeConfig(ok.body['x-mlaas-config'])).toEqual({ threshold: 0.5 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await get(`Bearer ${await token({ sub: 'acme' })}`)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it('answers 401 without a token, for a bad token and for a tenant the platform does not know', async () => {
+    expect((await get()).body).toMatchObject({ code: 'GW_KEY_MISSING', detail: 'this operation needs an API key (a bearer token in Authorization)' });
+    expect((await get(`Bearer ${await token({ sub: 'acme' }, { expiresIn: '-5m' })}`)).body).toMatchObject({
+      status: 401,
+      code: 'GW_TOKEN_INVALID',
+      detail: 'bearer token refused: the token has expired',
+    });
+    expect((await get(`Bearer ${await token({ sub: 'nobody' })}`)).body).toMatchObject({
+      code: 'GW_TOKEN_INVALID',
+      detail: "the token's sub claim names no tenant of this platform",
+    });
+  });
+});
