@@ -22,6 +22,7 @@ export interface ReadinessOptions {
 }
 
 const FIRST_INTERVAL_MS = 10;
+const TCP_CONFIRM_MS = 25;
 /**
  * Probes stay at the first interval this long: a cold start is a request
  * waiting, and every probe that misses the moment of readiness adds its pause
@@ -30,7 +31,7 @@ const FIRST_INTERVAL_MS = 10;
 const FAST_PHASE_MS = 3_000;
 const ATTEMPT_TIMEOUT_MS = 1_000;
 
-type Attempt = { ready: true } | { ready: false; why: string };
+type Attempt = { ready: true; byTcpOnly?: boolean } | { ready: false; why: string };
 
 /**
  * Resolves once the instance is ready; rejects with an Error whose message is
@@ -55,7 +56,19 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<void> {
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new Error(`not ready after ${formatDuration(timeoutMs)}: ${lastWhy}`);
     const attempt = await probeOnce(host, port, path, Math.min(ATTEMPT_TIMEOUT_MS, remaining), signal);
-    if (attempt.ready) return;
+    if (attempt.ready && attempt.byTcpOnly !== true) return;
+    if (attempt.ready) {
+      // A connection that broke before any HTTP answer is also what a process
+      // dying under the probe looks like: accept the TCP rule only when the
+      // port accepts again a moment later and the process still lives.
+      await pause(TCP_CONFIRM_MS, signal);
+      throwIfStopped(signal, isAlive);
+      const again = await probeOnce(host, port, path, Math.min(ATTEMPT_TIMEOUT_MS, Math.max(1, deadline - Date.now())), signal);
+      throwIfStopped(signal, isAlive);
+      if (again.ready) return;
+      lastWhy = again.why;
+      continue;
+    }
     lastWhy = attempt.why;
     throwIfStopped(signal, isAlive);
     await pause(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
@@ -90,7 +103,7 @@ function probeOnce(host: string, port: number, path: string, timeoutMs: number, 
     });
     req.once('error', (err: NodeJS.ErrnoException) => {
       // A port that accepted but does not speak HTTP is ready by the TCP rule.
-      if (connected && err.name !== 'AbortError') resolve({ ready: true });
+      if (connected && err.name !== 'AbortError') resolve({ ready: true, byTcpOnly: true });
       else if (err.code === 'ECONNREFUSED') resolve({ ready: false, why: `connection refused on ${host}:${port}` });
       else resolve({ ready: false, why: `${err.code ?? err.message} on ${host}:${port}` });
     });

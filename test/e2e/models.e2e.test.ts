@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featurize } from '../../examples/spam-filter/tokenize.js';
 import { startS3rver, type RunningS3rver } from '../../src/models/fixtures/start-s3rver.js';
-import { buildOffsetModel } from '../../src/models/fixtures/tiny-onnx-model.js';
+import { buildOffsetModel, buildUnloadableModel } from '../../src/models/fixtures/tiny-onnx-model.js';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
 import { ensureSpamModel, HAM_TEXT, SPAM_MODEL, SPAM_TEXT } from './spam-model.js';
 
@@ -112,6 +112,7 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
     ensureSpamModel();
     dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-models-'));
     for (const v of [1, 2, 3]) writeFileSync(path.join(dir, `calc-${v}.onnx`), buildOffsetModel(v));
+    writeFileSync(path.join(dir, 'calc-unloadable.onnx'), buildUnloadableModel());
     writeConfig(false);
     up = await startMlaasUp(dir, 'state');
   }, 180_000);
@@ -246,6 +247,17 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
     const again = await up.cli(['models', 'alias', 'calc', 'production', '2']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('digest mismatch');
+    expect(await answeringVersions(up, 20)).toEqual({ '1': 20 });
+  });
+
+  it('keeps a revision whose model ONNX Runtime cannot load from becoming ready; the old one serves', async () => {
+    const pushed = JSON.parse(await cliOk(up, ['models', 'push', 'calc', 'calc-unloadable.onnx', '-o', 'json'])) as { version: number };
+    const moved = await up.cli(['models', 'alias', 'calc', 'production', String(pushed.version)]);
+    expect(moved.code).toBe(1);
+    const revisions = JSON.parse(await cliOk(up, ['revisions', 'calc', '-o', 'json'])) as Array<{ state: string; reason?: string; percent: number }>;
+    expect(revisions.at(-1)?.state).toBe('failed');
+    expect(revisions.at(-1)?.reason).toMatch(/exited with code 1|before becoming ready/);
+    expect(revisions.find((r) => r.percent === 100)?.state).toBe('ready');
     expect(await answeringVersions(up, 20)).toEqual({ '1': 20 });
   });
 });
