@@ -1,9 +1,12 @@
 /**
- * The spam filter's requests/s and latency through the gateway and directly
- * against its instance — the peer in the same run — so the gateway's cost
- * reads as a ratio, not as an absolute number that depends on the machine.
+ * The spam filter's requests/s and latency through the gateway, through
+ * nginx as a plain reverse proxy, and directly against its instance — peers
+ * in the same run — so the gateway's cost reads as ratios, not as absolute
+ * numbers that depend on the machine.
  */
-import { loadGenerator } from './load-generator.js';
+import { freePort } from '../src/runtime/free-port.js';
+import { loadGenerator, type LoadResult } from './load-generator.js';
+import { startNginxProxy } from './nginx-proxy.js';
 import { round, SPAM_BODY, startSpamPlatform, writeResult } from './spam-filter-platform.js';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -30,16 +33,30 @@ async function main(): Promise<void> {
       url: `${p.up.gatewayUrl}/v1/spam-filter/predict`,
       headers: { 'x-api-key': p.up.demoKey },
     });
+    const nginx = await startNginxProxy(port, await freePort());
+    let viaNginx: LoadResult | undefined;
+    if (nginx !== undefined) {
+      try {
+        await generator.run({ ...common, durationS: 2, url: `${nginx.url}/predict`, headers: {} });
+        viaNginx = await generator.run({ ...common, url: `${nginx.url}/predict`, headers: {} });
+      } finally {
+        await nginx.stop();
+      }
+    }
     const ratios = {
       throughputGatewayOverDirect: round(gateway.requestsPerSec / direct.requestsPerSec),
       p50GatewayOverDirect: round(gateway.latencyMs.p50 / direct.latencyMs.p50),
       p99GatewayOverDirect: round(gateway.latencyMs.p99 / direct.latencyMs.p99),
+      throughputGatewayOverNginx: viaNginx === undefined ? null : round(gateway.requestsPerSec / viaNginx.requestsPerSec),
+      p50GatewayOverNginx: viaNginx === undefined ? null : round(gateway.latencyMs.p50 / viaNginx.latencyMs.p50),
     };
     writeResult(
       'gateway-overhead',
-      { tool: generator.name, durationS: DURATION_S, connections: CONNECTIONS, direct, gateway, ratios },
+      { tool: generator.name, durationS: DURATION_S, connections: CONNECTIONS, direct, gateway, nginx: viaNginx ?? null, ratios },
       `${generator.name} c=${CONNECTIONS}: direct ${direct.requestsPerSec.toFixed(0)} req/s, gateway ${gateway.requestsPerSec.toFixed(0)} req/s ` +
-        `(×${ratios.throughputGatewayOverDirect}); p50 ${direct.latencyMs.p50} → ${gateway.latencyMs.p50} ms; errors ${gateway.errors + gateway.non2xx}`,
+        `(×${ratios.throughputGatewayOverDirect}), nginx proxy ${viaNginx?.requestsPerSec.toFixed(0) ?? 'not installed'} req/s ` +
+        `(gateway/nginx ×${ratios.throughputGatewayOverNginx ?? '-'}); p50 direct ${direct.latencyMs.p50}, gateway ${gateway.latencyMs.p50} ms; ` +
+        `gateway errors ${gateway.errors + gateway.non2xx}`,
     );
   } finally {
     await p.close();

@@ -8,7 +8,7 @@
  * consults (routes, keys, tenants, flags) is precomputed and swapped whole on change.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { GatewayOperation } from '../config/index.js';
@@ -190,56 +190,53 @@ export function createGateway(options: GatewayOptions): Gateway {
       shadow: ShadowCopy | undefined;
     },
   ): Promise<void> {
-    const abort = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, Math.max(0, call.deadlineAt - now()));
-    const onClose = (): void => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', onClose);
     let upstream = first;
+    // The deadline bounds the wait for the answer's headers and each pause in
+    // its body (undici's own timers): no AbortController, no timer of ours per request.
+    const remaining = Math.max(1, call.deadlineAt - now());
+    const request = {
+      method: call.method as 'GET',
+      path: call.path,
+      headers: call.headers,
+      body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
+      headersTimeout: remaining,
+      bodyTimeout: remaining,
+    };
+    // Writes the answer's head and hands undici the caller's response to stream the body into.
+    const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData): Writable => {
+      const out: Record<string, string | string[]> = { 'x-request-id': call.requestId };
+      for (const name in headers) {
+        const value = headers[name];
+        if (value !== undefined && !isHopByHop(name)) out[name] = value;
+      }
+      res.writeHead(statusCode, out);
+      return call.shadow === undefined ? res : call.shadow.tap(statusCode, res);
+    };
     try {
-      const request = {
-        method: call.method as 'GET',
-        path: call.path,
-        headers: call.headers,
-        body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
-        signal: abort.signal,
-      };
-      let answer: Dispatcher.ResponseData;
       try {
-        answer = await upstream.pool.request(request);
+        await upstream.pool.stream(request, into);
       } catch (err) {
         // A refused connection never reached the instance (it is stopping or
         // crashed), so sending the request once more elsewhere is safe even for POST.
-        if (revision === undefined || !isConnectRefused(err)) throw err;
+        if (revision === undefined || res.headersSent || !isConnectRefused(err)) throw err;
         const refused = upstream;
         const retry = activator.acquire(revision, call.deadlineAt, refused);
         activator.release(revision, refused);
         upstream = retry instanceof Promise ? await retry : retry;
-        answer = await upstream.pool.request(request);
+        await upstream.pool.stream(request, into);
       }
-      const out: Record<string, string | string[]> = { 'x-request-id': call.requestId };
-      for (const name in answer.headers) {
-        const value = answer.headers[name];
-        if (value !== undefined && !isHopByHop(name)) out[name] = value;
-      }
-      call.shadow?.observe(answer.statusCode, answer.body);
-      res.writeHead(answer.statusCode, out);
-      await pipeline(answer.body, res);
     } catch (err) {
-      if (req.destroyed && !timedOut) return;
-      if (timedOut) {
+      if (req.destroyed || res.destroyed) return;
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (isTimeout(err)) {
         return sendProblem(res, 'GW_DEADLINE_EXCEEDED', `backend did not answer within ${call.deadlineMs / 1000}s`, call.requestId);
       }
       logger.warn({ err: errorMessage(err), upstream: upstream.id, requestId: call.requestId }, 'backend unreachable');
       return sendProblem(res, 'GW_BACKEND_UNREACHABLE', 'the backend could not be reached or closed the connection', call.requestId);
     } finally {
-      clearTimeout(timer);
-      res.off('close', onClose);
       if (revision === undefined) upstream.inFlight--;
       else activator.release(revision, upstream);
     }
@@ -292,6 +289,11 @@ export function createGateway(options: GatewayOptions): Gateway {
 }
 
 const RETRY_SOON = { 'retry-after': '1' };
+
+function isTimeout(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
 
 function isConnectRefused(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;

@@ -1,7 +1,8 @@
 // Shadow traffic over real HTTP: copies go out after the caller's answer, are compared, and are bounded.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOperation } from '../config/index.js';
@@ -148,13 +149,13 @@ describe('ShadowMirror', () => {
     const r = routing(100);
     const copies = Array.from({ length: 4 }, () => mirror.consider(r, 'echo-00001'));
     for (const copy of copies) {
-      copy?.observe(200, Readable.from([Buffer.from('a')]));
+      if (copy !== undefined) await pipeline(Readable.from([Buffer.from('a')]), copy.tap(200, new PassThrough().resume()));
       copy?.send({ method: 'POST', path: '/echo', headers: {}, body: Buffer.from('a'), deadlineMs: 2000 });
     }
     for (let i = 0; i < 100 && (mirror.stats()[0]?.same ?? 0) < 2; i++) await new Promise((res) => setTimeout(res, 10));
     ready = [];
     const last = mirror.consider(r, 'echo-00001');
-    last?.observe(200, Readable.from([Buffer.from('a')]));
+    if (last !== undefined) await pipeline(Readable.from([Buffer.from('a')]), last.tap(200, new PassThrough().resume()));
     last?.send({ method: 'POST', path: '/echo', headers: {}, body: Buffer.from('a'), deadlineMs: 2000 });
     for (let i = 0; i < 100 && (mirror.stats()[0]?.failed ?? 0) < 1; i++) await new Promise((res) => setTimeout(res, 10));
     expect(mirror.stats()[0]).toMatchObject({ requests: 5, mirrored: 3, same: 2, failed: 1, dropped: 2 });

@@ -12,7 +12,7 @@
  * counts the copy as failed rather than waking it.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { Agent } from 'undici';
 import type { ServiceRouting } from './traffic-router.js';
 import type { ReadyInstance } from './upstream-pools.js';
@@ -112,17 +112,32 @@ export class ShadowCopy {
     private readonly startedAt: number,
   ) {}
 
-  /** Taps the primary's answer as it streams to the caller; adds nothing to its path but a hash update per chunk. */
-  observe(status: number, body: Readable): void {
+  /**
+   * Taps the primary's answer on its way to the caller (`sink`): the returned
+   * writable hashes each chunk and passes it on, adding nothing to the
+   * caller's path but a hash update per chunk.
+   */
+  tap(status: number, sink: Writable): Writable {
     const hash = createHash('sha256');
-    this.primary = new Promise((resolve) => {
-      body.on('data', (chunk: Buffer) => hash.update(chunk));
-      body.once('end', () => {
+    let settle: (answer: Answer | undefined) => void = () => undefined;
+    this.primary = new Promise((resolve) => (settle = resolve));
+    return new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        hash.update(chunk);
+        if (sink.write(chunk)) done();
+        else sink.once('drain', () => done());
+      },
+      final: (done) => {
+        sink.end();
         this.shadow.addPrimary(this.owner.now() - this.startedAt);
-        resolve({ status, digest: hash.digest('hex') });
-      });
-      body.once('error', () => resolve(undefined));
-      body.once('close', () => resolve(undefined));
+        settle({ status, digest: hash.digest('hex') });
+        done();
+      },
+      destroy: (err, done) => {
+        settle(undefined);
+        if (err !== null) sink.destroy(err);
+        done(err);
+      },
     });
   }
 
