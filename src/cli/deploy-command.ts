@@ -6,8 +6,8 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { packSource } from '../artifacts/index.js';
-import { MlaasError, type ErrorCode, type FieldIssue } from '../errors.js';
 import { adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
+import { readAdminEvents } from './admin-events.js';
 import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
 
 interface DeployFlags extends AdminFlags {
@@ -40,18 +40,9 @@ export function deployCommand(): Command {
         headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip' },
         body: packed.bytes,
       });
-      if (!res.ok || res.body === null) {
-        const problem = (await res.json().catch(() => ({}))) as { code?: ErrorCode; detail?: string; errors?: FieldIssue[] };
-        throw new MlaasError(problem.code ?? 'ADMIN_INTERNAL', problem.detail ?? `deploy answered ${res.status}`, { errors: problem.errors ?? [] });
-      }
-      let result: { name: string } | undefined;
-      for await (const line of lines(res.body)) {
-        const event = JSON.parse(line) as { step?: string; detail?: string; result?: { name: string }; error?: { code: ErrorCode; detail: string; errors?: FieldIssue[] } };
-        if (event.error !== undefined) throw new MlaasError(event.error.code, event.error.detail, { errors: event.error.errors ?? [] });
-        if (event.result !== undefined) result = event.result;
-        else if (event.step !== undefined) step(`${event.step}${event.detail === undefined ? '' : `: ${event.detail}`}`);
-      }
-      if (result === undefined) throw new Error('the deploy stream ended without a result');
+      const result = await readAdminEvents<{ name: string }>(res, (event) => {
+        if (typeof event['step'] === 'string') step(`${event['step']}${typeof event['detail'] === 'string' ? `: ${event['detail']}` : ''}`);
+      });
       if (flags.output === 'json') return printJson(result);
       process.stdout.write(`revision ${result.name} deployed in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     });
@@ -63,19 +54,4 @@ function step(text: string): void {
 
 function formatBytes(n: number): string {
   return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  for await (const chunk of body) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl).trim();
-      buffered = buffered.slice(nl + 1);
-      if (line !== '') yield line;
-    }
-  }
-  if (buffered.trim() !== '') yield buffered.trim();
 }
