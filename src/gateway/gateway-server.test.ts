@@ -39,6 +39,7 @@ let keyB: string;
 let revokedKey: string;
 let expiredKey: string;
 const ready: Record<string, ReadyInstance[]> = {};
+const abandoned: string[] = [];
 
 function keyRecord(tenantId: string, extra: Partial<KeyRecord> = {}): { record: KeyRecord; key: string } {
   const k = generateApiKey();
@@ -53,6 +54,10 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.url?.startsWith('/hang')) {
+        res.once('close', () => abandoned.push(req.url ?? ''));
+        return;
+      }
       if (req.url?.startsWith('/slow')) {
         setTimeout(() => res.end('late'), 2_000);
         return;
@@ -108,6 +113,7 @@ beforeAll(async () => {
       op({ path: '/v1/dead', method: 'GET', backend: { kind: 'service', service: 'dead', path: '/' } }),
       op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
       op({ path: '/v1/flaky', method: 'GET', backend: { kind: 'service', service: 'flaky', path: '/' } }),
+      op({ path: '/v1/hang', method: 'GET', backend: { kind: 'service', service: 'echo', path: '/hang' } }),
       op({ path: '/v1/unrouted', method: 'GET', backend: { kind: 'service', service: 'unrouted', path: '/' } }),
       op({ path: '/v1/canary', method: 'GET', backend: { kind: 'service', service: 'echo', tag: 'canary', path: '/echo' } }),
       op({ path: '/v1/outside', method: 'GET', backend: { kind: 'url', url: `http://127.0.0.1:${upstreamPort}/ext` } }),
@@ -314,6 +320,16 @@ describe('gateway errors', () => {
     const slow = await fetch(`${base}/v1/slow`, { headers: { 'x-api-key': keyA } });
     expect(slow.status).toBe(504);
     expect((await problem(slow)).code).toBe('GW_DEADLINE_EXCEEDED');
+  });
+
+  it('stops the backend request when the caller leaves before the answer', async () => {
+    const ac = new AbortController();
+    const pending = fetch(`${base}/v1/hang`, { headers: { 'x-api-key': keyA }, signal: ac.signal }).catch(() => 'aborted');
+    await new Promise((r) => setTimeout(r, 100));
+    ac.abort();
+    expect(await pending).toBe('aborted');
+    for (let i = 0; i < 100 && abandoned.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(abandoned).toEqual(['/hang']);
   });
 
   it('keeps serving after every error above', async () => {

@@ -201,7 +201,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
       headersTimeout: remaining,
       bodyTimeout: remaining,
+      // undici takes an EventEmitter as its abort signal: the caller's response
+      // emits 'abort' when the caller leaves first, so the instance stops working for nobody.
+      signal: res,
     };
+    const onClose = (): void => {
+      if (!res.writableFinished) res.emit('abort');
+    };
+    res.once('close', onClose);
     // Writes the answer's head and hands undici the caller's response to stream the body into.
     const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData): Writable => {
       const out: Record<string, string | string[]> = { 'x-request-id': call.requestId };
@@ -237,6 +244,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger.warn({ err: errorMessage(err), upstream: upstream.id, requestId: call.requestId }, 'backend unreachable');
       return sendProblem(res, 'GW_BACKEND_UNREACHABLE', 'the backend could not be reached or closed the connection', call.requestId);
     } finally {
+      res.off('close', onClose);
       if (revision === undefined) upstream.inFlight--;
       else activator.release(revision, upstream);
     }
