@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   GW_NO_INSTANCE: { status: 503, title: 'No ready instance' },
   GW_TAG_UNKNOWN: { status: 404, title: 'No revision has this tag' },
   GW_AT_CAPACITY: { status: 429, title: 'Revision at its maximum instances' },
+  GW_REQUEST_MALFORMED: { status: 400, title: 'Request is not valid HTTP' },
+  GW_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
   GW_DEADLINE_EXCEEDED: { status: 504, title: 'Backend deadline exceeded' },
   GW_INTERNAL: { status: 500, title: 'Internal gateway error' },
   GW_SETTINGS_INVALID: { status: 400, title: 'Request settings header invalid' },

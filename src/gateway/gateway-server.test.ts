@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOperation } from '../config/index.js';
@@ -330,6 +330,24 @@ describe('gateway errors', () => {
     expect(await pending).toBe('aborted');
     for (let i = 0; i < 100 && abandoned.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(abandoned).toEqual(['/hang']);
+  });
+
+  it.each([
+    ['a request line that is not HTTP', 'HELLO WORLD\r\n\r\n', 400, 'GW_REQUEST_MALFORMED'],
+    ['a header with a forbidden character', 'GET /v1/open HTTP/1.1\r\nHost: x\r\nBad\u0001Header: 1\r\n\r\n', 400, 'GW_REQUEST_MALFORMED'],
+    ['a broken chunked body', 'GET /v1/open HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'GW_REQUEST_MALFORMED'],
+    ['headers over the limit', `GET /v1/open HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'GW_HEADERS_TOO_LARGE'],
+  ])('answers %s with problem+json', async (_what, raw, status, code) => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect((gateway.server.address() as AddressInfo).port, '127.0.0.1', () => socket.end(raw));
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(answer).toContain('content-type: application/problem+json');
+    expect(answer).toContain(`"code":"${code}"`);
   });
 
   it('keeps serving after every error above', async () => {

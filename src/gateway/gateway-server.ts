@@ -17,6 +17,7 @@ import { MlaasError } from '../errors.js';
 import { forwardHeaders, isHopByHop } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
+import { answerClientError } from './client-error.js';
 import { readBody } from './read-body.js';
 import type { FlagSet } from '../flags/flag-set.js';
 import { RequestTenancy } from './request-tenancy.js';
@@ -261,6 +262,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       sendProblem(res, 'GW_INTERNAL', 'the gateway failed to handle this request', requestId);
     });
   });
+
+  server.on('clientError', answerClientError);
 
   return {
     server,
