@@ -114,6 +114,7 @@ beforeAll(async () => {
       op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
       op({ path: '/v1/flaky', method: 'GET', backend: { kind: 'service', service: 'flaky', path: '/' } }),
       op({ path: '/v1/hang', method: 'GET', backend: { kind: 'service', service: 'echo', path: '/hang' } }),
+      op({ path: '/v1/phoenix', method: 'GET', backend: { kind: 'service', service: 'phoenix', path: '/' } }),
       op({ path: '/v1/unrouted', method: 'GET', backend: { kind: 'service', service: 'unrouted', path: '/' } }),
       op({ path: '/v1/canary', method: 'GET', backend: { kind: 'service', service: 'echo', tag: 'canary', path: '/echo' } }),
       op({ path: '/v1/outside', method: 'GET', backend: { kind: 'url', url: `http://127.0.0.1:${upstreamPort}/ext` } }),
@@ -270,6 +271,22 @@ describe('gateway revisions', () => {
       const res = await fetch(`${base}/v1/flaky`, { headers: { 'x-api-key': keyA } });
       expect(res.status).toBe(201);
     }
+  });
+
+  it('follows an instance that restarted on a new port under the same id', async () => {
+    const old = createServer((_req, res) => res.end('old'));
+    await new Promise<void>((r) => old.listen(0, '127.0.0.1', r));
+    ready['phoenix-00001'] = [{ id: 'phoenix-1', host: '127.0.0.1', port: (old.address() as AddressInfo).port }];
+    gateway.setRouting('phoenix', compileRouting({ service: 'phoenix', sticky: false, targets: [{ revision: 'phoenix-00001', percent: 100, tag: undefined }] }));
+    const ask = () => fetch(`${base}/v1/phoenix`, { headers: { 'x-api-key': keyA } });
+    expect(await (await ask()).text()).toBe('old');
+    await new Promise((r) => old.close(r));
+    old.closeAllConnections();
+    // The supervisor restarted it: same instance id, new process, new port.
+    ready['phoenix-00001'] = [{ id: 'phoenix-1', host: '127.0.0.1', port: upstreamPort }];
+    gateway.instancesChanged('phoenix-00001');
+    const again = await ask();
+    expect(again.status).toBe(201);
   });
 
   it('answers 503 with Retry-After for a service with no traffic published', async () => {

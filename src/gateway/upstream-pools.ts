@@ -13,6 +13,7 @@ export interface ReadyInstance {
 
 export interface Upstream {
   id: string;
+  origin: string;
   pool: Pool;
   inFlight: number;
 }
@@ -43,7 +44,7 @@ export class UpstreamPools {
   forOrigin(origin: string): Upstream {
     let up = this.#byOrigin.get(origin);
     if (up === undefined) {
-      up = { id: origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0 };
+      up = { id: origin, origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0 };
       this.#byOrigin.set(origin, up);
     }
     return up;
@@ -86,9 +87,12 @@ export class UpstreamPools {
   }
 
   #forInstance(inst: ReadyInstance): Upstream {
+    const origin = `http://${inst.host}:${inst.port}`;
     let up = this.#byInstance.get(inst.id);
-    if (up === undefined) {
-      up = { id: inst.id, pool: new Pool(`http://${inst.host}:${inst.port}`, POOL_OPTIONS), inFlight: 0 };
+    // An instance keeps its id across restarts, but each process listens on a new port.
+    if (up === undefined || up.origin !== origin) {
+      if (up !== undefined) void up.pool.close().catch(() => undefined);
+      up = { id: inst.id, origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0 };
       this.#byInstance.set(inst.id, up);
     }
     return up;

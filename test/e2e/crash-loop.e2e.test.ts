@@ -1,0 +1,120 @@
+/**
+ * Black-box: a crashed instance is replaced; an instance that keeps failing
+ * is restarted with growing pauses and its revision is marked failed with the
+ * reason (`mlaas revisions`), then ready again once it starts cleanly.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+
+let dir: string;
+let up: MlaasUp;
+let marker: string;
+
+interface Revision {
+  name: string;
+  state: string;
+  reason?: string;
+}
+
+async function revision(): Promise<Revision | undefined> {
+  const r = await up.cli(['revisions', 'fragile', '-o', 'json']);
+  return (JSON.parse(r.stdout) as Revision[])[0];
+}
+
+async function waitFor(what: string, ok: (r: Revision | undefined) => boolean, timeoutMs: number): Promise<Revision | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await revision();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await revision();
+  }
+  return last;
+}
+
+async function call(pathname: string): Promise<number> {
+  const res = await fetch(`${up.gatewayUrl}${pathname}`, { method: 'POST', headers: { 'x-api-key': up.demoKey }, body: '{}' });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-crash-'));
+  marker = path.join(dir, 'broken');
+  mkdirSync(path.join(dir, 'fragile'));
+  writeFileSync(
+    path.join(dir, 'fragile', 'server.mjs'),
+    `import http from 'node:http';
+import fs from 'node:fs';
+const marker = ${JSON.stringify(marker)};
+// Once broken, every start fails at once: a crash loop until the marker goes.
+if (fs.existsSync(marker)) { console.error('broken configuration'); process.exit(2); }
+const server = http.createServer((req, res) => {
+  if (req.url === '/healthz') return res.end('ok');
+  if (req.url === '/crash') { fs.writeFileSync(marker, 'x'); res.end('bye'); setTimeout(() => process.exit(1), 10); return; }
+  res.end('ok');
+});
+server.listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'api-gateway.yaml'),
+    `swagger: '2.0'
+info: { title: e2e, version: 1.0.0 }
+securityDefinitions:
+  api_key: { type: apiKey, name: x-api-key, in: header }
+security: [{ api_key: [] }]
+paths:
+  /v1/work:
+    post:
+      x-google-backend: { address: 'mlaas://fragile/work', deadline: 5 }
+      responses: { '200': { description: ok } }
+  /v1/crash:
+    post:
+      x-google-backend: { address: 'mlaas://fragile/crash' }
+      responses: { '200': { description: ok } }
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'mlaas.yaml'),
+    `gateway: { document: api-gateway.yaml }
+stateDir: state
+services:
+  fragile:
+    source: fragile
+    command: [node, server.mjs]
+    scaling: { minInstances: 1 }
+tenants:
+  demo: { demoKey: true }
+`,
+  );
+  up = await startMlaasUp(dir, 'state');
+}, 120_000);
+
+afterAll(async () => {
+  await up.stop('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('crash handling', () => {
+  it('marks a crash-looping revision failed with the reason, and ready again once it starts cleanly', async () => {
+    expect(await call('/v1/work')).toBe(200);
+    expect(await call('/v1/crash')).toBe(200);
+    const failed = await waitFor('the crash loop to be recorded', (r) => r?.state === 'failed', 30_000);
+    expect(failed?.reason).toMatch(/^crash loop: .*exited with code 2.*times in a row/);
+
+    const status = JSON.parse((await up.cli(['status', '-o', 'json'])).stdout) as {
+      services: Array<{ instances: Array<{ restarts: number; restartAt?: number }> }>;
+    };
+    expect(status.services[0]?.instances[0]?.restarts).toBeGreaterThanOrEqual(2);
+
+    unlinkSync(marker);
+    await waitFor('recovery', (r) => r?.state === 'ready', 60_000);
+    expect(existsSync(marker)).toBe(false);
+    expect(await call('/v1/work')).toBe(200);
+  }, 120_000);
+});
