@@ -5,11 +5,12 @@
  * out under a step of concurrent load and back down after it — with no
  * failed request throughout.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 interface Status {
   services: Array<{ key: string; desired: number; ready: number; instances: Array<{ pid: number }> }>;
@@ -57,33 +58,12 @@ async function call(): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-scale-'));
-  mkdirSync(path.join(dir, 'sleepy'));
-  writeFileSync(
-    path.join(dir, 'sleepy', 'server.mjs'),
-    `import http from 'node:http';
-const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') return res.end('ok');
-  req.resume();
-  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), 300));
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
-`,
+  writeNodeService(
+    path.join(dir, 'sleepy'),
+    `  req.resume();
+  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), 300));`,
   );
-  writeFileSync(
-    path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: e2e, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/sleepy:
-    post:
-      x-google-backend: { address: 'mlaas://sleepy/work', deadline: 30 }
-      responses: { '200': { description: ok } }
-`,
-  );
+  writeFileSync(path.join(dir, 'api-gateway.yaml'), postRoutesDocument([{ path: '/v1/sleepy', address: 'mlaas://sleepy/work', deadline: 30 }]));
   writeFileSync(
     path.join(dir, 'mlaas.yaml'),
     `gateway: { document: api-gateway.yaml }

@@ -3,11 +3,12 @@
  * is restarted with growing pauses and its revision is marked failed with the
  * reason (`mlaas revisions`), then ready again once it starts cleanly.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 let dir: string;
 let up: MlaasUp;
@@ -44,40 +45,21 @@ async function call(pathname: string): Promise<number> {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-crash-'));
   marker = path.join(dir, 'broken');
-  mkdirSync(path.join(dir, 'fragile'));
-  writeFileSync(
-    path.join(dir, 'fragile', 'server.mjs'),
-    `import http from 'node:http';
-import fs from 'node:fs';
+  writeNodeService(
+    path.join(dir, 'fragile'),
+    `  if (req.url === '/crash') { fs.writeFileSync(marker, 'x'); res.end('bye'); setTimeout(() => process.exit(1), 10); return; }
+  res.end('ok');`,
+    `import fs from 'node:fs';
 const marker = ${JSON.stringify(marker)};
 // Once broken, every start fails at once: a crash loop until the marker goes.
-if (fs.existsSync(marker)) { console.error('broken configuration'); process.exit(2); }
-const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') return res.end('ok');
-  if (req.url === '/crash') { fs.writeFileSync(marker, 'x'); res.end('bye'); setTimeout(() => process.exit(1), 10); return; }
-  res.end('ok');
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
-`,
+if (fs.existsSync(marker)) { console.error('broken configuration'); process.exit(2); }`,
   );
   writeFileSync(
     path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: e2e, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/work:
-    post:
-      x-google-backend: { address: 'mlaas://fragile/work', deadline: 5 }
-      responses: { '200': { description: ok } }
-  /v1/crash:
-    post:
-      x-google-backend: { address: 'mlaas://fragile/crash' }
-      responses: { '200': { description: ok } }
-`,
+    postRoutesDocument([
+      { path: '/v1/work', address: 'mlaas://fragile/work', deadline: 5 },
+      { path: '/v1/crash', address: 'mlaas://fragile/crash' },
+    ]),
   );
   writeFileSync(
     path.join(dir, 'mlaas.yaml'),

@@ -6,11 +6,12 @@
  * restart brings back the same revisions and traffic.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { postRoutesDocument, writeNodeService } from './scenario.js';
 import { REPO } from './spam-model.js';
 
 const LOAD_RATE = 200;
@@ -21,25 +22,16 @@ let up: MlaasUp;
 
 /** A dependency-free service whose answer names its version. */
 function writeEchoSource(target: string, version: string, opts: { exitAtStart?: boolean } = {}): string {
-  mkdirSync(target, { recursive: true });
-  writeFileSync(
-    path.join(target, 'server.mjs'),
-    opts.exitAtStart === true
-      ? `console.error('missing configuration: cannot start'); process.exit(3);\n`
-      : `import http from 'node:http';
-const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') return res.end('ok');
-  req.resume();
+  const prelude = opts.exitAtStart === true ? `console.error('missing configuration: cannot start'); process.exit(3);` : '';
+  return writeNodeService(
+    target,
+    `  req.resume();
   req.on('end', () => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ version: '${version}', revision: req.headers['x-mlaas-revision'], tenant: req.headers['x-mlaas-tenant'] }));
-  });
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
-`,
+  });`,
+    prelude,
   );
-  return target;
 }
 
 async function call(headers: Record<string, string> = {}): Promise<{ status: number; version?: string; revision?: string }> {
@@ -77,20 +69,7 @@ async function cliOk(args: string[]): Promise<string> {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-rev-'));
   writeEchoSource(path.join(dir, 'echo-v1'), 'v1');
-  writeFileSync(
-    path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: e2e, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/echo:
-    post:
-      x-google-backend: { address: 'mlaas://echo/echo' }
-      responses: { '200': { description: ok } }
-`,
-  );
+  writeFileSync(path.join(dir, 'api-gateway.yaml'), postRoutesDocument([{ path: '/v1/echo', address: 'mlaas://echo/echo' }]));
   writeFileSync(
     path.join(dir, 'mlaas.yaml'),
     `gateway: { document: api-gateway.yaml }

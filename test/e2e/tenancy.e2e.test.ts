@@ -8,11 +8,12 @@
  * a flag changed through the admin API, or in mlaas.yaml before a restart,
  * changes the config the very next request carries.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 /** Every answer takes this long, a stand-in for a model call, so latency ratios are not all timer noise. */
 const WORK_MS = 5;
@@ -21,23 +22,15 @@ let dir: string;
 let up: MlaasUp;
 
 function writeEchoSource(target: string, version: string): void {
-  mkdirSync(target, { recursive: true });
-  writeFileSync(
-    path.join(target, 'server.mjs'),
-    `import http from 'node:http';
-const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') return res.end('ok');
-  req.resume();
+  writeNodeService(
+    target,
+    `  req.resume();
   req.on('end', () => setTimeout(() => {
     const seen = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-mlaas-')));
     const config = seen['x-mlaas-config'] === undefined ? null : JSON.parse(Buffer.from(seen['x-mlaas-config'], 'base64url').toString());
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ version: '${version}', seen, config }));
-  }, ${WORK_MS}));
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
-`,
+  }, ${WORK_MS}));`,
   );
 }
 
@@ -139,20 +132,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-tenancy-'));
   writeEchoSource(path.join(dir, 'echo-v1'), 'v1');
   writeEchoSource(path.join(dir, 'echo-v2'), 'v2');
-  writeFileSync(
-    path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: e2e, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/echo:
-    post:
-      x-google-backend: { address: 'mlaas://echo/echo' }
-      responses: { '200': { description: ok } }
-`,
-  );
+  writeFileSync(path.join(dir, 'api-gateway.yaml'), postRoutesDocument([{ path: '/v1/echo', address: 'mlaas://echo/echo' }]));
   writeConfig(0.7);
   up = await startMlaasUp(dir, 'state');
   await cliOk(['deploy', 'echo', '--source', path.join(dir, 'echo-v2'), '--no-traffic', '--tag', 'canary']);
