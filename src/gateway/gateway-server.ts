@@ -14,11 +14,11 @@ import type { Logger } from 'pino';
 import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { MlaasError } from '../errors.js';
+import { readLimitedBody } from '../read-limited-body.js';
 import { forwardHeaders, isHopByHop } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import { answerClientError } from './client-error.js';
-import { readBody } from './read-body.js';
 import type { FlagSet } from '../flags/flag-set.js';
 import { RequestTenancy } from './request-tenancy.js';
 import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
@@ -125,7 +125,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!admission.ok) return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
     const { tenantId, configHeader } = admission;
 
-    const body = await readBody(req, maxBodyBytes);
+    const body = await readLimitedBody(req, maxBodyBytes, 'GW_BODY_TOO_LARGE');
 
     const deadlineAt = arrivedAt + prep.deadlineMs;
     let upstream: Upstream;

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { MlaasError } from '../errors.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ModelSignature, TensorSpec } from './model-signature.js';
-import { readRequestBody } from './read-request-body.js';
+import { readLimitedBody } from '../read-limited-body.js';
 import { sendV2Error, sendV2Json } from './send-v2-json.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import { validateInferRequest } from './validate-infer-request.js';
@@ -77,7 +77,7 @@ export function createV2Handler(options: V2HandlerOptions): (req: IncomingMessag
     const { signature, batcher } = model;
     let outcome: 'ok' | 'invalid' | 'overloaded' | 'failed' = 'invalid';
     try {
-      const raw = await readRequestBody(req, options.maxBodyBytes);
+      const raw = await readLimitedBody(req, options.maxBodyBytes, 'SERVING_BODY_TOO_LARGE');
       let body: unknown;
       try {
         body = JSON.parse(raw.toString('utf8'));

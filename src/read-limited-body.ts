@@ -1,17 +1,18 @@
 /**
- * Reads a request body into one buffer, refusing it (413) as soon as it is
- * over the limit — from Content-Length before reading, or while reading a
- * chunked body — so an oversized upload never fills memory.
+ * Reads a request body into one buffer, refusing it (413, with the caller's
+ * code) as soon as it is over the limit — from Content-Length before
+ * reading, or while reading a chunked body — so an oversized upload never
+ * fills memory. The gateway, the built-in ONNX server and the SDK share it.
  */
 import type { IncomingMessage } from 'node:http';
-import { MlaasError } from '../errors.js';
+import { MlaasError, type ErrorCode } from './errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+export function readLimitedBody(req: IncomingMessage, limitBytes: number, code: ErrorCode): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes) {
-    return Promise.reject(tooLarge(limitBytes, Number(declared)));
+    return Promise.reject(tooLarge(code, limitBytes, `${declared} bytes declared`));
   }
   if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) {
     return Promise.resolve(EMPTY);
@@ -24,7 +25,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
       if (size > limitBytes) {
         req.removeAllListeners('data');
         req.pause();
-        reject(tooLarge(limitBytes, size));
+        reject(tooLarge(code, limitBytes, `more than ${limitBytes} bytes sent`));
         return;
       }
       chunks.push(chunk);
@@ -34,6 +35,6 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   });
 }
 
-function tooLarge(limit: number, got: number): MlaasError {
-  return new MlaasError('GW_BODY_TOO_LARGE', `request body must be at most ${limit} bytes, got ${got} or more`);
+function tooLarge(code: ErrorCode, limit: number, found: string): MlaasError {
+  return new MlaasError(code, `request body must be at most ${limit} bytes, got ${found}`);
 }
