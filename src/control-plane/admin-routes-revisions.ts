@@ -63,7 +63,8 @@ export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDep
         const service = params.name ?? '';
         const revisions = store.listRevisions(service);
         const policy = store.getTraffic(service) ?? DEFAULT_TRAFFIC;
-        const resolved = resolveTraffic(service, policy, revisions);
+        // What the gateway does now; computed from the policy only for a service not running yet.
+        const resolved = reconciler.published(service) ?? resolveTraffic(service, policy, revisions);
         const items = revisions.map((r) => {
           const targets = resolved?.targets.filter((t) => t.revision === r.name) ?? [];
           return {

@@ -67,6 +67,7 @@ export interface DeployOptions {
 export class RevisionReconciler {
   readonly #o: RevisionReconcilerOptions;
   readonly #running = new Set<string>();
+  readonly #published = new Map<string, ResolvedTraffic>();
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(options: RevisionReconcilerOptions) {
@@ -159,6 +160,15 @@ export class RevisionReconciler {
     return this.#running;
   }
 
+  /**
+   * What the gateway routes for a service right now: the traffic last
+   * published, which a later change of a revision's state (a crash loop)
+   * does not move until the service is reconciled again.
+   */
+  published(service: string): ResolvedTraffic | undefined {
+    return this.#published.get(service);
+  }
+
   async #apply(service: string, change: { policy: TrafficPolicy; actor: string } | undefined): Promise<ResolvedTraffic | undefined> {
     const { store, publisher } = this.#o;
     const revisions = store.listRevisions(service);
@@ -187,6 +197,7 @@ export class RevisionReconciler {
       if (full !== undefined) store.markFullTraffic(full);
     });
     publisher.publish(service, resolved);
+    this.#published.set(service, resolved);
     await Promise.all(
       revisions.filter((r) => this.#running.has(r.name) && !wanted.has(r.name)).map((r) => this.#retire(r)),
     );

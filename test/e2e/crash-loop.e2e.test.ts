@@ -18,6 +18,7 @@ interface Revision {
   name: string;
   state: string;
   reason?: string;
+  percent: number;
 }
 
 async function revision(): Promise<Revision | undefined> {
@@ -88,6 +89,8 @@ describe('crash handling', () => {
     expect(await call('/v1/crash')).toBe(200);
     const failed = await waitFor('the crash loop to be recorded', (r) => r?.state === 'failed', 30_000);
     expect(failed?.reason).toMatch(/^crash loop: .*exited with code 2.*times in a row/);
+    // Marking it failed does not move its traffic: the listing shows what the gateway still routes.
+    expect(failed?.percent).toBe(100);
 
     const status = JSON.parse((await up.cli(['status', '-o', 'json'])).stdout) as {
       services: Array<{ instances: Array<{ restarts: number; restartAt?: number }> }>;
