@@ -4,6 +4,7 @@
  * starts, read against a bare Node HTTP server's start in the same run; and
  * the time from a step of concurrent load to the target instance count.
  */
+import { waitUntil } from '../test/e2e/mlaas-process.js';
 import { bareNodeStartMs, percentile, round, startSpamPlatform, writeResult, type SpamPlatform } from './spam-filter-platform.js';
 
 const COLD_STARTS = Number(process.env['BENCH_COLD_STARTS'] ?? 10);
@@ -16,20 +17,12 @@ async function readyCount(p: SpamPlatform): Promise<number> {
   return status.services.reduce((n, s) => n + s.ready, 0);
 }
 
-async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function coldStarts(): Promise<number[]> {
   const p = await startSpamPlatform('{ minInstances: 0, stableWindow: 6s, scaleToZeroAfter: 1s }');
   try {
     const times: number[] = [];
     for (let i = 0; i < COLD_STARTS; i++) {
-      await waitFor('scale to zero', async () => (await readyCount(p)) === 0, 60_000);
+      await waitUntil('scale to zero', () => readyCount(p), (n) => n === 0, 60_000, 100);
       const t0 = performance.now();
       const res = await p.predict();
       const body = res.body?.getReader();
@@ -57,7 +50,7 @@ async function scaleOut(): Promise<number> {
         await p.predict().then((r) => r.arrayBuffer());
       }
     });
-    await waitFor(`${STEP_TARGET} ready instances`, async () => (await readyCount(p)) >= STEP_TARGET, 60_000);
+    await waitUntil(`${STEP_TARGET} ready instances`, () => readyCount(p), (n) => n >= STEP_TARGET, 60_000, 100);
     const ms = performance.now() - t0;
     running = false;
     await Promise.all(callers);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { isAlive, startMlaasUp, waitUntil, type MlaasUp } from './mlaas-process.js';
 import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 interface Status {
@@ -31,17 +31,6 @@ async function status(): Promise<Status> {
 async function revisionStatus(): Promise<{ ready: number; pids: number[] }> {
   const s = (await status()).services.find((x) => x.key === 'sleepy-00001');
   return { ready: s?.ready ?? 0, pids: s?.instances.flatMap((i) => (i.pid === undefined ? [] : [i.pid])) ?? [] };
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-    last = await probe();
-  }
-  return last;
 }
 
 async function call(): Promise<number> {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { startMlaasUp, waitUntil, type MlaasUp } from './mlaas-process.js';
 import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 let dir: string;
@@ -24,17 +24,6 @@ interface Revision {
 async function revision(): Promise<Revision | undefined> {
   const r = await up.cli(['revisions', 'fragile', '-o', 'json']);
   return (JSON.parse(r.stdout) as Revision[])[0];
-}
-
-async function waitFor(what: string, ok: (r: Revision | undefined) => boolean, timeoutMs: number): Promise<Revision | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await revision();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await revision();
-  }
-  return last;
 }
 
 async function call(pathname: string): Promise<number> {
@@ -87,7 +76,7 @@ describe('crash handling', () => {
   it('marks a crash-looping revision failed with the reason, and ready again once it starts cleanly', async () => {
     expect(await call('/v1/work')).toBe(200);
     expect(await call('/v1/crash')).toBe(200);
-    const failed = await waitFor('the crash loop to be recorded', (r) => r?.state === 'failed', 30_000);
+    const failed = await waitUntil('the crash loop to be recorded', revision, (r) => r?.state === 'failed', 30_000);
     expect(failed?.reason).toMatch(/^crash loop: .*exited with code 2.*times in a row/);
     // Marking it failed does not move its traffic: the listing shows what the gateway still routes.
     expect(failed?.percent).toBe(100);
@@ -98,7 +87,7 @@ describe('crash handling', () => {
     expect(status.services[0]?.instances[0]?.restarts).toBeGreaterThanOrEqual(2);
 
     unlinkSync(marker);
-    await waitFor('recovery', (r) => r?.state === 'ready', 60_000);
+    await waitUntil('recovery', revision, (r) => r?.state === 'ready', 60_000);
     expect(existsSync(marker)).toBe(false);
     expect(await call('/v1/work')).toBe(200);
   }, 120_000);

@@ -23,6 +23,8 @@ export interface MlaasUp {
   output(): { stdout: string; stderr: string };
   /** Runs `mlaas ARGS` against this platform's state dir. */
   cli(args: readonly string[]): Promise<CliResult>;
+  /** Like `cli`, for a command that must succeed: answers its stdout, or throws with its stderr. */
+  cliOk(args: readonly string[]): Promise<string>;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -46,17 +48,23 @@ export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 12
     await new Promise((r) => setTimeout(r, 50));
   }
   const cliEnv = { ...process.env, MLAAS_STATE_DIR: path.join(dir, stateDir) };
+  const cli = (args: readonly string[]): Promise<CliResult> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [BIN, ...args], { cwd: dir, env: cliEnv }, (err, out, errOut) => {
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout: out, stderr: errOut });
+      });
+    });
   return {
     child,
     gatewayUrl: /gateway\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '',
     demoKey: /demo key\s+(mlk_\S+)/.exec(stdout)?.[1] ?? '',
     output: () => ({ stdout, stderr }),
-    cli: (args) =>
-      new Promise((resolve) => {
-        execFile(process.execPath, [BIN, ...args], { cwd: dir, env: cliEnv }, (err, out, errOut) => {
-          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout: out, stderr: errOut });
-        });
-      }),
+    cli,
+    async cliOk(args) {
+      const r = await cli(args);
+      if (r.code !== 0) throw new Error(`mlaas ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
+      return r.stdout;
+    },
     stop: (signal = 'SIGTERM') => {
       if (child.exitCode !== null) return Promise.resolve(child.exitCode);
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -78,4 +86,16 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Polls `probe` until `ok` holds for its answer, which it returns; throws with the last answer after `timeoutMs`. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, pauseMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, pauseMs));
+    last = await probe();
+  }
+  return last;
 }

@@ -4,22 +4,20 @@
  * the example's code and by the built-in ONNX server), called as a client
  * would, then stopped — leaving no child process behind.
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featurize } from '../../examples/spam-filter/tokenize.js';
+import { BIN, isAlive, startMlaasUp, type MlaasUp } from './mlaas-process.js';
 import { ensureSpamModel, REPO, SPAM_MODEL, SPAM_TEXT, HAM_TEXT } from './spam-model.js';
 
 const run = promisify(execFile);
-const BIN = path.join(REPO, 'bin', 'mlaas.js');
 
 let dir: string;
-let up: ChildProcessWithoutNullStreams;
-let stdout = '';
-let stderr = '';
+let up: MlaasUp;
 let gatewayUrl: string;
 let demoKey: string;
 
@@ -50,15 +48,6 @@ tenants:
 ${extra}`;
 }
 
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
-    if (up.exitCode !== null) throw new Error(`mlaas up exited with ${up.exitCode} while waiting for ${what}\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function predict(body: string, headers: Record<string, string> = { 'x-api-key': demoKey }): Promise<Response> {
   return fetch(`${gatewayUrl}/v1/spam-filter/predict`, {
     method: 'POST',
@@ -67,30 +56,18 @@ function predict(body: string, headers: Record<string, string> = { 'x-api-key': 
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 beforeAll(async () => {
   ensureSpamModel();
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-'));
   copyFileSync(path.join(REPO, 'api-gateway.yaml'), path.join(dir, 'api-gateway.yaml'));
   writeFileSync(path.join(dir, 'mlaas.yaml'), mlaasYaml());
-  up = spawn(process.execPath, [BIN, 'up', '-f', 'mlaas.yaml', '--port', '0', '--admin-port', '0'], { cwd: dir });
-  up.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  up.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  await waitFor(() => stdout.includes('Ctrl-C stops everything.'), 'the start-up summary');
-  gatewayUrl = /gateway\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
-  demoKey = /demo key\s+(mlk_\S+)/.exec(stdout)?.[1] ?? '';
+  up = await startMlaasUp(dir, 'state');
+  gatewayUrl = up.gatewayUrl;
+  demoKey = up.demoKey;
 }, 120_000);
 
 afterAll(() => {
-  if (up.exitCode === null) up.kill('SIGKILL');
+  if (up.child.exitCode === null) up.child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -98,6 +75,7 @@ describe('mlaas up with the spam-filter demo', () => {
   it('prints the gateway URL, a demo key and a ready service', () => {
     expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(demoKey).toMatch(/^mlk_[a-z2-7]{12}_/);
+    const { stdout } = up.output();
     expect(stdout).toMatch(/spam-filter: 1 ready, spam-filter-00001 \(100%\)/);
     expect(stdout).toMatch(/inference: 1 ready, inference-00001 \(100%\)/);
   });
@@ -169,24 +147,19 @@ describe('mlaas up with the spam-filter demo', () => {
 
     const after = await predict(JSON.stringify({ text: HAM_TEXT }));
     expect(after.status).toBe(200);
-    expect(up.exitCode).toBeNull();
+    expect(up.child.exitCode).toBeNull();
   });
 
   it('creates a working key with `mlaas keys create` and shows the service in `mlaas status`', async () => {
-    const env = { ...process.env, MLAAS_STATE_DIR: path.join(dir, 'state') };
-    const created = await run(process.execPath, [BIN, 'keys', 'create', '--tenant', 'acme'], { cwd: dir, env });
-    const key = created.stdout.trim();
+    const key = (await up.cliOk(['keys', 'create', '--tenant', 'acme'])).trim();
     expect(key).toMatch(/^mlk_/);
     expect((await predict(JSON.stringify({ text: HAM_TEXT }), { 'x-api-key': key })).status).toBe(200);
 
-    const unknownTenant = await run(process.execPath, [BIN, 'keys', 'create', '--tenant', 'nobody'], { cwd: dir, env }).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect((unknownTenant as { code: number }).code).toBe(1);
-    expect((unknownTenant as { stderr: string }).stderr).toContain('nobody');
+    const unknownTenant = await up.cli(['keys', 'create', '--tenant', 'nobody']);
+    expect(unknownTenant.code).toBe(1);
+    expect(unknownTenant.stderr).toContain('nobody');
 
-    const status = await run(process.execPath, [BIN, 'status', '-o', 'json'], { cwd: dir, env });
-    const parsed = JSON.parse(status.stdout) as { services: { service: string; ready: number }[] };
+    const parsed = JSON.parse(await up.cliOk(['status', '-o', 'json'])) as { services: { service: string; ready: number }[] };
     expect(parsed.services.map((s) => [s.service, s.ready]).sort()).toEqual([
       ['inference', 1],
       ['spam-filter', 1],
@@ -194,17 +167,13 @@ describe('mlaas up with the spam-filter demo', () => {
   });
 
   it('stops on SIGTERM, leaving no child process', async () => {
-    const env = { ...process.env, MLAAS_STATE_DIR: path.join(dir, 'state') };
-    const status = await run(process.execPath, [BIN, 'status', '-o', 'json'], { cwd: dir, env });
-    const pids = (JSON.parse(status.stdout) as { services: { instances: { pid: number }[] }[] }).services.flatMap((s) =>
+    const pids = (JSON.parse(await up.cliOk(['status', '-o', 'json'])) as { services: { instances: { pid: number }[] }[] }).services.flatMap((s) =>
       s.instances.map((i) => i.pid),
     );
     expect(pids.length).toBe(2);
     expect(pids.every(isAlive)).toBe(true);
 
-    const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
-    up.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await up.stop('SIGTERM')).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(existsSync(path.join(dir, 'state', 'state.db'))).toBe(true);
   });

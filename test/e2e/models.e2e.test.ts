@@ -58,12 +58,6 @@ interface InferAnswer {
   code?: string;
 }
 
-async function cliOk(up: MlaasUp, args: string[]): Promise<string> {
-  const r = await up.cli(args);
-  if (r.code !== 0) throw new Error(`mlaas ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
-  return r.stdout;
-}
-
 async function inferCalc(up: MlaasUp, x: number[] = [0, 0, 0], datatype = 'FP32'): Promise<InferAnswer> {
   const res = await fetch(`${up.gatewayUrl}/v1/calc`, {
     method: 'POST',
@@ -123,19 +117,19 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
   });
 
   it('seeds the spam model on first start and pushes two versions of a model, reading its signature from the file', async () => {
-    const pushed1 = JSON.parse(await cliOk(up, ['models', 'push', 'calc', 'calc-1.onnx', '--meta', 'offset=1', '-o', 'json'])) as { version: number };
-    const pushed2 = JSON.parse(await cliOk(up, ['models', 'push', 'calc', 'calc-2.onnx', '-o', 'json'])) as { version: number };
+    const pushed1 = JSON.parse(await up.cliOk(['models', 'push', 'calc', 'calc-1.onnx', '--meta', 'offset=1', '-o', 'json'])) as { version: number };
+    const pushed2 = JSON.parse(await up.cliOk(['models', 'push', 'calc', 'calc-2.onnx', '-o', 'json'])) as { version: number };
     expect([pushed1.version, pushed2.version]).toEqual([1, 2]);
     const aliased = await up.cli(['models', 'alias', 'calc', 'production', '1']);
     expect(aliased.code).toBe(0);
     expect(aliased.stdout).toContain('no service follows this alias');
 
-    const list = JSON.parse(await cliOk(up, ['models', 'list', '-o', 'json'])) as Array<{ name: string; versions: number[]; aliases: Record<string, number> }>;
+    const list = JSON.parse(await up.cliOk(['models', 'list', '-o', 'json'])) as Array<{ name: string; versions: number[]; aliases: Record<string, number> }>;
     expect(list).toEqual([
       { name: 'calc', versions: [1, 2], latest: 2, aliases: { production: 1 } },
       { name: 'spam', versions: [1], latest: 1, aliases: { production: 1 } },
     ]);
-    const shown = JSON.parse(await cliOk(up, ['models', 'show', 'calc@production', '-o', 'json'])) as Record<string, unknown>;
+    const shown = JSON.parse(await up.cliOk(['models', 'show', 'calc@production', '-o', 'json'])) as Record<string, unknown>;
     expect(shown).toMatchObject({
       name: 'calc',
       version: 1,
@@ -200,11 +194,11 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
     expect(split['2']).toBeGreaterThan(4);
     expect(split['2']).toBeLessThan(50);
 
-    await cliOk(up, ['traffic', 'calc', '--to-latest']);
+    await up.cliOk(['traffic', 'calc', '--to-latest']);
     expect(await answeringVersions(up, 20)).toEqual({ '2': 20 });
     expect((await inferCalc(up)).version).toBe('2');
 
-    await cliOk(up, ['rollback', 'calc']);
+    await up.cliOk(['rollback', 'calc']);
     expect(await answeringVersions(up, 20)).toEqual({ '1': 20 });
   });
 
@@ -225,13 +219,13 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
   it('keeps a revision whose model bytes were corrupted behind its back from becoming ready; the old one serves', async () => {
     const before = await inferCalc(up);
     expect(before).toMatchObject({ status: 200, y: [1, 1, 1] });
-    await cliOk(up, ['models', 'push', 'calc', 'calc-3.onnx']);
+    await up.cliOk(['models', 'push', 'calc', 'calc-3.onnx']);
     writeFileSync(path.join(stateDir(), 'models', 'calc', 'versions', '3', 'model.onnx'), buildOffsetModel(666));
 
     const moved = await up.cli(['models', 'alias', 'calc', 'production', '3']);
     expect(moved.code).toBe(1);
     expect(moved.stderr).toContain('digest mismatch');
-    const revisions = JSON.parse(await cliOk(up, ['revisions', 'calc', '-o', 'json'])) as Array<{ name: string; state: string; reason?: string; percent: number }>;
+    const revisions = JSON.parse(await up.cliOk(['revisions', 'calc', '-o', 'json'])) as Array<{ name: string; state: string; reason?: string; percent: number }>;
     const newest = revisions.at(-1);
     expect(newest?.state).toBe('failed');
     expect(newest?.reason).toMatch(/model calc \(calc@3\): .*digest mismatch.*expected sha256 [0-9a-f]{64}/);
@@ -239,7 +233,7 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
     expect(await answeringVersions(up, 20)).toEqual({ '1': 20 });
 
     // The same with a version already in the cache: both copies changed, the digest still catches it.
-    const v2 = JSON.parse(await cliOk(up, ['models', 'show', 'calc@2', '-o', 'json'])) as { sha256: string };
+    const v2 = JSON.parse(await up.cliOk(['models', 'show', 'calc@2', '-o', 'json'])) as { sha256: string };
     const cached = path.join(stateDir(), 'cache', 'models', v2.sha256, 'model.onnx');
     expect(readdirSync(path.dirname(cached))).toContain('model.onnx');
     writeFileSync(cached, buildOffsetModel(777));
@@ -251,10 +245,10 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
   });
 
   it('keeps a revision whose model ONNX Runtime cannot load from becoming ready; the old one serves', async () => {
-    const pushed = JSON.parse(await cliOk(up, ['models', 'push', 'calc', 'calc-unloadable.onnx', '-o', 'json'])) as { version: number };
+    const pushed = JSON.parse(await up.cliOk(['models', 'push', 'calc', 'calc-unloadable.onnx', '-o', 'json'])) as { version: number };
     const moved = await up.cli(['models', 'alias', 'calc', 'production', String(pushed.version)]);
     expect(moved.code).toBe(1);
-    const revisions = JSON.parse(await cliOk(up, ['revisions', 'calc', '-o', 'json'])) as Array<{ state: string; reason?: string; percent: number }>;
+    const revisions = JSON.parse(await up.cliOk(['revisions', 'calc', '-o', 'json'])) as Array<{ state: string; reason?: string; percent: number }>;
     expect(revisions.at(-1)?.state).toBe('failed');
     expect(revisions.at(-1)?.reason).toMatch(/exited with code 1|before becoming ready/);
     expect(revisions.find((r) => r.percent === 100)?.state).toBe('ready');
@@ -301,20 +295,20 @@ ${TENANTS}`,
 
   it('pushes and serves models from the bucket: the alias deploys the waiting service, a move rolls out', async () => {
     expect(up.output().stdout).toMatch(/service\s+calc: NOT READY — models.calc: model calc not found in s3:\/\/mlaas-models\/team-a\//);
-    await cliOk(up, ['models', 'push', 'calc', 'calc-1.onnx']);
+    await up.cliOk(['models', 'push', 'calc', 'calc-1.onnx']);
     const first = await up.cli(['models', 'alias', 'calc', 'production', '1']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/calc\s+-\s+calc-00001\s+calc-00001=100%/);
     expect(await inferCalc(up)).toMatchObject({ status: 200, version: '1', y: [1, 1, 1] });
 
-    const pushed = JSON.parse(await cliOk(up, ['models', 'push', 'calc', 'calc-2.onnx', '-o', 'json'])) as { version: number };
+    const pushed = JSON.parse(await up.cliOk(['models', 'push', 'calc', 'calc-2.onnx', '-o', 'json'])) as { version: number };
     expect(pushed.version).toBe(2);
-    const models = JSON.parse(await cliOk(up, ['models', 'list', '-o', 'json'])) as unknown;
+    const models = JSON.parse(await up.cliOk(['models', 'list', '-o', 'json'])) as unknown;
     expect(models).toEqual([{ name: 'calc', versions: [1, 2], latest: 2, aliases: { production: 1 } }]);
 
-    await cliOk(up, ['models', 'alias', 'calc', 'production', '2']);
+    await up.cliOk(['models', 'alias', 'calc', 'production', '2']);
     expect(await answeringVersions(up, 10)).toEqual({ '2': 10 });
-    const revisions = JSON.parse(await cliOk(up, ['revisions', 'calc', '-o', 'json'])) as Array<{ name: string; percent: number }>;
+    const revisions = JSON.parse(await up.cliOk(['revisions', 'calc', '-o', 'json'])) as Array<{ name: string; percent: number }>;
     expect(revisions.map((r) => [r.name, r.percent])).toEqual([
       ['calc-00001', 0],
       ['calc-00002', 100],

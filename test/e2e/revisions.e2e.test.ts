@@ -60,12 +60,6 @@ async function versions(n: number, concurrency = 20): Promise<Record<string, num
   return counts;
 }
 
-async function cliOk(args: string[]): Promise<string> {
-  const r = await up.cli(args);
-  if (r.code !== 0) throw new Error(`mlaas ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
-  return r.stdout;
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-rev-'));
   writeEchoSource(path.join(dir, 'echo-v1'), 'v1');
@@ -111,12 +105,12 @@ describe('revisions and traffic under steady load', () => {
 
     // v2 with no traffic, reachable by its tag only
     writeEchoSource(path.join(dir, 'echo-v2'), 'v2');
-    await cliOk(['deploy', 'echo', '--source', path.join(dir, 'echo-v2'), '--no-traffic', '--tag', 'canary']);
+    await up.cliOk(['deploy', 'echo', '--source', path.join(dir, 'echo-v2'), '--no-traffic', '--tag', 'canary']);
     expect(await call({ 'x-mlaas-tag': 'canary' })).toMatchObject({ status: 200, version: 'v2', revision: 'echo-00002' });
     expect((await versions(100))['v1']).toBe(100);
 
     // 90/10 split, observed over 2,000 requests within ±3 points
-    await cliOk(['traffic', 'echo', 'echo-00001=90', 'echo-00002=10', '--tag', 'canary=echo-00002']);
+    await up.cliOk(['traffic', 'echo', 'echo-00001=90', 'echo-00002=10', '--tag', 'canary=echo-00002']);
     const split = await versions(2000);
     expect(split['v1'] ?? 0).toBeGreaterThan(0);
     const v2Share = ((split['v2'] ?? 0) / 2000) * 100;
@@ -125,9 +119,9 @@ describe('revisions and traffic under steady load', () => {
     expect(Object.keys(split).sort()).toEqual(['v1', 'v2']);
 
     // promote, then roll back to the last revision that served 100%
-    await cliOk(['traffic', 'echo', '--to-latest']);
+    await up.cliOk(['traffic', 'echo', '--to-latest']);
     expect(await versions(50)).toEqual({ v2: 50 });
-    await cliOk(['rollback', 'echo']);
+    await up.cliOk(['rollback', 'echo']);
     expect(await versions(50)).toEqual({ v1: 50 });
 
     await loadDone;
@@ -135,7 +129,7 @@ describe('revisions and traffic under steady load', () => {
     expect(result.failures).toEqual([]);
     expect(result.counts).toEqual({ 200: LOAD_RATE * LOAD_SECONDS });
 
-    const listed = JSON.parse(await cliOk(['revisions', 'echo', '-o', 'json'])) as Array<{ name: string; state: string; percent: number }>;
+    const listed = JSON.parse(await up.cliOk(['revisions', 'echo', '-o', 'json'])) as Array<{ name: string; state: string; percent: number }>;
     expect(listed.map((r) => [r.name, r.percent])).toEqual([
       ['echo-00001', 100],
       ['echo-00002', 0],
@@ -149,20 +143,20 @@ describe('revisions and traffic under steady load', () => {
     expect(r.stderr).toContain('echo-00003');
     expect(r.stderr).toContain('exited with code 3');
     expect(await versions(50)).toEqual({ v1: 50 });
-    const listed = JSON.parse(await cliOk(['revisions', 'echo', '-o', 'json'])) as Array<{ name: string; state: string; reason?: string }>;
+    const listed = JSON.parse(await up.cliOk(['revisions', 'echo', '-o', 'json'])) as Array<{ name: string; state: string; reason?: string }>;
     expect(listed.find((x) => x.name === 'echo-00003')).toMatchObject({ state: 'failed', reason: expect.stringContaining('exited with code 3') });
   }, 60_000);
 
   it('comes back after kill -9 with the same revisions and traffic, and no instance of the old run left', async () => {
-    const status = JSON.parse(await cliOk(['status', '-o', 'json'])) as { services: Array<{ instances: Array<{ pid: number }> }> };
+    const status = JSON.parse(await up.cliOk(['status', '-o', 'json'])) as { services: Array<{ instances: Array<{ pid: number }> }> };
     const oldPids = status.services.flatMap((s) => s.instances.map((i) => i.pid));
     expect(oldPids.length).toBeGreaterThan(0);
-    const before = await cliOk(['revisions', 'echo', '-o', 'json']);
+    const before = await up.cliOk(['revisions', 'echo', '-o', 'json']);
 
     await up.stop('SIGKILL');
     up = await startMlaasUp(dir, 'state');
     expect(oldPids.filter(isAlive)).toEqual([]);
-    const after = JSON.parse(await cliOk(['revisions', 'echo', '-o', 'json'])) as Array<{ name: string; state: string; percent: number }>;
+    const after = JSON.parse(await up.cliOk(['revisions', 'echo', '-o', 'json'])) as Array<{ name: string; state: string; percent: number }>;
     const was = JSON.parse(before) as Array<{ name: string; state: string; percent: number }>;
     expect(after.map((r) => [r.name, r.percent, r.state])).toEqual(was.map((r) => [r.name, r.percent, r.state]));
     expect(await versions(20)).toEqual({ v1: 20 });

@@ -102,12 +102,6 @@ async function call(key: string, headers: Record<string, string> = {}): Promise<
   return { status: res.status, retryAfter: res.headers.get('retry-after'), ...((await res.json()) as object) };
 }
 
-async function cliOk(args: string[]): Promise<string> {
-  const r = await up.cli(args);
-  if (r.code !== 0) throw new Error(`mlaas ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
-  return r.stdout;
-}
-
 /** Runs `fn` over `items`, `concurrency` at a time, keeping order. */
 async function pooled<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
@@ -135,7 +129,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'api-gateway.yaml'), postRoutesDocument([{ path: '/v1/echo', address: 'mlaas://echo/echo' }]));
   writeConfig(0.7);
   up = await startMlaasUp(dir, 'state');
-  await cliOk(['deploy', 'echo', '--source', path.join(dir, 'echo-v2'), '--no-traffic', '--tag', 'canary']);
+  await up.cliOk(['deploy', 'echo', '--source', path.join(dir, 'echo-v2'), '--no-traffic', '--tag', 'canary']);
   acmeKey = await newKey('acme');
 }, 120_000);
 
@@ -166,11 +160,11 @@ describe('a key acts for its own tenant only', () => {
     const inScope = await newKey('globex', { scopes: ['echo'] });
     expect(await call(inScope.key)).toMatchObject({ status: 200, seen: { 'x-mlaas-tenant': 'globex' } });
 
-    await cliOk(['keys', 'revoke', inScope.id]);
+    await up.cliOk(['keys', 'revoke', inScope.id]);
     expect(await call(inScope.key)).toMatchObject({ status: 401, code: 'GW_KEY_INVALID' });
 
     const rotating = await newKey('globex');
-    const rotated = JSON.parse(await cliOk(['keys', 'rotate', rotating.id, '--overlap', '2s', '-o', 'json'])) as { key: string };
+    const rotated = JSON.parse(await up.cliOk(['keys', 'rotate', rotating.id, '--overlap', '2s', '-o', 'json'])) as { key: string };
     expect((await call(rotating.key)).status).toBe(200);
     expect((await call(rotated.key)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 2_200));
@@ -187,7 +181,7 @@ describe('tenant-aware routing by a flag', () => {
       if (put.status !== 201) throw new Error(`tenant ${id}: ${put.status}`);
       return (await newKey(id)).key;
     });
-    await cliOk(['traffic', 'echo', 'echo-00001=100', '--tag', 'canary=echo-00002', '--flag-tag', 'new-model']);
+    await up.cliOk(['traffic', 'echo', 'echo-00001=100', '--tag', 'canary=echo-00002', '--flag-tag', 'new-model']);
     const first = await pooled(keys, 20, async (k) => (await call(k)).version);
     const canaries = first.filter((v) => v === 'v2').length;
     expect(first.filter((v) => v !== 'v1' && v !== 'v2')).toEqual([]);
@@ -200,7 +194,7 @@ describe('tenant-aware routing by a flag', () => {
 
 describe('quotas', () => {
   it('answers 600 ± 5% of 1,000 requests of a 600/min key, and 429 with Retry-After for the rest', async () => {
-    const limited = JSON.parse(await cliOk(['keys', 'create', '--tenant', 'globex', '--rpm', '600', '-o', 'json'])) as { key: string };
+    const limited = JSON.parse(await up.cliOk(['keys', 'create', '--tenant', 'globex', '--rpm', '600', '-o', 'json'])) as { key: string };
     const results = await pooled(Array.from({ length: 1000 }), 20, () => call(limited.key));
     const ok = results.filter((r) => r.status === 200).length;
     const refused = results.filter((r) => r.status === 429);
@@ -226,7 +220,7 @@ describe('shadow traffic', () => {
     // Interleaved rounds, the order flipped each time, so machine noise falls on both sides alike.
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-        await cliOk(mode === 'on' ? on : off);
+        await up.cliOk(mode === 'on' ? on : off);
         for (let i = 0; i < PER_ROUND; i++) {
           const started = performance.now();
           const r = await call(acmeKey.key);
@@ -236,7 +230,7 @@ describe('shadow traffic', () => {
       }
     }
     await new Promise((r) => setTimeout(r, 300));
-    const status = JSON.parse(await cliOk(['status', '-o', 'json'])) as {
+    const status = JSON.parse(await up.cliOk(['status', '-o', 'json'])) as {
       shadow: Array<{ service: string; requests: number; mirrored: number; same: number; different: number; failed: number; dropped: number }>;
     };
     const shadow = status.shadow.find((s) => s.service === 'echo');
@@ -253,7 +247,7 @@ describe('shadow traffic', () => {
     );
     expect(ratio).toBeGreaterThanOrEqual(0.9);
     expect(ratio).toBeLessThanOrEqual(1.1);
-    expect(await cliOk(['status'])).toContain('canary (echo-00002) 10%');
+    expect(await up.cliOk(['status'])).toContain('canary (echo-00002) 10%');
   }, 120_000);
 });
 
@@ -268,7 +262,7 @@ describe('flag changes', () => {
 
   it('records keys’ last use off the hot path', async () => {
     await new Promise((r) => setTimeout(r, 5_500));
-    const listed = JSON.parse(await cliOk(['keys', 'list', '--tenant', 'acme', '-o', 'json'])) as Array<{ id: string; lastUsedAt?: string }>;
+    const listed = JSON.parse(await up.cliOk(['keys', 'list', '--tenant', 'acme', '-o', 'json'])) as Array<{ id: string; lastUsedAt?: string }>;
     expect(listed.find((k) => k.id === acmeKey.id)?.lastUsedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   }, 15_000);
 
