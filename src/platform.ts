@@ -132,6 +132,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     jwksBaseDir: path.dirname(config.gateway.document),
     instances: supervisor,
     maxBodyBytes: config.gateway.maxBodyBytes,
+    connections: config.gateway.connections,
     logger: logger.child({ component: 'gateway' }),
     activation: {
       poke: (revision) => autoscaler.poke(revision),
@@ -179,6 +180,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   const admin = createAdminServer({
     store,
     token: adminToken,
+    connections: config.controlPlane.connections,
     status: () => ({
       services: supervisor.status(),
       inFlight: gateway.inFlight(),

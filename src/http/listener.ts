@@ -23,7 +23,7 @@ export interface ListenerCodes {
 export interface ConnectionLimits {
   /** Open connections at most. At the cap, a new connection closes the longest-idle one without a request in progress. */
   max: number;
-  /** Time from connecting (or from the end of the previous request) to a complete request head. */
+  /** Time from connecting (on a kept-alive connection: from the first byte of the next request) to a complete request head. */
   headerTimeout: number;
   /** Time a kept-alive connection may wait for its next request. */
   keepAliveTimeout: number;
@@ -59,7 +59,7 @@ export const ADMIN_MAX_CONNECTIONS = 64;
  * API, instances' pipes, SQLite, logs, models) needs room too.
  */
 export function defaultGatewayMax(fileLimit: number = openFileLimit()): number {
-  return Math.max(ADMIN_MAX_CONNECTIONS, Math.floor(fileLimit / 2));
+  return Math.max(1, Math.floor(fileLimit / 2));
 }
 
 export const GATEWAY_LISTENER: Listener = {
