@@ -24,12 +24,13 @@ export function clientErrorHandler(listener: Listener, limits: ConnectionLimits)
   return (err, duplex) => {
     const socket = duplex as Socket;
     const conn = connectionOf(socket);
-    if (err.code === 'ECONNRESET' || !socket.writable || conn === undefined) {
+    if (err.code === 'ECONNRESET' || conn === undefined) {
       socket.destroy();
       return;
     }
     const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const res = conn.response;
+    // Checked before the socket's state: an early answer may be closing it, and must be let finish.
     if (res !== undefined && !res.req.complete) {
       const failure = timedOut
         ? new MlaasError(codes.timeout, bodyTimeout)

@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 
 /** What the kernel knows about one connection. */
 export interface Connection {
-  /** The latest request's response: the request whose body may still be arriving. */
+  /** The latest request's response while it is in progress, or while its request's body is still arriving. */
   response: ServerResponse | undefined;
   /** Requests handed to the handler and not yet answered (more than one when pipelined). */
   busy: number;
@@ -73,7 +73,10 @@ export class ConnectionCap {
 
   /** A response finished or was abandoned; with none left the connection is idle from now. */
   requestEnded(socket: Socket, conn: Connection): void {
-    if (--conn.busy === 0 && conn.counted && !socket.destroyed) this.#idle.add(socket);
+    if (--conn.busy > 0) return;
+    // An idle connection keeps no request alive, unless its body is still arriving (the error handler needs it then).
+    if (conn.response?.req.complete === true) conn.response = undefined;
+    if (conn.counted && !socket.destroyed) this.#idle.add(socket);
   }
 
   #forget(socket: Socket): void {
