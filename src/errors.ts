@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   // runtime (supervisor)
   RUNTIME_START_FAILED: { status: 503, title: 'Instance failed to start' },
   RUNTIME_STOPPED: { status: 503, title: 'Instances stopped before becoming ready' },
+  RUNTIME_PATH_UNREACHABLE: { status: 500, title: 'Instances cannot reach a path they need' },
 
   // model store
   MODEL_REF_INVALID: { status: 400, title: 'Model name, version or alias invalid' },
@@ -92,6 +93,9 @@ export const ERROR_CODES = {
   ARTIFACT_INVALID: { status: 400, title: 'Artifact invalid' },
   ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
   ARTIFACT_BUILD_FAILED: { status: 422, title: 'Artifact build failed' },
+
+  // platform (mlaas up)
+  PLATFORM_STATE_DIR_IN_USE: { status: 409, title: 'State directory in use by another mlaas' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

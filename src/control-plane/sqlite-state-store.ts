@@ -91,6 +91,11 @@ export class SqliteStateStore implements StateStore {
     this.file = path.join(options.stateDir, STATE_DB_FILE);
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? randomBytes;
+    // Owner-only: SQLite gives the -wal and -shm files the database file's mode, so setting it first covers all three.
+    fs.closeSync(fs.openSync(this.file, 'a', 0o600));
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (fs.existsSync(this.file + suffix)) fs.chmodSync(this.file + suffix, 0o600);
+    }
     this.db = new Database(this.file);
     try {
       this.db.pragma('journal_mode = WAL');

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featurize } from '../../examples/spam-filter/tokenize.js';
+import { defaultCacheDir } from '../../src/artifacts/index.js';
 import { startS3rver, type RunningS3rver } from '../../src/models/fixtures/start-s3rver.js';
 import { buildOffsetModel, buildUnloadableModel } from '../../src/models/fixtures/tiny-onnx-model.js';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
@@ -234,7 +235,7 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
 
     // The same with a version already in the cache: both copies changed, the digest still catches it.
     const v2 = JSON.parse(await up.cliOk(['models', 'show', 'calc@2', '-o', 'json'])) as { sha256: string };
-    const cached = path.join(stateDir(), 'cache', 'models', v2.sha256, 'model.onnx');
+    const cached = path.join(defaultCacheDir(), 'models', v2.sha256, 'model.onnx');
     expect(readdirSync(path.dirname(cached))).toContain('model.onnx');
     writeFileSync(cached, buildOffsetModel(777));
     writeFileSync(path.join(stateDir(), 'models', 'calc', 'versions', '2', 'model.onnx'), buildOffsetModel(777));
