@@ -204,3 +204,30 @@ describe('admin API keys', () => {
     expect(store.listKeys()).toEqual([]);
   });
 });
+
+describe('admin API hostile input', () => {
+  it('answers 400 naming the field for a body nested 10,000 levels deep, and stores nothing', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const res = await call('PUT', '/v1/tenants/acme', { body: `{"config": {"rules": ${deep}}}` });
+    const text = JSON.stringify(await expectProblem(res, 400, 'ADMIN_BODY_INVALID'));
+    const problem = JSON.parse(text) as { errors: Array<{ path: string; message: string }> };
+    expect(problem.errors[0]?.path).toMatch(/^config\.rules(\[0\])+$/);
+    expect(problem.errors[0]?.message).toMatch(/nested deeper than \d+ levels/);
+    expect(text.length).toBeLessThan(4096);
+    expect(store.getTenant('acme')?.config).toEqual({ threshold: 0.7 });
+  });
+
+  it('keeps a 400 short when a body holds huge bad values, a huge unknown key and thousands of bad fields', async () => {
+    const body = JSON.stringify({
+      scopes: ['S'.repeat(300_000), ...Array.from({ length: 5_000 }, () => 'NOT A LABEL')],
+      ['k'.repeat(300_000)]: true,
+    });
+    const res = await call('POST', '/v1/tenants/acme/keys', { body });
+    const text = JSON.stringify(await expectProblem(res, 400, 'ADMIN_BODY_INVALID'));
+    const problem = JSON.parse(text) as { detail: string; errors: Array<{ path: string; message: string }> };
+    expect(problem.errors.find((e) => e.path === 'scopes[1]')?.message).toBe('expected a service name (DNS label), got "NOT A LABEL"');
+    expect(problem.detail).toMatch(/the first 50 of 5002 errors are listed/);
+    expect(text.length).toBeLessThan(40_000);
+    expect(store.listKeys()).toEqual([]);
+  });
+});

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { z } from 'zod';
 import { MlaasError, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode } from '../errors.js';
 import { describeIssue, fieldIssuesOf } from '../config/zod-issues.js';
+import { assertJsonDepth } from '../json-depth.js';
 import { matchRoute, type AdminReply, type AdminRoute } from './admin-router.js';
 import { adminRoutes, type AdminChange } from './admin-routes.js';
 import { keyRoutes } from './admin-routes-keys.js';
@@ -97,11 +98,15 @@ function check(schema: z.ZodType, value: unknown, code: ErrorCode, what: string)
 async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   const text = (await readBody(req, ADMIN_BODY_LIMIT_BYTES)).toString('utf8');
   if (text.trim() === '') return {};
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text);
   } catch (err) {
     throw new MlaasError('ADMIN_JSON_MALFORMED', `request body is not valid JSON: ${(err as Error).message}`);
   }
+  // Before the schema: the store, flagd and the gateway serialise what is accepted, and would overflow the stack on it.
+  assertJsonDepth(value, 'ADMIN_BODY_INVALID');
+  return value;
 }
 
 /**
