@@ -31,6 +31,7 @@ import { revisionScaling } from './control-plane/revision-scaling.js';
 import { instanceSpecOf, sameRevisionSpec } from './control-plane/revision-spec.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
 import type { RevisionRecord, StateStore } from './control-plane/state-store.js';
+import { MlaasError } from './errors.js';
 import { createGateway } from './gateway/index.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
@@ -75,23 +76,52 @@ export const ENDPOINT_FILE = 'endpoint.json';
 /** The mlaas package root: services import `mlaas/sdk` from it. */
 const PLATFORM_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * Starts everything, or nothing: when a step fails, what the steps before it
+ * started is stopped again (instances killed, servers closed, endpoint file
+ * removed), the failure is logged, and the error is thrown for the caller to report.
+ */
 export async function startPlatform(loaded: LoadedConfig, options: PlatformOptions = {}): Promise<Platform> {
+  const logsDir = path.join(loaded.config.stateDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const logger = options.logger ?? createFileLogger(path.join(logsDir, 'mlaas.log'));
+  const undo: Array<() => unknown> = [];
+  try {
+    return await assemble(loaded, logger, options, undo);
+  } catch (err) {
+    logger.error({ err }, 'start-up failed');
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (cleanupErr) {
+        logger.warn({ err: cleanupErr }, 'could not undo a start-up step');
+      }
+    }
+    logger.flush();
+    throw err;
+  }
+}
+
+/** The start-up steps in order; each pushes onto `undo` how to take back what it started. */
+async function assemble(loaded: LoadedConfig, logger: Logger, options: PlatformOptions, undo: Array<() => unknown>): Promise<Platform> {
   const { config } = loaded;
   const stateDir = config.stateDir;
   const logsDir = path.join(stateDir, 'logs');
-  mkdirSync(logsDir, { recursive: true });
-  const logger = options.logger ?? createFileLogger(path.join(logsDir, 'mlaas.log'));
   const reaped = reapOrphans(stateDir);
   if (reaped.length > 0) logger.warn({ pids: reaped }, 'killed instances left running by an earlier mlaas');
 
-  const store = new SqliteStateStore({ stateDir });
-  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
-  applyDeclaredState(store, config, 'up', loaded.flags);
   const models = new ModelRegistry({ backend: createBlobBackend(config.models.store, { baseDir: config.baseDir, stateDir }) });
-  const modelCache = new ModelCache({ dir: path.join(stateDir, 'cache', 'models'), registry: models });
+  undo.push(() => models.backend.close());
+  // Before the state store is touched: a seed file mlaas.yaml names wrongly must not leave its services half applied.
   for (const seed of await seedModels(models, config.models.seed)) {
     if (seed.pushed) logger.info(seed, 'seeded the model store');
   }
+  const store = new SqliteStateStore({ stateDir });
+  undo.push(() => store.close());
+  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
+  undo.push(() => keyUsage.close());
+  applyDeclaredState(store, config, 'up', loaded.flags);
+  const modelCache = new ModelCache({ dir: path.join(stateDir, 'cache', 'models'), registry: models });
   const adminToken = ensureAdminToken(stateDir);
   const demoKeys: Record<string, string> = {};
   for (const [id, tenant] of Object.entries(config.tenants)) {
@@ -125,6 +155,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     beforeStop: (id) => gateway.drainInstances([id], 10_000),
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
+  undo.push(() => supervisor.killAll());
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
@@ -173,6 +204,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     logger: logger.child({ component: 'revisions' }),
   });
   autoscaler.start();
+  undo.push(() => autoscaler.stop());
   const artifacts = new ArtifactStore({ dir: path.join(stateDir, 'artifacts'), platformRoot: PLATFORM_ROOT });
   const deployer = new Deployer(store, artifacts, reconciler, models);
 
@@ -193,12 +225,15 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   });
 
   const host = config.gateway.host ?? '127.0.0.1';
-  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host);
-  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1');
+  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
+  undo.push(() => gateway.close());
+  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1', 'controlPlane.port');
+  undo.push(() => closeServer(admin));
   const gatewayUrl = `http://${host}:${gatewayPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n');
+  undo.push(() => rmSync(endpointFile, { force: true }));
 
   const declared = Object.entries(config.services);
   const recovered = await reconciler.recover(store.listServices().map((s) => s.name));
@@ -271,11 +306,19 @@ async function deployIfChanged(
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+const LISTEN_FAILURES: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied' };
+
+/** Listens; a port that is taken or forbidden is reported against `field`, the setting that chose it. */
+function listen(server: Server, port: number, host: string, field: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException): void => {
+      const reason = LISTEN_FAILURES[err.code ?? ''];
+      if (reason === undefined) reject(err);
+      else reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}`, { cause: err }));
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });

@@ -10,8 +10,8 @@
  *
  * A claim outlives its version's removal, so a number is never given twice.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { z } from 'zod';
@@ -322,13 +322,16 @@ export class ModelRegistry {
     throw new MlaasError('MODEL_STORE_FAILED', `could not claim a version number for ${name} in ${this.backend.location} after ${MAX_CLAIM_ATTEMPTS} attempts`);
   }
 
+  /** Checked before a number is claimed: a file that cannot be read fails here, not half-way through the push. */
   private async fileSize(file: string): Promise<number> {
     let info;
     try {
       info = await stat(file);
+      await access(file, constants.R_OK);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MlaasError('MODEL_INVALID', `${file}: no such file`);
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new MlaasError('MODEL_INVALID', `${file}: no such file`);
+      throw new MlaasError('MODEL_INVALID', `${file}: cannot be read (${code ?? (err as Error).message})`, { cause: err });
     }
     if (!info.isFile()) throw new MlaasError('MODEL_INVALID', `${file}: expected a model file, found a directory or special file`);
     return info.size;
