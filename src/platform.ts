@@ -32,6 +32,7 @@ import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec, sameRevisionSpec
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
 import type { RevisionRecord, StateStore } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
+import { MlaasError } from './errors.js';
 import { createGateway } from './gateway/index.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
@@ -79,6 +80,11 @@ export const ENDPOINT_FILE = 'endpoint.json';
 /** The mlaas package root: services import `mlaas/sdk` from it. */
 const PLATFORM_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * Starts everything, or nothing: when a step fails, what the steps before it
+ * started is stopped again (instances killed, servers closed, endpoint file
+ * removed), the failure is logged, and the error is thrown for the caller to report.
+ */
 export async function startPlatform(loaded: LoadedConfig, options: PlatformOptions = {}): Promise<Platform> {
   const stateDir = loaded.config.stateDir;
   // Owner-only: the admin token, state.db and the demo keys live here (an older mlaas made it 0755).
@@ -86,20 +92,37 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   chmodSync(stateDir, 0o700);
   // Before anything else, orphan reaping above all: it would kill a running platform's instances.
   const lock = lockStateDir(stateDir);
+  const logsDir = path.join(stateDir, 'logs');
+  mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+  const logger = options.logger ?? createFileLogger(path.join(logsDir, 'mlaas.log'));
+  const undo: Array<() => unknown> = [lock.release];
   try {
-    return await startLocked(loaded, options, lock);
+    return await assemble(loaded, logger, options, undo, lock);
   } catch (err) {
-    lock.release();
+    logger.error({ err }, 'start-up failed');
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (cleanupErr) {
+        logger.warn({ err: cleanupErr }, 'could not undo a start-up step');
+      }
+    }
+    logger.flush();
     throw err;
   }
 }
 
-async function startLocked(loaded: LoadedConfig, options: PlatformOptions, lock: StateDirLock): Promise<Platform> {
+/** The start-up steps in order; each pushes onto `undo` how to take back what it started. */
+async function assemble(
+  loaded: LoadedConfig,
+  logger: Logger,
+  options: PlatformOptions,
+  undo: Array<() => unknown>,
+  lock: StateDirLock,
+): Promise<Platform> {
   const { config } = loaded;
   const stateDir = config.stateDir;
   const logsDir = path.join(stateDir, 'logs');
-  mkdirSync(logsDir, { recursive: true, mode: 0o700 });
-  const logger = options.logger ?? createFileLogger(path.join(logsDir, 'mlaas.log'));
   const instanceUser = resolveInstanceUser(config.instances.user, { platformUid: process.getuid?.() ?? -1 });
   const cacheDir = defaultCacheDir();
   // What instances read lives outside the state dir, where their user can reach it.
@@ -109,14 +132,18 @@ async function startLocked(loaded: LoadedConfig, options: PlatformOptions, lock:
   const reaped = reapOrphans(stateDir);
   if (reaped.length > 0) logger.warn({ pids: reaped }, 'killed instances left running by an earlier mlaas');
 
-  const store = new SqliteStateStore({ stateDir });
-  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
-  applyDeclaredState(store, config, 'up', loaded.flags);
   const models = new ModelRegistry({ backend: createBlobBackend(config.models.store, { baseDir: config.baseDir, stateDir }) });
-  const modelCache = new ModelCache({ dir: path.join(cacheDir, 'models'), registry: models });
+  undo.push(() => models.backend.close());
+  // Before the state store is touched: a seed file mlaas.yaml names wrongly must not leave its services half applied.
   for (const seed of await seedModels(models, config.models.seed)) {
     if (seed.pushed) logger.info(seed, 'seeded the model store');
   }
+  const store = new SqliteStateStore({ stateDir });
+  undo.push(() => store.close());
+  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
+  undo.push(() => keyUsage.close());
+  applyDeclaredState(store, config, 'up', loaded.flags);
+  const modelCache = new ModelCache({ dir: path.join(cacheDir, 'models'), registry: models });
   const adminToken = ensureAdminToken(stateDir);
   const demoKeys: Record<string, string> = {};
   for (const [id, tenant] of Object.entries(config.tenants)) {
@@ -151,6 +178,7 @@ async function startLocked(loaded: LoadedConfig, options: PlatformOptions, lock:
     beforeStop: (id) => gateway.drainInstances([id], 10_000),
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
+  undo.push(() => supervisor.killAll());
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
@@ -208,6 +236,7 @@ async function startLocked(loaded: LoadedConfig, options: PlatformOptions, lock:
     logger: logger.child({ component: 'revisions' }),
   });
   autoscaler.start();
+  undo.push(() => autoscaler.stop());
   const deployer = new Deployer(store, artifacts, reconciler, models);
 
   const admin = createAdminServer({
@@ -230,12 +259,15 @@ async function startLocked(loaded: LoadedConfig, options: PlatformOptions, lock:
   const serviceNames = store.listServices().map((s) => s.name);
   reconciler.publishStored(serviceNames);
   const host = config.gateway.host ?? '127.0.0.1';
-  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host);
-  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1');
+  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
+  undo.push(() => gateway.close());
+  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1', 'controlPlane.port');
+  undo.push(() => closeServer(admin));
   const gatewayUrl = `http://${host}:${gatewayPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
+  undo.push(() => rmSync(endpointFile, { force: true }));
   lock.update({ gatewayUrl, adminUrl });
 
   const declared = Object.entries(config.services);
@@ -322,11 +354,19 @@ function adoptOldArchives(oldDir: string, newDir: string): void {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+const LISTEN_FAILURES: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied' };
+
+/** Listens; a port that is taken or forbidden is reported against `field`, the setting that chose it. */
+function listen(server: Server, port: number, host: string, field: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException): void => {
+      const reason = LISTEN_FAILURES[err.code ?? ''];
+      if (reason === undefined) reject(err);
+      else reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}`, { cause: err }));
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DNS_LABEL, duration } from '../config/schema-fields.js';
 import { QuotaSchema } from '../config/tenancy-fields.js';
+import { describeValue } from '../config/zod-issues.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import { found, type AdminDeps } from './admin-routes.js';
 import type { KeyRecord } from './state-store.js';
@@ -39,7 +40,7 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       .transform((s) => new Date(s).toISOString())
       .optional(),
     scopes: z
-      .array(z.string().regex(DNS_LABEL, { error: (iss) => `expected a service name (DNS label), got ${JSON.stringify(iss.input)}` }))
+      .array(z.string().regex(DNS_LABEL, { error: (iss) => `expected a service name (DNS label), got ${describeValue(iss.input)}` }))
       // A key that may call nothing is useless; leaving scopes out means every service.
       .min(1, { error: 'expected at least one service (leave scopes out for every service), got none' })
       .optional(),
