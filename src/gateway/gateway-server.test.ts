@@ -110,7 +110,8 @@ beforeAll(async () => {
       op({ path: '/v1/open', method: 'GET', security: [] }),
       op({ path: '/v1/maybe', method: 'GET', security: [[header('api_key_header')], []] }),
       op({ path: '/v1/slow', method: 'GET', deadlineMs: 200, backend: { kind: 'service', service: 'echo', path: '/slow' } }),
-      op({ path: '/v1/dead', method: 'GET', backend: { kind: 'service', service: 'dead', path: '/' } }),
+      // Its only instance refuses connections: the request waits for a replacement until this deadline.
+      op({ path: '/v1/dead', method: 'GET', deadlineMs: 300, backend: { kind: 'service', service: 'dead', path: '/' } }),
       op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
       op({ path: '/v1/flaky', method: 'GET', backend: { kind: 'service', service: 'flaky', path: '/' } }),
       op({ path: '/v1/hang', method: 'GET', backend: { kind: 'service', service: 'echo', path: '/hang' } }),
