@@ -24,6 +24,7 @@ function op(path: string, service: string, deadlineMs = 10_000): GatewayOperatio
     path,
     method: 'POST',
     security: [[apiKey]],
+    apiKeySchemes: [apiKey],
     backend: { kind: 'service', service, path: '/' },
     pathTranslation: 'CONSTANT_ADDRESS',
     deadlineMs,

@@ -18,6 +18,7 @@ function op(path: string, service: string): GatewayOperation {
     path,
     method: 'POST',
     security: [[apiKey]],
+    apiKeySchemes: [apiKey],
     backend: { kind: 'service', service, path: '/echo' },
     pathTranslation: 'CONSTANT_ADDRESS',
     deadlineMs: 5_000,
