@@ -15,7 +15,7 @@ import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { MlaasError } from '../errors.js';
 import { readLimitedBody } from '../read-limited-body.js';
-import { forwardHeaders, isHopByHop } from './forward-headers.js';
+import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import { answerClientError } from './client-error.js';
@@ -169,6 +169,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       configHeader,
       revision,
       clientAddress: req.socket.remoteAddress,
+      proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     });
     const call: BackendCall = {
       method,
@@ -204,7 +205,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     res.once('close', onClose);
     // Writes the answer's head and hands undici the caller's response to stream the body into.
     const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData): Writable => {
-      res.writeHead(statusCode, backendResponseHeaders(headers, call.requestId));
+      res.writeHead(statusCode, responseHeaders(headers, call.requestId));
       return call.shadow === undefined ? res : call.shadow.tap(statusCode, res);
     };
     try {
@@ -348,15 +349,6 @@ function backendRequest(call: BackendCall, nowMs: number, res: ServerResponse): 
     // emits 'abort' when the caller leaves first, so the instance stops working for nobody.
     signal: res,
   };
-}
-
-function backendResponseHeaders(headers: Dispatcher.StreamFactoryData['headers'], requestId: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = { 'x-request-id': requestId };
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined && !isHopByHop(name)) out[name] = value;
-  }
-  return out;
 }
 
 /**
