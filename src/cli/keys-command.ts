@@ -39,7 +39,7 @@ export function keysCommand(): Command {
     .option('--expires-at <time>', 'ISO 8601 time after which the key stops working')
     .option('--scope <service>', 'a service the key may call (repeatable; default: every service)', (v: string, all: string[]) => [...all, v], [])
     .option('--rpm <n>', 'requests per minute the key may make (default: its tenant’s keyQuota, else unlimited)')
-    .option('--burst <n>', 'at most this many requests within one second (with --rpm)')
+    .option('--burst <n>', 'at most this many requests in any one second (with --rpm)')
     .action(async (opts: CreateFlags) => {
       const created = await callAdmin<PublicKey & { key: string }>(
         adminTarget(opts),

@@ -27,7 +27,7 @@ export interface ServiceRecord {
   updatedAt: string;
 }
 
-/** A rate limit: requests per one-minute window, optionally at most `burst` within one second. */
+/** A rate limit: at most `requestsPerMinute` requests in any 60 s, optionally at most `burst` in any one second. */
 export interface QuotaSpec {
   requestsPerMinute: number;
   burst?: number;

@@ -60,12 +60,13 @@ export class RequestTenancy {
   private tenantRecords: readonly TenantRecord[];
   private flags: FlagSet;
   private overridable: ReadonlyMap<string, ReadonlySet<string>>;
-  private readonly quotaLimiter = new QuotaLimiter();
+  private readonly quotaLimiter: QuotaLimiter;
   private readonly verifiers = new WeakMap<JwtScheme, JwtVerifier>();
   private readonly options: RequestTenancyOptions;
 
   constructor(options: RequestTenancyOptions) {
     this.options = options;
+    this.quotaLimiter = new QuotaLimiter({ now: options.now });
     this.keyRecords = options.keys;
     this.tenantRecords = options.tenants;
     this.flags = options.flags ?? FlagSet.empty();
@@ -95,7 +96,7 @@ export class RequestTenancy {
 
   /**
    * Authenticates and admits a request for `prep`, or says which problem to
-   * answer. Synchronous unless a quota or a token has to be checked.
+   * answer. Synchronous unless a bearer token has to be checked.
    *
    * @throws MlaasError GW_SETTINGS_INVALID when `x-mlaas-settings` is malformed
    */
@@ -154,19 +155,18 @@ export class RequestTenancy {
     tenantId: string,
     callerId: string,
     callerQuota: QuotaSpec | undefined,
-  ): Admission | Promise<Admission> {
+  ): Admission {
     const tenantQuota = s.quotas.get(tenantId);
     if (callerQuota === undefined && tenantQuota === undefined) return configured(s, req, prep, tenantId);
-    return this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota }).then((decision) => {
-      if (decision.allowed) return configured(s, req, prep, tenantId);
-      const whose = decision.limitedBy === 'key' ? 'this API key' : `tenant ${tenantId}`;
-      return {
-        ok: false,
-        code: 'GW_QUOTA_EXCEEDED',
-        detail: `${whose} is over its rate limit; retry in ${decision.retryAfterSeconds}s`,
-        headers: { 'retry-after': String(decision.retryAfterSeconds) },
-      };
-    });
+    const decision = this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota });
+    if (decision.allowed) return configured(s, req, prep, tenantId);
+    const whose = decision.limitedBy === 'key' ? 'this API key' : `tenant ${tenantId}`;
+    return {
+      ok: false,
+      code: 'GW_QUOTA_EXCEEDED',
+      detail: `${whose} is over its rate limit; retry in ${decision.retryAfterSeconds}s`,
+      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    };
   }
 
   private async admitToken(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, token: string): Promise<Admission> {
