@@ -123,7 +123,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const admitted = tenancy.admit(req, prep, rawQuery);
     const admission = admitted instanceof Promise ? await admitted : admitted;
     if (!admission.ok) return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
-    const { tenantId, configHeader } = admission;
+    const { tenantId, configHeader, allowTags } = admission;
 
     let body: Buffer;
     try {
@@ -147,8 +147,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (traffic === undefined) {
         return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
       }
+      // A caller's tag must not lead past tenant rules (to a revision pinned to another tenant, or
+      // away from its own) unless its key may choose tags; the document's own tag always holds.
       const sentTag = req.headers['x-mlaas-tag'];
-      const tag = prep.backend.tag ?? (typeof sentTag === 'string' ? sentTag : undefined);
+      const callerTag = typeof sentTag === 'string' && (allowTags || traffic.byTenant.size === 0) ? sentTag : undefined;
+      const tag = prep.backend.tag ?? callerTag;
       revision = tag === undefined ? tenancy.pickRevision(traffic, tenantId, random) : traffic.byTag.get(tag);
       if (revision === undefined) {
         if (tag !== undefined) return sendProblem(res, 'GW_TAG_UNKNOWN', `service ${service} has no revision tagged ${tag}`, requestId);
