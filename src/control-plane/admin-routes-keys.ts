@@ -1,7 +1,7 @@
 /**
  * Admin routes for API keys: create (the one moment the secret is shown),
- * list, read, revoke and rotate (a new secret for the same tenant, scopes and
- * quota; the old key keeps working for an overlap window so callers can
+ * list, read, revoke and rotate (a new secret for the same tenant, scopes,
+ * quota and tag permission; the old key keeps working for an overlap window so callers can
  * switch without an outage). Answers never carry a key's hash.
  */
 import { z } from 'zod';
@@ -45,6 +45,7 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       .min(1, { error: 'expected at least one service (leave scopes out for every service), got none' })
       .optional(),
     quota: QuotaSchema.optional(),
+    allowTags: z.boolean().optional(),
   });
   const rotateBody = z.strictObject({ overlap: duration(0, MAX_OVERLAP_MS).optional() });
   const listQuery = z.strictObject({ tenant: z.string().min(1).optional() });
