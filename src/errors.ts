@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },
   CONFIG_NOT_FOUND: { status: 400, title: 'Configuration file not found' },
   GATEWAY_DOC_INVALID: { status: 400, title: 'Gateway document invalid' },
+  CONFIG_PORT_UNAVAILABLE: { status: 409, title: 'Configured port not available' },
 
   // admin API (control plane)
   ADMIN_TOKEN_MISSING: { status: 401, title: 'Admin token missing or invalid' },
@@ -74,6 +75,7 @@ export const ERROR_CODES = {
   // runtime (supervisor)
   RUNTIME_START_FAILED: { status: 503, title: 'Instance failed to start' },
   RUNTIME_STOPPED: { status: 503, title: 'Instances stopped before becoming ready' },
+  RUNTIME_PATH_UNREACHABLE: { status: 500, title: 'Instances cannot reach a path they need' },
 
   // model store
   MODEL_REF_INVALID: { status: 400, title: 'Model name, version or alias invalid' },
@@ -98,6 +100,9 @@ export const ERROR_CODES = {
   ARTIFACT_INVALID: { status: 400, title: 'Artifact invalid' },
   ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
   ARTIFACT_BUILD_FAILED: { status: 422, title: 'Artifact build failed' },
+
+  // platform (mlaas up)
+  PLATFORM_STATE_DIR_IN_USE: { status: 409, title: 'State directory in use by another mlaas' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -149,22 +154,40 @@ export class MlaasError extends Error {
   }
 }
 
-/** Builds the problem+json body for a code. */
+/**
+ * Bounds of one problem+json body. Messages quote what a caller sent; these
+ * keep an answer small whatever the request held (a megabyte-long key, ten
+ * thousand bad fields), so an error never costs more to send than to find.
+ */
+export const PROBLEM_LIMITS = { detailChars: 2000, errors: 50, pathChars: 300, messageChars: 500 } as const;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+/** Builds the problem+json body for a code, within PROBLEM_LIMITS. */
 export function problemOf(
   code: ErrorCode,
   detail: string,
   extra: { requestId?: string | undefined; errors?: FieldIssue[] | undefined } = {},
 ): Problem {
   const entry = ERROR_CODES[code];
+  const all = extra.errors ?? [];
+  const more = all.length > PROBLEM_LIMITS.errors ? ` (the first ${PROBLEM_LIMITS.errors} of ${all.length} errors are listed)` : '';
   const problem: Problem = {
     type: `https://mlaas.dev/errors/${code}`,
     title: entry.title,
     status: entry.status,
-    detail,
+    detail: clip(detail, PROBLEM_LIMITS.detailChars) + more,
     code,
   };
   if (extra.requestId !== undefined) problem.requestId = extra.requestId;
-  if (extra.errors !== undefined && extra.errors.length > 0) problem.errors = extra.errors;
+  if (all.length > 0) {
+    problem.errors = all.slice(0, PROBLEM_LIMITS.errors).map((e) => ({
+      path: clip(e.path, PROBLEM_LIMITS.pathChars),
+      message: clip(e.message, PROBLEM_LIMITS.messageChars),
+    }));
+  }
   return problem;
 }
 

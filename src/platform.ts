@@ -4,13 +4,13 @@
  * once both servers listen and every service has had its first chance to
  * serve; `stop` drains and stops everything, leaving no child process.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { ArtifactStore, packSource } from './artifacts/index.js';
+import { ArtifactStore, defaultCacheDir, packSource, type BuiltArtifact } from './artifacts/index.js';
 import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig, ServiceConfig } from './config/index.js';
 import { createAdminServer } from './control-plane/admin-api.js';
@@ -28,13 +28,16 @@ import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
-import { instanceSpecOf, sameRevisionSpec } from './control-plane/revision-spec.js';
+import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec, sameRevisionSpec } from './control-plane/revision-spec.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
 import type { RevisionRecord, StateStore } from './control-plane/state-store.js';
+import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
+import { MlaasError } from './errors.js';
 import { createGateway } from './gateway/index.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
 import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
+import { assertReachable, resolveInstanceUser, type InstanceUser } from './runtime/instance-user.js';
 import { OWNER_ENV, reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 
@@ -63,6 +66,8 @@ export interface Platform {
   demoKeys: Record<string, string>;
   services: ServiceStartResult[];
   stateDir: string;
+  /** The user instances run as; undefined when it is the platform's own (they can then read what mlaas can). */
+  instanceUser: InstanceUser | undefined;
   /** Drains in-flight requests, then stops every instance and closes the store. */
   stop(): Promise<void>;
   /** Kills every instance at once, synchronously: for `process.on('exit')` when a drain is no longer possible. */
@@ -75,23 +80,70 @@ export const ENDPOINT_FILE = 'endpoint.json';
 /** The mlaas package root: services import `mlaas/sdk` from it. */
 const PLATFORM_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * Starts everything, or nothing: when a step fails, what the steps before it
+ * started is stopped again (instances killed, servers closed, endpoint file
+ * removed), the failure is logged, and the error is thrown for the caller to report.
+ */
 export async function startPlatform(loaded: LoadedConfig, options: PlatformOptions = {}): Promise<Platform> {
+  const stateDir = loaded.config.stateDir;
+  // Owner-only: the admin token, state.db and the demo keys live here (an older mlaas made it 0755).
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(stateDir, 0o700);
+  // Before anything else, orphan reaping above all: it would kill a running platform's instances.
+  const lock = lockStateDir(stateDir);
+  const logsDir = path.join(stateDir, 'logs');
+  mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+  const logger = options.logger ?? createFileLogger(path.join(logsDir, 'mlaas.log'));
+  const undo: Array<() => unknown> = [lock.release];
+  try {
+    return await assemble(loaded, logger, options, undo, lock);
+  } catch (err) {
+    logger.error({ err }, 'start-up failed');
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (cleanupErr) {
+        logger.warn({ err: cleanupErr }, 'could not undo a start-up step');
+      }
+    }
+    logger.flush();
+    throw err;
+  }
+}
+
+/** The start-up steps in order; each pushes onto `undo` how to take back what it started. */
+async function assemble(
+  loaded: LoadedConfig,
+  logger: Logger,
+  options: PlatformOptions,
+  undo: Array<() => unknown>,
+  lock: StateDirLock,
+): Promise<Platform> {
   const { config } = loaded;
   const stateDir = config.stateDir;
   const logsDir = path.join(stateDir, 'logs');
-  mkdirSync(logsDir, { recursive: true });
-  const logger = options.logger ?? createFileLogger(path.join(logsDir, 'mlaas.log'));
+  const instanceUser = resolveInstanceUser(config.instances.user, { platformUid: process.getuid?.() ?? -1 });
+  const cacheDir = defaultCacheDir();
+  // What instances read lives outside the state dir, where their user can reach it.
+  for (const dir of [cacheDir, path.join(cacheDir, 'artifacts'), path.join(cacheDir, 'models')]) mkdirSync(dir, { recursive: true });
+  if (instanceUser !== undefined) assertReachable(instanceUser, [cacheDir, PLATFORM_ROOT]);
+  else logger.warn({ uid: process.getuid?.() }, 'instances run as the platform’s own user and can read what it can (run mlaas as root to give them their own)');
   const reaped = reapOrphans(stateDir);
   if (reaped.length > 0) logger.warn({ pids: reaped }, 'killed instances left running by an earlier mlaas');
 
-  const store = new SqliteStateStore({ stateDir });
-  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
-  applyDeclaredState(store, config, 'up', loaded.flags);
   const models = new ModelRegistry({ backend: createBlobBackend(config.models.store, { baseDir: config.baseDir, stateDir }) });
-  const modelCache = new ModelCache({ dir: path.join(stateDir, 'cache', 'models'), registry: models });
+  undo.push(() => models.backend.close());
+  // Before the state store is touched: a seed file mlaas.yaml names wrongly must not leave its services half applied.
   for (const seed of await seedModels(models, config.models.seed)) {
     if (seed.pushed) logger.info(seed, 'seeded the model store');
   }
+  const store = new SqliteStateStore({ stateDir });
+  undo.push(() => store.close());
+  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
+  undo.push(() => keyUsage.close());
+  applyDeclaredState(store, config, 'up', loaded.flags);
+  const modelCache = new ModelCache({ dir: path.join(cacheDir, 'models'), registry: models });
   const adminToken = ensureAdminToken(stateDir);
   const demoKeys: Record<string, string> = {};
   for (const [id, tenant] of Object.entries(config.tenants)) {
@@ -122,9 +174,11 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
   const health = revisionHealth(store);
   const supervisor = new Supervisor({
     logsDir,
+    user: instanceUser,
     beforeStop: (id) => gateway.drainInstances([id], 10_000),
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
+  undo.push(() => supervisor.killAll());
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
@@ -143,9 +197,18 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     gateway.instancesChanged(key);
     health.readyChanged(key, supervisor.ready(key).length);
   });
-  const runSpec = (rev: RevisionRecord) => {
-    const spec = instanceSpecOf(rev, (model) => modelCache.pathOf(model));
-    return { ...spec, env: { ...spec.env, [OWNER_ENV]: stateDir } };
+  const artifacts = new ArtifactStore({ dir: path.join(cacheDir, 'artifacts'), cacheDir, platformRoot: PLATFORM_ROOT });
+  adoptOldArchives(path.join(stateDir, 'artifacts'), artifacts.dir);
+  // Artifacts never change: each revision's build is looked up once, in its prepare phase.
+  const builds = new Map<string, BuiltArtifact>();
+  const runSpec = (rev: RevisionRecord) => ({
+    ...instanceSpecOf(rev, (model) => modelCache.pathOf(model), builds.get(rev.name)),
+    marks: { [OWNER_ENV]: stateDir },
+  });
+  const prepare = async (rev: RevisionRecord): Promise<void> => {
+    const { artifact } = parseRevisionSpec(rev);
+    if (artifact.kind !== ONNX_ARTIFACT_KIND) builds.set(rev.name, await artifacts.build(artifact.digest));
+    await fetchRevisionModels(rev, { registry: models, cache: modelCache });
   };
   const reconciler = new RevisionReconciler({
     store,
@@ -169,12 +232,12 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
       },
     },
     instanceSpecOf: runSpec,
-    prepare: (rev) => fetchRevisionModels(rev, { registry: models, cache: modelCache }),
+    prepare,
     initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
     logger: logger.child({ component: 'revisions' }),
   });
   autoscaler.start();
-  const artifacts = new ArtifactStore({ dir: path.join(stateDir, 'artifacts'), platformRoot: PLATFORM_ROOT });
+  undo.push(() => autoscaler.stop());
   const deployer = new Deployer(store, artifacts, reconciler, models);
 
   const admin = createAdminServer({
@@ -194,16 +257,23 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     routes: [...revisionRoutes({ store, reconciler, deployer }), ...modelRoutes({ store, registry: models, reconciler, deployer })],
   });
 
+  // What served before a restart is routed before the gateway listens: requests wait for its instances, not 503.
+  const serviceNames = store.listServices().map((s) => s.name);
+  reconciler.publishStored(serviceNames);
   const host = config.gateway.host ?? '127.0.0.1';
-  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host);
-  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1');
+  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
+  undo.push(() => gateway.close());
+  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1', 'controlPlane.port');
+  undo.push(() => closeServer(admin));
   const gatewayUrl = `http://${host}:${gatewayPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
-  writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n');
+  writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
+  undo.push(() => rmSync(endpointFile, { force: true }));
+  lock.update({ gatewayUrl, adminUrl });
 
   const declared = Object.entries(config.services);
-  const recovered = await reconciler.recover(store.listServices().map((s) => s.name));
+  const recovered = await reconciler.recover(serviceNames);
   const services = await Promise.all(
     declared.map(([name, service]) => deployIfChanged(store, deployer, models, name, service, recovered.find((r) => r.service === name)?.error)),
   );
@@ -225,6 +295,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
     demoKeys,
     services,
     stateDir,
+    instanceUser,
     stop() {
       stopping ??= (async () => {
         autoscaler.stop();
@@ -233,6 +304,7 @@ export async function startPlatform(loaded: LoadedConfig, options: PlatformOptio
         store.close();
         models.backend.close();
         rmSync(endpointFile, { force: true });
+        lock.release();
         logger.info('mlaas stopped');
         logger.flush();
       })();
@@ -273,11 +345,30 @@ async function deployIfChanged(
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Source archives an older mlaas kept in the state dir, copied where builds now read them, so their revisions still start. */
+function adoptOldArchives(oldDir: string, newDir: string): void {
+  if (!existsSync(oldDir)) return;
+  for (const name of readdirSync(oldDir)) {
+    const target = path.join(newDir, name);
+    if (!name.endsWith('.tar.gz') || existsSync(target)) continue;
+    copyFileSync(path.join(oldDir, name), `${target}.${process.pid}.tmp`);
+    renameSync(`${target}.${process.pid}.tmp`, target);
+  }
+}
+
+const LISTEN_FAILURES: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied' };
+
+/** Listens; a port that is taken or forbidden is reported against `field`, the setting that chose it. */
+function listen(server: Server, port: number, host: string, field: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException): void => {
+      const reason = LISTEN_FAILURES[err.code ?? ''];
+      if (reason === undefined) reject(err);
+      else reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}`, { cause: err }));
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });

@@ -29,9 +29,9 @@ export interface BuiltArtifact {
 }
 
 export interface ArtifactStoreOptions {
-  /** Where archives and built artifacts live: `<stateDir>/artifacts`. */
+  /** Where archives and built artifacts live: `<cacheDir>/artifacts`, outside the state dir, where instances can read them. */
   dir: string;
-  /** Shared dependency layers; default `$MLAAS_CACHE_DIR`, else `$XDG_CACHE_HOME/mlaas` or `~/.cache/mlaas`. */
+  /** Shared dependency layers live in `<cacheDir>/deps`; default `defaultCacheDir()`. */
   cacheDir?: string;
   /** The mlaas package root: services resolve `mlaas/sdk` there. */
   platformRoot: string;
@@ -46,9 +46,14 @@ interface BuildRecord extends BuiltArtifact {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/**
+ * `$MLAAS_CACHE_DIR`, else `/var/cache/mlaas` for root (whose home other users,
+ * the instances' among them, cannot enter), else `$XDG_CACHE_HOME/mlaas` or `~/.cache/mlaas`.
+ */
 export function defaultCacheDir(): string {
   const fromEnv = process.env['MLAAS_CACHE_DIR'];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (process.getuid?.() === 0) return '/var/cache/mlaas';
   return path.join(process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'mlaas');
 }
 

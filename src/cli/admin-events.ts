@@ -1,9 +1,16 @@
 /**
- * Reads a long admin action's answer (`application/x-ndjson`: progress events,
- * then `{"result": …}` or `{"error": problem}`) and hands each event on; a
- * problem, in the stream or as the whole answer, becomes an MlaasError.
+ * Reads a long admin action's answer and hands each progress event on. The
+ * request asks for progress with PROGRESS_HEADERS; the admin API then streams
+ * `application/x-ndjson` (events, then `{"result": …}` or `{"error": problem}`)
+ * once the action has started, and answers a problem with its real status if
+ * it fails before. A problem, in the stream or as the whole answer, becomes an MlaasError.
  */
 import { MlaasError, type ErrorCode, type FieldIssue } from '../errors.js';
+
+const NDJSON = 'application/x-ndjson';
+
+/** Headers a long action's request adds so that its progress is streamed back. */
+export const PROGRESS_HEADERS = { accept: NDJSON } as const;
 
 interface Problem {
   code?: ErrorCode;
@@ -20,6 +27,8 @@ export async function readAdminEvents<T>(res: Response, onEvent: (event: Record<
     const problem = (await res.json().catch(() => ({}))) as Problem;
     throw new MlaasError(problem.code ?? 'ADMIN_INTERNAL', problem.detail ?? `admin API answered ${res.status}`, { errors: problem.errors ?? [] });
   }
+  // A server that did not stream answered with the result itself.
+  if (!(res.headers.get('content-type') ?? '').startsWith(NDJSON)) return (await res.json()) as T;
   let result: { value: T } | undefined;
   for await (const line of lines(res.body)) {
     const event = JSON.parse(line) as Record<string, unknown> & { result?: T; error?: Problem };

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { packSource } from '../artifacts/index.js';
 import { adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { readAdminEvents } from './admin-events.js';
+import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
 import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
 
 interface DeployFlags extends AdminFlags {
@@ -37,7 +37,7 @@ export function deployCommand(): Command {
       if (flags.command !== undefined) query.set('command', JSON.stringify(flags.command.split(/\s+/).filter(Boolean)));
       const res = await fetch(new URL(`/v1/services/${encodeURIComponent(service)}/deploy?${query}`, target.url), {
         method: 'POST',
-        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip' },
+        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip', ...PROGRESS_HEADERS },
         body: packed.bytes,
       });
       const result = await readAdminEvents<{ name: string }>(res, (event) => {

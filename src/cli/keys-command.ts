@@ -17,6 +17,7 @@ interface PublicKey {
   description?: string;
   scopes?: string[];
   quota?: { requestsPerMinute: number; burst?: number };
+  allowTags?: true;
 }
 
 interface CreateFlags extends AdminFlags {
@@ -26,6 +27,7 @@ interface CreateFlags extends AdminFlags {
   scope: string[];
   rpm?: string;
   burst?: string;
+  allowTags?: true;
   output: OutputFormat;
 }
 
@@ -39,7 +41,8 @@ export function keysCommand(): Command {
     .option('--expires-at <time>', 'ISO 8601 time after which the key stops working')
     .option('--scope <service>', 'a service the key may call (repeatable; default: every service)', (v: string, all: string[]) => [...all, v], [])
     .option('--rpm <n>', 'requests per minute the key may make (default: its tenant’s keyQuota, else unlimited)')
-    .option('--burst <n>', 'at most this many requests within one second (with --rpm)')
+    .option('--burst <n>', 'at most this many requests in any one second (with --rpm)')
+    .option('--allow-tags', 'its x-mlaas-tag header picks a revision even on services with tenant rules (a tester’s key)')
     .action(async (opts: CreateFlags) => {
       const created = await callAdmin<PublicKey & { key: string }>(
         adminTarget(opts),
@@ -50,6 +53,7 @@ export function keysCommand(): Command {
           expiresAt: opts.expiresAt,
           ...(opts.scope.length === 0 ? {} : { scopes: opts.scope }),
           ...quotaOf(opts),
+          ...(opts.allowTags === true ? { allowTags: true } : {}),
         },
       );
       if (opts.output === 'json') return printJson(created);
@@ -65,13 +69,14 @@ export function keysCommand(): Command {
       const { items } = await callAdmin<{ items: PublicKey[] }>(adminTarget(opts), 'GET', `/v1/keys${query}`);
       if (opts.output === 'json') return printJson(items);
       printTable(
-        ['id', 'tenant', 'state', 'scopes', 'quota', 'created', 'expires', 'last used', 'description'],
+        ['id', 'tenant', 'state', 'scopes', 'quota', 'any tag', 'created', 'expires', 'last used', 'description'],
         items.map((k) => [
           k.id,
           k.tenantId,
           k.revokedAt !== undefined ? 'revoked' : k.expiresAt !== undefined && k.expiresAt <= new Date().toISOString() ? 'expired' : 'active',
           k.scopes?.join(',') ?? '*',
           k.quota === undefined ? '-' : `${k.quota.requestsPerMinute}/min${k.quota.burst === undefined ? '' : ` burst ${k.quota.burst}`}`,
+          k.allowTags === true ? 'yes' : 'no',
           k.createdAt,
           k.expiresAt ?? '-',
           k.lastUsedAt ?? '-',
@@ -89,7 +94,7 @@ export function keysCommand(): Command {
     });
 
   withOutputFlag(withAdminFlags(keys.command('rotate')))
-    .description('replace a key with a new one for the same tenant, scopes and quota; the old one keeps working for the overlap')
+    .description('replace a key with a new one for the same tenant, scopes, quota and tag permission; the old one keeps working for the overlap')
     .argument('<id>', 'key id (the part after mlk_ and before the next _)')
     .option('--overlap <duration>', 'how long the old key keeps working: 30s, 15m, 24h…', '24h')
     .action(async (id: string, opts: AdminFlags & { overlap: string; output: OutputFormat }) => {

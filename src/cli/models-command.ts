@@ -12,7 +12,7 @@ import { Readable, Transform } from 'node:stream';
 import type { ServiceRollout } from '../control-plane/model-rollout.js';
 import type { ModelSummary, ModelVersion, TensorSpec } from '../models/index.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags, type AdminTarget } from './admin-client.js';
-import { readAdminEvents } from './admin-events.js';
+import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
 import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
@@ -101,7 +101,7 @@ export function modelsCommand(): Command {
       const canaryPercent = flags.rollout === undefined ? undefined : parseRollout(flags.rollout);
       const res = await fetch(new URL(`/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, adminTarget(flags).url), {
         method: 'PUT',
-        headers: { authorization: `Bearer ${adminTarget(flags).token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${adminTarget(flags).token}`, 'content-type': 'application/json', ...PROGRESS_HEADERS },
         body: JSON.stringify({ version: wholeNumber(version, 'VERSION'), ...(canaryPercent === undefined ? {} : { canaryPercent }) }),
       });
       const result = await readAdminEvents<{ rollouts: ServiceRollout[] }>(res, (e) => step(`${String(e['step'])}: ${String(e['detail'])}`));
@@ -158,7 +158,7 @@ async function push(target: AdminTarget, name: string, file: string, alias: stri
   try {
     res = await fetch(new URL(`/v1/models/${encodeURIComponent(name)}/versions?${query}`, target.url), {
       method: 'POST',
-      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/octet-stream', 'content-length': String(size), ...PROGRESS_HEADERS },
       body: Readable.toWeb(counted) as ReadableStream<Uint8Array>,
       duplex: 'half',
     });

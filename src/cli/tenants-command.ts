@@ -52,7 +52,7 @@ export function tenantsCommand(): Command {
     .option('--config <json>', 'settings sent to services in x-mlaas-config, as a JSON object')
     .option('--attributes <json>', 'flag-targeting attributes, as a JSON object of strings, numbers, booleans')
     .option('--rpm <n>', 'requests per minute for the whole tenant')
-    .option('--burst <n>', 'at most this many requests of the tenant within one second (with --rpm)')
+    .option('--burst <n>', 'at most this many requests of the tenant in any one second (with --rpm)')
     .option('--key-rpm <n>', 'requests per minute for each key that has no quota of its own')
     .action(async (id: string, opts: SetFlags) => {
       const body = {

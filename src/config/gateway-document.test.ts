@@ -65,6 +65,7 @@ describe('the article’s gateway document', () => {
           method: 'POST',
           operationId: 'ServiceId',
           security: [[{ name: 'api_key', type: 'apiKey', in: 'query', keyName: 'key' }]],
+          apiKeySchemes: [{ name: 'api_key', type: 'apiKey', in: 'query', keyName: 'key' }],
           backend: { kind: 'service', service: 'spam-filter', path: '/predict' },
           pathTranslation: 'CONSTANT_ADDRESS',
           deadlineMs: 15_000,
@@ -181,6 +182,8 @@ describe('security', () => {
     const query = { name: 'api_key', type: 'apiKey', in: 'query', keyName: 'key' };
     const header = { name: 'api_key_header', type: 'apiKey', in: 'header', keyName: 'x-api-key' };
     expect(gateway.operations.map((o) => o.security)).toEqual([[[header]], [[query], [header]], []]);
+    // Where a caller may put a key, so that it can be stripped even where no key is checked.
+    expect(gateway.operations.map((o) => o.apiKeySchemes)).toEqual([[query, header], [query, header], [query, header]]);
   });
 
   it('reports a requirement naming an undefined scheme and unsupported scheme types', () => {

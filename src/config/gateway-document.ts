@@ -7,7 +7,7 @@
 import type { FieldIssue } from '../errors.js';
 import { configError } from './config-error.js';
 import { parseBackendRule, type BackendRule } from './gateway-backend.js';
-import { parseSecurityDefinitions, resolveSecurity, type SecurityScheme } from './gateway-security.js';
+import { apiKeySchemesOf, parseSecurityDefinitions, resolveSecurity, type ApiKeyScheme, type SecurityScheme } from './gateway-security.js';
 import { isJsonObject } from './json-object.js';
 import { describeValue, formatPath } from './zod-issues.js';
 
@@ -20,6 +20,12 @@ export interface GatewayOperation extends BackendRule {
   operationId?: string;
   /** OR of ANDs, like OpenAPI; `[]` means no authentication. */
   security: SecurityScheme[][];
+  /**
+   * Every API-key scheme of the document's `securityDefinitions`: where a
+   * caller may put a key, which never reaches a backend, even from an
+   * operation that checks none.
+   */
+  apiKeySchemes: ApiKeyScheme[];
   /** Where the operation sits in the document, e.g. `paths./v1/x.post`, for messages. */
   configPath: string;
 }
@@ -57,6 +63,7 @@ export function inspectGatewayDocument(
 
   const basePath = typeof raw.basePath === 'string' && raw.basePath !== '/' ? raw.basePath.replace(/\/+$/, '') : '';
   const defs = parseSecurityDefinitions(raw.securityDefinitions, issues);
+  const apiKeySchemes = apiKeySchemesOf(defs);
   const defaultSecurity = raw.security === undefined ? [] : resolveSecurity(raw.security, ['security'], defs, issues);
   // undefined: no top-level backend; null: one that is unusable and already reported.
   const defaultBackend =
@@ -105,6 +112,7 @@ export function inspectGatewayDocument(
         method: method.toUpperCase() as HttpMethod,
         ...(typeof op.operationId === 'string' ? { operationId: op.operationId } : {}),
         security,
+        apiKeySchemes,
         configPath: formatPath(at),
       });
     }

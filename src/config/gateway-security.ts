@@ -86,6 +86,13 @@ function parseScheme(name: string, def: unknown, at: string[], issues: FieldIssu
   );
 }
 
+/** The usable API-key definitions, in the document's order. */
+export function apiKeySchemesOf(defs: SecurityDefinitions): ApiKeyScheme[] {
+  const out: ApiKeyScheme[] = [];
+  for (const scheme of defs.values()) if (scheme?.type === 'apiKey') out.push(scheme);
+  return out;
+}
+
 /**
  * Resolves a `security` list found at `at` into schemes: OR of ANDs, `[]`
  * meaning no authentication. Requirements that name unusable definitions are

@@ -24,9 +24,12 @@ const modelStoreRef = z.string().superRefine((ref, ctx) => {
   }
 });
 
+/** What the platform sets in every instance (Knative's and Cloud Run's reserved names among them). */
+const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION']);
+
 const envName = patternString(ENV_NAME, 'an environment variable name').refine(
-  (name) => !name.startsWith('MLAAS_') && name !== 'PORT',
-  { error: (iss) => `${describeValue(iss.input)} is reserved: mlaas sets PORT and MLAAS_* itself` },
+  (name) => !name.startsWith('MLAAS_') && !RESERVED_ENV.has(name),
+  { error: (iss) => `${describeValue(iss.input)} is reserved: mlaas sets PORT, K_SERVICE, K_REVISION, K_CONFIGURATION and MLAAS_* itself` },
 );
 
 const envValue = z
@@ -98,7 +101,30 @@ export const ServiceSchema = strictObject({
   source: z.string().min(1).default('.').describe("Directory of the service, relative to mlaas.yaml; the instance's working directory."),
   command: command.optional().describe('Argument vector that starts one instance; it must listen on 127.0.0.1:$PORT. Required for runtime: process.'),
   onnx: onnxSettings.optional().describe('Settings of the built-in ONNX server (runtime: onnx).'),
-  env: z.record(envName, envValue).default({}).describe('Environment variables for every instance.'),
+  env: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .pipe(
+      z
+        .object({
+          inherit: z
+            .array(envName)
+            .default([])
+            .describe("Names of the platform's own environment variables the instances get too; nothing else of it reaches them."),
+        })
+        .catchall(z.unknown())
+        .superRefine((env, ctx) => {
+          for (const [name, value] of Object.entries(env)) {
+            if (name === 'inherit') continue;
+            const checked = envName.safeParse(name);
+            if (!checked.success) ctx.addIssue({ code: 'custom', path: [name], message: checked.error.issues[0]?.message ?? 'invalid name' });
+            else if (!envValue.safeParse(value).success) {
+              ctx.addIssue({ code: 'custom', path: [name], message: `expected a string, number or boolean, got ${describeValue(value)}` });
+            }
+          }
+        }),
+    )
+    .describe('Environment variables for every instance (PATH, HOME, LANG and TZ come from the platform; `inherit` lists more).'),
   models: z
     .record(patternString(MODEL_NAME, 'a model name'), modelStoreRef)
     .default({})
@@ -118,7 +144,12 @@ export const ServiceSchema = strictObject({
   if (s.runtime !== 'onnx' && s.onnx !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['onnx'], message: 'only for runtime: onnx' });
   }
-});
+}).transform(({ env: { inherit, ...vars }, ...service }) => ({
+  ...service,
+  env: Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, String(value)])),
+  /** `env.inherit`: names of the platform's variables the instances get. */
+  inheritEnv: inherit,
+}));
 
 const modelSeed = strictObject({
   file: z.string().min(1).describe('The model file, relative to mlaas.yaml.'),
@@ -186,6 +217,16 @@ export const MlaasConfigSchema = strictObject({
     port: integer(0, 65535).default(8081),
     connections: connections(ADMIN_TIMEOUTS, `${ADMIN_MAX_CONNECTIONS}, apart from the gateway's, so that its load cannot lock the operator out`).prefault({}),
   }).prefault({}),
+  instances: strictObject({
+    user: z
+      .union([z.string().min(1), z.int().min(0)])
+      .optional()
+      .describe(
+        'The user instances run as (name or uid). Default when mlaas runs as root: nobody; otherwise the platform’s own user, the only one it can use.',
+      ),
+  })
+    .default({})
+    .describe('How the runtime starts instances.'),
   stateDir: z.string().min(1).default('.mlaas').describe('Where state.db and the model store live, relative to mlaas.yaml.'),
   models: models.default({ store: { kind: 'fs' }, seed: {} }),
   services: z.record(patternString(DNS_LABEL, 'a service name (DNS label)'), ServiceSchema).default({}),

@@ -36,6 +36,7 @@ describe('parseConfig', () => {
         connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
       },
       controlPlane: { port: 8081, connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 300_000 } },
+      instances: {},
       stateDir: '/srv/app/.mlaas',
       models: { store: { kind: 'fs' }, seed: {} },
       services: {
@@ -44,6 +45,7 @@ describe('parseConfig', () => {
           source: '/srv/app',
           command: ['node', 'server.js'],
           env: {},
+          inheritEnv: [],
           models: {},
           scaling: {
             minInstances: 0,
@@ -213,17 +215,33 @@ gateway: { document: gw.yaml }
 services:
   spam:
     command: node s.js
-    env: { 1BAD: x, PORT: '9', MLAAS_TENANT: y, OK: [1] }
+    env: { 1BAD: x, PORT: '9', MLAAS_TENANT: y, K_REVISION: z, OK: [1], inherit: [AWS_PROFILE, MLAAS_TOKEN] }
 `);
+    const reserved = 'is reserved: mlaas sets PORT, K_SERVICE, K_REVISION, K_CONFIGURATION and MLAAS_* itself';
     expect(issues).toEqual([
+      { path: 'services.spam.env.inherit[1]', message: `"MLAAS_TOKEN" ${reserved}` },
       {
         path: 'services.spam.env.1BAD',
         message: 'expected an environment variable name matching ^[A-Za-z_][A-Za-z0-9_]*$, got "1BAD"',
       },
-      { path: 'services.spam.env.PORT', message: '"PORT" is reserved: mlaas sets PORT and MLAAS_* itself' },
-      { path: 'services.spam.env.MLAAS_TENANT', message: '"MLAAS_TENANT" is reserved: mlaas sets PORT and MLAAS_* itself' },
+      { path: 'services.spam.env.PORT', message: `"PORT" ${reserved}` },
+      { path: 'services.spam.env.MLAAS_TENANT', message: `"MLAAS_TENANT" ${reserved}` },
+      { path: 'services.spam.env.K_REVISION', message: `"K_REVISION" ${reserved}` },
       { path: 'services.spam.env.OK', message: 'expected a string, number or boolean, got a list of 1' },
     ]);
+  });
+
+  it('passes the platform variables `env.inherit` names, apart from the service’s own', () => {
+    const config = parseConfig(
+      `
+gateway: { document: gw.yaml }
+services:
+  spam: { command: node s.js, env: { LOG_LEVEL: debug, inherit: [AWS_PROFILE] } }
+`,
+      at,
+    );
+    expect(config.services['spam']?.env).toEqual({ LOG_LEVEL: 'debug' });
+    expect(config.services['spam']?.inheritEnv).toEqual(['AWS_PROFILE']);
   });
 
   it('says what is missing and what a wrong value was', () => {

@@ -8,8 +8,8 @@ import { integer, strictObject } from './schema-fields.js';
 import { describeValue } from './zod-issues.js';
 
 export const QuotaSchema = strictObject({
-  requestsPerMinute: integer(1).describe('Requests allowed in each one-minute window.'),
-  burst: integer(1).optional().describe('At most this many requests within one second; no per-second cap when absent.'),
+  requestsPerMinute: integer(1).describe('At most this many requests in any 60 seconds (a sliding window).'),
+  burst: integer(1).optional().describe('At most this many requests in any one second; no per-second cap when absent.'),
 }).meta({ description: 'A rate limit; a request over it gets 429 with Retry-After.' });
 
 export const tenantAttributes = z

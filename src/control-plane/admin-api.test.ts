@@ -1,12 +1,13 @@
 // The admin API over real HTTP on a free port, backed by a real SQLite file.
 import fs from 'node:fs';
-import type http from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PROBLEM_CONTENT_TYPE } from '../errors.js';
+import { MlaasError, PROBLEM_CONTENT_TYPE } from '../errors.js';
 import { ADMIN_BODY_LIMIT_BYTES, createAdminServer } from './admin-api.js';
+import { defineRoute } from './admin-router.js';
 import type { AdminChange } from './admin-routes.js';
 import { parseApiKey, verifySecret } from './api-key.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
@@ -16,7 +17,7 @@ const NOW = new Date('2025-03-01T12:00:00.000Z');
 
 let stateDir: string;
 let store: SqliteStateStore;
-let server: http.Server;
+let server: Server;
 let base: string;
 let changes: AdminChange[];
 let logged: object[];
@@ -202,5 +203,109 @@ describe('admin API keys', () => {
     const huge = JSON.stringify({ description: 'x'.repeat(ADMIN_BODY_LIMIT_BYTES) });
     await expectProblem(await call('POST', '/v1/tenants/acme/keys', { body: huge }), 413, 'ADMIN_BODY_TOO_LARGE');
     expect(store.listKeys()).toEqual([]);
+  });
+});
+
+describe('admin API hostile input', () => {
+  it('answers 400 naming the field for a body nested 10,000 levels deep, and stores nothing', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const res = await call('PUT', '/v1/tenants/acme', { body: `{"config": {"rules": ${deep}}}` });
+    const text = JSON.stringify(await expectProblem(res, 400, 'ADMIN_BODY_INVALID'));
+    const problem = JSON.parse(text) as { errors: Array<{ path: string; message: string }> };
+    expect(problem.errors[0]?.path).toMatch(/^config\.rules(\[0\])+$/);
+    expect(problem.errors[0]?.message).toMatch(/nested deeper than \d+ levels/);
+    expect(text.length).toBeLessThan(4096);
+    expect(store.getTenant('acme')?.config).toEqual({ threshold: 0.7 });
+  });
+
+  it('keeps a 400 short when a body holds huge bad values, a huge unknown key and thousands of bad fields', async () => {
+    const body = JSON.stringify({
+      scopes: ['S'.repeat(300_000), ...Array.from({ length: 5_000 }, () => 'NOT A LABEL')],
+      ['k'.repeat(300_000)]: true,
+    });
+    const res = await call('POST', '/v1/tenants/acme/keys', { body });
+    const text = JSON.stringify(await expectProblem(res, 400, 'ADMIN_BODY_INVALID'));
+    const problem = JSON.parse(text) as { detail: string; errors: Array<{ path: string; message: string }> };
+    expect(problem.errors.find((e) => e.path === 'scopes[1]')?.message).toBe('expected a service name (DNS label), got "NOT A LABEL"');
+    expect(problem.detail).toMatch(/the first 50 of 5002 errors are listed/);
+    expect(text.length).toBeLessThan(40_000);
+    expect(store.listKeys()).toEqual([]);
+  });
+});
+
+describe('admin API long actions', () => {
+  let actionBase: string;
+  let actionServer: Server;
+
+  beforeEach(async () => {
+    const action = defineRoute({
+      method: 'POST',
+      path: '/v1/action/:outcome',
+      handle: ({ params }) => ({
+        status: 200,
+        events: async (emit) => {
+          if (params.outcome === 'early') throw new MlaasError('ADMIN_BODY_INVALID', 'refused before starting', { errors: [{ path: 'x', message: 'bad' }] });
+          emit({ step: 'one' });
+          emit({ step: 'two' });
+          if (params.outcome === 'late') throw new MlaasError('REVISION_NOT_READY', 'failed after starting');
+          if (params.outcome === 'crash') throw new Error('secret internals');
+          return { done: true };
+        },
+      }),
+    });
+    actionServer = createAdminServer({ store, token: TOKEN, status: () => ({}), onChange: () => {}, logger: { error: (obj) => logged.push(obj) }, routes: [action] });
+    await new Promise<void>((resolve) => actionServer.listen(0, '127.0.0.1', resolve));
+    actionBase = `http://127.0.0.1:${(actionServer.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    await new Promise((resolve) => actionServer.close(resolve));
+  });
+
+  /** One request read to the end with node:http, which shows trailers. */
+  function send(outcome: string, accept?: string): Promise<{ status: number; type: string; vary: string; text: string; trailers: NodeJS.Dict<string> }> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
+      if (accept !== undefined) headers['accept'] = accept;
+      const req = request(`${actionBase}/v1/action/${outcome}`, { method: 'POST', headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', vary: String(res.headers['vary']), text, trailers: res.trailers }),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it.each([
+    ['succeeds', 'ok', 200, 'application/json', { done: true }],
+    ['fails before starting', 'early', 400, PROBLEM_CONTENT_TYPE, { code: 'ADMIN_BODY_INVALID', errors: [{ path: 'x', message: 'bad' }] }],
+    ['fails after progress', 'late', 409, PROBLEM_CONTENT_TYPE, { code: 'REVISION_NOT_READY', detail: 'failed after starting' }],
+    ['crashes after progress', 'crash', 500, PROBLEM_CONTENT_TYPE, { code: 'ADMIN_INTERNAL' }],
+  ])('answers a client that asks for no stream, when the action %s, with its real status and one JSON body', async (_, outcome, status, type, body) => {
+    for (const accept of [undefined, '*/*', 'application/json', 'application/x-ndjson;q=0']) {
+      const res = await send(outcome, accept);
+      expect(res.status).toBe(status);
+      expect(res.type).toBe(type);
+      expect(JSON.parse(res.text)).toMatchObject(body);
+      expect(res.text).not.toContain('secret');
+      expect(res.vary).toBe('accept');
+    }
+  });
+
+  it('streams progress lines to a client that asks for them, ending in the result or the problem, with the status in the trailer', async () => {
+    const ok = await send('ok', 'application/json, application/x-ndjson');
+    expect(ok).toMatchObject({ status: 200, type: 'application/x-ndjson', trailers: { 'x-mlaas-status': '200' } });
+    expect(ok.text.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ step: 'one' }, { step: 'two' }, { result: { done: true } }]);
+
+    const late = await send('late', 'application/x-ndjson');
+    expect(late).toMatchObject({ status: 200, type: 'application/x-ndjson', trailers: { 'x-mlaas-status': '409' } });
+    expect(JSON.parse(late.text.trim().split('\n').at(-1) ?? '')).toMatchObject({ error: { code: 'REVISION_NOT_READY', status: 409 } });
+
+    const early = await send('early', 'application/x-ndjson');
+    expect(early).toMatchObject({ status: 400, type: PROBLEM_CONTENT_TYPE });
   });
 });

@@ -1,15 +1,16 @@
 /**
  * The control plane's admin API: a node:http server the CLI and console talk
  * to. Every route needs the admin bearer token; input is checked against the
- * route's zod schemas; every error leaves as application/problem+json, turned
- * into one in exactly one place (`sendError`), never with a stack trace.
+ * route's zod schemas; every error leaves as application/problem+json, made
+ * in exactly one place (`problemFor`), never with a stack trace.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { z } from 'zod';
-import { MlaasError, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode } from '../errors.js';
+import { MlaasError, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode, type Problem } from '../errors.js';
 import { describeIssue, fieldIssuesOf } from '../config/zod-issues.js';
 import { ADMIN_LISTENER, createHttpServer, type ConnectionLimits } from '../http/index.js';
+import { assertJsonDepth } from '../json-depth.js';
 import { matchRoute, type AdminReply, type AdminRoute } from './admin-router.js';
 import { adminRoutes, type AdminChange } from './admin-routes.js';
 import { keyRoutes } from './admin-routes-keys.js';
@@ -100,11 +101,15 @@ function check(schema: z.ZodType, value: unknown, code: ErrorCode, what: string)
 async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   const text = (await readBody(req, ADMIN_BODY_LIMIT_BYTES)).toString('utf8');
   if (text.trim() === '') return {};
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text);
   } catch (err) {
     throw new MlaasError('ADMIN_JSON_MALFORMED', `request body is not valid JSON: ${(err as Error).message}`);
   }
+  // Before the schema: the store, flagd and the gateway serialise what is accepted, and would overflow the stack on it.
+  assertJsonDepth(value, 'ADMIN_BODY_INVALID');
+  return value;
 }
 
 /**
@@ -151,39 +156,85 @@ function sendReply(res: http.ServerResponse, reply: AdminReply): void {
   res.end(payload);
 }
 
-/** Streams a long action's progress as NDJSON; its outcome is the last line. */
+const NDJSON = 'application/x-ndjson';
+
+/**
+ * The trailer of a progress stream that carries the action's own status: the
+ * stream's head (200) went out with the first progress line, before the
+ * outcome was known. Its last line says the same (`result` or `error`).
+ */
+export const STATUS_TRAILER = 'x-mlaas-status';
+
+/** True when the client lists application/x-ndjson in Accept (with a q above 0). */
+function wantsProgress(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    return type === NDJSON && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
+/**
+ * Answers a long action (models push, deploy, alias rollout). A client that
+ * asks for progress (`Accept: application/x-ndjson`, as the CLI does) gets
+ * NDJSON from the first progress event on: one line per event, then
+ * `{"result": …}` or `{"error": problem}`, and the status in the
+ * `x-mlaas-status` trailer. Any other client (curl, a plain fetch) waits and
+ * gets what a short request gets: the result as JSON, or the problem with its
+ * status. Either way, what fails before the first event (validation, a model
+ * file that is not one) answers as a problem with its real status.
+ */
 async function sendEvents(
   res: http.ServerResponse,
   run: NonNullable<AdminReply['events']>,
   requestId: string,
   logger: AdminLogger | undefined,
 ): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-  const emit = (event: object): void => {
+  const progress = wantsProgress(res.req.headers.accept);
+  res.setHeader('vary', 'accept');
+  const line = (event: object): void => {
+    if (!res.headersSent) res.writeHead(200, { 'content-type': NDJSON, 'cache-control': 'no-store', trailer: STATUS_TRAILER });
     res.write(`${JSON.stringify(event)}\n`);
   };
+  let result: unknown;
   try {
-    const result = await run(emit);
-    emit({ result });
-  } catch (err) {
-    const known = err instanceof MlaasError ? err : undefined;
-    if (known === undefined || known.status >= 500) logger?.error({ err, requestId }, 'admin action failed');
-    emit({
-      error: known ? known.toProblem(requestId) : problemOf('ADMIN_INTERNAL', 'the control plane failed to finish; see its log', { requestId }),
+    result = await run((event) => {
+      if (progress && !res.destroyed) line(event);
     });
+  } catch (err) {
+    if (!res.headersSent) {
+      sendError(res, err, requestId, logger);
+      return;
+    }
+    const { problem } = problemFor(err, requestId, logger);
+    line({ error: problem });
+    res.addTrailers({ [STATUS_TRAILER]: String(problem.status) });
+    res.end();
+    return;
   }
+  if (!progress) {
+    sendReply(res, { status: 200, body: result });
+    return;
+  }
+  line({ result });
+  res.addTrailers({ [STATUS_TRAILER]: '200' });
   res.end();
 }
 
-function sendError(res: http.ServerResponse, err: unknown, requestId: string, logger: AdminLogger | undefined): void {
+/** The problem+json body (and headers) for anything thrown; logs what is the control plane's fault. */
+function problemFor(err: unknown, requestId: string, logger: AdminLogger | undefined): { problem: Problem; headers: Record<string, string> } {
   const known = err instanceof MlaasError ? err : undefined;
   if (known === undefined || known.status >= 500) logger?.error({ err, requestId }, 'admin request failed');
+  const problem = known ? known.toProblem(requestId) : problemOf('ADMIN_INTERNAL', 'the control plane failed to answer; see its log', { requestId });
+  return { problem, headers: known?.headers ?? {} };
+}
+
+function sendError(res: http.ServerResponse, err: unknown, requestId: string, logger: AdminLogger | undefined): void {
+  const { problem, headers } = problemFor(err, requestId, logger);
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const problem = known ? known.toProblem(requestId) : problemOf('ADMIN_INTERNAL', 'the control plane failed to answer; see its log', { requestId });
-  for (const [name, value] of Object.entries(known?.headers ?? {})) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   const payload = JSON.stringify(problem);
   res.writeHead(problem.status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(payload) });
   res.end(payload);

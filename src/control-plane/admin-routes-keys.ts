@@ -1,12 +1,13 @@
 /**
  * Admin routes for API keys: create (the one moment the secret is shown),
- * list, read, revoke and rotate (a new secret for the same tenant, scopes and
- * quota; the old key keeps working for an overlap window so callers can
+ * list, read, revoke and rotate (a new secret for the same tenant, scopes,
+ * quota and tag permission; the old key keeps working for an overlap window so callers can
  * switch without an outage). Answers never carry a key's hash.
  */
 import { z } from 'zod';
 import { DNS_LABEL, duration } from '../config/schema-fields.js';
 import { QuotaSchema } from '../config/tenancy-fields.js';
+import { describeValue } from '../config/zod-issues.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import { found, type AdminDeps } from './admin-routes.js';
 import type { KeyRecord } from './state-store.js';
@@ -39,11 +40,12 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       .transform((s) => new Date(s).toISOString())
       .optional(),
     scopes: z
-      .array(z.string().regex(DNS_LABEL, { error: (iss) => `expected a service name (DNS label), got ${JSON.stringify(iss.input)}` }))
+      .array(z.string().regex(DNS_LABEL, { error: (iss) => `expected a service name (DNS label), got ${describeValue(iss.input)}` }))
       // A key that may call nothing is useless; leaving scopes out means every service.
       .min(1, { error: 'expected at least one service (leave scopes out for every service), got none' })
       .optional(),
     quota: QuotaSchema.optional(),
+    allowTags: z.boolean().optional(),
   });
   const rotateBody = z.strictObject({ overlap: duration(0, MAX_OVERLAP_MS).optional() });
   const listQuery = z.strictObject({ tenant: z.string().min(1).optional() });

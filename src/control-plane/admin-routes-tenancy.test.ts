@@ -101,6 +101,13 @@ describe('keys', () => {
     expect(await call('POST', '/v1/tenants/acme/keys', { scopes: ['Spam Filter'] })).toMatchObject({ status: 400, body: { errors: [{ path: 'scopes[0]' }] } });
   });
 
+  it('creates a key that may choose tags, and refuses a non-boolean allowTags', async () => {
+    const created = await call('POST', '/v1/tenants/acme/keys', { allowTags: true });
+    expect(created).toMatchObject({ status: 201, body: { allowTags: true } });
+    expect((await call('POST', '/v1/tenants/acme/keys', {})).body).not.toHaveProperty('allowTags');
+    expect(await call('POST', '/v1/tenants/acme/keys', { allowTags: 'yes' })).toMatchObject({ status: 400, body: { errors: [{ path: 'allowTags' }] } });
+  });
+
   it('rotates: a new secret for the same tenant and scopes, the old key expiring after the overlap', async () => {
     const old = await call('POST', '/v1/tenants/acme/keys', { scopes: ['spam'] });
     const rotated = await call('POST', `/v1/keys/${String(old.body['id'])}/rotate`, { overlap: '1h' });

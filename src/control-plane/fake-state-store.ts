@@ -149,6 +149,7 @@ export class FakeStateStore implements StateStore {
       if (old.description !== undefined) inherited.description = old.description;
       if (old.scopes !== undefined) inherited.scopes = old.scopes;
       if (old.quota !== undefined) inherited.quota = old.quota;
+      if (old.allowTags === true) inherited.allowTags = true;
       const created = this.insertKey(old.tenantId, inherited, id);
       this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
       return created;
@@ -176,6 +177,7 @@ export class FakeStateStore implements StateStore {
     if (opts.description !== undefined) record.description = opts.description;
     if (opts.scopes !== undefined) record.scopes = structuredClone(opts.scopes);
     if (opts.quota !== undefined) record.quota = structuredClone(opts.quota);
+    if (opts.allowTags === true) record.allowTags = true;
     if (rotatedFrom !== undefined) record.rotatedFrom = rotatedFrom;
     this.state.keys.set(record.id, record);
     return { key: structuredClone(record), secretKey: generated.key };

@@ -76,7 +76,8 @@ describe('a revision’s models', () => {
     await registry.push('spam', buildAddModel(3), { alias: 'production' });
     const models = await resolveModels(registry, { classifier: 'spam@production' });
     const rev = new FakeStateStore().createRevision('svc', revisionSpec(models));
-    fs.writeFileSync(path.join(dir, 'store', 'spam', 'versions', '1', 'model.onnx'), buildAddModel(5));
+    const { blob } = JSON.parse(fs.readFileSync(path.join(dir, 'store', 'spam', 'versions', '1', 'meta.json'), 'utf8')) as { blob: string };
+    fs.writeFileSync(path.join(dir, 'store', 'spam', blob), buildAddModel(5));
     const bytes = await failure(fetchRevisionModels(rev, { registry, cache }));
     expect(bytes.code).toBe('MODEL_DIGEST_MISMATCH');
     expect(bytes.message).toMatch(/^model classifier \(spam@1\): spam@1: digest mismatch: .*expected sha256 [0-9a-f]{64}/);

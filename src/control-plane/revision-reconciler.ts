@@ -92,6 +92,22 @@ export class RevisionReconciler {
     );
   }
 
+  /**
+   * Publishes the stored traffic of each service as it stands, before any of
+   * its instances runs: after a restart the gateway then holds requests for
+   * them (as for a revision at zero) instead of answering that nothing serves.
+   * `recover` starts the instances and publishes again.
+   */
+  publishStored(services: readonly string[]): void {
+    const { store, publisher } = this.#o;
+    for (const service of services) {
+      const resolved = resolveTraffic(service, store.getTraffic(service) ?? DEFAULT_TRAFFIC, store.listRevisions(service));
+      if (resolved === undefined) continue;
+      publisher.publish(service, resolved);
+      this.#published.set(service, resolved);
+    }
+  }
+
   /** Re-applies the stored policy of a service. */
   reconcile(service: string): Promise<ResolvedTraffic | undefined> {
     return this.#serially(service, () => this.#apply(service, undefined));

@@ -38,6 +38,8 @@ export const RevisionSpecSchema = z.object({
   }),
   command: z.array(z.string()).min(1),
   env: z.record(z.string(), z.string()),
+  /** `env.inherit`: the platform's variables the instances get; absent when none. */
+  inheritEnv: z.array(z.string()).optional(),
   models: z.record(z.string(), RecordedModelSchema),
   scaling: z.object({ minInstances: z.number().int().min(0), maxInstances: z.number().int().min(1) }).loose(),
   readiness: z.object({ path: z.string(), timeoutSeconds: z.number().positive() }),
@@ -62,6 +64,8 @@ export function revisionSpecOf(service: ServiceConfig, artifact: BuiltArtifactRe
     artifact: { digest: artifact.digest, dir: artifact.dir, kind: artifact.kind, env: artifact.env },
     command: service.command ?? artifact.command ?? [],
     env: artifact.kind === ONNX_ARTIFACT_KIND ? { ...service.env, ...onnxServerEnv(service.onnx, versions) } : service.env,
+    // Only when set, so a revision made before `env.inherit` existed still counts as the same spec.
+    ...(service.inheritEnv === undefined || service.inheritEnv.length === 0 ? {} : { inheritEnv: service.inheritEnv }),
     models,
     scaling: service.scaling,
     readiness: service.readiness,
@@ -74,16 +78,27 @@ export function parseRevisionSpec(rev: RevisionRecord): RevisionSpec {
   return RevisionSpecSchema.parse(rev.spec);
 }
 
-/** `modelPath` says where the runtime keeps the verified copy of a recorded model. */
-export function instanceSpecOf(rev: RevisionRecord, modelPath: (model: RecordedModel) => string): InstanceSpec {
+/**
+ * `modelPath` says where the runtime keeps the verified copy of a recorded
+ * model; `built`, where the artifact's build lives now — it wins over the
+ * directory the revision recorded, which an older layout may have put where
+ * instances cannot reach.
+ */
+export function instanceSpecOf(
+  rev: RevisionRecord,
+  modelPath: (model: RecordedModel) => string,
+  built?: { dir: string; env: Record<string, string> },
+): InstanceSpec {
   const spec = parseRevisionSpec(rev);
+  const artifact = built ?? spec.artifact;
   return {
     key: rev.name,
     service: rev.service,
     revision: rev.name,
-    cwd: spec.artifact.dir,
+    cwd: artifact.dir,
     command: spec.command,
-    env: { ...spec.artifact.env, ...spec.env },
+    env: { ...artifact.env, ...spec.env },
+    inheritEnv: spec.inheritEnv ?? [],
     models: Object.fromEntries(Object.entries(spec.models).map(([key, m]) => [key, modelPath(m)])),
     readiness: { path: spec.readiness.path, timeoutMs: spec.readiness.timeoutSeconds * 1000 },
     drainTimeoutMs: spec.drainTimeoutSeconds * 1000,

@@ -78,6 +78,9 @@ export const MIGRATIONS: readonly string[] = [
     updated_at  TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  ALTER TABLE api_keys ADD COLUMN allow_tags INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

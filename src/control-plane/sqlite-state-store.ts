@@ -63,6 +63,7 @@ interface KeyRow {
   description: string | null;
   scopes: string | null;
   quota: string | null;
+  allow_tags: number;
   rotated_from: string | null;
 }
 interface RevisionRow {
@@ -91,6 +92,11 @@ export class SqliteStateStore implements StateStore {
     this.file = path.join(options.stateDir, STATE_DB_FILE);
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? randomBytes;
+    // Owner-only: SQLite gives the -wal and -shm files the database file's mode, so setting it first covers all three.
+    fs.closeSync(fs.openSync(this.file, 'a', 0o600));
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (fs.existsSync(this.file + suffix)) fs.chmodSync(this.file + suffix, 0o600);
+    }
     this.db = new Database(this.file);
     try {
       this.db.pragma('journal_mode = WAL');
@@ -192,6 +198,7 @@ export class SqliteStateStore implements StateStore {
       if (old.description !== undefined) inherited.description = old.description;
       if (old.scopes !== undefined) inherited.scopes = old.scopes;
       if (old.quota !== undefined) inherited.quota = old.quota;
+      if (old.allowTags === true) inherited.allowTags = true;
       const created = this.insertKey(old.tenantId, inherited, id);
       this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
       return created;
@@ -222,6 +229,7 @@ export class SqliteStateStore implements StateStore {
       opts.description ?? null,
       jsonOrNull(opts.scopes),
       jsonOrNull(opts.quota),
+      opts.allowTags === true ? 1 : 0,
       rotatedFrom ?? null,
     ) as KeyRow;
     return { key: keyOf(row), secretKey: generated.key };
@@ -355,11 +363,11 @@ function prepareStatements(db: Database.Database) {
     deleteTenant: db.prepare<[string]>('DELETE FROM tenants WHERE id = ?'),
     countTenantKeys: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE tenant_id = ?'),
     insertKey: db.prepare<
-      [string, string, string, string, string | null, string | null, string | null, string | null, string | null],
+      [string, string, string, string, string | null, string | null, string | null, string | null, number, string | null],
       KeyRow
     >(
-      `INSERT INTO api_keys (id, tenant_id, hash, created_at, expires_at, description, scopes, quota, rotated_from)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO api_keys (id, tenant_id, hash, created_at, expires_at, description, scopes, quota, allow_tags, rotated_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        RETURNING *`,
     ),
     expireKey: db.prepare<[string, string]>('UPDATE api_keys SET expires_at = ? WHERE id = ?'),
@@ -428,6 +436,7 @@ function keyOf(row: KeyRow): KeyRecord {
   if (row.description !== null) key.description = row.description;
   if (row.scopes !== null) key.scopes = JSON.parse(row.scopes) as string[];
   if (row.quota !== null) key.quota = JSON.parse(row.quota) as QuotaSpec;
+  if (row.allow_tags === 1) key.allowTags = true;
   if (row.rotated_from !== null) key.rotatedFrom = row.rotated_from;
   return key;
 }

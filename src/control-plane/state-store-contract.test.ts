@@ -200,6 +200,16 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       expect(store.createKey('acme').key).not.toHaveProperty('scopes');
     });
 
+    it('keeps whether a key may choose tags, through rotation; absent means it may not', () => {
+      const store = open();
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      const tester = store.createKey('acme', { allowTags: true }).key;
+      expect(store.getKey(tester.id)?.allowTags).toBe(true);
+      expect(store.rotateKey(tester.id, { oldExpiresAt: '2030-01-02T00:00:00.000Z' }).key.allowTags).toBe(true);
+      expect(store.createKey('acme', { allowTags: false }).key).not.toHaveProperty('allowTags');
+      expect(store.createKey('acme').key).not.toHaveProperty('allowTags');
+    });
+
     it('rotates: a new key with the same tenant, scopes and quota; the old one expires after the overlap', () => {
       const store = open();
       store.upsertTenant('acme', { displayName: 'Acme', config: {} });

@@ -27,7 +27,7 @@ export interface ServiceRecord {
   updatedAt: string;
 }
 
-/** A rate limit: requests per one-minute window, optionally at most `burst` within one second. */
+/** A rate limit: at most `requestsPerMinute` requests in any 60 s, optionally at most `burst` in any one second. */
 export interface QuotaSpec {
   requestsPerMinute: number;
   burst?: number;
@@ -69,6 +69,11 @@ export interface KeyRecord {
   scopes?: string[];
   /** The key's own limit, over its tenant's `keyQuota`. */
   quota?: QuotaSpec;
+  /**
+   * True when the key's `x-mlaas-tag` header picks a revision even on a
+   * service with tenant rules (a tester's or an operator's key); absent means false.
+   */
+  allowTags?: true;
   /** The key this one replaced through `rotateKey`. */
   rotatedFrom?: string;
 }
@@ -78,6 +83,7 @@ export interface CreateKeyOptions {
   expiresAt?: string;
   scopes?: string[];
   quota?: QuotaSpec;
+  allowTags?: boolean;
 }
 
 export interface RotateKeyOptions {

@@ -32,6 +32,8 @@ export interface ActivatorOptions {
 }
 
 interface Waiter {
+  /** Instances that already failed this request. */
+  except: readonly Upstream[] | undefined;
   resolve: (up: Upstream) => void;
   reject: (err: MlaasError) => void;
   timer: NodeJS.Timeout;
@@ -76,10 +78,11 @@ export class Activator {
   /**
    * A slot on an instance of `revision` (its in-flight count already taken),
    * now or once one frees up; rejects when the queue is full or `deadlineAt` passes.
-   * Every slot must be given back with `release`. `except` skips an instance
-   * that just refused a connection.
+   * Every slot must be given back with `release`. `except` lists instances
+   * that already failed this request (refused it, or died with it inside): it
+   * waits for another one, such as the replacement of a killed instance.
    */
-  acquire(revision: string, deadlineAt: number, except?: Upstream): Upstream | Promise<Upstream> {
+  acquire(revision: string, deadlineAt: number, except?: readonly Upstream[]): Upstream | Promise<Upstream> {
     const gate = this.#gate(revision);
     if (gate.queue.length === 0) {
       const up = this.#take(gate, except);
@@ -92,6 +95,7 @@ export class Activator {
     }
     return new Promise<Upstream>((resolve, reject) => {
       const waiter: Waiter = {
+        except,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -150,17 +154,24 @@ export class Activator {
     }));
   }
 
+  /** In arrival order; a request that must avoid some instances lets the ones behind it take those. */
   #serveQueue(gate: Gate): void {
-    while (gate.queue.length > 0) {
-      const up = this.#take(gate);
-      if (up === undefined) return;
-      const w = gate.queue.shift() as Waiter;
+    let i = 0;
+    while (i < gate.queue.length) {
+      const w = gate.queue[i] as Waiter;
+      const up = this.#take(gate, w.except);
+      if (up === undefined) {
+        if (w.except === undefined) return;
+        i++;
+        continue;
+      }
+      gate.queue.splice(i, 1);
       clearTimeout(w.timer);
       w.resolve(up);
     }
   }
 
-  #take(gate: Gate, except?: Upstream): Upstream | undefined {
+  #take(gate: Gate, except?: readonly Upstream[]): Upstream | undefined {
     const up = this.#o.pools.pick(this.#o.ready(gate.revision), except);
     if (up === undefined || up.inFlight >= gate.limit) return undefined;
     up.inFlight++;

@@ -1,12 +1,18 @@
 /**
- * The headers an instance receives: the caller's, minus hop-by-hop headers,
- * the caller's API key and anything the caller sent under `x-mlaas-*` (only
- * the gateway speaks that namespace), plus the gateway's own context headers.
+ * The headers that cross the gateway. An instance receives the caller's
+ * headers minus hop-by-hop ones (RFC 9110 §7.6.1: the fixed list and any the
+ * caller's `Connection` header names), the caller's API key and anything under
+ * `x-mlaas-*` (only the gateway speaks that namespace), plus the gateway's
+ * context headers. The forwarding headers describe the caller's connection as
+ * the gateway saw it, as Cloud Run's front end and ESPv2 (Envoy with
+ * `use_remote_address`, no trusted hops) do: whatever a caller claims in
+ * `X-Forwarded-*`, `Forwarded` or `X-Real-IP` is dropped. The caller receives
+ * the backend's headers minus hop-by-hop ones, by the same rules.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PreparedOperation } from './prepared-operation.js';
 
-const HOP_BY_HOP = new Set([
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -16,10 +22,23 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+];
+
+/** Never copied from the caller: hop-by-hop, what undici sets itself, and what the gateway sets from the connection. */
+const NOT_FROM_CALLER = new Set([
+  ...HOP_BY_HOP,
   'host',
   'content-length',
   'expect',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'forwarded',
+  'x-real-ip',
 ]);
+
+/** Never copied from a backend's answer; Node sets the framing headers for the caller's connection itself. */
+const NOT_FROM_BACKEND = new Set(HOP_BY_HOP);
 
 export interface ForwardContext {
   requestId: string;
@@ -28,7 +47,10 @@ export interface ForwardContext {
   tenantId: string | undefined;
   configHeader: string | undefined;
   revision: string | undefined;
+  /** The caller's address as the gateway's socket sees it; undefined once the socket is gone. */
   clientAddress: string | undefined;
+  /** The protocol the caller spoke to the gateway. */
+  proto: 'http' | 'https';
 }
 
 export function forwardHeaders(
@@ -36,9 +58,11 @@ export function forwardHeaders(
   prep: PreparedOperation,
   ctx: ForwardContext,
 ): Record<string, string | string[]> {
+  const named = connectionNamed(incoming.connection, NOT_FROM_CALLER);
   const out: Record<string, string | string[]> = {};
   for (const name in incoming) {
-    if (HOP_BY_HOP.has(name) || name.startsWith('x-mlaas-') || prep.keyHeaders.has(name)) continue;
+    if (NOT_FROM_CALLER.has(name) || name.startsWith('x-mlaas-') || prep.keyHeaders.has(name)) continue;
+    if (named !== undefined && named.includes(name)) continue;
     const value = incoming[name];
     if (value !== undefined) out[name] = value;
   }
@@ -47,14 +71,52 @@ export function forwardHeaders(
   if (ctx.tenantId !== undefined) out['x-mlaas-tenant'] = ctx.tenantId;
   if (ctx.configHeader !== undefined) out['x-mlaas-config'] = ctx.configHeader;
   if (ctx.revision !== undefined) out['x-mlaas-revision'] = ctx.revision;
+  const host = incoming.host;
+  out['x-forwarded-proto'] = ctx.proto;
+  if (host !== undefined) out['x-forwarded-host'] = host;
+  let forwarded = `proto=${ctx.proto}`;
+  if (host !== undefined) forwarded = `host=${quoted(host)};${forwarded}`;
   if (ctx.clientAddress !== undefined) {
-    const prior = incoming['x-forwarded-for'];
-    out['x-forwarded-for'] = prior === undefined ? ctx.clientAddress : `${String(prior)}, ${ctx.clientAddress}`;
+    out['x-forwarded-for'] = ctx.clientAddress;
+    forwarded = `for=${forwardedNode(ctx.clientAddress)};${forwarded}`;
+  }
+  out['forwarded'] = forwarded;
+  return out;
+}
+
+/** A backend's answer headers as the caller gets them, with the request's id. */
+export function responseHeaders(headers: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
+  const named = connectionNamed(headers.connection, NOT_FROM_BACKEND);
+  const out: Record<string, string | string[]> = { 'x-request-id': requestId };
+  for (const name in headers) {
+    if (NOT_FROM_BACKEND.has(name) || (named !== undefined && named.includes(name))) continue;
+    const value = headers[name];
+    if (value !== undefined) out[name] = value;
   }
   return out;
 }
 
-/** Response headers that must not be copied back to the caller. */
-export function isHopByHop(name: string): boolean {
-  return HOP_BY_HOP.has(name) && name !== 'content-length';
+/**
+ * The header names a `Connection` header lists beyond those dropped anyway;
+ * undefined in the common case (`keep-alive`, `close`, or none), so that it
+ * costs nothing there.
+ */
+function connectionNamed(connection: string | string[] | undefined, dropped: ReadonlySet<string>): string[] | undefined {
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
+  let named: string[] | undefined;
+  for (const token of String(connection).split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'close' || dropped.has(name)) continue;
+    (named ??= []).push(name);
+  }
+  return named;
+}
+
+/** An RFC 7239 node: an IPv6 address is bracketed and quoted. */
+function forwardedNode(address: string): string {
+  return address.includes(':') ? `"[${address}]"` : address;
+}
+
+function quoted(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
 }

@@ -15,6 +15,7 @@ const query = { name: 'api_key', type: 'apiKey' as const, in: 'query' as const, 
 function op(partial: Partial<GatewayOperation> & Pick<GatewayOperation, 'path' | 'method'>): GatewayOperation {
   return {
     security: [[header('api_key_header')], [query]],
+    apiKeySchemes: [header('api_key_header'), query],
     backend: { kind: 'service', service: 'echo', path: '/echo' },
     pathTranslation: 'CONSTANT_ADDRESS',
     deadlineMs: 15_000,
@@ -110,7 +111,8 @@ beforeAll(async () => {
       op({ path: '/v1/open', method: 'GET', security: [] }),
       op({ path: '/v1/maybe', method: 'GET', security: [[header('api_key_header')], []] }),
       op({ path: '/v1/slow', method: 'GET', deadlineMs: 200, backend: { kind: 'service', service: 'echo', path: '/slow' } }),
-      op({ path: '/v1/dead', method: 'GET', backend: { kind: 'service', service: 'dead', path: '/' } }),
+      // Its only instance refuses connections: the request waits for a replacement until this deadline.
+      op({ path: '/v1/dead', method: 'GET', deadlineMs: 300, backend: { kind: 'service', service: 'dead', path: '/' } }),
       op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
       op({ path: '/v1/flaky', method: 'GET', backend: { kind: 'service', service: 'flaky', path: '/' } }),
       op({ path: '/v1/hang', method: 'GET', backend: { kind: 'service', service: 'echo', path: '/hang' } }),
@@ -184,6 +186,14 @@ describe('gateway authentication', () => {
     expect(res.status).toBe(201);
     const echo = (await res.json()) as Echo;
     expect(echo.headers['x-mlaas-tenant']).toBeUndefined();
+  });
+
+  it('never forwards a key sent to an operation that checks none, in a header or the query', async () => {
+    const res = await fetch(`${base}/v1/open?key=${encodeURIComponent(keyA)}&q=a%20b`, { headers: { 'x-api-key': keyB } });
+    expect(res.status).toBe(201);
+    const echo = (await res.json()) as Echo;
+    expect(echo.headers['x-api-key']).toBeUndefined();
+    expect(echo.url).toBe('/echo?q=a%20b');
   });
 
   it('checks a key on an operation whose key is optional only when one is presented', async () => {

@@ -16,7 +16,7 @@ import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { MlaasError } from '../errors.js';
 import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem, type ConnectionLimits } from '../http/index.js';
 import { readLimitedBody } from '../read-limited-body.js';
-import { forwardHeaders, isHopByHop } from './forward-headers.js';
+import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import type { FlagSet } from '../flags/flag-set.js';
@@ -124,9 +124,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     const admitted = tenancy.admit(req, prep, rawQuery);
     const admission = admitted instanceof Promise ? await admitted : admitted;
     if (!admission.ok) return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
-    const { tenantId, configHeader } = admission;
+    const { tenantId, configHeader, allowTags } = admission;
 
-    const body = await readLimitedBody(req, maxBodyBytes, 'GW_BODY_TOO_LARGE');
+    let body: Buffer;
+    try {
+      body = await readLimitedBody(req, maxBodyBytes, 'GW_BODY_TOO_LARGE');
+    } catch (err) {
+      // The caller hung up in the middle of its body: its doing, and nobody is left to answer.
+      if (res.destroyed || (err as { code?: string }).code === 'ECONNRESET') {
+        logger.debug({ requestId }, 'caller left before sending its whole body');
+        return;
+      }
+      throw err;
+    }
 
     const deadlineAt = arrivedAt + prep.deadlineMs;
     let upstream: Upstream;
@@ -138,8 +148,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (traffic === undefined) {
         return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
       }
+      // A caller's tag must not lead past tenant rules (to a revision pinned to another tenant, or
+      // away from its own) unless its key may choose tags; the document's own tag always holds.
       const sentTag = req.headers['x-mlaas-tag'];
-      const tag = prep.backend.tag ?? (typeof sentTag === 'string' ? sentTag : undefined);
+      const callerTag = typeof sentTag === 'string' && (allowTags || traffic.byTenant.size === 0) ? sentTag : undefined;
+      const tag = prep.backend.tag ?? callerTag;
       revision = tag === undefined ? tenancy.pickRevision(traffic, tenantId, random) : traffic.byTag.get(tag);
       if (revision === undefined) {
         if (tag !== undefined) return sendProblem(res, 'GW_TAG_UNKNOWN', `service ${service} has no revision tagged ${tag}`, requestId);
@@ -160,8 +173,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       configHeader,
       revision,
       clientAddress: req.socket.remoteAddress,
+      proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     });
-    const call = {
+    const call: BackendCall = {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
       headers,
@@ -171,85 +185,93 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestId,
       shadow: shadowCopy,
     };
-    await forward(req, res, upstream, revision, call);
+    await forward(res, upstream, revision, call);
     // After the caller has its answer, so the copy cannot delay it.
     shadowCopy?.send(call);
   }
 
-  async function forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    first: Upstream,
-    revision: string | undefined,
-    call: {
-      method: string;
-      path: string;
-      headers: Record<string, string | string[]>;
-      body: Buffer;
-      deadlineMs: number;
-      deadlineAt: number;
-      requestId: string;
-      shadow: ShadowCopy | undefined;
-    },
-  ): Promise<void> {
-    let upstream = first;
-    // The deadline bounds the wait for the answer's headers and each pause in
-    // its body (undici's own timers): no AbortController, no timer of ours per request.
-    const remaining = Math.max(1, call.deadlineAt - now());
-    const request = {
-      method: call.method as 'GET',
-      path: call.path,
-      headers: call.headers,
-      body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
-      headersTimeout: remaining,
-      bodyTimeout: remaining,
-      // undici takes an EventEmitter as its abort signal: the caller's response
-      // emits 'abort' when the caller leaves first, so the instance stops working for nobody.
-      signal: res,
-    };
+  /**
+   * Sends the call to `first` (a slot already held) and streams the answer
+   * back; the caller gets exactly one answer whatever fails. A platform
+   * service's request is sent again, within the deadline, to another instance
+   * (or the replacement the activator waits for) when its instance refused the
+   * connection — it never got the request — or, once, when the instance closed
+   * the connection before answering: instances keep no state between requests
+   * (the service contract), so the one that died had done nothing lasting.
+   */
+  async function forward(res: ServerResponse, first: Upstream, revision: string | undefined, call: BackendCall): Promise<void> {
+    let held: Upstream | undefined = first;
+    let failed: Upstream[] | undefined;
+    let resent = false;
     const onClose = (): void => {
       if (!res.writableFinished) res.emit('abort');
     };
     res.once('close', onClose);
     // Writes the answer's head and hands undici the caller's response to stream the body into.
     const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData): Writable => {
-      const out: Record<string, string | string[]> = { 'x-request-id': call.requestId };
-      for (const name in headers) {
-        const value = headers[name];
-        if (value !== undefined && !isHopByHop(name)) out[name] = value;
-      }
-      res.writeHead(statusCode, out);
+      res.writeHead(statusCode, responseHeaders(headers, call.requestId));
       return call.shadow === undefined ? res : call.shadow.tap(statusCode, res);
     };
     try {
-      try {
-        await upstream.pool.stream(request, into);
-      } catch (err) {
-        // A refused connection never reached the instance (it is stopping or
-        // crashed), so sending the request once more elsewhere is safe even for POST.
-        if (revision === undefined || res.headersSent || !isConnectRefused(err)) throw err;
-        const refused = upstream;
-        const retry = activator.acquire(revision, call.deadlineAt, refused);
-        activator.release(revision, refused);
-        upstream = retry instanceof Promise ? await retry : retry;
-        await upstream.pool.stream(request, into);
+      for (;;) {
+        const upstream: Upstream = held;
+        // The caller left while the request waited for an instance: nobody to answer.
+        if (res.destroyed) return;
+        try {
+          await upstream.pool.stream(backendRequest(call, now(), res), into);
+          return;
+        } catch (err) {
+          if (res.destroyed) return;
+          // Part of the answer is out: cutting the connection is the only way to say it broke off.
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          const failure = failureOf(err);
+          if (failure === 'timeout') {
+            return sendProblem(res, 'GW_DEADLINE_EXCEEDED', `backend did not answer within ${call.deadlineMs / 1000}s`, call.requestId);
+          }
+          const again = revision !== undefined && (failure === 'refused' || (failure === 'closed' && !resent));
+          if (!again) {
+            logger.warn({ err: errorMessage(err), upstream: upstream.id, requestId: call.requestId }, 'backend unreachable');
+            return sendProblem(res, 'GW_BACKEND_UNREACHABLE', 'the backend could not be reached or closed the connection', call.requestId);
+          }
+          if (failure === 'closed') resent = true;
+          (failed ??= []).push(upstream);
+          let slot: Upstream | Promise<Upstream>;
+          try {
+            slot = activator.acquire(revision, call.deadlineAt, failed);
+          } catch (refusal) {
+            return unreachable(res, upstream, call, refusal);
+          }
+          activator.release(revision, upstream);
+          held = undefined;
+          try {
+            held = slot instanceof Promise ? await slot : slot;
+          } catch (refusal) {
+            return unreachable(res, upstream, call, refusal);
+          }
+        }
       }
-    } catch (err) {
-      if (req.destroyed || res.destroyed) return;
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (isTimeout(err)) {
-        return sendProblem(res, 'GW_DEADLINE_EXCEEDED', `backend did not answer within ${call.deadlineMs / 1000}s`, call.requestId);
-      }
-      logger.warn({ err: errorMessage(err), upstream: upstream.id, requestId: call.requestId }, 'backend unreachable');
-      return sendProblem(res, 'GW_BACKEND_UNREACHABLE', 'the backend could not be reached or closed the connection', call.requestId);
     } finally {
       res.off('close', onClose);
-      if (revision === undefined) upstream.inFlight--;
-      else activator.release(revision, upstream);
+      if (held !== undefined) {
+        if (revision === undefined) held.inFlight--;
+        else activator.release(revision, held);
+      }
     }
+  }
+
+  /** 502 for a request whose instance failed and that no other instance took before the deadline. */
+  function unreachable(res: ServerResponse, failed: Upstream, call: BackendCall, refusal: unknown): void {
+    if (res.destroyed) return;
+    logger.warn({ upstream: failed.id, requestId: call.requestId, err: errorMessage(refusal) }, 'backend unreachable, no other instance took the request');
+    sendProblem(
+      res,
+      'GW_BACKEND_UNREACHABLE',
+      'the instance could not be reached or closed the connection, and no other instance took the request before the deadline',
+      call.requestId,
+    );
   }
 
   const server = createHttpServer({ listener: GATEWAY_LISTENER, limits: options.connections }, (req, res) => {
@@ -300,14 +322,57 @@ export function createGateway(options: GatewayOptions): Gateway {
 
 const RETRY_SOON = { 'retry-after': '1' };
 
-function isTimeout(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+interface BackendCall {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  deadlineMs: number;
+  deadlineAt: number;
+  requestId: string;
+  shadow: ShadowCopy | undefined;
 }
 
-function isConnectRefused(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
+/**
+ * undici's request for one attempt. The deadline bounds the wait for the
+ * answer's headers and each pause in its body (undici's own timers): no
+ * AbortController, no timer of ours per request.
+ */
+function backendRequest(call: BackendCall, nowMs: number, res: ServerResponse): Dispatcher.RequestOptions {
+  const remaining = Math.max(1, call.deadlineAt - nowMs);
+  return {
+    method: call.method as Dispatcher.HttpMethod,
+    path: call.path,
+    headers: call.headers,
+    body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
+    headersTimeout: remaining,
+    bodyTimeout: remaining,
+    // undici takes an EventEmitter as its abort signal: the caller's response
+    // emits 'abort' when the caller leaves first, so the instance stops working for nobody.
+    signal: res,
+  };
+}
+
+/**
+ * What went wrong between the gateway and a backend: the deadline passed; the
+ * connection was refused (the request never left); the connection closed
+ * before an answer (the backend may have begun the work); anything else.
+ */
+function failureOf(err: unknown): 'timeout' | 'refused' | 'closed' | 'other' {
+  switch ((err as { code?: string } | null)?.code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'timeout';
+    case 'ECONNREFUSED':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'refused';
+    case 'UND_ERR_SOCKET':
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'closed';
+    default:
+      return 'other';
+  }
 }
 
 function errorMessage(err: unknown): string {

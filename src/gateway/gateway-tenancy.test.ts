@@ -18,6 +18,7 @@ function op(path: string, service: string): GatewayOperation {
     path,
     method: 'POST',
     security: [[apiKey]],
+    apiKeySchemes: [apiKey],
     backend: { kind: 'service', service, path: '/echo' },
     pathTranslation: 'CONSTANT_ADDRESS',
     deadlineMs: 5_000,
@@ -83,6 +84,7 @@ beforeAll(async () => {
   keys['umbrella'] = key('umbrella');
   keys['umbrella2'] = key('umbrella');
   keys['hooli'] = key('hooli');
+  keys['hooli-tester'] = key('hooli', { allowTags: true });
   gateway = createGateway({
     operations: [op('/v1/spam', 'spam'), op('/v1/echo', 'echo')],
     keys: Object.values(keys).map((k) => k.record),
@@ -215,6 +217,45 @@ describe('tenant-aware routing', () => {
     );
     expect((await call('/v1/echo', keys['acme']!.secret)).seen['x-mlaas-revision']).toBe('echo-00002');
     expect((await call('/v1/echo', keys['hooli']!.secret)).seen['x-mlaas-revision']).toBe('echo-00001');
+  });
+
+  it('does not let a caller’s x-mlaas-tag reach another tenant’s pinned revision, or leave its own', async () => {
+    gateway.setRouting(
+      'echo',
+      compileRouting({
+        service: 'echo',
+        sticky: false,
+        targets: [
+          { revision: 'echo-00001', percent: 100, tag: undefined },
+          { revision: 'echo-00002', percent: 0, tag: 'acme-model' },
+          { revision: 'echo-00003', percent: 0, tag: 'canary' },
+        ],
+        tenantTags: { acme: 'acme-model' },
+      }),
+    );
+    const revisionFor = async (who: string, tag: string) =>
+      (await call('/v1/echo', keys[who]!.secret, { 'x-mlaas-tag': tag })).seen['x-mlaas-revision'];
+    expect(await revisionFor('hooli', 'acme-model')).toBe('echo-00001');
+    expect(await revisionFor('hooli', 'canary')).toBe('echo-00001');
+    expect(await revisionFor('acme', 'canary')).toBe('echo-00002');
+    // A key allowed to choose tags (a tester's) still can.
+    expect(await revisionFor('hooli-tester', 'canary')).toBe('echo-00003');
+    expect(await revisionFor('hooli-tester', 'acme-model')).toBe('echo-00002');
+  });
+
+  it('honours any caller’s x-mlaas-tag on a service without tenant rules', async () => {
+    gateway.setRouting(
+      'echo',
+      compileRouting({
+        service: 'echo',
+        sticky: false,
+        targets: [
+          { revision: 'echo-00001', percent: 100, tag: undefined },
+          { revision: 'echo-00002', percent: 0, tag: 'canary' },
+        ],
+      }),
+    );
+    expect((await call('/v1/echo', keys['hooli']!.secret, { 'x-mlaas-tag': 'canary' })).seen['x-mlaas-revision']).toBe('echo-00002');
   });
 
   it('sends 20% ± 5 points of 500 tenants to the canary by a fractional flag, each always to the same revision', async () => {

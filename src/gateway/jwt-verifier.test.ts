@@ -105,6 +105,7 @@ describe('the gateway with a JWT security definition', () => {
           path: '/v1/echo',
           method: 'GET',
           security: [[scheme({ jwksUri: 'jwks.json' })]],
+          apiKeySchemes: [],
           backend: { kind: 'service', service: 'echo', path: '/echo' },
           pathTranslation: 'CONSTANT_ADDRESS',
           deadlineMs: 5_000,

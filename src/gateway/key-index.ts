@@ -17,6 +17,8 @@ export interface IndexedKey {
   scopes: ReadonlySet<string> | undefined;
   /** The key's own limit, else its tenant's `keyQuota`; undefined when unlimited. */
   quota: QuotaSpec | undefined;
+  /** Its `x-mlaas-tag` picks a revision even where tenant rules apply. */
+  allowTags: boolean;
 }
 
 export type KeyIndex = ReadonlyMap<string, IndexedKey>;
@@ -34,6 +36,7 @@ export function buildKeyIndex(keys: readonly KeyRecord[], tenants: readonly Tena
       expiresAtMs: k.expiresAt === undefined ? Infinity : Date.parse(k.expiresAt),
       scopes: k.scopes === undefined ? undefined : new Set(k.scopes),
       quota: k.quota ?? keyQuotas.get(k.tenantId),
+      allowTags: k.allowTags === true,
     });
   }
   return index;

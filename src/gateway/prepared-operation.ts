@@ -25,9 +25,9 @@ export interface PreparedOperation {
   keyLocations: readonly KeyLocation[];
   /** JWT schemes whose bearer token (`Authorization: Bearer …`) is accepted instead of a key. */
   jwtSchemes: readonly JwtScheme[];
-  /** Lower-case header names never forwarded: the key headers. */
+  /** Lower-case header names never forwarded: every key header of the document, checked here or not. */
   keyHeaders: ReadonlySet<string>;
-  /** Query parameters never forwarded: the key parameters. */
+  /** Query parameters never forwarded: every key parameter of the document, checked here or not. */
   keyQueryParams: ReadonlySet<string>;
   backend: PreparedBackend;
   pathTranslation: 'APPEND_PATH_TO_ADDRESS' | 'CONSTANT_ADDRESS';
@@ -55,6 +55,8 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
   const keyHeaders = new Set<string>();
   const keyQueryParams = new Set<string>();
   for (const l of keyLocations) (l.in === 'header' ? keyHeaders : keyQueryParams).add(l.name);
+  // A key sent where this operation checks none is still the caller's secret.
+  for (const scheme of op.apiKeySchemes) (scheme.in === 'header' ? keyHeaders : keyQueryParams).add(scheme.keyName);
 
   return {
     path: op.path,
@@ -87,7 +89,8 @@ function trimSlash(p: string): string {
  * The path and query the backend receives, with Google's semantics:
  * APPEND_PATH_TO_ADDRESS appends the request path to the address;
  * CONSTANT_ADDRESS sends the address as is and passes path parameters as
- * query parameters. Key parameters never reach the backend.
+ * query parameters. Key parameters never reach the backend; the rest of the
+ * query goes as the caller wrote it.
  */
 export function backendPath(
   prep: PreparedOperation,
@@ -97,14 +100,29 @@ export function backendPath(
 ): string {
   const path =
     prep.pathTranslation === 'APPEND_PATH_TO_ADDRESS' ? prep.backend.basePath + requestPath : prep.backend.basePath || '/';
-  const needsRewrite = prep.keyQueryParams.size > 0 || (params !== undefined && prep.pathTranslation === 'CONSTANT_ADDRESS');
-  if (!needsRewrite) return rawQuery === '' ? path : `${path}?${rawQuery}`;
-
-  const query = new URLSearchParams(rawQuery);
-  for (const name of prep.keyQueryParams) query.delete(name);
+  let query = rawQuery === '' || prep.keyQueryParams.size === 0 ? rawQuery : withoutParams(rawQuery, prep.keyQueryParams);
   if (params !== undefined && prep.pathTranslation === 'CONSTANT_ADDRESS') {
-    for (const [k, v] of Object.entries(params)) query.append(k, v);
+    const added = new URLSearchParams(params).toString();
+    query = query === '' ? added : `${query}&${added}`;
   }
-  const qs = query.toString();
-  return qs === '' ? path : `${path}?${qs}`;
+  return query === '' ? path : `${path}?${query}`;
+}
+
+/** `rawQuery` without the parameters named in `names` (compared decoded); the others untouched. */
+function withoutParams(rawQuery: string, names: ReadonlySet<string>): string {
+  const parts = rawQuery.split('&');
+  const kept = parts.filter((part) => {
+    const eq = part.indexOf('=');
+    const raw = eq < 0 ? part : part.slice(0, eq);
+    return !names.has(raw) && !names.has(decodeName(raw));
+  });
+  return kept.length === parts.length ? rawQuery : kept.join('&');
+}
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
 }

@@ -1,21 +1,21 @@
 /**
- * Per-key and per-tenant rate limits for the gateway: "N requests per
- * minute" over fixed one-minute windows, optionally capped at `burst`
- * requests within one second so that a minute's allowance cannot land on the
- * backends all at once. Counting is rate-limiter-flexible's RateLimiterMemory
- * (one minute limiter and one burst limiter per key and per tenant); this
- * file only decides which windows apply and turns a refusal into Retry-After.
+ * Per-key and per-tenant rate limits for the gateway over sliding windows:
+ * "N requests per minute" means at most N in any 60 seconds, and `burst` at
+ * most that many in any one second — never twice the rate across the edge
+ * of a clock's or a fixed window's minute. Each key and tenant keeps the
+ * times of the requests it let through in the last window (a ring of at most
+ * N entries, so memory follows the traffic actually admitted), and a refusal
+ * says when the oldest of them leaves the window: the Retry-After.
  *
  * The limits are passed with each check, so a changed limit applies to the
- * next request: the window keeps its count and only the allowance moves.
- * rate-limiter-flexible reads `Date.now()` and takes no injected clock.
+ * next request: the admitted requests stay counted and only the allowance
+ * moves. Time is injected; checks are synchronous.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface RateLimit {
-  /** Requests allowed in each one-minute window. */
+  /** At most this many requests in any 60 seconds. */
   requestsPerMinute: number;
-  /** At most this many requests within one second; no per-second cap when absent. */
+  /** At most this many requests in any one second; no per-second cap when absent. */
   burst?: number;
 }
 
@@ -28,88 +28,122 @@ export type QuotaDecision =
   | { allowed: true }
   | {
       allowed: false;
-      /** Whole seconds until the refusing window opens again; ≥ 1. The Retry-After header value. */
+      /** Whole seconds until a request would fit again; ≥ 1. The Retry-After header value. */
       retryAfterSeconds: number;
       /** Which limit refused: the key's own or its tenant's. */
       limitedBy: 'key' | 'tenant';
     };
 
-/** The windows of one key or one tenant. */
-interface Windows {
-  minute: RateLimiterMemory;
-  second: RateLimiterMemory | undefined;
-}
-
-interface Attempt {
-  limiter: RateLimiterMemory;
-  id: string;
-  scope: 'key' | 'tenant';
-}
-
+const MINUTE_MS = 60_000;
+const SECOND_MS = 1_000;
 const ALLOWED: QuotaDecision = Object.freeze({ allowed: true });
-const ALLOWED_NOW: Promise<QuotaDecision> = Promise.resolve(ALLOWED);
+
+/** The times (ms) of the requests admitted within the last window, oldest first, in a growable ring. */
+class AdmittedLog {
+  #times = new Float64Array(4);
+  #head = 0;
+  #size = 0;
+
+  /** Forgets the requests that left the window ending at `now`; answers how many are left. */
+  countSince(now: number, windowMs: number): number {
+    const times = this.#times;
+    while (this.#size > 0 && (times[this.#head] as number) <= now - windowMs) {
+      this.#head = (this.#head + 1) % times.length;
+      this.#size--;
+    }
+    return this.#size;
+  }
+
+  /** Milliseconds until the `n`-th oldest request (0-based) leaves the window ending at `now`. */
+  msUntilLeaves(n: number, now: number, windowMs: number): number {
+    const at = this.#times[(this.#head + n) % this.#times.length] as number;
+    return at + windowMs - now;
+  }
+
+  add(now: number): void {
+    if (this.#size === this.#times.length) this.#grow();
+    this.#times[(this.#head + this.#size) % this.#times.length] = now;
+    this.#size++;
+  }
+
+  #grow(): void {
+    const next = new Float64Array(this.#times.length * 2);
+    for (let i = 0; i < this.#size; i++) next[i] = this.#times[(this.#head + i) % this.#times.length] as number;
+    this.#times = next;
+    this.#head = 0;
+  }
+}
+
+/** One key's or one tenant's admitted requests: over the minute, and over the second when it has a burst limit. */
+interface Logs {
+  minute: AdmittedLog;
+  second: AdmittedLog;
+}
+
+export interface QuotaLimiterOptions {
+  now?: () => number;
+}
 
 export class QuotaLimiter {
-  private readonly keys = new Map<string, Windows>();
-  private readonly tenants = new Map<string, Windows>();
+  private readonly keys = new Map<string, Logs>();
+  private readonly tenants = new Map<string, Logs>();
+  private readonly now: () => number;
+
+  constructor(options: QuotaLimiterOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
 
   /**
    * Counts one request against the key's and the tenant's limits. A request
-   * refused by any window is counted by none, so a tenant's refusal does not
+   * refused by any limit is counted by none, so a tenant's refusal does not
    * use up its keys, and a client hammering a refused key does not eat into
    * the allowance a raised limit gives it.
    *
    * @example
-   * const decision = await quotas.check(key.id, key.tenantId, { key: { requestsPerMinute: 600, burst: 20 } });
+   * const decision = quotas.check(key.id, key.tenantId, { key: { requestsPerMinute: 600, burst: 20 } });
    * if (!decision.allowed) answer 429 with `Retry-After: ${decision.retryAfterSeconds}`;
    */
-  check(keyId: string, tenantId: string, limits: QuotaLimits): Promise<QuotaDecision> {
-    if (limits.key === undefined && limits.tenant === undefined) return ALLOWED_NOW;
-    const attempts: Attempt[] = [];
-    if (limits.key !== undefined) addAttempts(attempts, windowsFor(this.keys, keyId, limits.key), keyId, 'key');
-    if (limits.tenant !== undefined) addAttempts(attempts, windowsFor(this.tenants, tenantId, limits.tenant), tenantId, 'tenant');
-    // RateLimiterMemory counts synchronously inside consume(); awaiting them together costs one turn.
-    return Promise.allSettled(attempts.map((a) => a.limiter.consume(a.id))).then((outcomes) => decide(attempts, outcomes));
-  }
-}
-
-function windowsFor(map: Map<string, Windows>, id: string, limit: RateLimit): Windows {
-  let windows = map.get(id);
-  if (windows === undefined) {
-    windows = { minute: limiter(limit.requestsPerMinute, 60), second: undefined };
-    map.set(id, windows);
-  } else if (windows.minute.points !== limit.requestsPerMinute) {
-    windows.minute.points = limit.requestsPerMinute;
-  }
-  if (limit.burst === undefined) windows.second = undefined;
-  else if (windows.second === undefined) windows.second = limiter(limit.burst, 1);
-  else if (windows.second.points !== limit.burst) windows.second.points = limit.burst;
-  return windows;
-}
-
-function limiter(points: number, durationSeconds: number): RateLimiterMemory {
-  // One limiter per key or tenant, so no prefix is needed to keep their counts apart.
-  return new RateLimiterMemory({ points, duration: durationSeconds, keyPrefix: '' });
-}
-
-function addAttempts(attempts: Attempt[], windows: Windows, id: string, scope: 'key' | 'tenant'): void {
-  if (windows.second !== undefined) attempts.push({ limiter: windows.second, id, scope });
-  attempts.push({ limiter: windows.minute, id, scope });
-}
-
-function decide(attempts: readonly Attempt[], outcomes: readonly PromiseSettledResult<RateLimiterRes>[]): QuotaDecision {
-  let waitMs = -1;
-  let limitedBy: 'key' | 'tenant' = 'key';
-  outcomes.forEach((outcome, i) => {
-    if (outcome.status === 'fulfilled') return;
-    if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
-    if (outcome.reason.msBeforeNext > waitMs) {
-      waitMs = outcome.reason.msBeforeNext;
-      limitedBy = (attempts[i] as Attempt).scope;
+  check(keyId: string, tenantId: string, limits: QuotaLimits): QuotaDecision {
+    if (limits.key === undefined && limits.tenant === undefined) return ALLOWED;
+    const now = this.now();
+    const key = limits.key === undefined ? undefined : logsOf(this.keys, keyId);
+    const tenant = limits.tenant === undefined ? undefined : logsOf(this.tenants, tenantId);
+    const keyWait = key === undefined ? 0 : waitMs(key, limits.key as RateLimit, now);
+    const tenantWait = tenant === undefined ? 0 : waitMs(tenant, limits.tenant as RateLimit, now);
+    if (keyWait > 0 || tenantWait > 0) {
+      const limitedBy = keyWait >= tenantWait ? 'key' : 'tenant';
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(keyWait, tenantWait) / 1000)), limitedBy };
     }
-  });
-  if (waitMs < 0) return ALLOWED;
-  // The library counts a refused consume too; give every window its point back.
-  for (const attempt of attempts) void attempt.limiter.reward(attempt.id);
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), limitedBy };
+    if (key !== undefined) admit(key, limits.key as RateLimit, now);
+    if (tenant !== undefined) admit(tenant, limits.tenant as RateLimit, now);
+    return ALLOWED;
+  }
+}
+
+function logsOf(map: Map<string, Logs>, id: string): Logs {
+  let logs = map.get(id);
+  if (logs === undefined) {
+    logs = { minute: new AdmittedLog(), second: new AdmittedLog() };
+    map.set(id, logs);
+  }
+  return logs;
+}
+
+/** 0 when one more request fits within `limit` at `now`, else how long until it would. */
+function waitMs(logs: Logs, limit: RateLimit, now: number): number {
+  let wait = 0;
+  const inMinute = logs.minute.countSince(now, MINUTE_MS);
+  if (inMinute >= limit.requestsPerMinute) {
+    wait = logs.minute.msUntilLeaves(inMinute - limit.requestsPerMinute, now, MINUTE_MS);
+  }
+  if (limit.burst !== undefined) {
+    const inSecond = logs.second.countSince(now, SECOND_MS);
+    if (inSecond >= limit.burst) wait = Math.max(wait, logs.second.msUntilLeaves(inSecond - limit.burst, now, SECOND_MS));
+  }
+  return wait;
+}
+
+function admit(logs: Logs, limit: RateLimit, now: number): void {
+  logs.minute.add(now);
+  if (limit.burst !== undefined) logs.second.add(now);
 }

@@ -24,7 +24,13 @@ import { QuotaLimiter } from './quota-limiter.js';
 import { pickRevision, type ServiceRouting } from './traffic-router.js';
 
 export type Admission =
-  | { ok: true; tenantId: string | undefined; configHeader: string | undefined }
+  | {
+      ok: true;
+      tenantId: string | undefined;
+      configHeader: string | undefined;
+      /** The caller may pick a revision by `x-mlaas-tag` on a service with tenant rules: only a key allowed tags. */
+      allowTags: boolean;
+    }
   | { ok: false; code: ErrorCode; detail: string; headers?: Record<string, string> };
 
 export interface RequestTenancyOptions {
@@ -51,7 +57,7 @@ interface Snapshot {
 }
 
 const NOTHING: ReadonlySet<string> = new Set();
-const ANONYMOUS: Admission = Object.freeze({ ok: true, tenantId: undefined, configHeader: undefined });
+const ANONYMOUS: Admission = Object.freeze({ ok: true, tenantId: undefined, configHeader: undefined, allowTags: false });
 const KEY_INVALID: Admission = Object.freeze({ ok: false, code: 'GW_KEY_INVALID', detail: 'the API key is unknown, revoked or expired' });
 
 export class RequestTenancy {
@@ -60,12 +66,13 @@ export class RequestTenancy {
   private tenantRecords: readonly TenantRecord[];
   private flags: FlagSet;
   private overridable: ReadonlyMap<string, ReadonlySet<string>>;
-  private readonly quotaLimiter = new QuotaLimiter();
+  private readonly quotaLimiter: QuotaLimiter;
   private readonly verifiers = new WeakMap<JwtScheme, JwtVerifier>();
   private readonly options: RequestTenancyOptions;
 
   constructor(options: RequestTenancyOptions) {
     this.options = options;
+    this.quotaLimiter = new QuotaLimiter({ now: options.now });
     this.keyRecords = options.keys;
     this.tenantRecords = options.tenants;
     this.flags = options.flags ?? FlagSet.empty();
@@ -95,7 +102,7 @@ export class RequestTenancy {
 
   /**
    * Authenticates and admits a request for `prep`, or says which problem to
-   * answer. Synchronous unless a quota or a token has to be checked.
+   * answer. Synchronous unless a bearer token has to be checked.
    *
    * @throws MlaasError GW_SETTINGS_INVALID when `x-mlaas-settings` is malformed
    */
@@ -112,7 +119,7 @@ export class RequestTenancy {
         return { ok: false, code: 'GW_KEY_SCOPE', detail: `this API key may call ${[...key.scopes].join(', ') || 'no service'}, not ${what}` };
       }
       this.options.onKeyUsed?.(key.id, now);
-      return this.admitTenant(s, req, prep, key.tenantId, key.id, key.quota);
+      return this.admitTenant(s, req, prep, key.tenantId, key.id, key.quota, key.allowTags);
     }
     const token = prep.jwtSchemes.length === 0 ? undefined : bearerToken(req.headers.authorization);
     if (token !== undefined) return this.admitToken(s, req, prep, token);
@@ -154,19 +161,19 @@ export class RequestTenancy {
     tenantId: string,
     callerId: string,
     callerQuota: QuotaSpec | undefined,
-  ): Admission | Promise<Admission> {
+    allowTags: boolean,
+  ): Admission {
     const tenantQuota = s.quotas.get(tenantId);
-    if (callerQuota === undefined && tenantQuota === undefined) return configured(s, req, prep, tenantId);
-    return this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota }).then((decision) => {
-      if (decision.allowed) return configured(s, req, prep, tenantId);
-      const whose = decision.limitedBy === 'key' ? 'this API key' : `tenant ${tenantId}`;
-      return {
-        ok: false,
-        code: 'GW_QUOTA_EXCEEDED',
-        detail: `${whose} is over its rate limit; retry in ${decision.retryAfterSeconds}s`,
-        headers: { 'retry-after': String(decision.retryAfterSeconds) },
-      };
-    });
+    if (callerQuota === undefined && tenantQuota === undefined) return configured(s, req, prep, tenantId, allowTags);
+    const decision = this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota });
+    if (decision.allowed) return configured(s, req, prep, tenantId, allowTags);
+    const whose = decision.limitedBy === 'key' ? 'this API key' : `tenant ${tenantId}`;
+    return {
+      ok: false,
+      code: 'GW_QUOTA_EXCEEDED',
+      detail: `${whose} is over its rate limit; retry in ${decision.retryAfterSeconds}s`,
+      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    };
   }
 
   private async admitToken(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, token: string): Promise<Admission> {
@@ -181,7 +188,7 @@ export class RequestTenancy {
         return { ok: false, code: 'GW_TOKEN_INVALID', detail: `the token's ${scheme.tenantClaim} claim names no tenant of this platform` };
       }
       // A token stands for its whole tenant: the tenant's quota applies, with the token's tenant as the caller.
-      return this.admitTenant(s, req, prep, outcome.tenantId, `jwt:${outcome.tenantId}`, undefined);
+      return this.admitTenant(s, req, prep, outcome.tenantId, `jwt:${outcome.tenantId}`, undefined, false);
     }
     return { ok: false, code: 'GW_TOKEN_INVALID', detail: `bearer token refused: ${reason}` };
   }
@@ -214,13 +221,13 @@ export class RequestTenancy {
 }
 
 /** The tenant's resolved config with the request's overridable settings over it, as the header value. */
-function configured(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, tenantId: string): Admission {
+function configured(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, tenantId: string, allowTags: boolean): Admission {
   const base = s.configs.forTenant(tenantId);
   const settings = parseRequestSettings(req.headers[SETTINGS_HEADER]);
-  if (settings === undefined) return { ok: true, tenantId, configHeader: base.header };
+  if (settings === undefined) return { ok: true, tenantId, configHeader: base.header, allowTags };
   const service = prep.backend.kind === 'service' ? prep.backend.service : undefined;
   const overridable = (service === undefined ? undefined : s.overridable.get(service)) ?? NOTHING;
-  return { ok: true, tenantId, configHeader: resolveTenantConfig(base, overridable, settings).header };
+  return { ok: true, tenantId, configHeader: resolveTenantConfig(base, overridable, settings).header, allowTags };
 }
 
 /** The flag's string value when it is a tag of the policy, else its variant name when that is one. */

@@ -70,6 +70,7 @@ beforeAll(async () => {
         path: '/v1/echo',
         method: 'POST',
         security: [],
+        apiKeySchemes: [],
         backend: { kind: 'service', service: 'echo', path: '/echo' },
         pathTranslation: 'CONSTANT_ADDRESS',
         deadlineMs: 5_000,

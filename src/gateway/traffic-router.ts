@@ -1,7 +1,8 @@
 /**
  * Picks the revision a request goes to, from a service's resolved traffic:
- * a tag when the request names one (`x-mlaas-tag` or a `mlaas://SERVICE@TAG`
- * backend), then the tenant rules and the routing flag (see
+ * a tag when the request names one (a `mlaas://SERVICE@TAG` backend, or
+ * `x-mlaas-tag` — on a service with tenant rules only from a key allowed
+ * tags), then the tenant rules and the routing flag (see
  * request-tenancy.ts), else the weighted split — at random, or by a hash of
  * tenant and service when the split is sticky, so a tenant always lands on
  * the same revision. Compiled once per traffic change; picking allocates nothing.

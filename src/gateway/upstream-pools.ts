@@ -25,8 +25,8 @@ export class UpstreamPools {
   readonly #byOrigin = new Map<string, Upstream>();
   #turn = 0;
 
-  /** The ready instance with the fewest requests in flight, other than `except`; ties go round-robin. */
-  pick(ready: readonly ReadyInstance[], except?: Upstream): Upstream | undefined {
+  /** The ready instance with the fewest requests in flight, other than those in `except`; ties go round-robin. */
+  pick(ready: readonly ReadyInstance[], except?: readonly Upstream[]): Upstream | undefined {
     const n = ready.length;
     if (n === 0) return undefined;
     let best: Upstream | undefined;
@@ -34,7 +34,7 @@ export class UpstreamPools {
     for (let i = 0; i < n; i++) {
       const inst = ready[(start + i) % n] as ReadyInstance;
       const up = this.#forInstance(inst);
-      if (up === except) continue;
+      if (except !== undefined && except.includes(up)) continue;
       if (best === undefined || up.inFlight < best.inFlight) best = up;
       if (best.inFlight === 0) break;
     }

@@ -53,6 +53,7 @@ function op(path: string, method: string, backendPath: string, security: Gateway
     path,
     method,
     security,
+    apiKeySchemes: security.flat(),
     backend: { kind: 'service', service: 'echo', path: backendPath },
     pathTranslation: 'CONSTANT_ADDRESS',
     deadlineMs: 20_000,

@@ -3,7 +3,8 @@
  * `spam/versions/3/meta.json` is the file of that relative path. Every write
  * goes to a hidden temp file in the same directory, is fsync'd, then renamed
  * (or hard-linked, for create-only writes) into place, so a reader sees a
- * whole file or none.
+ * whole file or none. A temp file names its writer (see writer-tag.ts); the
+ * next write into its directory removes those that writers died leaving.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -12,8 +13,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertBlobKey, type BlobBackend, type BlobBody, type BlobInfo } from './blob-backend.js';
+import { ABANDONED_AFTER_MS, isAbandoned, WRITER_TAG, WRITER_TAG_PATTERN } from './writer-tag.js';
 
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+/** `.<file>.<host>.<pid>.<random>.tmp`; an older mlaas wrote `.<file>.<random>.tmp`, writer unknown. */
+const TEMP = new RegExp(`^\\..+?(?:\\.${WRITER_TAG_PATTERN})?\\.[0-9a-f]{12}\\.tmp$`);
 
 function isAbsent(err: unknown): boolean {
   return ABSENT.has((err as NodeJS.ErrnoException).code ?? '');
@@ -124,8 +129,10 @@ export class FsBlobBackend implements BlobBackend {
   }
 
   private async writeTemp(target: string, body: BlobBody): Promise<string> {
-    await mkdir(path.dirname(target), { recursive: true });
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const dir = path.dirname(target);
+    await mkdir(dir, { recursive: true });
+    await this.removeAbandonedTemps(dir);
+    const temp = path.join(dir, `.${path.basename(target)}.${WRITER_TAG}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       // flush: fsync before close, so a crash after the rename cannot leave an empty file behind.
       if (body instanceof Uint8Array) await writeFile(temp, body, { flag: 'wx', flush: true });
@@ -135,5 +142,20 @@ export class FsBlobBackend implements BlobBackend {
       throw err;
     }
     return temp;
+  }
+
+  /** Temp files of writers that died before their rename; a write in progress elsewhere keeps its own. */
+  private async removeAbandonedTemps(dir: string): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(dir)) {
+      const match = TEMP.exec(name);
+      if (match === null) continue;
+      const file = path.join(dir, name);
+      const modified = await stat(file).then((info) => info.mtimeMs, () => undefined);
+      if (modified === undefined) continue;
+      const [, host, pid] = match;
+      const abandoned = host === undefined ? now - modified > ABANDONED_AFTER_MS : isAbandoned(host, Number(pid), now - modified);
+      if (abandoned) await rm(file, { force: true });
+    }
   }
 }

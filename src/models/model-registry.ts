@@ -3,15 +3,22 @@
  * movable aliases, on any BlobBackend. The store describes itself, so teams
  * can share one bucket and any mlaas can read it:
  *
- *   <name>/versions/<n>/claim.json    created first, create-only: reserves number n
- *   <name>/versions/<n>/model.<fmt>   the bytes
- *   <name>/versions/<n>/meta.json     written last: a version exists once this does
- *   <name>/aliases/<alias>.json       { version, updatedAt }
+ *   <name>/blobs/<id>.<fmt>            the bytes, written first, under a name no other push uses
+ *   <name>/versions/<n>/meta.json      create-only, written last: takes number n and publishes
+ *                                      the version in one atomic step; names its blob
+ *   <name>/versions/<n>/removed.json   written when version n is removed, before its meta.json goes
+ *   <name>/aliases/<alias>.json        { version, updatedAt }
  *
- * A claim outlives its version's removal, so a number is never given twice.
+ * A push that dies (kill -9) before its meta.json leaves no number taken: only
+ * a blob, which the next push of that name removes once its writer is known
+ * gone (see writer-tag.ts). removed.json keeps a removed version's number, so
+ * a number is never given twice. Stores an older mlaas wrote also hold
+ * `versions/<n>/claim.json` (a number taken) and `versions/<n>/model.<fmt>`
+ * (the bytes of a version whose meta.json names no blob); both are still read.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { z } from 'zod';
@@ -19,11 +26,12 @@ import { MlaasError } from '../errors.js';
 import type { BlobBackend } from './blob-backend.js';
 import { DigestStream } from './digest-stream.js';
 import { assertAliasName, assertModelName, assertVersionNumber, formatModelRef, parseModelRef } from './model-ref.js';
-import { decodeMeta, encodeMeta, type ModelVersion, type TensorSpec } from './model-version.js';
+import { decodeMeta, encodeMeta, type ModelVersion, type StoredMeta, type TensorSpec } from './model-version.js';
 import { readOnnxSignature } from './onnx-signature.js';
+import { isAbandoned, WRITER_TAG, WRITER_TAG_PATTERN } from './writer-tag.js';
 
 /** Concurrent pushers each skip the numbers others took; past this many, something else is wrong. */
-const MAX_CLAIM_ATTEMPTS = 64;
+const MAX_PUBLISH_ATTEMPTS = 64;
 /** Chunk size when pushing in-memory bytes, so progress moves for large models. */
 const PUSH_CHUNK = 1 << 20;
 const FORMAT = /^[a-z0-9]{1,16}$/;
@@ -65,8 +73,19 @@ export type InUseCheck = (ref: { name: string; version: number }) => boolean | r
 
 const aliasSchema = z.object({ version: z.int().positive(), updatedAt: z.string() });
 
-const VERSION_KEY = /^([^/]+)\/versions\/([1-9][0-9]*)\/(claim|meta)\.json$/;
+/** Every file of a version folder: meta.json, removed.json, and (older stores) claim.json and model.<fmt>. */
+const VERSION_KEY = /^([^/]+)\/versions\/([1-9][0-9]*)\/([^/]+)$/;
 const ALIAS_KEY = /^([^/]+)\/aliases\/([^/]+)\.json$/;
+/** `<name>/blobs/<start time, base 36>.<host>.<pid>.<random>.<fmt>` */
+const BLOB_KEY = new RegExp(`^[^/]+/blobs/([0-9a-z]+)\\.${WRITER_TAG_PATTERN}\\.[0-9a-f]{8}\\.[a-z0-9]{1,16}$`);
+
+/** What a version folder holds; any file in it (claim.json of older stores too) means its number is taken. */
+interface VersionFiles {
+  meta: boolean;
+  removed: boolean;
+  /** The layout-1 bytes beside meta.json: such a version names no blob. */
+  legacyBytes: boolean;
+}
 
 function json(value: unknown): Uint8Array {
   return Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
@@ -115,13 +134,15 @@ export class ModelRegistry {
       framework ??= signature.producer;
     }
 
-    const version = await this.claimVersion(name);
-    const modelKey = `${name}/versions/${version}/model.${format}`;
+    // Best effort: a leftover blob costs space, not correctness, and must not stop a push.
+    await this.removeAbandonedBlobs(name).catch(() => undefined);
+    const blob = `blobs/${this.now().getTime().toString(36)}.${WRITER_TAG}.${randomBytes(4).toString('hex')}.${format}`;
+    const blobKey = `${name}/${blob}`;
     const digest = new DigestStream(size, options.onProgress);
     const input = typeof source === 'string' ? createReadStream(source) : chunks(source);
     const created: ModelVersion = {
       name,
-      version,
+      version: 0,
       format,
       ...(framework ? { framework } : {}),
       inputs,
@@ -132,20 +153,18 @@ export class ModelRegistry {
       sha256: '',
     };
     try {
-      await this.backend.put(modelKey, { stream: pipeline(input, digest, () => undefined), size });
+      await this.backend.put(blobKey, { stream: pipeline(input, digest, () => undefined), size });
       if (digest.bytes !== size) {
         throw new MlaasError('MODEL_INVALID', `${label} changed while it was pushed: expected ${size} bytes, read ${digest.bytes}`);
       }
       created.sha256 = digest.hex();
-      if (!(await this.backend.putIfAbsent(`${name}/versions/${version}/meta.json`, encodeMeta(created)))) {
-        throw new MlaasError('MODEL_STORE_FAILED', `${formatModelRef(name, version)} was claimed by this push but already has a meta.json in ${this.backend.location}`);
-      }
+      created.version = await this.publish(created, blob);
     } catch (err) {
       input.destroy();
-      await this.backend.delete(modelKey).catch(() => undefined);
+      await this.backend.delete(blobKey).catch(() => undefined);
       throw err;
     }
-    if (options.alias !== undefined) await this.setAlias(name, options.alias, version);
+    if (options.alias !== undefined) await this.setAlias(name, options.alias, created.version);
     return created;
   }
 
@@ -153,9 +172,13 @@ export class ModelRegistry {
   async list(): Promise<ModelSummary[]> {
     const versions = new Map<string, number[]>();
     const aliasKeys: Array<[string, string]> = [];
-    for (const key of await this.backend.list('')) {
+    const keys = await this.backend.list('');
+    const removed = new Set(keys.filter((key) => key.endsWith('/removed.json')).map((key) => key.slice(0, -'removed.json'.length)));
+    for (const key of keys) {
       const v = VERSION_KEY.exec(key);
-      if (v?.[3] === 'meta') versions.set(v[1] ?? '', [...(versions.get(v[1] ?? '') ?? []), Number(v[2])]);
+      if (v?.[3] === 'meta.json' && !removed.has(key.slice(0, -'meta.json'.length))) {
+        versions.set(v[1] ?? '', [...(versions.get(v[1] ?? '') ?? []), Number(v[2])]);
+      }
       const a = ALIAS_KEY.exec(key);
       if (a) aliasKeys.push([a[1] ?? '', a[2] ?? '']);
     }
@@ -181,6 +204,10 @@ export class ModelRegistry {
   }
 
   async get(name: string, version: number): Promise<ModelVersion> {
+    return (await this.readMeta(name, version)).version;
+  }
+
+  private async readMeta(name: string, version: number): Promise<StoredMeta> {
     assertModelName(name);
     assertVersionNumber(version);
     const bytes = await this.backend.get(`${name}/versions/${version}/meta.json`);
@@ -196,7 +223,13 @@ export class ModelRegistry {
     if (decoded.version.name !== name || decoded.version.version !== version) {
       throw new MlaasError('MODEL_STORE_FAILED', `${name}/versions/${version}/meta.json in ${this.backend.location} describes ${formatModelRef(decoded.version.name, decoded.version.version)}`);
     }
-    return decoded.version;
+    return decoded;
+  }
+
+  /** Where a version's bytes are: its blob, or the layout-1 file beside its meta.json. */
+  private bytesKey(meta: StoredMeta): string {
+    const { name, version, format } = meta.version;
+    return meta.blob === undefined ? `${name}/versions/${version}/model.${format}` : `${name}/${meta.blob}`;
   }
 
   /** Alias → version for `name`. */
@@ -258,7 +291,7 @@ export class ModelRegistry {
    * while an alias points at it or `inUse` says a revision uses it.
    */
   async remove(name: string, version: number, options: { inUse?: InUseCheck } = {}): Promise<void> {
-    const existing = await this.get(name, version);
+    const existing = await this.readMeta(name, version);
     const ref = formatModelRef(name, version);
     const aliases = Object.entries(await this.aliases(name)).filter(([, v]) => v === version).map(([a]) => `${name}@${a}`);
     if (aliases.length > 0) {
@@ -269,13 +302,15 @@ export class ModelRegistry {
       const who = Array.isArray(users) ? ` by ${users.join(', ')}` : ' by a revision';
       throw new MlaasError('MODEL_VERSION_IN_USE', `${ref} cannot be removed: it is in use${who}`);
     }
+    // First, so that the number stays taken whatever happens next.
+    await this.backend.putIfAbsent(`${name}/versions/${version}/removed.json`, json({ removedAt: this.now().toISOString() }));
     await this.backend.delete(`${name}/versions/${version}/meta.json`);
-    await this.backend.delete(`${name}/versions/${version}/model.${existing.format}`);
+    await this.backend.delete(this.bytesKey(existing));
   }
 
   /** A stream of a version's stored bytes, unverified (ModelCache verifies them). */
   async open(version: ModelVersion): Promise<Readable> {
-    const key = `${version.name}/versions/${version.version}/model.${version.format}`;
+    const key = this.bytesKey(await this.readMeta(version.name, version.version));
     const stream = await this.backend.getStream(key);
     if (stream === undefined) {
       throw new MlaasError('MODEL_NOT_FOUND', `${formatModelRef(version.name, version.version)}: ${key} is missing from ${this.backend.location}`);
@@ -298,37 +333,76 @@ export class ModelRegistry {
     return parsed.data.version;
   }
 
-  private async versionKeys(name: string): Promise<Array<{ version: number; kind: string }>> {
-    assertModelName(name);
-    const found = [];
-    for (const key of await this.backend.list(`${name}/versions/`)) {
+  /** What each version folder holds, by number, from a listing of one model's keys. */
+  private versionFiles(keys: readonly string[]): Map<number, VersionFiles> {
+    const found = new Map<number, VersionFiles>();
+    for (const key of keys) {
       const match = VERSION_KEY.exec(key);
-      if (match) found.push({ version: Number(match[2]), kind: match[3] ?? '' });
+      if (match === null) continue;
+      const number = Number(match[2]);
+      const files = found.get(number) ?? { meta: false, removed: false, legacyBytes: false };
+      const file = match[3] ?? '';
+      if (file === 'meta.json') files.meta = true;
+      else if (file === 'removed.json') files.removed = true;
+      else if (file.startsWith('model.')) files.legacyBytes = true;
+      found.set(number, files);
     }
     return found;
   }
 
   private async existingVersions(name: string): Promise<number[]> {
-    return (await this.versionKeys(name)).filter((k) => k.kind === 'meta').map((k) => k.version).sort((a, b) => a - b);
+    assertModelName(name);
+    const files = this.versionFiles(await this.backend.list(`${name}/versions/`));
+    return [...files].filter(([, f]) => f.meta && !f.removed).map(([n]) => n).sort((a, b) => a - b);
   }
 
-  private async claimVersion(name: string): Promise<number> {
-    const claimed = (await this.versionKeys(name)).map((k) => k.version);
-    let next = Math.max(0, ...claimed) + 1;
-    const claim = json({ claimedAt: this.now().toISOString() });
-    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++, next++) {
-      if (await this.backend.putIfAbsent(`${name}/versions/${next}/claim.json`, claim)) return next;
+  /**
+   * Writes the version's meta.json under the next free number: the one step
+   * that takes the number and makes the version visible. A concurrent push
+   * that took the number first makes this try the next one.
+   */
+  private async publish(created: ModelVersion, blob: string): Promise<number> {
+    const { name } = created;
+    const taken = [...this.versionFiles(await this.backend.list(`${name}/versions/`)).keys()];
+    let next = Math.max(0, ...taken) + 1;
+    for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++, next++) {
+      if (await this.backend.putIfAbsent(`${name}/versions/${next}/meta.json`, encodeMeta({ ...created, version: next }, blob))) return next;
     }
-    throw new MlaasError('MODEL_STORE_FAILED', `could not claim a version number for ${name} in ${this.backend.location} after ${MAX_CLAIM_ATTEMPTS} attempts`);
+    throw new MlaasError('MODEL_STORE_FAILED', `could not take a version number for ${name} in ${this.backend.location} after ${MAX_PUBLISH_ATTEMPTS} attempts`);
   }
 
+  /**
+   * Removes the blobs of `name` that no version names and whose push was
+   * abandoned (its process died before publishing, or it is a day old). Each
+   * published version names one blob, so only a surplus of blobs over such
+   * versions costs reading their meta.json.
+   */
+  private async removeAbandonedBlobs(name: string): Promise<void> {
+    const keys = await this.backend.list(`${name}/`);
+    const blobs = keys.filter((key) => key.startsWith(`${name}/blobs/`));
+    const named = [...this.versionFiles(keys)].filter(([, f]) => f.meta && !f.legacyBytes).map(([n]) => n);
+    if (blobs.length <= named.length) return;
+    const referenced = new Set<string>();
+    for (const meta of await Promise.all(named.map((n) => this.readMeta(name, n)))) referenced.add(this.bytesKey(meta));
+    const now = this.now().getTime();
+    for (const key of blobs) {
+      const match = BLOB_KEY.exec(key);
+      if (referenced.has(key) || match === null) continue;
+      const [, started, host, pid] = match;
+      if (isAbandoned(host ?? '', Number(pid), now - parseInt(started ?? '', 36))) await this.backend.delete(key);
+    }
+  }
+
+  /** Checked before a number is claimed: a file that cannot be read fails here, not half-way through the push. */
   private async fileSize(file: string): Promise<number> {
     let info;
     try {
       info = await stat(file);
+      await access(file, constants.R_OK);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MlaasError('MODEL_INVALID', `${file}: no such file`);
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new MlaasError('MODEL_INVALID', `${file}: no such file`);
+      throw new MlaasError('MODEL_INVALID', `${file}: cannot be read (${code ?? (err as Error).message})`, { cause: err });
     }
     if (!info.isFile()) throw new MlaasError('MODEL_INVALID', `${file}: expected a model file, found a directory or special file`);
     return info.size;

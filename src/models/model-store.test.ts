@@ -1,6 +1,7 @@
 // The model store's contract, run unchanged against the filesystem backend and
 // the S3 backend (s3rver, a real S3-compatible server in a child process).
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,10 @@ interface Store {
   backend: BlobBackend;
   /** Writes bytes under a key without going through the registry (a stray tool, a bad disk, a rogue job). */
   tamper(key: string, bytes: Uint8Array): Promise<void>;
+  /** How another process opens this store (the argument of fixtures/push-then-stop.mjs). */
+  spec: Record<string, unknown>;
+  /** Everything the store holds, as its medium shows it: hidden temp files included, with sizes. */
+  contents(): Promise<Array<{ path: string; size: number }>>;
 }
 
 interface Harness {
@@ -36,7 +41,20 @@ async function fsHarness(root: string): Promise<Harness> {
       return {
         backend: new FsBlobBackend(dir),
         async tamper(key, bytes) {
+          fs.mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
           fs.writeFileSync(path.join(dir, key), bytes);
+        },
+        spec: { kind: 'fs', dir },
+        async contents() {
+          if (!fs.existsSync(dir)) return [];
+          return fs
+            .readdirSync(dir, { recursive: true, withFileTypes: true })
+            .filter((e) => e.isFile())
+            .map((e) => {
+              const file = path.join(e.parentPath, e.name);
+              return { path: path.relative(dir, file), size: fs.statSync(file).size };
+            })
+            .sort((a, b) => a.path.localeCompare(b.path));
         },
       };
     },
@@ -51,16 +69,50 @@ async function s3Harness(): Promise<Harness> {
   return {
     fresh() {
       const prefix = `team-${++n}/models`;
+      const spec = { kind: 's3', bucket: s3.bucket, prefix, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials };
       return {
-        backend: new S3BlobBackend({ bucket: s3.bucket, prefix, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials }),
+        backend: new S3BlobBackend(spec),
         async tamper(key, bytes) {
           await raw.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `${prefix}/${key}`, Body: bytes }));
+        },
+        spec,
+        async contents() {
+          const page = await raw.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+          return (page.Contents ?? []).map((o) => ({ path: (o.Key ?? '').slice(prefix.length + 1), size: o.Size ?? 0 })).sort((a, b) => a.path.localeCompare(b.path));
         },
       };
     },
     async stop() {
       raw.destroy();
       await s3.stop();
+    },
+  };
+}
+
+/** Where fixtures/push-then-stop.mjs stops: while the bytes stream in, or with every byte stored, just before publishing. */
+type CrashPoint = 'stream' | 'publish';
+
+const PUSH_THEN_STOP = path.join(import.meta.dirname, 'fixtures', 'push-then-stop.mjs');
+
+/**
+ * Runs a push of `file` in a child process and resolves once it has stopped
+ * at `stopAt`, alive; `kill` SIGKILLs it there, as kill -9 would.
+ */
+async function pushStoppedAt(store: Store, stopAt: CrashPoint, name: string, file: string): Promise<{ kill(): Promise<void> }> {
+  const child = spawn(process.execPath, [PUSH_THEN_STOP, JSON.stringify(store.spec), stopAt, name, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      if (c.toString().includes('stopped')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the push exited (${code}) before it stopped:\n${stderr}`)));
+  });
+  return {
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
@@ -79,10 +131,11 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: ErrorCode; mes
   throw new Error('expected an MlaasError, but the call succeeded');
 }
 
+// S3 stores whole objects only: a push killed while it streams leaves nothing there to clean.
 describe.each([
-  ['filesystem', fsHarness],
-  ['S3 (s3rver)', (_root: string) => s3Harness()],
-])('model store on %s', (_kind, startHarness) => {
+  ['filesystem', fsHarness, ['publish', 'stream'] as CrashPoint[]],
+  ['S3 (s3rver)', (_root: string) => s3Harness(), ['publish'] as CrashPoint[]],
+])('model store on %s', (_kind, startHarness, crashPoints) => {
   let root: string;
   let harness: Harness;
   let store: Store;
@@ -165,7 +218,7 @@ describe.each([
     expect((await codeOf(registry.resolve('nope@production'))).code).toBe('MODEL_NOT_FOUND');
   });
 
-  it('never overwrites a version: a number claimed by a push that died is skipped', async () => {
+  it('never overwrites a version, nor gives again a number an older mlaas claimed (claim.json)', async () => {
     await registry.push('spam', v1);
     await store.backend.putIfAbsent('spam/versions/2/claim.json', Buffer.from('{}'));
     const next = await registry.push('spam', v2);
@@ -175,6 +228,59 @@ describe.each([
     expect(await store.backend.putIfAbsent('spam/versions/1/meta.json', Buffer.from('{}'))).toBe(false);
     expect((await registry.get('spam', 1)).sha256).toBe(sha256(v1));
     expect(await registry.versions('spam')).toHaveLength(2);
+  });
+
+  it.each(crashPoints)(
+    'loses nothing to a push killed -9 at %s: the next push gets the next number, no listing shows a half version, no leftover stays',
+    async (stopAt) => {
+      await registry.push('spam', v1);
+      const big = Buffer.alloc(1024 * 1024, 9);
+      const file = path.join(root, `killed-${stopAt}.bin`);
+      fs.writeFileSync(file, big);
+
+      await (await pushStoppedAt(store, stopAt, 'spam', file)).kill();
+      expect(await registry.list()).toEqual([{ name: 'spam', versions: [1], latest: 1, aliases: {} }]);
+      expect((await registry.versions('spam')).map((v) => v.version)).toEqual([1]);
+
+      const next = await registry.push('spam', v2);
+      expect(next.version).toBe(2);
+      expect((await registry.versions('spam')).map((v) => v.sha256)).toEqual([sha256(v1), sha256(v2)]);
+      const contents = await store.contents();
+      expect(contents.filter((f) => f.path.split('/').some((segment) => segment.startsWith('.')))).toEqual([]);
+      // Only the two versions' bytes are stored: the killed push's megabyte is gone.
+      const bytes = contents.filter((f) => !f.path.endsWith('.json')).reduce((sum, f) => sum + f.size, 0);
+      expect(bytes).toBe(v1.byteLength + v2.byteLength);
+    },
+  );
+
+  it('keeps the bytes of a push another live process has not published yet, and numbers around it', async () => {
+    const file = path.join(root, 'in-progress.bin');
+    fs.writeFileSync(file, Buffer.alloc(256 * 1024, 5));
+    const other = await pushStoppedAt(store, 'publish', 'spam', file);
+    try {
+      expect((await registry.push('spam', v1)).version).toBe(1);
+      expect((await registry.push('spam', v2)).version).toBe(2);
+      const bytes = (await store.contents()).filter((f) => !f.path.endsWith('.json')).map((f) => f.size);
+      expect(bytes.sort((a, b) => a - b)).toEqual([v1.byteLength, v2.byteLength, 256 * 1024].sort((a, b) => a - b));
+    } finally {
+      await other.kill();
+    }
+    expect((await registry.push('spam', v1)).version).toBe(3);
+    expect((await store.contents()).filter((f) => f.size === 256 * 1024)).toEqual([]);
+  });
+
+  it('reads a version an older mlaas stored (claim.json, model.<fmt> beside a schemaVersion 1 meta.json) and numbers after it', async () => {
+    const legacy = { name: 'spam', version: 1, format: 'onnx', inputs: [], outputs: [], metrics: {}, createdAt: '2025-01-01T00:00:00.000Z', size: v1.byteLength, sha256: sha256(v1) };
+    await store.tamper('spam/versions/1/claim.json', Buffer.from('{}'));
+    await store.tamper('spam/versions/1/model.onnx', v1);
+    await store.tamper('spam/versions/1/meta.json', Buffer.from(JSON.stringify({ schemaVersion: 1, ...legacy })));
+
+    expect(await registry.get('spam', 1)).toEqual(legacy);
+    expect(sha256(fs.readFileSync((await cache.fetch('spam@1')).path))).toBe(sha256(v1));
+    expect((await registry.push('spam', v2)).version).toBe(2);
+    await registry.remove('spam', 1);
+    expect((await store.contents()).filter((f) => f.path.startsWith('spam/versions/1/model'))).toEqual([]);
+    expect((await registry.push('spam', v1)).version).toBe(3);
   });
 
   it('gives concurrent pushes of one name distinct version numbers', async () => {
@@ -248,7 +354,9 @@ describe.each([
     const pushed = await registry.push('spam', v1, { alias: 'production' });
     const corrupted = Buffer.from(v1);
     corrupted[corrupted.length - 1] = (corrupted[corrupted.length - 1] ?? 0) ^ 0x01;
-    await store.tamper('spam/versions/1/model.onnx', corrupted);
+    const stored = (await store.contents()).filter((f) => !f.path.endsWith('.json'));
+    expect(stored).toHaveLength(1);
+    await store.tamper(stored[0]?.path ?? '', corrupted);
 
     const error = await codeOf(cache.fetch('spam@production'));
     expect(error.code).toBe('MODEL_DIGEST_MISMATCH');

@@ -1,7 +1,7 @@
 /**
- * What the store knows about one model version: the `meta.json` written beside
- * its bytes, and the schema that reads it back (it crosses a process boundary:
- * another mlaas, or another team's, may have written it).
+ * What the store knows about one model version: its `meta.json`, which also
+ * names where its bytes are, and the schema that reads it back (it crosses a
+ * process boundary: another mlaas, or another team's, may have written it).
  */
 import { z } from 'zod';
 
@@ -38,8 +38,14 @@ export interface ModelVersion {
   sha256: string;
 }
 
-/** The layout version of meta.json, so that a later mlaas can read an older store. */
-export const META_SCHEMA_VERSION = 1;
+/**
+ * The layout version of meta.json, so that a later mlaas can read an older
+ * store: 1 kept the bytes beside it (`model.<format>`), 2 names them (`blob`).
+ */
+export const META_SCHEMA_VERSION = 2;
+
+/** Where a version's bytes are, relative to its model's folder: `blobs/<id>.<format>`. */
+const BLOB = /^blobs\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const tensorSpec = z.object({
   name: z.string(),
@@ -50,7 +56,8 @@ const tensorSpec = z.object({
 });
 
 const metaSchema = z.object({
-  schemaVersion: z.literal(META_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(META_SCHEMA_VERSION)]),
+  blob: z.string().regex(BLOB).optional(),
   name: z.string(),
   version: z.int().positive(),
   format: z.string(),
@@ -63,13 +70,19 @@ const metaSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
-/** The meta.json bytes for a version. */
-export function encodeMeta(version: ModelVersion): Uint8Array {
-  return Buffer.from(`${JSON.stringify({ schemaVersion: META_SCHEMA_VERSION, ...version }, null, 2)}\n`);
+/** A meta.json as read: the version, and the blob of its bytes (undefined: the layout-1 `model.<format>` beside it). */
+export interface StoredMeta {
+  version: ModelVersion;
+  blob: string | undefined;
+}
+
+/** The meta.json bytes for a version whose bytes are `blob`. */
+export function encodeMeta(version: ModelVersion, blob: string): Uint8Array {
+  return Buffer.from(`${JSON.stringify({ schemaVersion: META_SCHEMA_VERSION, blob, ...version }, null, 2)}\n`);
 }
 
 /** Reads meta.json; answers the problems (with field paths) when it is not one. */
-export function decodeMeta(bytes: Uint8Array): { version: ModelVersion } | { problem: string } {
+export function decodeMeta(bytes: Uint8Array): StoredMeta | { problem: string } {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -80,6 +93,7 @@ export function decodeMeta(bytes: Uint8Array): { version: ModelVersion } | { pro
   if (!parsed.success) {
     return { problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
   }
-  const { schemaVersion: _schemaVersion, ...version } = parsed.data;
-  return { version };
+  const { schemaVersion, blob, ...version } = parsed.data;
+  if (schemaVersion === META_SCHEMA_VERSION && blob === undefined) return { problem: 'blob: expected where the bytes are, got nothing' };
+  return { version, blob };
 }

@@ -3,6 +3,7 @@
  * alias does not exist yet, so that a fresh checkout serves at once. An alias
  * that exists is left where it points — a later push or alias move wins.
  */
+import { MlaasError } from '../errors.js';
 import type { ModelRegistry } from './model-registry.js';
 
 export interface ModelSeed {
@@ -21,6 +22,9 @@ export interface SeedResult {
 }
 
 /**
+ * Pushes each seed whose alias is missing, in order.
+ *
+ * @throws MlaasError of the failed push, its detail prefixed with the seed's field path (`models.seed.spam.file: …`).
  * @example
  * await seedModels(registry, { spam: { file: '/app/spam.onnx', alias: 'production' } })
  * // [{ name: 'spam', alias: 'production', version: 1, pushed: true }]
@@ -33,7 +37,14 @@ export async function seedModels(registry: ModelRegistry, seeds: Record<string, 
       results.push({ name, alias: seed.alias, version: current, pushed: false });
       continue;
     }
-    const pushed = await registry.push(name, seed.file, { alias: seed.alias, metadata: { metrics: { ...seed.metrics, seededFrom: seed.file } } });
+    let pushed;
+    try {
+      pushed = await registry.push(name, seed.file, { alias: seed.alias, metadata: { metrics: { ...seed.metrics, seededFrom: seed.file } } });
+    } catch (err) {
+      // The registry names the file; the operator needs the line of mlaas.yaml that named it.
+      if (err instanceof MlaasError) throw new MlaasError(err.code, `models.seed.${name}.file: ${err.message}`, { cause: err });
+      throw err;
+    }
     results.push({ name, alias: seed.alias, version: pushed.version, pushed: true });
   }
   return results;

@@ -7,7 +7,7 @@ import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlaasError } from '../errors.js';
-import { modelEnvVar } from './model-env-var.js';
+import { instanceEnvironment } from './instance-environment.js';
 import { formatDuration, waitUntilReady } from './readiness-probe.js';
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'crashed';
@@ -33,11 +33,18 @@ export interface InstanceOptions {
   cwd: string;
   /** argv; `command[0]` is looked up on PATH. */
   command: readonly string[];
-  /** The service's own environment, over `baseEnv`. */
+  /** The service's own environment. */
   env: Readonly<Record<string, string>>;
+  /** Names of `baseEnv` variables the service asked for (`env.inherit`); only these and PATH, HOME, LANG, TZ pass. */
+  inheritEnv?: readonly string[];
+  /** Platform-only variables (the owner mark of orphan reaping). */
+  marks?: Readonly<Record<string, string>>;
   /** Model name → absolute path of its local copy. */
   models: Readonly<Record<string, string>>;
+  /** The platform's environment, which inherited variables are picked from. */
   baseEnv: NodeJS.ProcessEnv;
+  /** The user the process runs as (uid and gid), when it is not the platform's own. */
+  user?: { uid: number; gid: number };
   logsDir: string;
   readiness: { path: string; timeoutMs: number };
   drainTimeoutMs: number;
@@ -172,8 +179,8 @@ export class Instance {
     const { options } = this;
     const [file, ...args] = options.command;
     if (file === undefined) throw new Error(`instance ${this.id}: command is empty`);
-    fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
-    const fd = fs.openSync(this.logFile, 'a');
+    fs.mkdirSync(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
+    const fd = fs.openSync(this.logFile, 'a', 0o600);
     try {
       const command = options.command.join(' ');
       fs.writeSync(fd, `[mlaas] ${new Date().toISOString()} starting ${this.id} on ${this.host}:${this.port}: ${command}\n`);
@@ -182,9 +189,21 @@ export class Instance {
       // mlaas, which then drains instances in order instead of all dying at once.
       this.child = (options.spawnFn ?? nodeSpawn)(file, args, {
         cwd: options.cwd,
-        env: this.environment(),
+        env: instanceEnvironment({
+          base: options.baseEnv,
+          inherit: options.inheritEnv ?? [],
+          env: options.env,
+          port: options.port,
+          service: options.service,
+          revision: options.revision,
+          instanceId: this.id,
+          models: options.models,
+          drainTimeoutMs: options.drainTimeoutMs,
+          marks: options.marks,
+        }),
         stdio: ['ignore', fd, fd],
         detached: true,
+        ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
       });
     } finally {
       fs.closeSync(fd);
@@ -198,24 +217,6 @@ export class Instance {
         this.recordExit(null, null, `could not start ${JSON.stringify(file)}: ${err.message}`);
       }
     });
-  }
-
-  private environment(): NodeJS.ProcessEnv {
-    const { options } = this;
-    const env: NodeJS.ProcessEnv = {};
-    // The parent's own MLAAS_* settings (admin token, model paths of another
-    // service) are not the instance's business; it gets only the ones set below.
-    for (const [name, value] of Object.entries(options.baseEnv)) {
-      if (!name.startsWith('MLAAS_')) env[name] = value;
-    }
-    Object.assign(env, options.env);
-    env.PORT = String(options.port);
-    for (const [name, file] of Object.entries(options.models)) env[modelEnvVar(name)] = file;
-    env.MLAAS_SERVICE = options.service;
-    if (options.revision !== undefined) env.MLAAS_REVISION = options.revision;
-    env.MLAAS_INSTANCE = this.id;
-    env.MLAAS_DRAIN_TIMEOUT_MS = String(options.drainTimeoutMs);
-    return env;
   }
 
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {

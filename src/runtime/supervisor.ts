@@ -20,6 +20,10 @@ export interface InstanceSpec {
   cwd: string;
   command: string[];
   env: Record<string, string>;
+  /** Variables of the platform's environment the service asked for (`env.inherit`). */
+  inheritEnv?: string[];
+  /** Platform-only variables every instance of the key carries (the owner mark of orphan reaping). */
+  marks?: Record<string, string>;
   /** Model name → absolute path of its local copy; becomes `MLAAS_MODEL_<NAME>`. */
   models: Record<string, string>;
   readiness: { path: string; timeoutMs: number };
@@ -62,8 +66,10 @@ export interface SupervisorOptions {
   logsDir: string;
   host?: string;
   now?: () => number;
-  /** The environment every instance starts from (its `MLAAS_*` entries are dropped). */
+  /** The platform's environment: instances get PATH, HOME, LANG, TZ and what their `env.inherit` names from it, nothing else. */
   baseEnv?: NodeJS.ProcessEnv;
+  /** The user instances run as when it is not the platform's own (see instance-user.ts). */
+  user?: { uid: number; gid: number } | undefined;
   restartBackoff?: RestartBackoff;
   spawnFn?: SpawnFn;
   /**
@@ -126,6 +132,7 @@ export class Supervisor {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly backoff: Required<RestartBackoff>;
   private readonly spawnFn: SpawnFn | undefined;
+  private readonly user: { uid: number; gid: number } | undefined;
   private readonly beforeStop: ((instanceId: string) => Promise<void>) | undefined;
   private readonly onFailure: ((key: string, exit: InstanceExit, consecutive: number) => void) | undefined;
   private readonly keys = new Map<string, KeyState>();
@@ -140,6 +147,7 @@ export class Supervisor {
     this.baseEnv = options.baseEnv ?? process.env;
     this.backoff = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
     this.spawnFn = options.spawnFn;
+    this.user = options.user;
     this.beforeStop = options.beforeStop;
     this.onFailure = options.onFailure;
   }
@@ -306,8 +314,11 @@ export class Supervisor {
       cwd: spec.cwd,
       command: spec.command,
       env: spec.env,
+      inheritEnv: spec.inheritEnv,
+      marks: spec.marks,
       models: spec.models,
       baseEnv: this.baseEnv,
+      user: this.user,
       logsDir: this.logsDir,
       readiness: spec.readiness,
       drainTimeoutMs: spec.drainTimeoutMs,

@@ -106,6 +106,33 @@ describe('routes', () => {
     expect(messages()).not.toContain('handler failed');
   });
 
+  it('answers 400 SDK_BODY_INVALID naming the field for 10,000 levels of nesting, even where the schema walks any JSON', async () => {
+    const store = route({ method: 'POST', path: '/store', body: z.object({ doc: z.json() }), handler: () => ({ stored: true }) });
+    const { url } = await start({ routes: [store] });
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const res = await postJson(`${url}/store`, `{"doc": ${deep}}`);
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    const problem = JSON.parse(text) as Problem;
+    expect(problem.code).toBe('SDK_BODY_INVALID');
+    expect(problem.errors?.[0]?.path).toMatch(/^doc(\[0\])+$/);
+    expect(problem.errors?.[0]?.message).toMatch(/nested deeper than \d+ levels/);
+    expect(text.length).toBeLessThan(4096);
+  });
+
+  it('keeps a 400 short when the body has thousands of bad fields and a huge unknown key', async () => {
+    const tags = route({ method: 'POST', path: '/tags', body: z.strictObject({ tags: z.array(z.number()) }), handler: () => ({}) });
+    const { url } = await start({ routes: [tags] });
+    const body = JSON.stringify({ tags: Array.from({ length: 20_000 }, () => 'x'), ['k'.repeat(500_000)]: 1 });
+    const res = await postJson(`${url}/tags`, body);
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    const problem = JSON.parse(text) as Problem;
+    expect(problem.errors?.[0]).toEqual({ path: 'tags.0', message: 'expected number, received string' });
+    expect(problem.detail).toMatch(/the first 50 of 20001 errors are listed/);
+    expect(text.length).toBeLessThan(40_000);
+  });
+
   it('answers 404 for an unknown path and 405 with Allow for a wrong method', async () => {
     const { url } = await start({ routes: [predict] });
     const missing = await fetch(`${url}/nope`);
@@ -189,9 +216,10 @@ describe('tenant context', () => {
     });
   });
 
-  it('gives an empty config for an absent, garbled or non-object config header, and a generated request id', async () => {
+  it('gives an empty config for an absent, garbled, non-object or too deeply nested config header, and a generated request id', async () => {
     const { url } = await start({ routes: [whoami] });
-    const garbled = ['%%%not-base64', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"a":').toString('base64url')];
+    const deep = `{"a":${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
+    const garbled = ['%%%not-base64', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"a":').toString('base64url'), Buffer.from(deep).toString('base64url')];
     for (const header of garbled) {
       const res = await fetch(`${url}/whoami`, { headers: { 'x-mlaas-config': header } });
       const body = (await res.json()) as { config: unknown };

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { pathDeeperThan } from '../json-depth.js';
 
 export interface TenantContext {
   /** `x-request-id` from the gateway; a fresh UUID when the caller came straight in. */
@@ -22,12 +23,12 @@ function single(value: string | string[] | undefined): string | undefined {
   return first === undefined || first === '' ? undefined : first;
 }
 
-/** Decodes base64url JSON into a plain object; anything else becomes `{}`. */
+/** Decodes base64url JSON into a plain object; anything else (or nested too deep to hand on safely) becomes `{}`. */
 export function decodeConfig(header: string | undefined): Record<string, unknown> {
   if (header === undefined) return {};
   try {
     const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && pathDeeperThan(parsed) === undefined) {
       return parsed as Record<string, unknown>;
     }
   } catch {

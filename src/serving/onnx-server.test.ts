@@ -224,6 +224,44 @@ describe('V2 infer', () => {
   });
 });
 
+/** `levels` nested lists around `inner`, as JSON text: deeper than JSON.stringify can walk back. */
+const nested = (levels: number, inner = '1') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
+
+describe('hostile input', () => {
+  const deep = nested(10_000);
+
+  it.each([
+    ['the body itself', deep, '(root)'],
+    ['the inputs list', `{"inputs": [${deep}]}`, 'inputs[0]'],
+    ['a datatype', `{"inputs": [{"name": "x", "datatype": ${deep}, "shape": [1, 3], "data": [1, 2, 3]}]}`, 'inputs[0].datatype'],
+    ['one value of the data', `{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 3], "data": [${deep}, 2, 3]}]}`, 'inputs[0].data[0]'],
+    ['the request id', `{"id": ${deep}, "inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 3], "data": [1, 2, 3]}]}`, 'id'],
+  ])('answers 400 naming the field, in a short answer, for 10,000 levels of nesting in %s', async (_, body, field) => {
+    const res = await fetch(`${server.url}/v2/models/affine/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = JSON.parse(text) as { code: string; errors: Array<{ path: string; message: string }> };
+    expect(problem.code).toBe('SERVING_INPUT_INVALID');
+    expect(problem.errors[0]?.path.startsWith(field === '(root)' ? '' : field)).toBe(true);
+    expect(problem.errors[0]?.message).toMatch(/nested deeper than \d+ levels/);
+    expect(text.length).toBeLessThan(4096);
+  });
+
+  it('keeps the answer short when every value is wrong and names are huge', async () => {
+    const name = 'n'.repeat(200_000);
+    const inputs = Array.from({ length: 2_000 }, () => ({ name, datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }));
+    const res = await fetch(`${server.url}/v2/models/affine/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ ...affineInput([[1, 2, 3]]), datatype: 'x'.repeat(500_000) }, ...inputs.slice(0, 20)] }) });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    const problem = JSON.parse(text) as { code: string; detail: string; errors: Array<{ path: string; message: string }> };
+    expect(problem.code).toBe('SERVING_INPUT_INVALID');
+    expect(problem.errors[0]).toMatchObject({ path: 'inputs[0].datatype' });
+    expect(problem.errors[0]?.message).toMatch(/^expected datatype FP32, got "xxx.{0,40}\.\.\.$/);
+    expect(text.length).toBeLessThan(16_384);
+  });
+});
+
 async function metric(url: string, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(pattern.exec(text)?.[1] ?? NaN);

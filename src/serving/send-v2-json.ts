@@ -21,7 +21,8 @@ export function sendV2Error(res: ServerResponse, err: MlaasError, requestId: str
     res.destroy();
     return;
   }
-  const text = JSON.stringify({ ...err.toProblem(requestId), error: err.message });
+  const problem = err.toProblem(requestId);
+  const text = JSON.stringify({ ...problem, error: problem.detail });
   res.writeHead(err.status, {
     ...err.headers,
     'content-type': PROBLEM_CONTENT_TYPE,

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { MlaasError } from '../errors.js';
+import { assertJsonDepth } from '../json-depth.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ModelSignature, TensorSpec } from './model-signature.js';
 import { readLimitedBody } from '../read-limited-body.js';
@@ -84,6 +85,7 @@ export function createV2Handler(options: V2HandlerOptions): (req: IncomingMessag
       } catch (err) {
         throw new MlaasError('SERVING_JSON_MALFORMED', `request body is not valid JSON: ${(err as Error).message}`);
       }
+      assertJsonDepth(body, 'SERVING_INPUT_INVALID');
       const request = validateInferRequest(body, signature);
       outcome = 'overloaded';
       const pending = batcher.infer(request);

@@ -4,6 +4,7 @@
  * about, e.g. `inputs[0] (indices): expected datatype INT64, got FP32`.
  */
 import { MlaasError, type FieldIssue } from '../errors.js';
+import { previewValue } from '../preview-value.js';
 import type { ModelSignature, TensorSpec } from './model-signature.js';
 import { isV2Datatype, V2_DATATYPES, type TensorData, type V2Datatype } from './v2-datatype.js';
 
@@ -25,8 +26,12 @@ export interface InferRequest {
   rows: number;
 }
 
+/** Dimensions shown of a caller's shape; a rank beyond it is wrong anyway. */
+const MAX_SHOWN_DIMS = 16;
+
 /** `[-1, 3]` */
 export function formatShape(shape: readonly number[]): string {
+  if (shape.length > MAX_SHOWN_DIMS) return `[${shape.slice(0, MAX_SHOWN_DIMS).join(', ')}, ...]`;
   return `[${shape.join(', ')}]`;
 }
 
@@ -34,9 +39,9 @@ function describeSpec(spec: TensorSpec): string {
   return `${spec.name} (${spec.datatype} ${formatShape(spec.shape)})`;
 }
 
-function describeValue(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+/** A caller's input name as it appears in a label: named, not echoed. */
+function shortName(name: string): string {
+  return name.length > 40 ? `${name.slice(0, 40)}...` : name;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -60,7 +65,7 @@ function readInput(raw: unknown, i: number, signature: ModelSignature, issues: I
     return undefined;
   }
   const name = raw['name'];
-  const label = `${path} (${name})`;
+  const label = `${path} (${shortName(name)})`;
   const spec = signature.inputs.find((s) => s.name === name);
   if (spec === undefined) {
     issues.add(label, `${path}.name`, `unknown input; the model's inputs are ${signature.inputs.map(describeSpec).join(', ')}`);
@@ -68,13 +73,13 @@ function readInput(raw: unknown, i: number, signature: ModelSignature, issues: I
   }
   const datatype = raw['datatype'];
   if (datatype !== spec.datatype) {
-    const got = isV2Datatype(datatype) ? datatype : describeValue(datatype);
+    const got = isV2Datatype(datatype) ? datatype : previewValue(datatype);
     issues.add(label, `${path}.datatype`, `expected datatype ${spec.datatype}, got ${got}`);
     return undefined;
   }
   const shape = raw['shape'];
   if (!Array.isArray(shape) || !shape.every((d): d is number => Number.isInteger(d) && (d as number) >= 0)) {
-    issues.add(label, `${path}.shape`, `expected a list of whole numbers ≥ 0, got ${describeValue(shape)}`);
+    issues.add(label, `${path}.shape`, `expected a list of whole numbers ≥ 0, got ${previewValue(shape)}`);
     return undefined;
   }
   if (shape.length !== spec.shape.length) {
@@ -96,7 +101,7 @@ function readInput(raw: unknown, i: number, signature: ModelSignature, issues: I
   }
   const data = raw['data'];
   if (!Array.isArray(data)) {
-    issues.add(label, `${path}.data`, `expected a list of values, got ${describeValue(data)}`);
+    issues.add(label, `${path}.data`, `expected a list of values, got ${previewValue(data)}`);
     return undefined;
   }
   // V2 allows the data nested row by row as well as flat.
@@ -111,7 +116,7 @@ function readInput(raw: unknown, i: number, signature: ModelSignature, issues: I
   for (let k = 0; k < needed; k++) {
     const expected = write(values, k, flat[k]);
     if (expected !== undefined) {
-      issues.add(label, `${path}.data[${k}]`, `data[${k}]: expected ${expected}, got ${describeValue(flat[k])}`);
+      issues.add(label, `${path}.data[${k}]`, `data[${k}]: expected ${expected}, got ${previewValue(flat[k])}`);
       return undefined;
     }
   }
@@ -143,7 +148,7 @@ function checkSharedDims(inputs: Map<string, InferInput>, signature: ModelSignat
 function readOutputs(raw: unknown, signature: ModelSignature, issues: Issues): string[] | undefined {
   if (raw === undefined) return undefined;
   if (!Array.isArray(raw)) {
-    issues.add('outputs', 'outputs', `expected a list of {"name": ...}, got ${describeValue(raw)}`);
+    issues.add('outputs', 'outputs', `expected a list of {"name": ...}, got ${previewValue(raw)}`);
     return undefined;
   }
   const names: string[] = [];
@@ -151,7 +156,7 @@ function readOutputs(raw: unknown, signature: ModelSignature, issues: Issues): s
     const name = isObject(o) ? o['name'] : undefined;
     if (typeof name !== 'string' || !signature.outputs.some((s) => s.name === name)) {
       issues.add(
-        `outputs[${i}] (${describeValue(name)})`,
+        `outputs[${i}] (${previewValue(name)})`,
         `outputs[${i}].name`,
         `unknown output; the model's outputs are ${signature.outputs.map(describeSpec).join(', ')}`,
       );
@@ -168,7 +173,7 @@ function readOutputs(raw: unknown, signature: ModelSignature, issues: Issues): s
 export function validateInferRequest(body: unknown, signature: ModelSignature): InferRequest {
   const issues = new Issues();
   if (!isObject(body) || !Array.isArray(body['inputs']) || body['inputs'].length === 0) {
-    issues.add('inputs', 'inputs', `expected a non-empty list of inputs, got ${describeValue(isObject(body) ? body['inputs'] : body)}`);
+    issues.add('inputs', 'inputs', `expected a non-empty list of inputs, got ${previewValue(isObject(body) ? body['inputs'] : body)}`);
     throw invalid(issues);
   }
   const inputs = new Map<string, InferInput>();
@@ -189,7 +194,7 @@ export function validateInferRequest(body: unknown, signature: ModelSignature): 
   checkSharedDims(inputs, signature, issues);
   const outputs = readOutputs(body['outputs'], signature, issues);
   const id = body['id'];
-  if (id !== undefined && typeof id !== 'string') issues.add('id', 'id', `expected a string, got ${describeValue(id)}`);
+  if (id !== undefined && typeof id !== 'string') issues.add('id', 'id', `expected a string, got ${previewValue(id)}`);
   if (issues.fields.length > 0) throw invalid(issues);
   const first = inputs.get(signature.inputs[0]?.name ?? '');
   return { id: id as string | undefined, inputs, outputs, rows: signature.batchable ? (first?.shape[0] ?? 0) : 0 };

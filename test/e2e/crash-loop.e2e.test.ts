@@ -3,7 +3,7 @@
  * is restarted with growing pauses and its revision is marked failed with the
  * reason (`mlaas revisions`), then ready again once it starts cleanly.
  */
-import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,11 @@ async function call(pathname: string): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-crash-'));
-  marker = path.join(dir, 'broken');
+  // The instance runs as its own user (nobody, when the tests run as root): the marker lives where it may write.
+  chmodSync(dir, 0o755);
+  mkdirSync(path.join(dir, 'markers'), { mode: 0o777 });
+  chmodSync(path.join(dir, 'markers'), 0o777);
+  marker = path.join(dir, 'markers', 'broken');
   writeNodeService(
     path.join(dir, 'fragile'),
     `  if (req.url === '/crash') { fs.writeFileSync(marker, 'x'); res.end('bye'); setTimeout(() => process.exit(1), 10); return; }

@@ -31,10 +31,17 @@ export interface MlaasUp {
 
 /**
  * Starts `mlaas up -f mlaas.yaml` in `dir`, whose mlaas.yaml keeps its state in `dir/stateDir`;
- * `env` adds to the platform's environment (credentials of an S3 model store).
+ * `env` adds to the platform's environment (credentials of an S3 model store); the gateway listens on `gatewayPort` (0: any).
  */
-export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<MlaasUp> {
-  const child = spawn(process.execPath, [BIN, 'up', '-f', 'mlaas.yaml', '--port', '0', '--admin-port', '0'], { cwd: dir, env: { ...process.env, ...env } });
+export async function startMlaasUp(
+  dir: string,
+  stateDir: string,
+  timeoutMs = 120_000,
+  env: Record<string, string> = {},
+  gatewayPort = 0,
+): Promise<MlaasUp> {
+  const args = [BIN, 'up', '-f', 'mlaas.yaml', '--port', String(gatewayPort), '--admin-port', '0'];
+  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -66,7 +73,7 @@ export async function startMlaasUp(dir: string, stateDir: string, timeoutMs = 12
       return r.stdout;
     },
     stop: (signal = 'SIGTERM') => {
-      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill(signal);
       return exited;

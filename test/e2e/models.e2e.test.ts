@@ -8,11 +8,12 @@
  * test's own model, with 400s naming the bad input. Then the same push and
  * serve against an S3 model store (s3rver, a real S3-compatible server).
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featurize } from '../../examples/spam-filter/tokenize.js';
+import { defaultCacheDir } from '../../src/artifacts/index.js';
 import { startS3rver, type RunningS3rver } from '../../src/models/fixtures/start-s3rver.js';
 import { buildOffsetModel, buildUnloadableModel } from '../../src/models/fixtures/tiny-onnx-model.js';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
@@ -56,6 +57,12 @@ interface InferAnswer {
   y?: number[];
   detail?: string;
   code?: string;
+}
+
+/** The file holding a version's bytes in an fs model store: the blob its meta.json names. */
+function storedBytes(modelsDir: string, name: string, version: number): string {
+  const meta = JSON.parse(readFileSync(path.join(modelsDir, name, 'versions', String(version), 'meta.json'), 'utf8')) as { blob: string };
+  return path.join(modelsDir, name, meta.blob);
 }
 
 async function inferCalc(up: MlaasUp, x: number[] = [0, 0, 0], datatype = 'FP32'): Promise<InferAnswer> {
@@ -220,7 +227,7 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
     const before = await inferCalc(up);
     expect(before).toMatchObject({ status: 200, y: [1, 1, 1] });
     await up.cliOk(['models', 'push', 'calc', 'calc-3.onnx']);
-    writeFileSync(path.join(stateDir(), 'models', 'calc', 'versions', '3', 'model.onnx'), buildOffsetModel(666));
+    writeFileSync(storedBytes(path.join(stateDir(), 'models'), 'calc', 3), buildOffsetModel(666));
 
     const moved = await up.cli(['models', 'alias', 'calc', 'production', '3']);
     expect(moved.code).toBe(1);
@@ -234,10 +241,10 @@ ${withCalc ? `  calc:\n    runtime: onnx\n    models: { calc: calc@production }\
 
     // The same with a version already in the cache: both copies changed, the digest still catches it.
     const v2 = JSON.parse(await up.cliOk(['models', 'show', 'calc@2', '-o', 'json'])) as { sha256: string };
-    const cached = path.join(stateDir(), 'cache', 'models', v2.sha256, 'model.onnx');
+    const cached = path.join(defaultCacheDir(), 'models', v2.sha256, 'model.onnx');
     expect(readdirSync(path.dirname(cached))).toContain('model.onnx');
     writeFileSync(cached, buildOffsetModel(777));
-    writeFileSync(path.join(stateDir(), 'models', 'calc', 'versions', '2', 'model.onnx'), buildOffsetModel(777));
+    writeFileSync(storedBytes(path.join(stateDir(), 'models'), 'calc', 2), buildOffsetModel(777));
     const again = await up.cli(['models', 'alias', 'calc', 'production', '2']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('digest mismatch');
