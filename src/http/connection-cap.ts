@@ -79,6 +79,11 @@ export class ConnectionCap {
     if (conn.counted && !socket.destroyed) this.#idle.add(socket);
   }
 
+  /** Closes every connection without a request in progress: the server is closing. */
+  closeIdle(): void {
+    for (const socket of [...this.#idle]) socket.destroy();
+  }
+
   #forget(socket: Socket): void {
     const conn = connectionOf(socket);
     if (conn === undefined || !conn.counted) return;

@@ -341,6 +341,19 @@ describe.each([gatewayFixture, adminFixture])('the $name', (fx) => {
   });
 });
 
+describe.each([gatewayFixture, adminFixture])('closing the $name', (fx) => {
+  it('closes the connections that sent nothing or half a request head at once, so the close completes', async () => {
+    const started = await fx.start({});
+    const silent = await openSilent(started.port, 3);
+    silent[0]?.write('GET /v1/sta');
+    await connectionsUntil(started.server, (n) => n === 3);
+    const closed = new Promise<string>((resolve) => started.server.close(() => resolve('closed')));
+    expect(await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still open after 2 s'), 2_000))])).toBe('closed');
+    for (const s of silent) s.destroy();
+    await started.close().catch(() => undefined);
+  });
+});
+
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }

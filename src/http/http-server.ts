@@ -6,7 +6,7 @@
  * exactly one answer per request.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Server, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { clientErrorHandler } from './client-error.js';
 import { ConnectionCap, connectionOf } from './connection-cap.js';
@@ -46,7 +46,8 @@ export function createHttpServer(options: HttpServerOptions, handler: RequestHan
     if (conn !== undefined) cap.requestEnded(socket, conn);
   }
 
-  const server = createServer(
+  const server = new KernelServer(
+    cap,
     {
       // Node's own check answers a bare 400; ours is problem+json.
       requireHostHeader: false,
@@ -74,6 +75,26 @@ export function createHttpServer(options: HttpServerOptions, handler: RequestHan
   server.on('connection', (socket: Socket) => cap.admit(socket));
   server.on('clientError', clientErrorHandler(listener, limits));
   return server;
+}
+
+/**
+ * Node's server, except that closing it (`close` calls `closeIdleConnections`)
+ * also closes connections that never sent a whole request head: Node counts
+ * them as active, and stops checking their header timeout once the server
+ * closes, so they would keep a closing server open for as long as their clients like.
+ */
+class KernelServer extends Server<typeof IncomingMessage, typeof KernelResponse> {
+  readonly #cap: ConnectionCap;
+
+  constructor(cap: ConnectionCap, options: ServerOptions<typeof IncomingMessage, typeof KernelResponse>, handler: RequestHandler) {
+    super(options, handler);
+    this.#cap = cap;
+  }
+
+  override closeIdleConnections(): void {
+    super.closeIdleConnections();
+    this.#cap.closeIdle();
+  }
 }
 
 function resolveLimits(defaults: ConnectionLimits, set: Partial<ConnectionLimits> | undefined): ConnectionLimits {
