@@ -7,7 +7,7 @@
  * many files). While they pile up every client is answered, though a new
  * connection can then wait for a SYN retransmit when the accept queue is
  * full, so the 1 s holds once they are held. Either way the platform's open
- * files stay within its caps.
+ * files stay within its caps, and SIGTERM stops it at once.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -164,6 +164,15 @@ controlPlane: { connections: { max: 8 } }
     // The server closed the longest-idle ones to make room: all but a cap's worth of each.
     expect(await closedByServer(silent, 60 - 20 + (24 - 8))).toBeGreaterThanOrEqual(60 - 20 + (24 - 8));
     for (const s of silent) s.destroy();
+  }, 60_000);
+
+  it('stops on SIGTERM within 5 s while silent connections are held', async () => {
+    const platform = p as Platform;
+    const silent = [...(await openSilent(platform.gatewayPort, 10)), ...(await openSilent(platform.adminPort, 4))];
+    silent[0]?.write('GET /v1/wo');
+    const exited = await Promise.race([platform.up.stop('SIGTERM'), new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5_000))]);
+    for (const s of silent) s.destroy();
+    expect(exited).toBe(0);
   }, 60_000);
 });
 
