@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   GW_KEY_SCOPE: { status: 403, title: 'API key not allowed to call this service' },
   GW_QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
   GW_TOKEN_INVALID: { status: 401, title: 'Bearer token invalid' },
+  GW_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
+  GW_CONNECTIONS_EXHAUSTED: { status: 503, title: 'Too many open connections' },
 
   // configuration (mlaas.yaml and the gateway document)
   CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },
@@ -57,6 +59,10 @@ export const ERROR_CODES = {
   ADMIN_JSON_MALFORMED: { status: 400, title: 'Request body is not valid JSON' },
   ADMIN_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   ADMIN_QUERY_INVALID: { status: 400, title: 'Query parameter invalid' },
+  ADMIN_REQUEST_MALFORMED: { status: 400, title: 'Request is not valid HTTP' },
+  ADMIN_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  ADMIN_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
+  ADMIN_CONNECTIONS_EXHAUSTED: { status: 503, title: 'Too many open connections' },
 
   // SDK (inside a service)
   SDK_BODY_INVALID: { status: 400, title: 'Request body invalid' },

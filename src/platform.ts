@@ -186,6 +186,7 @@ async function assemble(
     jwksBaseDir: path.dirname(config.gateway.document),
     instances: supervisor,
     maxBodyBytes: config.gateway.maxBodyBytes,
+    connections: config.gateway.connections,
     logger: logger.child({ component: 'gateway' }),
     activation: {
       poke: (revision) => autoscaler.poke(revision),
@@ -242,6 +243,7 @@ async function assemble(
   const admin = createAdminServer({
     store,
     token: adminToken,
+    connections: config.controlPlane.connections,
     status: () => ({
       services: supervisor.status(),
       inFlight: gateway.inFlight(),

@@ -9,6 +9,7 @@ import { ModelStoreConfigSchema } from '../models/model-store-config.js';
 import { describeValue } from './zod-issues.js';
 import { FlagsSchema, QuotaSchema, overridableSettings, tenantAttributes } from './tenancy-fields.js';
 import { DNS_LABEL, duration, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
+import { ADMIN_MAX_CONNECTIONS, ADMIN_TIMEOUTS, GATEWAY_TIMEOUTS } from '../http/listener.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MODEL_NAME = /^[a-z][a-z0-9_]*$/;
@@ -164,6 +165,37 @@ const models = strictObject({
     .describe('Models pushed at start-up when their alias does not exist yet (a fresh checkout then serves at once); an existing alias is never moved.'),
 });
 
+/** nginx-style limits of one listener's connections; the defaults are the HTTP kernel's (src/http/listener.ts). */
+function connections(defaults: { headerTimeout: number; keepAliveTimeout: number; requestTimeout: number }, maxDefault: string) {
+  const seconds = (ms: number) => `${ms / 1000}s`;
+  return strictObject({
+    max: integer(1)
+      .optional()
+      .describe(
+        `Open connections at most. At the cap a new connection closes the longest-idle one that has no request in progress (silent, half a request head, kept alive); only when all are busy is it refused with a 503. Default: ${maxDefault}.`,
+      ),
+    headerTimeout: duration(1)
+      .default(defaults.headerTimeout)
+      .describe(
+        `A connection that has not sent a complete request head this long after connecting (on a kept-alive connection: after the first byte of its next request) gets a 408 and is closed. Default: ${seconds(defaults.headerTimeout)}.`,
+      ),
+    keepAliveTimeout: duration(1)
+      .default(defaults.keepAliveTimeout)
+      .describe(`How long a kept-alive connection may wait for its next request. Default: ${seconds(defaults.keepAliveTimeout)}.`),
+    requestTimeout: duration(1)
+      .default(defaults.requestTimeout)
+      .describe(`Time from the start of a request to the last byte of its body, else a 408. Default: ${seconds(defaults.requestTimeout)}.`),
+  }).superRefine((c, ctx) => {
+    if (c.headerTimeout > c.requestTimeout) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headerTimeout'],
+        message: `must be ≤ requestTimeout (${seconds(c.requestTimeout)}), got ${seconds(c.headerTimeout)}`,
+      });
+    }
+  });
+}
+
 export const TenantSchema = strictObject({
   displayName: z.string().min(1).optional(),
   config: z.record(z.string(), z.unknown()).default({}).describe('Free-form settings passed to services in x-mlaas-config.'),
@@ -179,10 +211,12 @@ export const MlaasConfigSchema = strictObject({
     port: integer(0, 65535).default(8080),
     host: z.string().min(1).optional(),
     maxBodyBytes: integer(1).default(1_048_576),
+    connections: connections(GATEWAY_TIMEOUTS, "half the process's open-file limit (ulimit -n)").prefault({}),
   }),
   controlPlane: strictObject({
     port: integer(0, 65535).default(8081),
-  }).default({ port: 8081 }),
+    connections: connections(ADMIN_TIMEOUTS, `${ADMIN_MAX_CONNECTIONS}, apart from the gateway's, so that its load cannot lock the operator out`).prefault({}),
+  }).prefault({}),
   instances: strictObject({
     user: z
       .union([z.string().min(1), z.int().min(0)])

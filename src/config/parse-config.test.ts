@@ -29,8 +29,13 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       configPath: '/srv/app/mlaas.yaml',
       baseDir: '/srv/app',
-      gateway: { document: '/srv/app/api-gateway.yaml', port: 8080, maxBodyBytes: 1_048_576 },
-      controlPlane: { port: 8081 },
+      gateway: {
+        document: '/srv/app/api-gateway.yaml',
+        port: 8080,
+        maxBodyBytes: 1_048_576,
+        connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+      },
+      controlPlane: { port: 8081, connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 300_000 } },
       instances: {},
       stateDir: '/srv/app/.mlaas',
       models: { store: { kind: 'fs' }, seed: {} },
@@ -85,7 +90,13 @@ tenants:
 `,
       at,
     );
-    expect(config.gateway).toEqual({ document: '/srv/app/gw/api.yaml', port: 0, host: '127.0.0.1', maxBodyBytes: 2048 });
+    expect(config.gateway).toEqual({
+      document: '/srv/app/gw/api.yaml',
+      port: 0,
+      host: '127.0.0.1',
+      maxBodyBytes: 2048,
+      connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+    });
     expect(config.stateDir).toBe('/var/lib/mlaas');
     const svc = config.services['spam-filter'];
     expect(svc?.source).toBe('/srv/app/examples/spam-filter');
@@ -116,7 +127,7 @@ tenants:
   Demo: {}
 `);
     expect(issues).toEqual([
-      { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes' },
+      { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes, connections' },
       { path: 'services.spam.scaling.minInstances', message: 'expected integer ≥ 0, got -1' },
       { path: 'tenants.Demo', message: 'expected a tenant id (DNS label) matching ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$, got "Demo"' },
     ]);
@@ -162,6 +173,28 @@ services:
       { path: 'services.a.models', message: 'runtime: onnx needs at least one model, got none' },
       { path: 'services.b.command', message: 'expected the command that starts an instance (runtime: process), got none' },
       { path: 'services.b.onnx', message: 'only for runtime: onnx' },
+    ]);
+  });
+
+  it('reads connection limits per listener, as durations, and keeps the header timeout within the request timeout', () => {
+    const config = parseConfig(
+      `
+gateway: { document: gw.yaml, connections: { max: 5000, headerTimeout: 5s, keepAliveTimeout: 75, requestTimeout: 2m } }
+controlPlane: { connections: { max: 16 } }
+`,
+      at,
+    );
+    expect(config.gateway.connections).toEqual({ max: 5000, headerTimeout: 5_000, keepAliveTimeout: 75_000, requestTimeout: 120_000 });
+    expect(config.controlPlane).toEqual({ port: 8081, connections: { max: 16, headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 300_000 } });
+
+    const issues = issuesOf(`
+gateway: { document: gw.yaml, connections: { max: 0, headerTimeout: 90s } }
+controlPlane: { connections: { idle: 5s } }
+`);
+    expect(issues).toEqual([
+      { path: 'gateway.connections.max', message: 'expected integer ≥ 1, got 0' },
+      { path: 'gateway.connections.headerTimeout', message: 'must be ≤ requestTimeout (60s), got 90s' },
+      { path: 'controlPlane.connections.idle', message: 'unknown key; expected one of: max, headerTimeout, keepAliveTimeout, requestTimeout' },
     ]);
   });
 

@@ -5,10 +5,11 @@
  * in exactly one place (`problemFor`), never with a stack trace.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import type { z } from 'zod';
 import { MlaasError, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode, type Problem } from '../errors.js';
 import { describeIssue, fieldIssuesOf } from '../config/zod-issues.js';
+import { ADMIN_LISTENER, createHttpServer, type ConnectionLimits } from '../http/index.js';
 import { assertJsonDepth } from '../json-depth.js';
 import { matchRoute, type AdminReply, type AdminRoute } from './admin-router.js';
 import { adminRoutes, type AdminChange } from './admin-routes.js';
@@ -26,6 +27,8 @@ export interface AdminLogger {
 export interface AdminServerOptions {
   store: StateStore;
   token: string;
+  /** Timeouts and cap of the admin listener's connections (`controlPlane.connections`), apart from the gateway's. */
+  connections?: Partial<ConnectionLimits>;
   /** The answer to `GET /v1/status`. */
   status: () => unknown;
   /** Called after a mutation commits, so the gateway can rebuild its maps. */
@@ -48,7 +51,7 @@ export function createAdminServer(options: AdminServerOptions): http.Server {
   const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps), ...tenancyRoutes(deps), ...(options.routes ?? [])];
   const tokenDigest = digest(options.token);
 
-  return http.createServer((req, res) => {
+  return createHttpServer({ listener: ADMIN_LISTENER, limits: options.connections }, (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     void handle(req, routes, tokenDigest)

@@ -7,24 +7,23 @@
  * be copied to a shadow revision afterwards (shadow-mirror.ts). Everything it
  * consults (routes, keys, tenants, flags) is precomputed and swapped whole on change.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { MlaasError } from '../errors.js';
+import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem, type ConnectionLimits } from '../http/index.js';
 import { readLimitedBody } from '../read-limited-body.js';
 import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
-import { answerClientError } from './client-error.js';
 import type { FlagSet } from '../flags/flag-set.js';
 import { RequestTenancy } from './request-tenancy.js';
 import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
 import type { ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
-import { sendError, sendProblem } from './send-problem.js';
 import { requestIdOf, traceparentOf } from './trace-context.js';
 import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-pools.js';
 
@@ -40,6 +39,8 @@ export interface GatewayOptions {
   tenants: readonly TenantRecord[];
   instances: InstanceSource;
   maxBodyBytes: number;
+  /** Timeouts and cap of the gateway's connections (`gateway.connections`); unset ones take the kernel's defaults. */
+  connections?: Partial<ConnectionLimits>;
   logger: Logger;
   now?: () => number;
   /** In [0, 1); picks the revision of a non-sticky split. Injected so tests can seed it. */
@@ -273,7 +274,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     );
   }
 
-  const server = createServer((req, res) => {
+  const server = createHttpServer({ listener: GATEWAY_LISTENER, limits: options.connections }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const requestId = String(res.getHeader('x-request-id') ?? requestIdOf(req.headers['x-request-id']));
       if (err instanceof MlaasError) {
@@ -284,8 +285,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       sendProblem(res, 'GW_INTERNAL', 'the gateway failed to handle this request', requestId);
     });
   });
-
-  server.on('clientError', answerClientError);
 
   return {
     server,

@@ -1,6 +1,7 @@
 /**
- * Writes a problem+json answer — the only way the gateway reports an error to
- * a caller. Never includes a stack trace.
+ * Writes a problem+json answer on a response — the only way the gateway (and
+ * the HTTP kernel, for requests it refuses itself) reports an error to a
+ * caller. Never includes a stack trace.
  */
 import type { ServerResponse } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode, type MlaasError } from '../errors.js';

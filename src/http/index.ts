@@ -1,0 +1,14 @@
+/** The HTTP kernel shared by the gateway and the admin API: see http-server.ts. */
+export { createHttpServer, type HttpServerOptions, type RequestHandler } from './http-server.js';
+export {
+  ADMIN_LISTENER,
+  ADMIN_MAX_CONNECTIONS,
+  ADMIN_TIMEOUTS,
+  GATEWAY_LISTENER,
+  GATEWAY_TIMEOUTS,
+  defaultGatewayMax,
+  type ConnectionLimits,
+  type Listener,
+  type ListenerCodes,
+} from './listener.js';
+export { sendError, sendProblem } from './send-problem.js';
