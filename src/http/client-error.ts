@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { MlaasError } from '../errors.js';
 import { connectionOf, type Connection } from './connection-cap.js';
 import type { ConnectionLimits, Listener } from './listener.js';
+import { isLingering, lingeringClose } from './lingering-close.js';
 import { answerAndClose, rawProblem } from './raw-answer.js';
 
 export type ClientErrorHandler = (err: NodeJS.ErrnoException, socket: Duplex) => void;
@@ -24,6 +25,7 @@ export function clientErrorHandler(listener: Listener, limits: ConnectionLimits)
   return (err, duplex) => {
     const socket = duplex as Socket;
     const conn = connectionOf(socket);
+    if (isLingering(socket)) return;
     if (err.code === 'ECONNRESET' || conn === undefined) {
       socket.destroy();
       return;
@@ -62,10 +64,10 @@ function failBody(socket: Socket, conn: Connection, res: ServerResponse, failure
   }
   conn.failed = true;
   if (res.writableFinished) {
-    socket.destroy();
+    lingeringClose(socket);
     return;
   }
-  res.once('close', () => socket.destroy());
+  res.once('close', () => lingeringClose(socket));
   if (res.headersSent) return;
   res.setHeader('connection', 'close');
   // A handler reading the body gets the failure from its reader and answers it (400 or 408).

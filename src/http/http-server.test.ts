@@ -65,7 +65,7 @@ const apiKey = [[{ name: 'api_key', type: 'apiKey' as const, in: 'header' as con
 
 const gatewayFixture: Fixture = {
   name: 'gateway',
-  codes: { malformed: 'GW_REQUEST_MALFORMED', headersTooLarge: 'GW_HEADERS_TOO_LARGE', timeout: 'GW_REQUEST_TIMEOUT', exhausted: 'GW_CONNECTIONS_EXHAUSTED' },
+  codes: { malformed: 'GW_REQUEST_MALFORMED', headersTooLarge: 'GW_HEADERS_TOO_LARGE', timeout: 'GW_REQUEST_TIMEOUT', exhausted: 'GW_CONNECTIONS_EXHAUSTED', methodNotAllowed: 'GW_METHOD_NOT_ALLOWED' },
   async start(limits) {
     const upstreamPort = (upstream.address() as AddressInfo).port;
     const gateway = createGateway({
@@ -108,7 +108,7 @@ const waiting: Array<() => void> = [];
 
 const adminFixture: Fixture = {
   name: 'admin API',
-  codes: { malformed: 'ADMIN_REQUEST_MALFORMED', headersTooLarge: 'ADMIN_HEADERS_TOO_LARGE', timeout: 'ADMIN_REQUEST_TIMEOUT', exhausted: 'ADMIN_CONNECTIONS_EXHAUSTED' },
+  codes: { malformed: 'ADMIN_REQUEST_MALFORMED', headersTooLarge: 'ADMIN_HEADERS_TOO_LARGE', timeout: 'ADMIN_REQUEST_TIMEOUT', exhausted: 'ADMIN_CONNECTIONS_EXHAUSTED', methodNotAllowed: 'ADMIN_METHOD_NOT_ALLOWED' },
   async start(limits) {
     const server = createAdminServer({
       store: new FakeStateStore(),
@@ -274,6 +274,33 @@ describe.each([gatewayFixture, adminFixture])('the $name', (fx) => {
       expect(statusLines(text)).toEqual(['HTTP/1.1 413']);
     });
 
+    it('lets a client that keeps sending a refused body read its 413, closing without a reset', async () => {
+      const declared = fx.name === 'gateway' ? 200_000 : 2 * 1024 * 1024;
+      const outcome = await new Promise<{ text: string; reset: boolean }>((resolve) => {
+        const socket = connect({ port: started.port, host: '127.0.0.1', allowHalfOpen: true });
+        let text = '';
+        let reset = false;
+        const slice = Buffer.alloc(16 * 1024, 0x61);
+        let sent = 0;
+        socket.on('connect', () => {
+          socket.write(`${fx.bodyHead}content-length: ${declared}\r\n\r\n`);
+          // The body keeps coming in small writes after the answer is out, as curl's upload would.
+          const pump = setInterval(() => {
+            if (sent >= declared || socket.destroyed) return clearInterval(pump);
+            socket.write(slice);
+            sent += slice.length;
+          }, 2);
+        });
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('error', () => (reset = true));
+        socket.on('end', () => socket.end());
+        socket.on('close', () => resolve({ text, reset }));
+        setTimeout(() => socket.destroy(), 8_000);
+      });
+      expect(statusLines(outcome.text)).toEqual(['HTTP/1.1 413']);
+      expect(outcome.reset).toBe(false);
+    });
+
     it('answers a malformed body the handler is reading with one 400 problem', async () => {
       const { text, closed } = await exchange(started.port, `${fx.bodyHead}transfer-encoding: chunked\r\n\r\n2\r\n{}\r\nzz\r\n\r\n`);
       expect(closed).toBe(true);
@@ -293,6 +320,7 @@ describe.each([gatewayFixture, adminFixture])('the $name', (fx) => {
       ['a header with a forbidden character', 'GET /v1/status HTTP/1.1\r\nHost: x\r\nBad\u0001Header: 1\r\n\r\n', 400, 'malformed'],
       ['HTTP/1.1 without Host', 'GET /v1/status HTTP/1.1\r\n\r\n', 400, 'malformed'],
       ['headers over the limit', `GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headersTooLarge'],
+      ['CONNECT, which Node would close unanswered', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 405, 'methodNotAllowed'],
     ] as const)('answers %s with problem+json and closes', async (_what, raw, status, which) => {
       const { text, closed } = await exchange(started.port, raw);
       expect(closed).toBe(true);

@@ -12,6 +12,7 @@ import { clientErrorHandler } from './client-error.js';
 import { ConnectionCap, connectionOf } from './connection-cap.js';
 import { KernelResponse } from './kernel-response.js';
 import type { ConnectionLimits, Listener } from './listener.js';
+import { isLingering, lingeringClose } from './lingering-close.js';
 import { answerAndClose, rawProblem } from './raw-answer.js';
 import { sendProblem } from './send-problem.js';
 
@@ -60,6 +61,11 @@ export function createHttpServer(options: HttpServerOptions, handler: RequestHan
     },
     (req, res) => {
       const socket = req.socket;
+      // Bytes that arrive after the answer that closes the connection are the rest of a refused body, not a request.
+      if (isLingering(socket)) {
+        res.destroy();
+        return;
+      }
       const conn = connectionOf(socket);
       if (conn !== undefined) {
         cap.requestStarted(socket, conn, res);
@@ -72,7 +78,14 @@ export function createHttpServer(options: HttpServerOptions, handler: RequestHan
       handler(req, res);
     },
   );
-  server.on('connection', (socket: Socket) => cap.admit(socket));
+  // Node hands CONNECT to a 'connect' listener and, without one, closes the connection unanswered.
+  const noTunnel = rawProblem(listener.codes.methodNotAllowed, `${listener.name} is not a forward proxy: CONNECT is not served`);
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => answerAndClose(socket, noTunnel));
+  server.on('connection', (socket: Socket) => {
+    // Node calls it once a `connection: close` answer is written; the default would cut what the client still sends.
+    socket.destroySoon = () => lingeringClose(socket);
+    cap.admit(socket);
+  });
   server.on('clientError', clientErrorHandler(listener, limits));
   return server;
 }

@@ -17,6 +17,8 @@ export interface ListenerCodes {
   timeout: ErrorCode;
   /** 503: the listener holds its maximum of connections and every one of them is busy. */
   exhausted: ErrorCode;
+  /** 405: a method no route can have (CONNECT: neither listener is a forward proxy). */
+  methodNotAllowed: ErrorCode;
 }
 
 /** Per listener; every duration in milliseconds. */
@@ -69,6 +71,7 @@ export const GATEWAY_LISTENER: Listener = {
     headersTooLarge: 'GW_HEADERS_TOO_LARGE',
     timeout: 'GW_REQUEST_TIMEOUT',
     exhausted: 'GW_CONNECTIONS_EXHAUSTED',
+    methodNotAllowed: 'GW_METHOD_NOT_ALLOWED',
   },
   defaults: () => ({ max: defaultGatewayMax(), ...GATEWAY_TIMEOUTS }),
 };
@@ -80,6 +83,7 @@ export const ADMIN_LISTENER: Listener = {
     headersTooLarge: 'ADMIN_HEADERS_TOO_LARGE',
     timeout: 'ADMIN_REQUEST_TIMEOUT',
     exhausted: 'ADMIN_CONNECTIONS_EXHAUSTED',
+    methodNotAllowed: 'ADMIN_METHOD_NOT_ALLOWED',
   },
   defaults: () => ({ max: ADMIN_MAX_CONNECTIONS, ...ADMIN_TIMEOUTS }),
 };

@@ -6,9 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode } from '../errors.js';
-
-/** How long a closing connection may take to take our answer before it is cut. */
-const FLUSH_MS = 2_000;
+import { lingeringClose } from './lingering-close.js';
 
 /** The bytes of a whole `connection: close` problem+json answer. */
 export function rawProblem(code: ErrorCode, detail: string, extraHeaders = ''): string {
@@ -24,14 +22,13 @@ export function rawProblem(code: ErrorCode, detail: string, extraHeaders = ''): 
  * Writes the answer and closes the connection once it is written. Node's HTTP
  * sockets allow half-open connections, so `end()` alone would only send FIN
  * and keep the descriptor until the client closes its side — which a client
- * that sends nothing never does.
+ * that sends nothing never does: the lingering close bounds that wait.
  */
 export function answerAndClose(socket: Socket, answer: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  socket.end(answer, () => socket.destroy());
-  // A client that reads nothing can leave the answer unwritten (its window full): 'finish' would never come.
-  setTimeout(() => socket.destroy(), FLUSH_MS).unref();
+  socket.write(answer);
+  lingeringClose(socket);
 }
