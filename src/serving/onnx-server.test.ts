@@ -81,6 +81,8 @@ const gatherModel = () =>
 interface Started {
   url: string;
   child: ChildProcess;
+  /** Its log so far (JSON lines on stderr). */
+  log(): string;
 }
 
 /** Starts the server; resolves once it logs "ready", rejects with its stderr if it exits first. */
@@ -96,7 +98,7 @@ function startServer(env: Record<string, string>): Promise<Started> {
     child.stderr?.on('data', (chunk: Buffer) => {
       err += chunk.toString();
       port ??= Number(/"port":(\d+)/.exec(err)?.[1]) || undefined;
-      if (port !== undefined && err.includes('"msg":"ready"')) resolve({ url: `http://127.0.0.1:${port}`, child });
+      if (port !== undefined && err.includes('"msg":"ready"')) resolve({ url: `http://127.0.0.1:${port}`, child, log: () => err });
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${err}`)));
   });
@@ -228,6 +230,17 @@ describe('V2 infer', () => {
 const nested = (levels: number, inner = '1') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
 
 describe('hostile input', () => {
+  it('logs a caller that hangs up mid-body as gone, not as a failure of the server', async () => {
+    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /v2/models/affine/infer HTTP/1.1\r\nhost: x\r\ncontent-length: 500\r\n\r\n{"inputs":');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    for (let i = 0; i < 100 && !server.log().includes('client closed the connection'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(server.log()).toContain('"msg":"client closed the connection"');
+    expect(server.log()).not.toContain('"level":50');
+  });
+
   const deep = nested(10_000);
 
   it.each([

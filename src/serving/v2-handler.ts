@@ -160,6 +160,11 @@ export function createV2Handler(options: V2HandlerOptions): (req: IncomingMessag
         sendV2Error(res, err, requestId);
         return;
       }
+      if (res.destroyed) {
+        // The caller hung up (mid-body, say): not a failure of the server, and nobody to answer.
+        log.info({ requestId }, 'client closed the connection');
+        return;
+      }
       log.error({ err, requestId }, 'request failed');
       sendV2Error(res, new MlaasError('SERVING_INFERENCE_FAILED', 'the server failed to answer; see its log'), requestId);
     });
