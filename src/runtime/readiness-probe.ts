@@ -31,7 +31,7 @@ const TCP_CONFIRM_MS = 25;
 const FAST_PHASE_MS = 3_000;
 const ATTEMPT_TIMEOUT_MS = 1_000;
 
-type Attempt = { ready: true; byTcpOnly?: boolean } | { ready: false; why: string };
+type Attempt = { ready: true; byTcpOnly?: boolean } | { ready: false; why: string; timedOut?: boolean };
 
 /**
  * Resolves once the instance is ready; rejects with an Error whose message is
@@ -49,13 +49,15 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<void> {
   const startedAt = Date.now();
   const deadline = startedAt + timeoutMs;
   let interval = Math.min(FIRST_INTERVAL_MS, maxInterval);
-  let lastWhy = `no answer on ${host}:${port}`;
+  const noAnswer = `no answer on ${host}:${port}`;
+  let lastWhy = noAnswer;
 
   for (;;) {
     throwIfStopped(signal, isAlive);
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new Error(`not ready after ${formatDuration(timeoutMs)}: ${lastWhy}`);
-    const attempt = await probeOnce(host, port, path, Math.min(ATTEMPT_TIMEOUT_MS, remaining), signal);
+    const budget = Math.min(ATTEMPT_TIMEOUT_MS, remaining);
+    const attempt = await probeOnce(host, port, path, budget, signal);
     if (attempt.ready && attempt.byTcpOnly !== true) return;
     if (attempt.ready) {
       // A connection that broke before any HTTP answer is also what a process
@@ -69,7 +71,8 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<void> {
       lastWhy = again.why;
       continue;
     }
-    lastWhy = attempt.why;
+    // A last attempt cut short by the deadline says less than the answer before it (`answered 503`).
+    if (attempt.timedOut !== true || budget === ATTEMPT_TIMEOUT_MS || lastWhy === noAnswer) lastWhy = attempt.why;
     throwIfStopped(signal, isAlive);
     await pause(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
     if (Date.now() - startedAt >= FAST_PHASE_MS) interval = Math.min(interval * 2, maxInterval);
@@ -98,7 +101,7 @@ function probeOnce(host: string, port: number, path: string, timeoutMs: number, 
       else resolve({ ready: false, why: `GET ${path} answered ${res.statusCode ?? 'no status'}` });
     });
     req.once('timeout', () => {
-      resolve({ ready: false, why: `GET ${path} gave no answer within ${formatDuration(timeoutMs)}` });
+      resolve({ ready: false, why: `GET ${path} gave no answer within ${formatDuration(timeoutMs)}`, timedOut: true });
       req.destroy();
     });
     req.once('error', (err: NodeJS.ErrnoException) => {
