@@ -37,7 +37,7 @@ import { createGateway } from './gateway/index.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
 import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
-import { assertReachable, resolveInstanceUser, type InstanceUser } from './runtime/instance-user.js';
+import { chooseInstanceUser, type InstanceUserChoice } from './runtime/instance-user.js';
 import { OWNER_ENV, reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 
@@ -67,7 +67,7 @@ export interface Platform {
   services: ServiceStartResult[];
   stateDir: string;
   /** The user instances run as; undefined when it is the platform's own (they can then read what mlaas can). */
-  instanceUser: InstanceUser | undefined;
+  instances: InstanceUserChoice;
   /** Drains in-flight requests, then stops every instance and closes the store. */
   stop(): Promise<void>;
   /** Kills every instance at once, synchronously: for `process.on('exit')` when a drain is no longer possible. */
@@ -123,12 +123,12 @@ async function assemble(
   const { config } = loaded;
   const stateDir = config.stateDir;
   const logsDir = path.join(stateDir, 'logs');
-  const instanceUser = resolveInstanceUser(config.instances.user, { platformUid: process.getuid?.() ?? -1 });
   const cacheDir = defaultCacheDir();
   // What instances read lives outside the state dir, where their user can reach it.
   for (const dir of [cacheDir, path.join(cacheDir, 'artifacts'), path.join(cacheDir, 'models')]) mkdirSync(dir, { recursive: true });
-  if (instanceUser !== undefined) assertReachable(instanceUser, [cacheDir, PLATFORM_ROOT]);
-  else logger.warn({ uid: process.getuid?.() }, 'instances run as the platform’s own user and can read what it can (run mlaas as root to give them their own)');
+  const instances = chooseInstanceUser(config.instances.user, { platformUid: process.getuid?.() ?? -1, needs: [cacheDir, PLATFORM_ROOT] });
+  const instanceUser = instances.user;
+  if (instanceUser === undefined) logger.warn({ why: instances.shared }, 'instances run as the platform’s own user and can read what it can');
   const reaped = reapOrphans(stateDir);
   if (reaped.length > 0) logger.warn({ pids: reaped }, 'killed instances left running by an earlier mlaas');
 
@@ -295,7 +295,7 @@ async function assemble(
     demoKeys,
     services,
     stateDir,
-    instanceUser,
+    instances,
     stop() {
       stopping ??= (async () => {
         autoscaler.stop();

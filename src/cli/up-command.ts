@@ -57,9 +57,9 @@ function printSummary(p: Platform): void {
   for (const [tenant, key] of Object.entries(p.demoKeys)) lines.push(`  demo key  ${key}   (tenant ${tenant})`);
   lines.push(`  state     ${rel(path.join(p.stateDir, 'state.db'))}   logs ${rel(path.join(p.stateDir, 'logs'))}/`);
   lines.push(
-    p.instanceUser === undefined
-      ? '  instances run as this user: they can read what mlaas can (start mlaas as root to give them their own user)'
-      : `  instances run as ${p.instanceUser.name} (uid ${p.instanceUser.uid})`,
+    p.instances.user === undefined
+      ? `  instances run as this user and can read what mlaas can: ${p.instances.shared ?? ''}`
+      : `  instances run as ${p.instances.user.name} (uid ${p.instances.user.uid})`,
   );
   const [tenantKey] = Object.values(p.demoKeys);
   if (tenantKey !== undefined) {

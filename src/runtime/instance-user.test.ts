@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MlaasError } from '../errors.js';
-import { assertReachable, blockedPathFor, resolveInstanceUser } from './instance-user.js';
+import { assertReachable, blockedPathFor, chooseInstanceUser, resolveInstanceUser } from './instance-user.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-user-'));
 const passwd = path.join(root, 'passwd');
@@ -43,6 +43,33 @@ describe('resolveInstanceUser', () => {
     expect(codeOf(() => resolveInstanceUser('nobody', { platformUid: 1001, passwd }))).toMatch(
       /^CONFIG_INVALID: instances.user: mlaas runs as uid 1001 and cannot start instances as nobody \(uid 65534\)/,
     );
+  });
+});
+
+describe('chooseInstanceUser', () => {
+  const closed = path.join(root, 'installed-under-a-closed-dir');
+  fs.mkdirSync(path.join(closed, 'mlaas'), { recursive: true });
+  fs.chmodSync(root, 0o755);
+  fs.chmodSync(closed, 0o700);
+  const open = os.tmpdir();
+
+  it('runs instances as nobody when nobody reaches what they need', () => {
+    expect(chooseInstanceUser(undefined, { platformUid: 0, passwd, needs: [open] })).toEqual({ user: { name: 'nobody', uid: 65534, gid: 65534 } });
+  });
+
+  it('falls back to the platform’s user, saying why, when the default user cannot reach the installation', () => {
+    expect(chooseInstanceUser(undefined, { platformUid: 0, passwd, needs: [open, path.join(closed, 'mlaas')] })).toEqual({
+      user: undefined,
+      shared: `nobody cannot enter ${closed} (it needs ${path.join(closed, 'mlaas')}); set instances.user or install mlaas where nobody can read`,
+    });
+  });
+
+  it('refuses to start when the user mlaas.yaml names cannot reach it', () => {
+    expect(codeOf(() => chooseInstanceUser('nobody', { platformUid: 0, passwd, needs: [path.join(closed, 'mlaas')] }))).toMatch(/^RUNTIME_PATH_UNREACHABLE/);
+  });
+
+  it('says why instances share the platform’s user when mlaas is not root', () => {
+    expect(chooseInstanceUser(undefined, { platformUid: 1001, passwd, needs: [open] })).toEqual({ user: undefined, shared: 'mlaas is not root and cannot switch users' });
   });
 });
 

@@ -5,7 +5,9 @@
  * machine a separate user does. Started as root, mlaas runs instances as
  * `instances.user` (default `nobody`); started as anyone else it cannot
  * switch users, so instances run as the platform's own user and can read
- * what that user can — `mlaas up` says so when it starts.
+ * what that user can — `mlaas up` says so when it starts. So does it when
+ * the default user cannot reach what instances need (mlaas installed under
+ * /root, say): the platform still starts, and says why instances share its user.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -91,6 +93,42 @@ export function blockedPathFor(user: InstanceUser, target: string): string | und
     if ((bits & needed) !== needed) return current;
   }
   return undefined;
+}
+
+export interface InstanceUserChoice {
+  /** Undefined: instances run as the platform's own user. */
+  user: InstanceUser | undefined;
+  /** Why they share the platform's user, when they do. */
+  shared?: string;
+}
+
+/**
+ * `resolveInstanceUser`, then a check that the user can reach `needs` (the
+ * cache, the installation): an unreachable path is an error when
+ * `instances.user` was set, and when it was not, the reason instances run
+ * as the platform's own user.
+ *
+ * @example
+ * chooseInstanceUser(undefined, { platformUid: 0, needs: ['/var/cache/mlaas', '/opt/mlaas'] }); // { user: nobody }
+ */
+export function chooseInstanceUser(
+  setting: string | number | undefined,
+  options: ResolveUserOptions & { needs: readonly string[] },
+): InstanceUserChoice {
+  const user = resolveInstanceUser(setting, options);
+  if (user === undefined) {
+    const why = options.platformUid === 0 ? 'instances.user is the platform’s own user' : 'mlaas is not root and cannot switch users';
+    return { user, shared: why };
+  }
+  if (setting !== undefined) {
+    assertReachable(user, options.needs);
+    return { user };
+  }
+  for (const target of options.needs) {
+    const blocked = blockedPathFor(user, target);
+    if (blocked !== undefined) return { user: undefined, shared: `${user.name} cannot enter ${blocked} (it needs ${target}); set instances.user or install mlaas where ${user.name} can read` };
+  }
+  return { user };
 }
 
 /**

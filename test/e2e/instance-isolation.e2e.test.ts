@@ -8,13 +8,18 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCacheDir } from '../../src/artifacts/index.js';
+import { blockedPathFor } from '../../src/runtime/instance-user.js';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { REPO } from './spam-model.js';
 import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 let dir: string;
 let up: MlaasUp;
 const state = (...parts: string[]): string => path.join(dir, '.state', ...parts);
-const asRoot = process.getuid?.() === 0;
+const NOBODY = { name: 'nobody', uid: 65534, gid: 65534 };
+/** mlaas as root runs instances as nobody, if nobody can reach the installation and the cache. */
+const ownUser = process.getuid?.() === 0 && [REPO, defaultCacheDir()].every((p) => blockedPathFor(NOBODY, p) === undefined);
 
 interface Snooped {
   env: Record<string, string>;
@@ -106,15 +111,16 @@ describe('what a service can see of the platform', () => {
 
   it('cannot read the admin token, state.db, the demo keys or the platform’s /proc environ', async () => {
     const { reads, uid } = await snoop();
-    if (asRoot) {
+    if (ownUser) {
       // mlaas as root runs instances as nobody: the files and /proc/<pid>/environ are the platform user's alone.
       expect(uid).not.toBe(0);
       expect(reads).toEqual({ adminToken: 'EACCES', stateDb: 'EACCES', demoKey: 'EACCES', platformEnviron: 'EACCES' });
       expect(up.output().stdout).toMatch(/instances run as nobody \(uid \d+\)/);
     } else {
-      // An ordinary user cannot start processes as another one: mlaas says so instead of pretending.
+      // An ordinary user cannot start processes as another one, nor can root hand them a user that cannot
+      // reach the installation: mlaas says so, and why, instead of pretending.
       expect(uid).toBe(process.getuid?.());
-      expect(up.output().stdout).toContain('instances run as this user: they can read what mlaas can');
+      expect(up.output().stdout).toMatch(/instances run as this user and can read what mlaas can: (mlaas is not root|nobody cannot enter)/);
     }
   });
 });
