@@ -9,17 +9,7 @@ import type { GatewayOperation } from '../config/index.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { ShadowMirror } from './shadow-mirror.js';
 import { compileRouting, type ServiceRouting } from './traffic-router.js';
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from '../../test/seeded-random.js';
 
 const routing = (percent: number): ServiceRouting =>
   compileRouting({

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileRouting, pickRevision } from './traffic-router.js';
-
-function seeded(seed: number): () => number {
-  // mulberry32: a tiny deterministic generator for the test
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from '../../test/seeded-random.js';
 
 const split = (sticky: boolean) =>
   compileRouting({

@@ -8,6 +8,7 @@
  * whether the server owes at least one answer (a request whose bytes were
  * all sent), so a missing or an extra answer can be told apart.
  */
+import { seededRandom } from '../seeded-random.js';
 
 export interface FuzzCase {
   seed: number;
@@ -29,24 +30,12 @@ export interface FuzzTarget {
   credential: string;
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const METHODS = ['GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'post', 'CONNECT', 'TRACE', 'BREW', 'G E T', 'PO\x00ST'];
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.12', 'HTTX/1.1', ''];
 const HOSTILE_PATHS = ['*', '', 'http://evil.example/echo', '//echo', '/%00', '/..%2f..%2fetc/passwd', '/echo?key=', '/echo#frag', '/ echo', '/echo\t', '/\u00e9'];
 
 export function fuzzCase(seed: number, target: FuzzTarget): FuzzCase {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
   const chance = (p: number): boolean => r() < p;
   const labels: string[] = [];

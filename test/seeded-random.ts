@@ -1,0 +1,15 @@
+/**
+ * A seeded generator of numbers in [0, 1) (mulberry32: tiny, fast, the same
+ * sequence for the same seed everywhere), for tests that inject randomness
+ * (traffic splits, mirroring) and for the fuzzer, whose seeds name its cases.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
