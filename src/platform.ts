@@ -356,6 +356,8 @@ function adoptOldArchives(oldDir: string, newDir: string): void {
   }
 }
 
+const LISTEN_BACKLOG = 4096;
+
 const LISTEN_FAILURES: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied' };
 
 /** Listens; a port that is taken or forbidden is reported against `field`, the setting that chose it. */
@@ -367,7 +369,9 @@ function listen(server: Server, port: number, host: string, field: string): Prom
       else reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}`, { cause: err }));
     };
     server.once('error', fail);
-    server.listen(port, host, () => {
+    // Node's backlog of 511 overflows under a flood of connections (each then waits a SYN retransmit, ≥ 1 s);
+    // the kernel caps it at net.core.somaxconn.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
