@@ -360,6 +360,7 @@ async function assemble(
     stop() {
       stopping ??= (async () => {
         fileWatch?.close();
+        await reloader.close();
         autoscaler.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
         keyUsage.close();

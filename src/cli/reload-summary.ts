@@ -13,8 +13,8 @@ export function reloadSummary(report: ReloadReport): string[] {
   else if (report.gatewayDocument) parts.push('gateway document (no route changed)');
   if (report.tenants.length > 0) parts.push(`tenants ${report.tenants.join(', ')}`);
   if (report.flags.length > 0) parts.push(`flags ${report.flags.join(', ')}`);
-  const lines = [report.changed ? `reloaded: ${parts.join('; ') || 'stored state unchanged'}` : 'reloaded: nothing changed'];
-  for (const tenant of report.demoKeys) lines.push(`  demo key of tenant ${tenant}: in <stateDir>/demo-keys/${tenant}`);
+  if (report.demoKeys.length > 0) parts.push(`demo keys of ${report.demoKeys.join(', ')} in <stateDir>/demo-keys/`);
+  const lines = [parts.length > 0 ? `reloaded: ${parts.join('; ')}` : 'reloaded: nothing changed'];
   for (const issue of report.notApplied) lines.push(`  not applied: ${issue.path}: ${issue.message}`);
   return lines;
 }

@@ -287,4 +287,13 @@ describe('ConfigReloader', () => {
     await Promise.all([first, second]);
     expect(loads).toBe(2);
   });
+
+  it('once closed, lets the reloads already asked for finish first and takes no more', async () => {
+    writeDocument([{ path: '/v1/stable', to: '/a' }, { path: '/v1/new', to: '/a' }]);
+    const underway = reloader.reload();
+    const closed = reloader.close();
+    await expect(reloader.reload()).rejects.toThrow('the platform is stopping');
+    await closed;
+    expect(await underway).toMatchObject({ operations: { added: ['POST /v1/new'] } });
+  });
 });

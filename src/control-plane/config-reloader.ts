@@ -49,6 +49,7 @@ export class ConfigReloader {
   private applied: LoadedConfig;
   private running: Promise<unknown> = Promise.resolve();
   private waiting: Promise<ReloadReport> | undefined;
+  private closed = false;
 
   constructor(options: ConfigReloaderOptions) {
     this.started = options.started;
@@ -75,6 +76,7 @@ export class ConfigReloader {
    * @throws MlaasError CONFIG_INVALID, CONFIG_NOT_FOUND or GATEWAY_DOC_INVALID with every error by path; nothing changed.
    */
   reload(): Promise<ReloadReport> {
+    if (this.closed) return Promise.reject(new Error('the platform is stopping: no more reloads'));
     if (this.waiting !== undefined) return this.waiting;
     const next = this.running.then(() => {
       this.waiting = undefined;
@@ -83,6 +85,12 @@ export class ConfigReloader {
     this.waiting = next;
     this.running = next.catch(() => undefined);
     return next;
+  }
+
+  /** Takes no more reloads and resolves once those already asked for are done: then the store may close. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.running.then(() => undefined);
   }
 
   private async reloadNow(): Promise<ReloadReport> {
