@@ -13,11 +13,15 @@ import type { Logger } from 'pino';
 import { ArtifactStore, defaultCacheDir, packSource, type BuiltArtifact } from './artifacts/index.js';
 import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig, ServiceConfig } from './config/index.js';
+import { watchFiles, type FileWatch } from './config/watch-files.js';
 import { createAdminServer } from './control-plane/admin-api.js';
 import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
 import { applyDeclaredState } from './control-plane/apply-declared-state.js';
+import { reloadRoutes } from './control-plane/admin-routes-reload.js';
+import { ConfigReloader } from './control-plane/config-reloader.js';
+import type { ReloadReport } from './control-plane/reload-report.js';
 import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publish-tenancy.js';
 import { ensureDemoKey } from './control-plane/demo-key.js';
 import { Deployer } from './control-plane/deployer.js';
@@ -47,7 +51,16 @@ export interface PlatformOptions {
   /** Overrides `controlPlane.port` (0 = any free port). */
   adminPort?: number;
   logger?: Logger;
+  /** Reload when mlaas.yaml, the gateway document or the flags file changes on disk (default true). */
+  watch?: boolean;
+  /** Told of every reload's outcome, whatever asked for it (file watch, SIGHUP, admin API). */
+  onReload?: (outcome: ReloadOutcome) => void;
 }
+
+/** What asked for a reload. */
+export type ReloadTrigger = 'file watch' | 'SIGHUP' | 'admin API';
+
+export type ReloadOutcome = { trigger: ReloadTrigger; report: ReloadReport } | { trigger: ReloadTrigger; error: unknown };
 
 export interface ServiceStartResult {
   service: string;
@@ -68,6 +81,12 @@ export interface Platform {
   stateDir: string;
   /** The user instances run as; undefined when it is the platform's own (they can then read what mlaas can). */
   instances: InstanceUserChoice;
+  /**
+   * Reads the gateway document and mlaas.yaml's tenants and flags again and
+   * switches to them for the next request; an invalid file changes nothing
+   * (config-reloader.ts). Logged, and told to `onReload`.
+   */
+  reload(trigger: ReloadTrigger): Promise<ReloadReport>;
   /** Drains in-flight requests, then stops every instance and closes the store. */
   stop(): Promise<void>;
   /** Kills every instance at once, synchronously: for `process.on('exit')` when a drain is no longer possible. */
@@ -193,6 +212,43 @@ async function assemble(
       coldStart: (revision, ms) => coldStarts.record(revision, ms),
     },
   });
+  const reloader = new ConfigReloader({
+    started: loaded,
+    store,
+    target: {
+      // Whatever else of the document the gateway comes to read must be switched here too, in this one call.
+      setGatewayDocument: (document) => gateway.setOperations(document.operations),
+      setKeys: (keys) => gateway.setKeys(keys),
+      setTenants: (tenants) => gateway.setTenants(tenants),
+      setFlags: (flags) => gateway.setFlags(flags),
+      setOverridable: (overridable) => gateway.setOverridable(overridable),
+    },
+  });
+  let fileWatch: FileWatch | undefined;
+  const reloadLog = logger.child({ component: 'reload' });
+  const reload = async (trigger: ReloadTrigger): Promise<ReloadReport> => {
+    let report: ReloadReport;
+    try {
+      report = await reloader.reload();
+    } catch (err) {
+      const { code, errors } = err as { code?: string; errors?: unknown };
+      reloadLog.error({ trigger, code, errors, err: err instanceof Error ? err.message : String(err) }, 'reload refused: the running configuration keeps serving');
+      options.onReload?.({ trigger, error: err });
+      throw err;
+    }
+    reloadLog.info({ trigger, ...report }, report.changed ? 'configuration reloaded' : 'configuration reloaded: nothing changed');
+    if (report.notApplied.length > 0) reloadLog.warn({ trigger, notApplied: report.notApplied }, 'changes in the files that a reload does not apply');
+    fileWatch?.setFiles(reloader.files());
+    options.onReload?.({ trigger, report });
+    return report;
+  };
+  if (options.watch !== false) {
+    fileWatch = watchFiles(reloader.files(), () => reload('file watch').catch(() => undefined), {
+      onError: (err, dir) => reloadLog.warn({ err: err instanceof Error ? err.message : String(err), dir }, 'cannot watch this directory for changes'),
+    });
+    const watching = fileWatch;
+    undo.push(() => watching.close());
+  }
   supervisor.onChange((key) => {
     gateway.instancesChanged(key);
     health.readyChanged(key, supervisor.ready(key).length);
@@ -254,7 +310,11 @@ async function assemble(
     }),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
-    routes: [...revisionRoutes({ store, reconciler, deployer }), ...modelRoutes({ store, registry: models, reconciler, deployer })],
+    routes: [
+      ...revisionRoutes({ store, reconciler, deployer }),
+      ...modelRoutes({ store, registry: models, reconciler, deployer }),
+      ...reloadRoutes(() => reload('admin API')),
+    ],
   });
 
   // What served before a restart is routed before the gateway listens: requests wait for its instances, not 503.
@@ -296,8 +356,11 @@ async function assemble(
     services,
     stateDir,
     instances,
+    reload,
     stop() {
       stopping ??= (async () => {
+        fileWatch?.close();
+        await reloader.close();
         autoscaler.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
         keyUsage.close();

@@ -8,6 +8,7 @@ import { deployCommand } from './deploy-command.js';
 import { flagsCommand } from './flags-command.js';
 import { keysCommand } from './keys-command.js';
 import { modelsCommand } from './models-command.js';
+import { reloadCommand } from './reload-command.js';
 import { reportAndExit } from './report-error.js';
 import { revisionsCommand } from './revisions-command.js';
 import { statusCommand } from './status-command.js';
@@ -30,5 +31,6 @@ program.addCommand(revisionsCommand());
 program.addCommand(trafficCommand());
 program.addCommand(rollbackCommand());
 program.addCommand(modelsCommand());
+program.addCommand(reloadCommand());
 
 program.parseAsync(process.argv).catch(reportAndExit);

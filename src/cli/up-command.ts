@@ -1,16 +1,20 @@
 /**
  * `mlaas up`: starts gateway, control plane and runtime in this process from
- * mlaas.yaml, prints where to call it and with which key, and on
- * SIGINT/SIGTERM drains and stops everything it started.
+ * mlaas.yaml, prints where to call it and with which key, reloads the gateway
+ * document and mlaas.yaml's tenants and flags when they change (file watch)
+ * or on SIGHUP, and on SIGINT/SIGTERM drains and stops everything it started.
  */
 import { Command } from 'commander';
 import path from 'node:path';
-import type { Platform } from '../platform.js';
+import { formatIssues, MlaasError } from '../errors.js';
+import type { Platform, ReloadOutcome } from '../platform.js';
+import { reloadSummary } from './reload-summary.js';
 
 interface UpFlags {
   file: string;
   port?: string;
   adminPort?: string;
+  watch: boolean;
 }
 
 export function upCommand(): Command {
@@ -19,6 +23,7 @@ export function upCommand(): Command {
     .option('-f, --file <path>', 'the mlaas.yaml to run', 'mlaas.yaml')
     .option('--port <port>', 'gateway port (overrides gateway.port; 0 = any free port)')
     .option('--admin-port <port>', 'admin API port (overrides controlPlane.port; 0 = any free port)')
+    .option('--no-watch', 'do not reload when the files change: only on `mlaas reload` or SIGHUP')
     .action(async (flags: UpFlags) => {
       // Loaded here, not at the top, so that the other commands start without the whole platform.
       const [{ loadConfig }, { startPlatform }] = await Promise.all([import('../config/index.js'), import('../platform.js')]);
@@ -27,9 +32,12 @@ export function upCommand(): Command {
       const starting = startPlatform(loaded, {
         ...(flags.port === undefined ? {} : { gatewayPort: portOf(flags.port, '--port') }),
         ...(flags.adminPort === undefined ? {} : { adminPort: portOf(flags.adminPort, '--admin-port') }),
+        watch: flags.watch,
+        onReload: printReload,
       });
       // Handlers go in before start-up finishes, so a signal during it still stops the children.
       stopOnSignal(starting);
+      reloadOnHangup(starting);
       const platform = await starting;
       // Instances run in their own process groups; whatever ends this process, they must not outlive it.
       process.once('exit', () => platform.killNow());
@@ -72,6 +80,24 @@ function printSummary(p: Platform): void {
   }
   lines.push('', 'Ctrl-C stops everything.');
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printReload(outcome: ReloadOutcome): void {
+  if ('report' in outcome) {
+    process.stderr.write(`${reloadSummary(outcome.report).map((line, i) => (i === 0 ? `${line} (${outcome.trigger})` : line)).join('\n')}\n`);
+    return;
+  }
+  const err = outcome.error;
+  const what = err instanceof MlaasError ? `${err.message} [${err.code}]` : String(err);
+  const issues = err instanceof MlaasError && err.errors !== undefined && err.errors.length > 0 ? `\n${formatIssues(err.errors)}` : '';
+  process.stderr.write(`reload refused (${outcome.trigger}): ${what}${issues}\n`);
+}
+
+/** SIGHUP reloads, as it does nginx's and HAProxy's configuration; the outcome is printed by `printReload`. */
+function reloadOnHangup(platform: Promise<Platform>): void {
+  process.on('SIGHUP', () => {
+    platform.then((p) => p.reload('SIGHUP')).catch(() => undefined);
+  });
 }
 
 function stopOnSignal(platform: Promise<Platform>): void {

@@ -6,7 +6,8 @@
  *   new-model: { state: ENABLED, variants: { on: true, off: false }, defaultVariant: off }
  *   $evaluators: { pro: { "==": [{ var: plan }, pro] } }   # optional, shared rules
  * # or
- * flags: { file: flags.json }  # a whole flagd document (JSON or YAML), relative to mlaas.yaml
+ * flags: { file: flags.json }  # a flagd daemon's flags file (JSON or YAML), relative to mlaas.yaml:
+ *                              # `flags` a map, or a list of flags with their `key` (flagd-file.ts)
  * ```
  */
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { configError } from '../config/config-error.js';
 import { parseYaml } from '../config/parse-yaml.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import { FlagSet, type FlagSetOptions } from './flag-set.js';
+import { flagSetFromFlagdFile } from './flagd-file.js';
 
 export interface LoadFlagSetOptions extends Pick<FlagSetOptions, 'logger'> {
   /** Directory a `file:` path is relative to: the directory of mlaas.yaml. */
@@ -34,7 +36,7 @@ export async function loadFlagSet(input: unknown, options: LoadFlagSetOptions): 
     const absolute = path.resolve(options.baseDir, file);
     const parsed = parseYaml(await readConfigFile(absolute, 'flags file'));
     if (!parsed.ok) throw configError('CONFIG_INVALID', absolute, parsed.issues);
-    return FlagSet.fromDocument(parsed.value, { source: absolute, logger: options.logger });
+    return flagSetFromFlagdFile(parsed.value, { source: absolute, logger: options.logger });
   }
   return FlagSet.fromDocument(inlineDocument(input), { source: options.configPath ?? 'mlaas.yaml', logger: options.logger });
 }

@@ -4,7 +4,7 @@
  * response within the route's deadline plus some slack, is counted as "no
  * answer" instead of being dropped or retried. `connections` workers each send
  * one request at a time over their own keep-alive connection, until
- * `maxRequests` were sent or `durationMs` passed, whichever comes first.
+ * `maxRequests` were sent, `durationMs` passed or `until` says so, whichever comes first.
  */
 import { Agent, request } from 'node:http';
 
@@ -21,6 +21,8 @@ export interface LoadOptions {
   answerWithinMs: number;
   /** Told when each request ends: lets a test act in the middle of the load. */
   onAnswer?: (done: number) => void;
+  /** Stops sending once this answers true (asked before each request): the load lasts as long as what it runs beside. */
+  until?: () => boolean;
 }
 
 export interface LoadAnswer {
@@ -59,7 +61,7 @@ export async function runAnswerCountingLoad(o: LoadOptions): Promise<LoadReport>
   const worker = async (): Promise<void> => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      while (report.sent < o.maxRequests && Date.now() < stopAt) {
+      while (report.sent < o.maxRequests && Date.now() < stopAt && o.until?.() !== true) {
         report.sent++;
         const outcome = await once(agent, target, o, body);
         if (outcome.kind === 'answer') {

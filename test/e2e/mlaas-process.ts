@@ -31,7 +31,8 @@ export interface MlaasUp {
 
 /**
  * Starts `mlaas up -f mlaas.yaml` in `dir`, whose mlaas.yaml keeps its state in `dir/stateDir`;
- * `env` adds to the platform's environment (credentials of an S3 model store); the gateway listens on `gatewayPort` (0: any).
+ * `env` adds to the platform's environment (credentials of an S3 model store); the gateway listens on `gatewayPort` (0: any);
+ * `upArgs` go after the others (`--no-watch`).
  */
 export async function startMlaasUp(
   dir: string,
@@ -39,8 +40,9 @@ export async function startMlaasUp(
   timeoutMs = 120_000,
   env: Record<string, string> = {},
   gatewayPort = 0,
+  upArgs: readonly string[] = [],
 ): Promise<MlaasUp> {
-  const args = [BIN, 'up', '-f', 'mlaas.yaml', '--port', String(gatewayPort), '--admin-port', '0'];
+  const args = [BIN, 'up', '-f', 'mlaas.yaml', '--port', String(gatewayPort), '--admin-port', '0', ...upArgs];
   const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
