@@ -96,7 +96,10 @@ export function apiKeySchemesOf(defs: SecurityDefinitions): ApiKeyScheme[] {
 /**
  * Resolves a `security` list found at `at` into schemes: OR of ANDs, `[]`
  * meaning no authentication. Requirements that name unusable definitions are
- * dropped (their definition is already reported).
+ * dropped (their definition is already reported). A requirement ANDs at most
+ * one API key with at most one JWT: Google's compiler refuses two JWT schemes
+ * in one requirement, and ESPv2 reads one API key per request, so a
+ * conjunction of two would mean something Google never does.
  */
 export function resolveSecurity(
   raw: unknown,
@@ -125,10 +128,22 @@ export function resolveSecurity(
       } else if (scheme === null) {
         usable = false;
       } else {
+        const twin = all.find((s) => s.type === scheme.type);
+        if (twin !== undefined) {
+          issues.push({ path: formatPath([...at, i, name]), message: conjunctionRefusal(twin, scheme) });
+          usable = false;
+        }
         all.push(scheme);
       }
     }
     if (usable) out.push(all);
   });
   return out;
+}
+
+function conjunctionRefusal(first: SecurityScheme, second: SecurityScheme): string {
+  const names = `${first.name} and ${second.name}`;
+  return first.type === 'jwt'
+    ? `one requirement names two JWT schemes (${names}), which Google's ESP and ESPv2 refuse: list them as separate requirements (either token then passes)`
+    : `one requirement names two API-key schemes (${names}); ESP and ESPv2 read one API key per request: name one of them, or list them as separate requirements`;
 }

@@ -3,14 +3,14 @@
  * Gateway's form: a security definition names the issuer, the JWKS (a URL, a
  * local file, or OpenID discovery from the issuer when absent) and the
  * accepted audiences. `jose` verifies the signature, `iss`, `aud`, `exp` and
- * `nbf`; the tenant is the claim `tenantClaim` names (`sub` by default).
+ * `nbf`; what the claims mean (the tenant, for one) is the caller's business.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtScheme } from '../config/index.js';
 
-export type JwtOutcome = { ok: true; tenantId: string } | { ok: false; reason: string };
+export type JwtOutcome = { ok: true; payload: JWTPayload } | { ok: false; reason: string };
 
 /** Clock skew tolerated on `exp` and `nbf`, as Google's ESP allows. */
 const CLOCK_TOLERANCE_SECONDS = 30;
@@ -27,12 +27,12 @@ export class JwtVerifier {
   }
 
   /**
-   * Never throws: a bad token, an unreachable JWKS or a missing tenant claim
-   * is `{ ok: false, reason }`, the reason safe to show the caller.
+   * Never throws: a bad token or an unreachable JWKS is `{ ok: false, reason }`,
+   * the reason safe to show the caller.
    *
    * @example
    * const outcome = await verifier.verify(token);
-   * if (outcome.ok) tenantId = outcome.tenantId;
+   * if (outcome.ok) subject = outcome.payload.sub;
    */
   async verify(token: string): Promise<JwtOutcome> {
     try {
@@ -42,11 +42,7 @@ export class JwtVerifier {
         ...(this.scheme.audiences.length === 0 ? {} : { audience: this.scheme.audiences }),
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
-      const tenant = payload[this.scheme.tenantClaim];
-      if (typeof tenant !== 'string' || tenant === '') {
-        return { ok: false, reason: `the token has no ${this.scheme.tenantClaim} claim naming the tenant` };
-      }
-      return { ok: true, tenantId: tenant };
+      return { ok: true, payload };
     } catch (err) {
       return { ok: false, reason: reasonOf(err) };
     }

@@ -1,0 +1,164 @@
+/**
+ * Which of an operation's security requirements a request meets, with the
+ * meaning Google's ESPv2 gives them: the schemes of one requirement must all
+ * pass (an API key AND a JWT), any one requirement admits (OR), `{}` admits
+ * anyone. A credential that is presented and fails is a 401 whatever else
+ * would pass — ESPv2's jwt_authn fails a present, invalid token even where a
+ * missing one is allowed, and an unknown API key fails its check — so a bad
+ * JWT beside a good key is refused, and so is a bad key beside a good JWT.
+ *
+ * Synchronous unless a token is presented; nothing is allocated per request
+ * for an operation whose caller brings only a key.
+ */
+import type { IncomingMessage } from 'node:http';
+import { decodeJwt, type JWTPayload } from 'jose';
+import type { JwtScheme } from '../config/index.js';
+import type { ErrorCode } from '../errors.js';
+import { JwtVerifier } from './jwt-verifier.js';
+import { verifyKey, type IndexedKey, type KeyIndex } from './key-index.js';
+import type { PreparedOperation, PreparedRequirement } from './prepared-operation.js';
+
+export interface VerifiedJwt {
+  scheme: JwtScheme;
+  payload: JWTPayload;
+}
+
+export type Credentials =
+  | {
+      ok: true;
+      /** The valid key presented, when the requirement met names one or the operation admits anyone. */
+      key: IndexedKey | undefined;
+      /** The requirement met; undefined when admitted by `{}` (or an operation without security). */
+      met: PreparedRequirement | undefined;
+      /** The verified token of the requirement met, else the first one verified. */
+      jwt: VerifiedJwt | undefined;
+    }
+  | { ok: false; code: ErrorCode; detail: string };
+
+const KEY_INVALID: Credentials = Object.freeze({ ok: false, code: 'GW_KEY_INVALID', detail: 'the API key is unknown, revoked or expired' });
+const NO_TOKENS: readonly (VerifiedJwt | undefined)[] = Object.freeze([]);
+
+export class CredentialCheck {
+  private readonly verifiers = new WeakMap<JwtScheme, JwtVerifier>();
+  private readonly jwksBaseDir: string;
+
+  /** @param jwksBaseDir - where a JWKS given as a relative file path is found: the gateway document's directory */
+  constructor(jwksBaseDir: string) {
+    this.jwksBaseDir = jwksBaseDir;
+  }
+
+  check(req: IncomingMessage, prep: PreparedOperation, rawQuery: string, keys: KeyIndex, nowMs: number): Credentials | Promise<Credentials> {
+    if (prep.jwtSchemes.length > 0) {
+      const tokens = presentedTokens(req, prep);
+      if (tokens !== undefined) return this.checkTokens(req, prep, rawQuery, keys, nowMs, tokens);
+    }
+    return meet(req, prep, rawQuery, keys, nowMs, NO_TOKENS);
+  }
+
+  private async checkTokens(
+    req: IncomingMessage,
+    prep: PreparedOperation,
+    rawQuery: string,
+    keys: KeyIndex,
+    nowMs: number,
+    tokens: readonly (string | undefined)[],
+  ): Promise<Credentials> {
+    const outcomes = await Promise.all(tokens.map((token, i) => (token === undefined ? undefined : this.verify(prep.jwtSchemes[i] as JwtScheme, token))));
+    const verified: (VerifiedJwt | undefined)[] = [];
+    let refusal: { reason: string; issuerMatched: boolean } | undefined;
+    let any = false;
+    outcomes.forEach((outcome, i) => {
+      if (outcome === undefined) return;
+      if (outcome.ok) {
+        verified[i] = { scheme: prep.jwtSchemes[i] as JwtScheme, payload: outcome.payload };
+        any = true;
+      } else if (refusal === undefined || (!refusal.issuerMatched && outcome.issuerMatched)) {
+        // The reason of a scheme the token claims to come from says more than "wrong issuer".
+        refusal = outcome;
+      }
+    });
+    if (!any) return { ok: false, code: 'GW_TOKEN_INVALID', detail: `JWT refused: ${refusal?.reason ?? 'no security definition accepts it'}` };
+    return meet(req, prep, rawQuery, keys, nowMs, verified);
+  }
+
+  /** Checks the issuer before anything else, as Envoy's jwt_authn does, so that a token never costs a foreign JWKS fetch. */
+  private async verify(
+    scheme: JwtScheme,
+    token: string,
+  ): Promise<{ ok: true; payload: JWTPayload } | { ok: false; reason: string; issuerMatched: boolean }> {
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      return { ok: false, reason: 'the token is malformed', issuerMatched: false };
+    }
+    if (issuer !== scheme.issuer) return { ok: false, reason: "the token's iss claim is not accepted", issuerMatched: false };
+    const outcome = await this.verifierOf(scheme).verify(token);
+    return outcome.ok ? outcome : { ...outcome, issuerMatched: true };
+  }
+
+  private verifierOf(scheme: JwtScheme): JwtVerifier {
+    let verifier = this.verifiers.get(scheme);
+    if (verifier === undefined) {
+      verifier = new JwtVerifier(scheme, this.jwksBaseDir);
+      this.verifiers.set(scheme, verifier);
+    }
+    return verifier;
+  }
+}
+
+/** The first requirement the presented key and verified tokens meet, `{}` last; else what is missing. */
+function meet(
+  req: IncomingMessage,
+  prep: PreparedOperation,
+  rawQuery: string,
+  keys: KeyIndex,
+  nowMs: number,
+  verified: readonly (VerifiedJwt | undefined)[],
+): Credentials {
+  let key: IndexedKey | undefined;
+  let keyAt = -1;
+  let query: URLSearchParams | undefined;
+  for (let i = 0; i < prep.keyLocations.length; i++) {
+    const loc = prep.keyLocations[i]!;
+    let value: string | null | undefined;
+    if (loc.in === 'header') {
+      const v = req.headers[loc.name];
+      value = typeof v === 'string' ? v : undefined;
+    } else if (rawQuery !== '') {
+      query ??= new URLSearchParams(rawQuery);
+      value = query.get(loc.name);
+    }
+    if (typeof value !== 'string' || value === '') continue;
+    key = verifyKey(keys, value, nowMs);
+    if (key === undefined) return KEY_INVALID;
+    keyAt = i;
+    break;
+  }
+  for (const r of prep.requirements) {
+    if (r.keyAt !== undefined && r.keyAt !== keyAt) continue;
+    if (r.jwtAt !== undefined && verified[r.jwtAt] === undefined) continue;
+    return { ok: true, key: r.keyAt === undefined ? undefined : key, met: r, jwt: r.jwtAt === undefined ? firstOf(verified) : verified[r.jwtAt] };
+  }
+  if (prep.anonymous) return { ok: true, key, met: undefined, jwt: firstOf(verified) };
+  // Missing a token where the key part of some requirement is met (or needs no key); else missing the key.
+  const code: ErrorCode = prep.requirements.some((r) => r.keyAt === undefined || r.keyAt === keyAt) ? 'GW_TOKEN_MISSING' : 'GW_KEY_MISSING';
+  return { ok: false, code, detail: prep.needs };
+}
+
+function firstOf(verified: readonly (VerifiedJwt | undefined)[]): VerifiedJwt | undefined {
+  for (const v of verified) if (v !== undefined) return v;
+  return undefined;
+}
+
+/** The token each JWT scheme of the operation finds, by index; undefined when none is presented. */
+function presentedTokens(req: IncomingMessage, prep: PreparedOperation): (string | undefined)[] | undefined {
+  const token = bearerToken(req.headers.authorization);
+  return token === undefined ? undefined : prep.jwtSchemes.map(() => token);
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const token = header.slice(7).trim();
+  return token === '' ? undefined : token;
+}

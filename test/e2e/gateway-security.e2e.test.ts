@@ -1,0 +1,123 @@
+/**
+ * Black-box: the gateway document's `security` as Google means it, through
+ * the real `mlaas up`. One requirement naming a JWT and an API key needs
+ * both: the key alone is 401, the JWT alone is 401, both together reach the
+ * service for the key's tenant. The JWT is signed by a key whose JWKS this
+ * test serves on loopback.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { writeNodeService } from './scenario.js';
+
+const ISSUER = 'https://issuer.e2e.example';
+
+let dir: string;
+let up: MlaasUp;
+let jwksServer: Server;
+let signingKey: CryptoKey;
+let acmeKey: string;
+
+function jwt(claims: Record<string, unknown>, key: CryptoKey = signingKey): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: 'e2e-1' })
+    .setIssuer(ISSUER)
+    .setAudience('mlaas-e2e')
+    .setExpirationTime('5m')
+    .sign(key);
+}
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256');
+  signingKey = pair.privateKey;
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'e2e-1', alg: 'RS256', use: 'sig' }] });
+  jwksServer = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(jwks));
+  await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+  const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-security-'));
+  writeNodeService(
+    path.join(dir, 'echo'),
+    `  req.resume();
+  req.on('end', () => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ headers: req.headers }));
+  });`,
+  );
+  writeFileSync(
+    path.join(dir, 'api-gateway.yaml'),
+    `swagger: '2.0'
+info: { title: security-e2e, version: 1.0.0 }
+securityDefinitions:
+  api_key: { type: apiKey, name: key, in: query }
+  jwt:
+    type: oauth2
+    flow: implicit
+    authorizationUrl: ''
+    x-google-issuer: ${ISSUER}
+    x-google-jwks_uri: ${jwksUri}
+    x-google-audiences: mlaas-e2e
+security:
+  - jwt: []
+    api_key: []
+paths:
+  /v1/echo:
+    get:
+      x-google-backend: { address: 'mlaas://echo/echo' }
+      responses: { '200': { description: ok } }
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'mlaas.yaml'),
+    `gateway: { document: api-gateway.yaml }
+stateDir: state
+services:
+  echo:
+    source: echo
+    command: [node, server.mjs]
+tenants:
+  acme: {}
+`,
+  );
+  up = await startMlaasUp(dir, 'state');
+  acmeKey = (await up.cliOk(['keys', 'create', '--tenant', 'acme'])).trim();
+}, 120_000);
+
+afterAll(async () => {
+  await up?.stop('SIGTERM');
+  await new Promise((r) => jwksServer.close(r));
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+async function echo(credentials: { key?: string; token?: string }): Promise<{ status: number; code?: string; headers?: Record<string, string> }> {
+  const query = credentials.key === undefined ? '' : `?key=${encodeURIComponent(credentials.key)}`;
+  const res = await fetch(`${up.gatewayUrl}/v1/echo${query}`, {
+    headers: credentials.token === undefined ? {} : { authorization: `Bearer ${credentials.token}` },
+  });
+  return { status: res.status, ...((await res.json()) as object) };
+}
+
+describe('security: [{ jwt: [], api_key: [] }]', () => {
+  it('answers 401 to the API key alone', async () => {
+    expect(await echo({ key: acmeKey })).toMatchObject({ status: 401, code: 'GW_TOKEN_MISSING' });
+  });
+
+  it('answers 401 to the JWT alone', async () => {
+    expect(await echo({ token: await jwt({ sub: 'acme' }) })).toMatchObject({ status: 401, code: 'GW_KEY_MISSING' });
+  });
+
+  it('answers 200 to both, for the key’s tenant', async () => {
+    const both = await echo({ key: acmeKey, token: await jwt({ sub: 'user-42' }) });
+    expect(both).toMatchObject({ status: 200, headers: { 'x-mlaas-tenant': 'acme' } });
+  });
+
+  it('answers 401 to the key with a JWT another key signed', async () => {
+    const forged = await jwt({ sub: 'acme' }, (await generateKeyPair('RS256')).privateKey);
+    expect(await echo({ key: acmeKey, token: forged })).toMatchObject({ status: 401, code: 'GW_TOKEN_INVALID' });
+  });
+});
