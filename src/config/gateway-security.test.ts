@@ -56,3 +56,46 @@ describe('security requirements', () => {
     ]);
   });
 });
+
+describe('x-google-jwt-locations', () => {
+  const withLocations = (locations: unknown) => {
+    const raw = documentWith([{ auth0: [] }]) as { securityDefinitions: Record<string, Record<string, unknown>> };
+    raw.securityDefinitions['auth0']!['x-google-jwt-locations'] = locations;
+    return raw;
+  };
+
+  it('reads header (lower-cased, with value_prefix) and query locations in order', () => {
+    const [op] = parseGatewayDocument(withLocations([{ header: 'X-Jwt', value_prefix: 'Token ' }, { header: 'X-Raw' }, { query: 'jwt' }])).operations;
+    expect(op?.security[0]?.[0]).toMatchObject({
+      locations: [
+        { in: 'header', name: 'x-jwt', valuePrefix: 'Token ' },
+        { in: 'header', name: 'x-raw', valuePrefix: '' },
+        { in: 'query', name: 'jwt' },
+      ],
+    });
+  });
+
+  it('uses Google’s defaults without the extension', () => {
+    const [op] = parseGatewayDocument(documentWith([{ auth0: [] }])).operations;
+    expect(op?.security[0]?.[0]).toMatchObject({
+      locations: [
+        { in: 'header', name: 'authorization', valuePrefix: 'Bearer ' },
+        { in: 'header', name: 'x-goog-iap-jwt-assertion', valuePrefix: '' },
+        { in: 'query', name: 'access_token' },
+      ],
+    });
+  });
+
+  it('refuses what ESPv2 would not read, by path', () => {
+    const at = 'securityDefinitions.auth0.x-google-jwt-locations';
+    expect(issuesOf(withLocations([{ cookie: 'jwt' }, { query: 'jwt', value_prefix: 'x' }, { header: 'a', query: 'b' }, { header: '' }]))).toEqual([
+      { path: `${at}[0].cookie`, message: 'unsupported JWT location field: mlaas reads header (with value_prefix) and query locations, as ESPv2 does' },
+      { path: `${at}[1].value_prefix`, message: 'value_prefix applies to a header location only' },
+      { path: `${at}[2]`, message: 'expected exactly one of header or query' },
+      { path: `${at}[3].header`, message: 'expected a header name, got ""' },
+    ]);
+    expect(issuesOf(withLocations([]))).toEqual([
+      { path: at, message: 'expected a list of at least one { header[, value_prefix] } or { query }, got a list of 0' },
+    ]);
+  });
+});

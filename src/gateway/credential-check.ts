@@ -49,7 +49,7 @@ export class CredentialCheck {
 
   check(req: IncomingMessage, prep: PreparedOperation, rawQuery: string, keys: KeyIndex, nowMs: number): Credentials | Promise<Credentials> {
     if (prep.jwtSchemes.length > 0) {
-      const tokens = presentedTokens(req, prep);
+      const tokens = presentedTokens(req, prep, rawQuery);
       if (tokens !== undefined) return this.checkTokens(req, prep, rawQuery, keys, nowMs, tokens);
     }
     return meet(req, prep, rawQuery, keys, nowMs, NO_TOKENS);
@@ -151,14 +151,50 @@ function firstOf(verified: readonly (VerifiedJwt | undefined)[]): VerifiedJwt | 
   return undefined;
 }
 
-/** The token each JWT scheme of the operation finds, by index; undefined when none is presented. */
-function presentedTokens(req: IncomingMessage, prep: PreparedOperation): (string | undefined)[] | undefined {
-  const token = bearerToken(req.headers.authorization);
-  return token === undefined ? undefined : prep.jwtSchemes.map(() => token);
+/**
+ * The token each JWT scheme of the operation finds, by index: the first of
+ * its locations present; undefined when no scheme finds one.
+ */
+function presentedTokens(req: IncomingMessage, prep: PreparedOperation, rawQuery: string): (string | undefined)[] | undefined {
+  let tokens: (string | undefined)[] | undefined;
+  let query: URLSearchParams | undefined;
+  prep.jwtSchemes.forEach((scheme, i) => {
+    for (const loc of scheme.locations) {
+      let token: string | undefined;
+      if (loc.in === 'header') {
+        const value = req.headers[loc.name];
+        token = value === undefined ? undefined : tokenAfter(Array.isArray(value) ? value.join(',') : value, loc.valuePrefix);
+      } else if (rawQuery !== '') {
+        query ??= new URLSearchParams(rawQuery);
+        token = query.get(loc.name) ?? undefined;
+      }
+      if (token === undefined) continue;
+      (tokens ??= new Array<string | undefined>(prep.jwtSchemes.length))[i] = token;
+      return;
+    }
+  });
+  return tokens;
 }
 
-function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-  const token = header.slice(7).trim();
-  return token === '' ? undefined : token;
+/**
+ * The token in a header value, as Envoy's jwt_authn reads it: without a
+ * prefix, the whole value; with one, the run of base64url characters and dots
+ * after the prefix's first occurrence (case-sensitive) — or the value as is
+ * when none follows, which then fails as malformed. Undefined when the prefix
+ * is absent: the token is not at this location.
+ */
+function tokenAfter(value: string, prefix: string): string | undefined {
+  if (prefix === '') return value;
+  const at = value.indexOf(prefix);
+  if (at < 0) return undefined;
+  let start = at + prefix.length;
+  while (start < value.length && !isJwtChar(value.charCodeAt(start))) start++;
+  if (start === value.length) return value;
+  let end = start;
+  while (end < value.length && isJwtChar(value.charCodeAt(end))) end++;
+  return value.slice(start, end);
+}
+
+function isJwtChar(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95 || c === 46;
 }

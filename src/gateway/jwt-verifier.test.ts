@@ -8,6 +8,7 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'j
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOperation, JwtScheme } from '../config/index.js';
+import { DEFAULT_JWT_LOCATIONS } from '../config/jwt-locations.js';
 import { decodeConfig } from '../sdk/tenant-context.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { JwtVerifier } from './jwt-verifier.js';
@@ -38,6 +39,7 @@ const scheme = (extra: Partial<JwtScheme> = {}): JwtScheme => ({
   issuer: ISSUER,
   jwksUri: jwksUrl,
   audiences: ['mlaas'],
+  locations: DEFAULT_JWT_LOCATIONS,
   tenantClaim: 'sub',
   ...extra,
 });
@@ -160,7 +162,7 @@ describe('the gateway with a JWT security definition', () => {
     expect((await get()).body).toMatchObject({
       status: 401,
       code: 'GW_TOKEN_MISSING',
-      detail: 'this operation needs a JWT of backend_jwt (a bearer token in Authorization)',
+      detail: 'this operation needs a JWT of backend_jwt (header authorization after "Bearer ", header x-goog-iap-jwt-assertion, query parameter access_token)',
     });
     expect((await get(`Bearer ${await token({ sub: 'acme' }, { expiresIn: '-5m' })}`)).body).toMatchObject({
       status: 401,

@@ -106,7 +106,10 @@ function describeRequirement(requirement: readonly SecurityScheme[]): string {
 
 function describeScheme(scheme: SecurityScheme): string {
   if (scheme.type === 'apiKey') return `an API key (${scheme.in === 'header' ? 'header' : 'query parameter'} ${scheme.keyName})`;
-  return `a JWT of ${scheme.name} (a bearer token in Authorization)`;
+  const places = scheme.locations.map((l) =>
+    l.in === 'query' ? `query parameter ${l.name}` : l.valuePrefix === '' ? `header ${l.name}` : `header ${l.name} after "${l.valuePrefix}"`,
+  );
+  return `a JWT of ${scheme.name} (${places.join(', ')})`;
 }
 
 function prepareBackend(backend: GatewayOperation['backend']): PreparedBackend {

@@ -60,6 +60,15 @@ beforeAll(async () => {
     securityDefinitions: {
       api_key: { type: 'apiKey', name: 'x-api-key', in: 'header' },
       jwt: { type: 'oauth2', flow: 'implicit', authorizationUrl: '', 'x-google-issuer': ISSUER, 'x-google-jwks_uri': jwksUri, 'x-google-audiences': 'mlaas' },
+      located_jwt: {
+        type: 'oauth2',
+        flow: 'implicit',
+        authorizationUrl: '',
+        'x-google-issuer': ISSUER,
+        'x-google-jwks_uri': jwksUri,
+        'x-google-audiences': 'mlaas',
+        'x-google-jwt-locations': [{ header: 'X-Jwt', value_prefix: 'Token ' }, { query: 'jwt' }],
+      },
       other_jwt: {
         type: 'oauth2',
         flow: 'implicit',
@@ -77,6 +86,7 @@ beforeAll(async () => {
       '/optional-jwt': route([{ jwt: [] }, {}]),
       '/key': route([{ api_key: [] }]),
       '/open': route([]),
+      '/located': route([{ located_jwt: [] }]),
     },
   });
   gateway = createGateway({
@@ -105,8 +115,8 @@ interface Answer {
   tenant: string | undefined;
 }
 
-async function get(path: string, credentials: { key?: string; token?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
+async function get(path: string, credentials: { key?: string; token?: string } = {}, extra: Record<string, string> = {}): Promise<Answer> {
+  const headers = { ...extra };
   if (credentials.key !== undefined) headers['x-api-key'] = credentials.key;
   if (credentials.token !== undefined) headers['authorization'] = `Bearer ${credentials.token}`;
   const res = await fetch(base + path, { headers });
@@ -121,7 +131,7 @@ describe('one requirement naming a JWT and an API key (AND)', () => {
     expect(await get('/and', { key: acme.key })).toMatchObject({
       status: 401,
       code: 'GW_TOKEN_MISSING',
-      detail: 'this operation needs an API key (header x-api-key) together with a JWT of jwt (a bearer token in Authorization)',
+      detail: 'this operation needs an API key (header x-api-key) together with a JWT of jwt (header authorization after "Bearer ", header x-goog-iap-jwt-assertion, query parameter access_token)',
     });
   });
 
@@ -170,7 +180,7 @@ describe('two requirements, a JWT or an API key (OR)', () => {
     expect(await get('/or')).toMatchObject({
       status: 401,
       code: 'GW_TOKEN_MISSING',
-      detail: 'this operation needs a JWT of jwt (a bearer token in Authorization), or an API key (header x-api-key)',
+      detail: 'this operation needs a JWT of jwt (header authorization after "Bearer ", header x-goog-iap-jwt-assertion, query parameter access_token), or an API key (header x-api-key)',
     });
   });
 
@@ -202,5 +212,28 @@ describe('JWT alternatives and optional credentials', () => {
   it('ignores an Authorization header where the operation names no JWT scheme', async () => {
     expect(await get('/key', { key: acme.key, token: 'not.a.jwt' })).toMatchObject({ status: 200, tenant: 'acme' });
     expect(await get('/open', { token: 'not.a.jwt' })).toMatchObject({ status: 200, tenant: undefined });
+  });
+});
+
+describe('where a JWT is looked for', () => {
+  it('by default: Authorization after "Bearer " (case-sensitive, as Envoy), X-Goog-Iap-Jwt-Assertion, access_token', async () => {
+    const token = await jwt({ sub: 'globex' });
+    expect(await get(`/optional-jwt?access_token=${token}`)).toMatchObject({ status: 200, tenant: 'globex' });
+    expect(await get('/optional-jwt', {}, { 'x-goog-iap-jwt-assertion': token })).toMatchObject({ status: 200, tenant: 'globex' });
+    expect(await get('/or', {}, { authorization: `Bearer  ${token}` })).toMatchObject({ status: 200, tenant: 'globex' });
+    expect(await get('/or', {}, { authorization: `bearer ${token}` })).toMatchObject({ status: 401, code: 'GW_TOKEN_MISSING' });
+  });
+
+  it('where x-google-jwt-locations says, in a header after its value_prefix or in a query parameter, and nowhere else', async () => {
+    const token = await jwt({ sub: 'globex' });
+    expect(await get('/located', {}, { 'x-jwt': `Token ${token}` })).toMatchObject({ status: 200, tenant: 'globex' });
+    expect(await get(`/located?jwt=${token}`)).toMatchObject({ status: 200, tenant: 'globex' });
+    expect(await get('/located', { token })).toMatchObject({
+      status: 401,
+      code: 'GW_TOKEN_MISSING',
+      detail: 'this operation needs a JWT of located_jwt (header x-jwt after "Token ", query parameter jwt)',
+    });
+    expect(await get('/located', {}, { 'x-jwt': token })).toMatchObject({ status: 401, code: 'GW_TOKEN_MISSING' });
+    expect(await get('/located', {}, { 'x-jwt': 'Token not-a-jwt' })).toMatchObject({ status: 401, code: 'GW_TOKEN_INVALID' });
   });
 });

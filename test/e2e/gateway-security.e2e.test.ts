@@ -2,8 +2,8 @@
  * Black-box: the gateway document's `security` as Google means it, through
  * the real `mlaas up`. One requirement naming a JWT and an API key needs
  * both: the key alone is 401, the JWT alone is 401, both together reach the
- * service for the key's tenant. The JWT is signed by a key whose JWKS this
- * test serves on loopback.
+ * service for the key's tenant. `x-google-jwt-locations` moves where the token
+ * is read. The JWTs are signed by a key whose JWKS this test serves on loopback.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -62,12 +62,28 @@ securityDefinitions:
     x-google-issuer: ${ISSUER}
     x-google-jwks_uri: ${jwksUri}
     x-google-audiences: mlaas-e2e
+  located_jwt:
+    type: oauth2
+    flow: implicit
+    authorizationUrl: ''
+    x-google-issuer: ${ISSUER}
+    x-google-jwks_uri: ${jwksUri}
+    x-google-audiences: mlaas-e2e
+    x-google-jwt-locations:
+      - header: X-Jwt
+        value_prefix: 'Token '
+      - query: jwt
 security:
   - jwt: []
     api_key: []
 paths:
   /v1/echo:
     get:
+      x-google-backend: { address: 'mlaas://echo/echo' }
+      responses: { '200': { description: ok } }
+  /v1/located:
+    get:
+      security: [{ located_jwt: [] }]
       x-google-backend: { address: 'mlaas://echo/echo' }
       responses: { '200': { description: ok } }
 `,
@@ -119,5 +135,22 @@ describe('security: [{ jwt: [], api_key: [] }]', () => {
   it('answers 401 to the key with a JWT another key signed', async () => {
     const forged = await jwt({ sub: 'acme' }, (await generateKeyPair('RS256')).privateKey);
     expect(await echo({ key: acmeKey, token: forged })).toMatchObject({ status: 401, code: 'GW_TOKEN_INVALID' });
+  });
+});
+
+describe('x-google-jwt-locations', () => {
+  async function located(query: string, headers: Record<string, string>): Promise<{ status: number; code?: string; headers?: Record<string, string> }> {
+    const res = await fetch(`${up.gatewayUrl}/v1/located${query}`, { headers });
+    return { status: res.status, ...((await res.json()) as object) };
+  }
+
+  it('reads the token from the header after its value_prefix, or from the query parameter', async () => {
+    const token = await jwt({ sub: 'acme' });
+    expect(await located('', { 'x-jwt': `Token ${token}` })).toMatchObject({ status: 200, headers: { 'x-mlaas-tenant': 'acme' } });
+    expect(await located(`?jwt=${token}`, {})).toMatchObject({ status: 200, headers: { 'x-mlaas-tenant': 'acme' } });
+  });
+
+  it('no longer reads Authorization: Bearer, the default it replaces', async () => {
+    expect(await located('', { authorization: `Bearer ${await jwt({ sub: 'acme' })}` })).toMatchObject({ status: 401, code: 'GW_TOKEN_MISSING' });
   });
 });
