@@ -41,10 +41,15 @@ const NO_TOKENS: readonly (VerifiedJwt | undefined)[] = Object.freeze([]);
 export class CredentialCheck {
   private readonly verifiers = new WeakMap<JwtScheme, JwtVerifier>();
   private readonly jwksBaseDir: string;
+  private readonly now: () => number;
 
-  /** @param jwksBaseDir - where a JWKS given as a relative file path is found: the gateway document's directory */
-  constructor(jwksBaseDir: string) {
+  /**
+   * @param jwksBaseDir - where a JWKS given as a relative file path is found: the gateway document's directory
+   * @param now - the clock of the signing-key caches
+   */
+  constructor(jwksBaseDir: string, now: () => number) {
     this.jwksBaseDir = jwksBaseDir;
+    this.now = now;
   }
 
   check(req: IncomingMessage, prep: PreparedOperation, rawQuery: string, keys: KeyIndex, nowMs: number): Credentials | Promise<Credentials> {
@@ -100,7 +105,7 @@ export class CredentialCheck {
   private verifierOf(scheme: JwtScheme): JwtVerifier {
     let verifier = this.verifiers.get(scheme);
     if (verifier === undefined) {
-      verifier = new JwtVerifier(scheme, this.jwksBaseDir);
+      verifier = new JwtVerifier(scheme, this.jwksBaseDir, this.now);
       this.verifiers.set(scheme, verifier);
     }
     return verifier;

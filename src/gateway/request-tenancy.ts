@@ -72,7 +72,7 @@ export class RequestTenancy {
   constructor(options: RequestTenancyOptions) {
     this.options = options;
     this.quotaLimiter = new QuotaLimiter({ now: options.now });
-    this.credentials = new CredentialCheck(options.jwksBaseDir ?? process.cwd());
+    this.credentials = new CredentialCheck(options.jwksBaseDir ?? process.cwd(), options.now);
     this.keyRecords = options.keys;
     this.tenantRecords = options.tenants;
     this.flags = options.flags ?? FlagSet.empty();

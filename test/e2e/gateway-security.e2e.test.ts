@@ -3,19 +3,22 @@
  * the real `mlaas up`. One requirement naming a JWT and an API key needs
  * both: the key alone is 401, the JWT alone is 401, both together reach the
  * service for the key's tenant. `x-google-jwt-locations` moves where the token
- * is read. The JWTs are signed by a key whose JWKS this test serves on loopback.
+ * is read. The JWTs are signed by keys this test publishes on loopback, as a
+ * JWKS or as Google's map of X.509 certificates.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importPKCS8, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
 import { writeNodeService } from './scenario.js';
+import { REPO } from './spam-model.js';
 
 const ISSUER = 'https://issuer.e2e.example';
+const SIGNER = path.join(REPO, 'test', 'fixtures', 'x509-signer');
 
 let dir: string;
 let up: MlaasUp;
@@ -23,9 +26,9 @@ let jwksServer: Server;
 let signingKey: CryptoKey;
 let acmeKey: string;
 
-function jwt(claims: Record<string, unknown>, key: CryptoKey = signingKey): Promise<string> {
+function jwt(claims: Record<string, unknown>, key: CryptoKey = signingKey, kid = 'e2e-1'): Promise<string> {
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', kid: 'e2e-1' })
+    .setProtectedHeader({ alg: 'RS256', kid })
     .setIssuer(ISSUER)
     .setAudience('mlaas-e2e')
     .setExpirationTime('5m')
@@ -35,10 +38,14 @@ function jwt(claims: Record<string, unknown>, key: CryptoKey = signingKey): Prom
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
   signingKey = pair.privateKey;
-  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'e2e-1', alg: 'RS256', use: 'sig' }] });
-  jwksServer = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(jwks));
+  const published: Record<string, string> = {
+    '/jwks.json': JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'e2e-1', alg: 'RS256', use: 'sig' }] }),
+    '/x509/signer@e2e.iam.gserviceaccount.com': JSON.stringify({ 'cert-1': readFileSync(path.join(SIGNER, 'cert.pem'), 'utf8') }),
+  };
+  jwksServer = createServer((req, res) => res.setHeader('content-type', 'application/json').end(published[req.url ?? ''] ?? '{}'));
   await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
-  const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+  const keysAt = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}`;
+  const jwksUri = `${keysAt}/jwks.json`;
 
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-security-'));
   writeNodeService(
@@ -73,12 +80,24 @@ securityDefinitions:
       - header: X-Jwt
         value_prefix: 'Token '
       - query: jwt
+  service_account:
+    type: oauth2
+    flow: implicit
+    authorizationUrl: ''
+    x-google-issuer: ${ISSUER}
+    x-google-jwks_uri: ${keysAt}/x509/signer@e2e.iam.gserviceaccount.com
+    x-google-audiences: mlaas-e2e
 security:
   - jwt: []
     api_key: []
 paths:
   /v1/echo:
     get:
+      x-google-backend: { address: 'mlaas://echo/echo' }
+      responses: { '200': { description: ok } }
+  /v1/service-account:
+    get:
+      security: [{ service_account: [] }]
       x-google-backend: { address: 'mlaas://echo/echo' }
       responses: { '200': { description: ok } }
   /v1/located:
@@ -152,5 +171,17 @@ describe('x-google-jwt-locations', () => {
 
   it('no longer reads Authorization: Bearer, the default it replaces', async () => {
     expect(await located('', { authorization: `Bearer ${await jwt({ sub: 'acme' })}` })).toMatchObject({ status: 401, code: 'GW_TOKEN_MISSING' });
+  });
+});
+
+describe('a JWKS URL publishing X.509 certificates (Google’s service-account form)', () => {
+  it('admits a token signed by a certificate’s key, and refuses one another key signed', async () => {
+    const certKey = await importPKCS8(readFileSync(path.join(SIGNER, 'key.pem'), 'utf8'), 'RS256');
+    const call = async (token: string) => {
+      const res = await fetch(`${up.gatewayUrl}/v1/service-account`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, ...((await res.json()) as object) };
+    };
+    expect(await call(await jwt({ sub: 'acme' }, certKey, 'cert-1'))).toMatchObject({ status: 200, headers: { 'x-mlaas-tenant': 'acme' } });
+    expect(await call(await jwt({ sub: 'acme' }, signingKey, 'cert-1'))).toMatchObject({ status: 401, code: 'GW_TOKEN_INVALID' });
   });
 });
