@@ -21,6 +21,8 @@ import type { PreparedOperation, PreparedRequirement } from './prepared-operatio
 export interface VerifiedJwt {
   scheme: JwtScheme;
   payload: JWTPayload;
+  /** The token's payload segment, base64url JSON without padding: what Envoy's jwt_authn forwards. */
+  encodedPayload: string;
 }
 
 export type Credentials =
@@ -75,7 +77,9 @@ export class CredentialCheck {
     outcomes.forEach((outcome, i) => {
       if (outcome === undefined) return;
       if (outcome.ok) {
-        verified[i] = { scheme: prep.jwtSchemes[i] as JwtScheme, payload: outcome.payload };
+        const token = tokens[i] as string;
+        const encodedPayload = token.slice(token.indexOf('.') + 1, token.lastIndexOf('.'));
+        verified[i] = { scheme: prep.jwtSchemes[i] as JwtScheme, payload: outcome.payload, encodedPayload };
         any = true;
       } else if (refusal === undefined || (!refusal.issuerMatched && outcome.issuerMatched)) {
         // The reason of a scheme the token claims to come from says more than "wrong issuer".

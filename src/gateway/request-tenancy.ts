@@ -30,6 +30,8 @@ export type Admission =
       configHeader: string | undefined;
       /** The caller may pick a revision by `x-mlaas-tag` on a service with tenant rules: only a key allowed tags. */
       allowTags: boolean;
+      /** The verified JWT's payload as the backend gets it in `X-Apigateway-Api-Userinfo` (base64url JSON). */
+      userInfo?: string;
     }
   | { ok: false; code: ErrorCode; detail: string; headers?: Record<string, string> };
 
@@ -162,9 +164,17 @@ export class RequestTenancy {
     };
   }
 
-  /** The tenant of the credentials: the key's when one admitted the request, else the JWT's tenant claim, else none. */
+  /**
+   * The tenant of the credentials: the key's when one admitted the request,
+   * else the JWT's tenant claim, else none; a verified JWT's claims ride along.
+   */
   private admitCredentials(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, c: Credentials, now: number): Admission {
     if (!c.ok) return c;
+    const admission = this.tenantOf(s, req, prep, c, now);
+    return c.jwt === undefined || !admission.ok ? admission : { ...admission, userInfo: c.jwt.encodedPayload };
+  }
+
+  private tenantOf(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, c: Credentials & { ok: true }, now: number): Admission {
     const { key } = c;
     if (key !== undefined) {
       const service = prep.backend.kind === 'service' ? prep.backend.service : undefined;

@@ -113,6 +113,8 @@ interface Answer {
   detail: string | undefined;
   /** The tenant the service was told, when the request reached it. */
   tenant: string | undefined;
+  /** The headers the service received. */
+  seen: Record<string, string>;
 }
 
 async function get(path: string, credentials: { key?: string; token?: string } = {}, extra: Record<string, string> = {}): Promise<Answer> {
@@ -121,7 +123,7 @@ async function get(path: string, credentials: { key?: string; token?: string } =
   if (credentials.token !== undefined) headers['authorization'] = `Bearer ${credentials.token}`;
   const res = await fetch(base + path, { headers });
   const body = (await res.json()) as { code?: string; detail?: string; headers?: Record<string, string> };
-  return { status: res.status, code: body.code, detail: body.detail, tenant: body.headers?.['x-mlaas-tenant'] };
+  return { status: res.status, code: body.code, detail: body.detail, tenant: body.headers?.['x-mlaas-tenant'], seen: body.headers ?? {} };
 }
 
 const badKey = () => `mlk_${acme.id}_${'x'.repeat(acme.secret.length)}`;
@@ -235,5 +237,38 @@ describe('where a JWT is looked for', () => {
     });
     expect(await get('/located', {}, { 'x-jwt': token })).toMatchObject({ status: 401, code: 'GW_TOKEN_MISSING' });
     expect(await get('/located', {}, { 'x-jwt': 'Token not-a-jwt' })).toMatchObject({ status: 401, code: 'GW_TOKEN_INVALID' });
+  });
+});
+
+describe('what the backend learns of a verified JWT', () => {
+  const forged = {
+    'x-apigateway-api-userinfo': Buffer.from('{"sub":"admin"}').toString('base64url'),
+    'x-endpoint-api-userinfo': Buffer.from('{"sub":"admin"}').toString('base64url'),
+    'x-forwarded-authorization': 'Bearer forged',
+  };
+
+  it('gets the payload in X-Apigateway-Api-Userinfo (base64url, as the token carries it) and Authorization unchanged', async () => {
+    const token = await jwt({ sub: 'user-7', email: 'u7@example.com' });
+    const { status, seen } = await get('/and', { key: acme.key, token }, forged);
+    expect(status).toBe(200);
+    expect(seen['x-apigateway-api-userinfo']).toBe(token.split('.')[1]);
+    expect(JSON.parse(Buffer.from(seen['x-apigateway-api-userinfo']!, 'base64url').toString())).toMatchObject({
+      sub: 'user-7',
+      email: 'u7@example.com',
+      iss: ISSUER,
+    });
+    expect(seen['authorization']).toBe(`Bearer ${token}`);
+    expect(seen['x-endpoint-api-userinfo']).toBeUndefined();
+    expect(seen['x-forwarded-authorization']).toBeUndefined();
+  });
+
+  it('passes the payload where `{}` admitted the caller too, and never a caller’s own value', async () => {
+    const token = await jwt({ sub: 'globex' });
+    expect((await get('/optional-jwt', { token })).seen['x-apigateway-api-userinfo']).toBe(token.split('.')[1]);
+    for (const path of ['/open', '/optional-jwt']) {
+      const { status, seen } = await get(path, {}, forged);
+      expect(status).toBe(200);
+      expect(Object.keys(seen).filter((h) => h in forged)).toEqual([]);
+    }
   });
 });

@@ -129,10 +129,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-async function echo(credentials: { key?: string; token?: string }): Promise<{ status: number; code?: string; headers?: Record<string, string> }> {
+async function echo(
+  credentials: { key?: string; token?: string },
+  extra: Record<string, string> = {},
+): Promise<{ status: number; code?: string; headers?: Record<string, string> }> {
   const query = credentials.key === undefined ? '' : `?key=${encodeURIComponent(credentials.key)}`;
   const res = await fetch(`${up.gatewayUrl}/v1/echo${query}`, {
-    headers: credentials.token === undefined ? {} : { authorization: `Bearer ${credentials.token}` },
+    headers: { ...extra, ...(credentials.token === undefined ? {} : { authorization: `Bearer ${credentials.token}` }) },
   });
   return { status: res.status, ...((await res.json()) as object) };
 }
@@ -146,9 +149,15 @@ describe('security: [{ jwt: [], api_key: [] }]', () => {
     expect(await echo({ token: await jwt({ sub: 'acme' }) })).toMatchObject({ status: 401, code: 'GW_KEY_MISSING' });
   });
 
-  it('answers 200 to both, for the key’s tenant', async () => {
-    const both = await echo({ key: acmeKey, token: await jwt({ sub: 'user-42' }) });
-    expect(both).toMatchObject({ status: 200, headers: { 'x-mlaas-tenant': 'acme' } });
+  it('answers 200 to both, for the key’s tenant, the JWT’s payload in X-Apigateway-Api-Userinfo and no forged one', async () => {
+    const token = await jwt({ sub: 'user-42' });
+    const both = await echo(
+      { key: acmeKey, token },
+      { 'x-apigateway-api-userinfo': 'forged', 'x-endpoint-api-userinfo': 'forged', 'x-forwarded-authorization': 'Bearer forged' },
+    );
+    expect(both).toMatchObject({ status: 200, headers: { 'x-mlaas-tenant': 'acme', 'x-apigateway-api-userinfo': token.split('.')[1] } });
+    expect(both.headers?.['x-endpoint-api-userinfo']).toBeUndefined();
+    expect(both.headers?.['x-forwarded-authorization']).toBeUndefined();
   });
 
   it('answers 401 to the key with a JWT another key signed', async () => {
