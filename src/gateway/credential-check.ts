@@ -178,7 +178,7 @@ function presentedTokens(req: IncomingMessage, prep: PreparedOperation, rawQuery
         token = query.get(loc.name) ?? undefined;
       }
       if (token === undefined) continue;
-      (tokens ??= new Array<string | undefined>(prep.jwtSchemes.length))[i] = token;
+      (tokens ??= new Array<string | undefined>(prep.jwtSchemes.length).fill(undefined))[i] = token;
       return;
     }
   });

@@ -72,7 +72,7 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     anonymous,
     keyLocations,
     jwtSchemes,
-    needs: `this operation needs ${op.security.map(describeRequirement).join(', or ')}`,
+    needs: `this operation needs ${op.security.filter((r) => r.length > 0).map(describeRequirement).join(', or ')}`,
     keyHeaders,
     keyQueryParams,
     backend: prepareBackend(op.backend),
@@ -99,7 +99,6 @@ function prepareRequirement(requirement: readonly SecurityScheme[], keyLocations
 }
 
 function describeRequirement(requirement: readonly SecurityScheme[]): string {
-  if (requirement.length === 0) return 'no credentials';
   const keyFirst = [...requirement].sort((a, b) => Number(a.type === 'jwt') - Number(b.type === 'jwt'));
   return keyFirst.map(describeScheme).join(' together with ');
 }
