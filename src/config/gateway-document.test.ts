@@ -244,6 +244,11 @@ describe('security', () => {
           issuer: 'https://securetoken.google.com/my-project',
           jwksUri: 'https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com',
           audiences: ['my-project', 'other'],
+          locations: [
+            { in: 'header', name: 'authorization', valuePrefix: 'Bearer ' },
+            { in: 'header', name: 'x-goog-iap-jwt-assertion', valuePrefix: '' },
+            { in: 'query', name: 'access_token' },
+          ],
           tenantClaim: 'sub',
         },
       ],

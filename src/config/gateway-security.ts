@@ -3,10 +3,12 @@
  * meaning: a list of requirements (OR), each naming schemes that must all be
  * met (AND). mlaas enforces API keys in a header or the query and Google's
  * JWT form (an oauth2 definition with `x-google-issuer`, `x-google-jwks_uri`,
- * `x-google-audiences`), plus `x-mlaas-tenant-claim`: the claim naming the tenant.
+ * `x-google-audiences`, `x-google-jwt-locations`), plus `x-mlaas-tenant-claim`:
+ * the claim naming the tenant.
  */
 import type { FieldIssue } from '../errors.js';
 import { isJsonObject } from './json-object.js';
+import { DEFAULT_JWT_LOCATIONS, parseJwtLocations, type JwtLocation } from './jwt-locations.js';
 import { describeValue, formatPath } from './zod-issues.js';
 
 export interface ApiKeyScheme {
@@ -25,6 +27,8 @@ export interface JwtScheme {
   /** A JWKS URL or a local file path (relative to the gateway document); OpenID discovery from the issuer when absent. */
   jwksUri?: string;
   audiences: string[];
+  /** Where the token may be, in order (`x-google-jwt-locations`, else Google's defaults). */
+  locations: readonly JwtLocation[];
   /** The claim that names the tenant; `sub` unless `x-mlaas-tenant-claim` says otherwise. */
   tenantClaim: string;
 }
@@ -71,12 +75,16 @@ function parseScheme(name: string, def: unknown, at: string[], issues: FieldIssu
     if (typeof tenantClaim !== 'string' || tenantClaim === '') {
       return fail('x-mlaas-tenant-claim', `expected the name of the claim that names the tenant, got ${describeValue(tenantClaim)}`);
     }
+    const rawLocations = def['x-google-jwt-locations'];
+    const locations = rawLocations === undefined ? DEFAULT_JWT_LOCATIONS : parseJwtLocations(rawLocations, [...at, 'x-google-jwt-locations'], issues);
+    if (locations === undefined) return undefined;
     return {
       name,
       type: 'jwt',
       issuer,
       ...(jwksUri === undefined ? {} : { jwksUri }),
       audiences: audiences === undefined ? [] : audiences.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      locations,
       tenantClaim,
     };
   }
@@ -96,7 +104,10 @@ export function apiKeySchemesOf(defs: SecurityDefinitions): ApiKeyScheme[] {
 /**
  * Resolves a `security` list found at `at` into schemes: OR of ANDs, `[]`
  * meaning no authentication. Requirements that name unusable definitions are
- * dropped (their definition is already reported).
+ * dropped (their definition is already reported). A requirement ANDs at most
+ * one API key with at most one JWT: Google's compiler refuses two JWT schemes
+ * in one requirement, and ESPv2 reads one API key per request, so a
+ * conjunction of two would mean something Google never does.
  */
 export function resolveSecurity(
   raw: unknown,
@@ -125,10 +136,22 @@ export function resolveSecurity(
       } else if (scheme === null) {
         usable = false;
       } else {
+        const twin = all.find((s) => s.type === scheme.type);
+        if (twin !== undefined) {
+          issues.push({ path: formatPath([...at, i, name]), message: conjunctionRefusal(twin, scheme) });
+          usable = false;
+        }
         all.push(scheme);
       }
     }
     if (usable) out.push(all);
   });
   return out;
+}
+
+function conjunctionRefusal(first: SecurityScheme, second: SecurityScheme): string {
+  const names = `${first.name} and ${second.name}`;
+  return first.type === 'jwt'
+    ? `one requirement names two JWT schemes (${names}), which Google's ESP and ESPv2 refuse: list them as separate requirements (either token then passes)`
+    : `one requirement names two API-key schemes (${names}); ESP and ESPv2 read one API key per request: name one of them, or list them as separate requirements`;
 }

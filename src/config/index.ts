@@ -22,3 +22,4 @@ export {
 } from './gateway-document.js';
 export type { Backend, BackendRule, PathTranslation } from './gateway-backend.js';
 export type { ApiKeyScheme, JwtScheme, SecurityScheme } from './gateway-security.js';
+export type { JwtLocation } from './jwt-locations.js';

@@ -6,8 +6,13 @@
  * context headers. The forwarding headers describe the caller's connection as
  * the gateway saw it, as Cloud Run's front end and ESPv2 (Envoy with
  * `use_remote_address`, no trusted hops) do: whatever a caller claims in
- * `X-Forwarded-*`, `Forwarded` or `X-Real-IP` is dropped. The caller receives
- * the backend's headers minus hop-by-hop ones, by the same rules.
+ * `X-Forwarded-*`, `Forwarded` or `X-Real-IP` is dropped. What the gateway
+ * vouches for about a verified JWT is its alone too: `X-Apigateway-Api-Userinfo`
+ * (Google API Gateway's name for the payload ESPv2 forwards; Endpoints' name,
+ * `X-Endpoint-API-UserInfo`, and `X-Forwarded-Authorization`, which Google
+ * sets only when it replaces `Authorization` with its own token — mlaas never
+ * does — are dropped from callers so that no backend trusts a forged one).
+ * The caller receives the backend's headers minus hop-by-hop ones, by the same rules.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PreparedOperation } from './prepared-operation.js';
@@ -24,6 +29,9 @@ const HOP_BY_HOP = [
   'upgrade',
 ];
 
+/** The verified JWT's payload, base64url JSON, as Google API Gateway names it. */
+const USERINFO_HEADER = 'x-apigateway-api-userinfo';
+
 /** Never copied from the caller: hop-by-hop, what undici sets itself, and what the gateway sets from the connection. */
 const NOT_FROM_CALLER = new Set([
   ...HOP_BY_HOP,
@@ -35,6 +43,9 @@ const NOT_FROM_CALLER = new Set([
   'x-forwarded-proto',
   'forwarded',
   'x-real-ip',
+  USERINFO_HEADER,
+  'x-endpoint-api-userinfo',
+  'x-forwarded-authorization',
 ]);
 
 /** Never copied from a backend's answer; Node sets the framing headers for the caller's connection itself. */
@@ -46,6 +57,8 @@ export interface ForwardContext {
   /** Undefined on routes without authentication. */
   tenantId: string | undefined;
   configHeader: string | undefined;
+  /** The verified JWT's payload segment; undefined when no JWT was verified. */
+  userInfo: string | undefined;
   revision: string | undefined;
   /** The caller's address as the gateway's socket sees it; undefined once the socket is gone. */
   clientAddress: string | undefined;
@@ -71,6 +84,7 @@ export function forwardHeaders(
   if (ctx.tenantId !== undefined) out['x-mlaas-tenant'] = ctx.tenantId;
   if (ctx.configHeader !== undefined) out['x-mlaas-config'] = ctx.configHeader;
   if (ctx.revision !== undefined) out['x-mlaas-revision'] = ctx.revision;
+  if (ctx.userInfo !== undefined) out[USERINFO_HEADER] = ctx.userInfo;
   const host = incoming.host;
   out['x-forwarded-proto'] = ctx.proto;
   if (host !== undefined) out['x-forwarded-host'] = host;

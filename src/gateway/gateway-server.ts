@@ -124,7 +124,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const admitted = tenancy.admit(req, prep, rawQuery);
     const admission = admitted instanceof Promise ? await admitted : admitted;
     if (!admission.ok) return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
-    const { tenantId, configHeader, allowTags } = admission;
+    const { tenantId, configHeader, allowTags, userInfo } = admission;
 
     let body: Buffer;
     try {
@@ -171,6 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       traceparent: traceparentOf(req.headers['traceparent']),
       tenantId,
       configHeader,
+      userInfo,
       revision,
       clientAddress: req.socket.remoteAddress,
       proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',

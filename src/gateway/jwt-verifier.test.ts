@@ -8,6 +8,7 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'j
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOperation, JwtScheme } from '../config/index.js';
+import { DEFAULT_JWT_LOCATIONS } from '../config/jwt-locations.js';
 import { decodeConfig } from '../sdk/tenant-context.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { JwtVerifier } from './jwt-verifier.js';
@@ -38,6 +39,7 @@ const scheme = (extra: Partial<JwtScheme> = {}): JwtScheme => ({
   issuer: ISSUER,
   jwksUri: jwksUrl,
   audiences: ['mlaas'],
+  locations: DEFAULT_JWT_LOCATIONS,
   tenantClaim: 'sub',
   ...extra,
 });
@@ -63,17 +65,16 @@ afterAll(async () => {
 });
 
 describe('JwtVerifier', () => {
-  it('accepts a token signed by a key of the JWKS URL and names the tenant from sub, fetching the JWKS once', async () => {
+  it('accepts a token signed by a key of the JWKS URL and answers its claims, fetching the JWKS once', async () => {
     const verifier = new JwtVerifier(scheme(), dir);
-    expect(await verifier.verify(await token({ sub: 'acme' }))).toEqual({ ok: true, tenantId: 'acme' });
-    expect(await verifier.verify(await token({ sub: 'globex' }))).toEqual({ ok: true, tenantId: 'globex' });
+    expect(await verifier.verify(await token({ sub: 'acme' }))).toMatchObject({ ok: true, payload: { sub: 'acme', iss: ISSUER, aud: 'mlaas' } });
+    expect(await verifier.verify(await token({ sub: 'globex' }))).toMatchObject({ ok: true, payload: { sub: 'globex' } });
     expect(jwksFetches).toBe(1);
   });
 
-  it('reads a JWKS from a file relative to the gateway document, and a configured tenant claim', async () => {
-    const verifier = new JwtVerifier(scheme({ jwksUri: 'jwks.json', tenantClaim: 'org' }), dir);
-    expect(await verifier.verify(await token({ sub: 'user-1', org: 'acme' }))).toEqual({ ok: true, tenantId: 'acme' });
-    expect(await verifier.verify(await token({ sub: 'user-1' }))).toEqual({ ok: false, reason: 'the token has no org claim naming the tenant' });
+  it('reads a JWKS from a file relative to the gateway document', async () => {
+    const verifier = new JwtVerifier(scheme({ jwksUri: 'jwks.json' }), dir);
+    expect(await verifier.verify(await token({ sub: 'user-1', org: 'acme' }))).toMatchObject({ ok: true, payload: { org: 'acme' } });
   });
 
   it.each([
@@ -111,10 +112,21 @@ describe('the gateway with a JWT security definition', () => {
           deadlineMs: 5_000,
           configPath: 'paths./v1/echo.get',
         } as GatewayOperation,
+        {
+          path: '/v1/org',
+          method: 'GET',
+          security: [[scheme({ jwksUri: 'jwks.json', tenantClaim: 'org' })]],
+          apiKeySchemes: [],
+          backend: { kind: 'service', service: 'echo', path: '/echo' },
+          pathTranslation: 'CONSTANT_ADDRESS',
+          deadlineMs: 5_000,
+          configPath: 'paths./v1/org.get',
+        } as GatewayOperation,
       ],
       keys: [],
       tenants: [
         { id: 'acme', displayName: 'Acme', config: { threshold: 0.5 }, attributes: {}, quota: { requestsPerMinute: 3 }, createdAt: '', updatedAt: '' },
+        { id: 'initech', displayName: 'Initech', config: {}, attributes: {}, createdAt: '', updatedAt: '' },
       ],
       jwksBaseDir: dir,
       instances: { ready: () => [{ id: 'echo-1', host: '127.0.0.1', port }] },
@@ -131,8 +143,8 @@ describe('the gateway with a JWT security definition', () => {
     await new Promise((r) => upstream.close(r));
   });
 
-  const get = async (authorization?: string) => {
-    const res = await fetch(`${base}/v1/echo`, { headers: authorization === undefined ? {} : { authorization } });
+  const get = async (authorization?: string, path = '/v1/echo') => {
+    const res = await fetch(base + path, { headers: authorization === undefined ? {} : { authorization } });
     return { status: res.status, body: (await res.json()) as Record<string, string> };
   };
 
@@ -147,15 +159,29 @@ describe('the gateway with a JWT security definition', () => {
   });
 
   it('answers 401 without a token, for a bad token and for a tenant the platform does not know', async () => {
-    expect((await get()).body).toMatchObject({ code: 'GW_KEY_MISSING', detail: 'this operation needs an API key (a bearer token in Authorization)' });
+    expect((await get()).body).toMatchObject({
+      status: 401,
+      code: 'GW_TOKEN_MISSING',
+      detail: 'this operation needs a JWT of backend_jwt (header authorization after "Bearer ", header x-goog-iap-jwt-assertion, query parameter access_token)',
+    });
     expect((await get(`Bearer ${await token({ sub: 'acme' }, { expiresIn: '-5m' })}`)).body).toMatchObject({
       status: 401,
       code: 'GW_TOKEN_INVALID',
-      detail: 'bearer token refused: the token has expired',
+      detail: 'JWT refused: the token has expired',
     });
     expect((await get(`Bearer ${await token({ sub: 'nobody' })}`)).body).toMatchObject({
       code: 'GW_TOKEN_INVALID',
       detail: "the token's sub claim names no tenant of this platform",
+    });
+  });
+
+  it('takes the tenant from the claim x-mlaas-tenant-claim names', async () => {
+    const ok = await get(`Bearer ${await token({ sub: 'user-1', org: 'initech' })}`, '/v1/org');
+    expect(ok).toMatchObject({ status: 200, body: { 'x-mlaas-tenant': 'initech' } });
+    expect((await get(`Bearer ${await token({ sub: 'initech' })}`, '/v1/org')).body).toMatchObject({
+      status: 401,
+      code: 'GW_TOKEN_INVALID',
+      detail: "the token's org claim names no tenant of this platform",
     });
   });
 });

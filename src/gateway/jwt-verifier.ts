@@ -1,16 +1,17 @@
 /**
- * Bearer-token authentication for backends calling mlaas, in Google API
- * Gateway's form: a security definition names the issuer, the JWKS (a URL, a
- * local file, or OpenID discovery from the issuer when absent) and the
- * accepted audiences. `jose` verifies the signature, `iss`, `aud`, `exp` and
- * `nbf`; the tenant is the claim `tenantClaim` names (`sub` by default).
+ * JWT authentication in Google API Gateway's form: a security definition
+ * names the issuer, the signing keys (a URL or a local file holding a JWKS or
+ * a map of X.509 certificates, see remote-key-set.ts; OpenID discovery from
+ * the issuer when absent) and the accepted audiences. `jose` verifies the signature, `iss`, `aud`, `exp` and
+ * `nbf`; what the claims mean (the tenant, for one) is the caller's business.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtScheme } from '../config/index.js';
+import { RemoteKeySet, jwksOf } from './remote-key-set.js';
 
-export type JwtOutcome = { ok: true; tenantId: string } | { ok: false; reason: string };
+export type JwtOutcome = { ok: true; payload: JWTPayload } | { ok: false; reason: string };
 
 /** Clock skew tolerated on `exp` and `nbf`, as Google's ESP allows. */
 const CLOCK_TOLERANCE_SECONDS = 30;
@@ -18,21 +19,26 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 export class JwtVerifier {
   readonly scheme: JwtScheme;
   private readonly baseDir: string;
+  private readonly now: () => number;
   private keys: JWTVerifyGetKey | undefined;
 
-  /** @param baseDir - where a relative `x-google-jwks_uri` file path is resolved: the gateway document's directory */
-  constructor(scheme: JwtScheme, baseDir: string) {
+  /**
+   * @param baseDir - where a relative `x-google-jwks_uri` file path is resolved: the gateway document's directory
+   * @param now - the clock of the key cache
+   */
+  constructor(scheme: JwtScheme, baseDir: string, now: () => number = Date.now) {
     this.scheme = scheme;
     this.baseDir = baseDir;
+    this.now = now;
   }
 
   /**
-   * Never throws: a bad token, an unreachable JWKS or a missing tenant claim
-   * is `{ ok: false, reason }`, the reason safe to show the caller.
+   * Never throws: a bad token or an unreachable JWKS is `{ ok: false, reason }`,
+   * the reason safe to show the caller.
    *
    * @example
    * const outcome = await verifier.verify(token);
-   * if (outcome.ok) tenantId = outcome.tenantId;
+   * if (outcome.ok) subject = outcome.payload.sub;
    */
   async verify(token: string): Promise<JwtOutcome> {
     try {
@@ -42,11 +48,7 @@ export class JwtVerifier {
         ...(this.scheme.audiences.length === 0 ? {} : { audience: this.scheme.audiences }),
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
-      const tenant = payload[this.scheme.tenantClaim];
-      if (typeof tenant !== 'string' || tenant === '') {
-        return { ok: false, reason: `the token has no ${this.scheme.tenantClaim} claim naming the tenant` };
-      }
-      return { ok: true, tenantId: tenant };
+      return { ok: true, payload };
     } catch (err) {
       return { ok: false, reason: reasonOf(err) };
     }
@@ -55,13 +57,15 @@ export class JwtVerifier {
   private async keySet(): Promise<JWTVerifyGetKey> {
     if (this.keys !== undefined) return this.keys;
     const uri = this.scheme.jwksUri ?? (await discoverJwksUri(this.scheme.issuer));
-    this.keys = /^https?:\/\//.test(uri) ? createRemoteJWKSet(new URL(uri)) : localKeySet(path.resolve(this.baseDir, uri.replace(/^file:\/\//, '')));
+    this.keys = /^https?:\/\//.test(uri)
+      ? new RemoteKeySet(uri, this.now).getKey
+      : localKeySet(path.resolve(this.baseDir, uri.replace(/^file:\/\//, '')));
     return this.keys;
   }
 }
 
 function localKeySet(file: string): JWTVerifyGetKey {
-  return createLocalJWKSet(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]);
+  return createLocalJWKSet(jwksOf(JSON.parse(readFileSync(file, 'utf8'))));
 }
 
 /** OpenID Connect discovery, what Google's ESP does when `x-google-jwks_uri` is absent. */

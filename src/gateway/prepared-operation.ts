@@ -1,10 +1,11 @@
 /**
  * Turns a gateway-document operation into what the per-request path needs,
- * once at config load: where the API key may be, which caller headers and
- * query parameters to strip, and how to build the backend path (Google's
- * `path_translation`).
+ * once at config load: the operation's security requirements as indexes into
+ * the places a key or a JWT may be, the answer for a caller who meets none,
+ * which caller headers and query parameters to strip, and how to build the
+ * backend path (Google's `path_translation`).
  */
-import type { GatewayOperation, JwtScheme } from '../config/index.js';
+import type { GatewayOperation, JwtScheme, SecurityScheme } from '../config/index.js';
 
 export type KeyLocation = { in: 'header'; name: string } | { in: 'query'; name: string };
 
@@ -12,19 +13,32 @@ export type PreparedBackend =
   | { kind: 'service'; service: string; tag: string | undefined; basePath: string }
   | { kind: 'url'; origin: string; basePath: string };
 
+/** One requirement object of `security`: each part it names must pass (AND). */
+export interface PreparedRequirement {
+  /** Index into `keyLocations` of where its API key must be; undefined when it names none. */
+  keyAt: number | undefined;
+  /** Index into `jwtSchemes` of the JWT it needs; undefined when it names none. */
+  jwtAt: number | undefined;
+}
+
 export interface PreparedOperation {
   path: string;
   method: string;
   operationId: string | undefined;
   /**
-   * False when the operation's security is empty (anyone may call it) or
-   * lists an empty requirement `{}` (a key is checked when one is presented).
+   * The requirements a caller may meet (OR), those naming a key first, so
+   * that a request meeting several takes its tenant from the key; `{}`
+   * requirements are not listed but make `anonymous` true.
    */
-  authRequired: boolean;
+  requirements: readonly PreparedRequirement[];
+  /** A caller without credentials is admitted: the operation has no security, or lists `{}`. */
+  anonymous: boolean;
   /** Where a key may be presented, in the document's order; the first present one is checked. */
   keyLocations: readonly KeyLocation[];
-  /** JWT schemes whose bearer token (`Authorization: Bearer …`) is accepted instead of a key. */
+  /** The JWT schemes the requirements name, each once. */
   jwtSchemes: readonly JwtScheme[];
+  /** The 401 detail for a caller who meets no requirement, built once. */
+  needs: string;
   /** Lower-case header names never forwarded: every key header of the document, checked here or not. */
   keyHeaders: ReadonlySet<string>;
   /** Query parameters never forwarded: every key parameter of the document, checked here or not. */
@@ -37,20 +51,12 @@ export interface PreparedOperation {
 export function prepareOperation(op: GatewayOperation): PreparedOperation {
   const keyLocations: KeyLocation[] = [];
   const jwtSchemes: JwtScheme[] = [];
-  const seen = new Set<string>();
+  const withKey: PreparedRequirement[] = [];
+  const withoutKey: PreparedRequirement[] = [];
+  let anonymous = op.security.length === 0;
   for (const requirement of op.security) {
-    for (const scheme of requirement) {
-      // Any one scheme of any requirement admits the caller: mlaas does not AND a key with a token.
-      if (scheme.type === 'jwt') {
-        if (!jwtSchemes.some((s) => s.name === scheme.name)) jwtSchemes.push(scheme);
-        continue;
-      }
-      const name = scheme.in === 'header' ? scheme.keyName.toLowerCase() : scheme.keyName;
-      const id = `${scheme.in}:${name}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      keyLocations.push({ in: scheme.in, name });
-    }
+    if (requirement.length === 0) anonymous = true;
+    else (requirement.some((s) => s.type === 'apiKey') ? withKey : withoutKey).push(prepareRequirement(requirement, keyLocations, jwtSchemes));
   }
   const keyHeaders = new Set<string>();
   const keyQueryParams = new Set<string>();
@@ -62,15 +68,47 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     path: op.path,
     method: op.method,
     operationId: op.operationId,
-    authRequired: op.security.length > 0 && op.security.every((requirement) => requirement.length > 0),
+    requirements: [...withKey, ...withoutKey],
+    anonymous,
     keyLocations,
     jwtSchemes,
+    needs: `this operation needs ${op.security.filter((r) => r.length > 0).map(describeRequirement).join(', or ')}`,
     keyHeaders,
     keyQueryParams,
     backend: prepareBackend(op.backend),
     pathTranslation: op.pathTranslation,
     deadlineMs: op.deadlineMs,
   };
+}
+
+/** The requirement as indexes, adding its key location and JWT scheme to the operation's lists when new. */
+function prepareRequirement(requirement: readonly SecurityScheme[], keyLocations: KeyLocation[], jwtSchemes: JwtScheme[]): PreparedRequirement {
+  const prepared: PreparedRequirement = { keyAt: undefined, jwtAt: undefined };
+  for (const scheme of requirement) {
+    if (scheme.type === 'jwt') {
+      let at = jwtSchemes.indexOf(scheme);
+      if (at < 0) at = jwtSchemes.push(scheme) - 1;
+      prepared.jwtAt = at;
+      continue;
+    }
+    let at = keyLocations.findIndex((l) => l.in === scheme.in && l.name === scheme.keyName);
+    if (at < 0) at = keyLocations.push({ in: scheme.in, name: scheme.keyName }) - 1;
+    prepared.keyAt = at;
+  }
+  return prepared;
+}
+
+function describeRequirement(requirement: readonly SecurityScheme[]): string {
+  const keyFirst = [...requirement].sort((a, b) => Number(a.type === 'jwt') - Number(b.type === 'jwt'));
+  return keyFirst.map(describeScheme).join(' together with ');
+}
+
+function describeScheme(scheme: SecurityScheme): string {
+  if (scheme.type === 'apiKey') return `an API key (${scheme.in === 'header' ? 'header' : 'query parameter'} ${scheme.keyName})`;
+  const places = scheme.locations.map((l) =>
+    l.in === 'query' ? `query parameter ${l.name}` : l.valuePrefix === '' ? `header ${l.name}` : `header ${l.name} after "${l.valuePrefix}"`,
+  );
+  return `a JWT of ${scheme.name} (${places.join(', ')})`;
 }
 
 function prepareBackend(backend: GatewayOperation['backend']): PreparedBackend {

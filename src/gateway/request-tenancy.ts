@@ -1,6 +1,7 @@
 /**
  * Who a request acts for and what it carries, decided before its body is
- * read: the API key (or bearer token) → tenant, the key's scopes, the key's
+ * read: the credentials the operation's security asks for (credential-check.ts)
+ * → tenant (the API key's, else the JWT's tenant claim), the key's scopes, the key's
  * and tenant's quotas, and the `x-mlaas-config` the service receives —
  * tenant config, then flag values for the tenant, then the request's own
  * overridable settings. Also the tenant-aware part of revision picking:
@@ -11,14 +12,13 @@
  * the next request sees the change and no request sees half of one.
  */
 import type { IncomingMessage } from 'node:http';
-import type { JwtScheme } from '../config/index.js';
 import type { KeyRecord, QuotaSpec, TenantRecord } from '../control-plane/state-store.js';
 import type { ErrorCode } from '../errors.js';
 import { FlagSet, type FlagEvaluation } from '../flags/flag-set.js';
 import { SETTINGS_HEADER, parseRequestSettings, resolveTenantConfig } from '../flags/resolve-tenant-config.js';
 import { TenantConfigCache, contextOf, type TenantProfile } from '../flags/tenant-config-cache.js';
-import { JwtVerifier } from './jwt-verifier.js';
-import { buildKeyIndex, verifyKey, type KeyIndex } from './key-index.js';
+import { CredentialCheck, type Credentials } from './credential-check.js';
+import { buildKeyIndex, type KeyIndex } from './key-index.js';
 import type { PreparedOperation } from './prepared-operation.js';
 import { QuotaLimiter } from './quota-limiter.js';
 import { pickRevision, type ServiceRouting } from './traffic-router.js';
@@ -30,6 +30,8 @@ export type Admission =
       configHeader: string | undefined;
       /** The caller may pick a revision by `x-mlaas-tag` on a service with tenant rules: only a key allowed tags. */
       allowTags: boolean;
+      /** The verified JWT's payload as the backend gets it in `X-Apigateway-Api-Userinfo` (base64url JSON). */
+      userInfo?: string;
     }
   | { ok: false; code: ErrorCode; detail: string; headers?: Record<string, string> };
 
@@ -58,7 +60,6 @@ interface Snapshot {
 
 const NOTHING: ReadonlySet<string> = new Set();
 const ANONYMOUS: Admission = Object.freeze({ ok: true, tenantId: undefined, configHeader: undefined, allowTags: false });
-const KEY_INVALID: Admission = Object.freeze({ ok: false, code: 'GW_KEY_INVALID', detail: 'the API key is unknown, revoked or expired' });
 
 export class RequestTenancy {
   private snapshot: Snapshot;
@@ -67,12 +68,13 @@ export class RequestTenancy {
   private flags: FlagSet;
   private overridable: ReadonlyMap<string, ReadonlySet<string>>;
   private readonly quotaLimiter: QuotaLimiter;
-  private readonly verifiers = new WeakMap<JwtScheme, JwtVerifier>();
+  private readonly credentials: CredentialCheck;
   private readonly options: RequestTenancyOptions;
 
   constructor(options: RequestTenancyOptions) {
     this.options = options;
     this.quotaLimiter = new QuotaLimiter({ now: options.now });
+    this.credentials = new CredentialCheck(options.jwksBaseDir ?? process.cwd(), options.now);
     this.keyRecords = options.keys;
     this.tenantRecords = options.tenants;
     this.flags = options.flags ?? FlagSet.empty();
@@ -102,29 +104,15 @@ export class RequestTenancy {
 
   /**
    * Authenticates and admits a request for `prep`, or says which problem to
-   * answer. Synchronous unless a bearer token has to be checked.
+   * answer. Synchronous unless a token has to be checked.
    *
    * @throws MlaasError GW_SETTINGS_INVALID when `x-mlaas-settings` is malformed
    */
   admit(req: IncomingMessage, prep: PreparedOperation, rawQuery: string): Admission | Promise<Admission> {
     const s = this.snapshot;
     const now = this.options.now();
-    const presented = prep.keyLocations.length === 0 ? undefined : presentedKey(req, prep, rawQuery);
-    if (presented !== undefined) {
-      const key = verifyKey(s.keys, presented, now);
-      if (key === undefined) return KEY_INVALID;
-      const service = prep.backend.kind === 'service' ? prep.backend.service : undefined;
-      if (key.scopes !== undefined && (service === undefined || !key.scopes.has(service))) {
-        const what = service === undefined ? 'an outside backend' : `service ${service}`;
-        return { ok: false, code: 'GW_KEY_SCOPE', detail: `this API key may call ${[...key.scopes].join(', ') || 'no service'}, not ${what}` };
-      }
-      this.options.onKeyUsed?.(key.id, now);
-      return this.admitTenant(s, req, prep, key.tenantId, key.id, key.quota, key.allowTags);
-    }
-    const token = prep.jwtSchemes.length === 0 ? undefined : bearerToken(req.headers.authorization);
-    if (token !== undefined) return this.admitToken(s, req, prep, token);
-    if (prep.authRequired) return { ok: false, code: 'GW_KEY_MISSING', detail: `this operation needs an API key (${describeLocations(prep)})` };
-    return ANONYMOUS;
+    const checked = this.credentials.check(req, prep, rawQuery, s.keys, now);
+    return checked instanceof Promise ? checked.then((c) => this.admitCredentials(s, req, prep, c, now)) : this.admitCredentials(s, req, prep, checked, now);
   }
 
   /**
@@ -176,30 +164,35 @@ export class RequestTenancy {
     };
   }
 
-  private async admitToken(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, token: string): Promise<Admission> {
-    let reason = 'no security definition accepts it';
-    for (const scheme of prep.jwtSchemes) {
-      const outcome = await this.verifierOf(scheme).verify(token);
-      if (!outcome.ok) {
-        reason = outcome.reason;
-        continue;
-      }
-      if (!s.profiles.has(outcome.tenantId)) {
-        return { ok: false, code: 'GW_TOKEN_INVALID', detail: `the token's ${scheme.tenantClaim} claim names no tenant of this platform` };
-      }
-      // A token stands for its whole tenant: the tenant's quota applies, with the token's tenant as the caller.
-      return this.admitTenant(s, req, prep, outcome.tenantId, `jwt:${outcome.tenantId}`, undefined, false);
-    }
-    return { ok: false, code: 'GW_TOKEN_INVALID', detail: `bearer token refused: ${reason}` };
+  /**
+   * The tenant of the credentials: the key's when one admitted the request,
+   * else the JWT's tenant claim, else none; a verified JWT's claims ride along.
+   */
+  private admitCredentials(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, c: Credentials, now: number): Admission {
+    if (!c.ok) return c;
+    const admission = this.tenantOf(s, req, prep, c, now);
+    return c.jwt === undefined || !admission.ok ? admission : { ...admission, userInfo: c.jwt.encodedPayload };
   }
 
-  private verifierOf(scheme: JwtScheme): JwtVerifier {
-    let verifier = this.verifiers.get(scheme);
-    if (verifier === undefined) {
-      verifier = new JwtVerifier(scheme, this.options.jwksBaseDir ?? process.cwd());
-      this.verifiers.set(scheme, verifier);
+  private tenantOf(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, c: Credentials & { ok: true }, now: number): Admission {
+    const { key } = c;
+    if (key !== undefined) {
+      const service = prep.backend.kind === 'service' ? prep.backend.service : undefined;
+      if (key.scopes !== undefined && (service === undefined || !key.scopes.has(service))) {
+        const what = service === undefined ? 'an outside backend' : `service ${service}`;
+        return { ok: false, code: 'GW_KEY_SCOPE', detail: `this API key may call ${[...key.scopes].join(', ') || 'no service'}, not ${what}` };
+      }
+      this.options.onKeyUsed?.(key.id, now);
+      return this.admitTenant(s, req, prep, key.tenantId, key.id, key.quota, key.allowTags);
     }
-    return verifier;
+    if (c.met?.jwtAt === undefined || c.jwt === undefined) return ANONYMOUS;
+    const claim = c.jwt.scheme.tenantClaim;
+    const tenantId = c.jwt.payload[claim];
+    if (typeof tenantId !== 'string' || !s.profiles.has(tenantId)) {
+      return { ok: false, code: 'GW_TOKEN_INVALID', detail: `the token's ${claim} claim names no tenant of this platform` };
+    }
+    // A token stands for its whole tenant: the tenant's quota applies, with the token's tenant as the caller.
+    return this.admitTenant(s, req, prep, tenantId, `jwt:${tenantId}`, undefined, false);
   }
 
   private build(): Snapshot {
@@ -239,31 +232,4 @@ function tagOf(evaluation: FlagEvaluation, byTag: ReadonlyMap<string, string>): 
 
 function toSets(map: ReadonlyMap<string, readonly string[]>): ReadonlyMap<string, ReadonlySet<string>> {
   return new Map([...map].map(([service, keys]) => [service, new Set(keys)]));
-}
-
-function presentedKey(req: IncomingMessage, prep: PreparedOperation, rawQuery: string): string | undefined {
-  let query: URLSearchParams | undefined;
-  for (const loc of prep.keyLocations) {
-    if (loc.in === 'header') {
-      const v = req.headers[loc.name];
-      if (typeof v === 'string' && v !== '') return v;
-    } else if (rawQuery !== '') {
-      query ??= new URLSearchParams(rawQuery);
-      const v = query.get(loc.name);
-      if (v !== null && v !== '') return v;
-    }
-  }
-  return undefined;
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-  const token = header.slice(7).trim();
-  return token === '' ? undefined : token;
-}
-
-function describeLocations(prep: PreparedOperation): string {
-  const places = prep.keyLocations.map((l) => (l.in === 'header' ? `header ${l.name}` : `query parameter ${l.name}`));
-  if (prep.jwtSchemes.length > 0) places.push('a bearer token in Authorization');
-  return places.length === 0 ? 'no API-key location is defined for it' : places.join(' or ');
 }
