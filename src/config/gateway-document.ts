@@ -109,7 +109,7 @@ export function inspectGatewayDocument(
       } else if (defaultBackend === undefined) {
         issues.push({
           path: formatPath([...at, 'x-google-backend']),
-          message: 'expected an x-google-backend here or at the top level, got nothing',
+          message: 'expected an x-google-backend here or at the top level, got nothing (mlaas has no --backend flag as ESPv2 does: the document names every backend)',
         });
       } else {
         rule = defaultBackend ?? undefined;
