@@ -23,8 +23,11 @@ export interface BackendRule {
   /** Kept from the document; mlaas does not mint backend ID tokens. */
   disableAuth?: boolean;
   jwtAudience?: string;
-  protocol?: string;
+  /** `h2`: HTTP/2 to the backend (h2c with prior knowledge for http://, ALPN for https://); HTTP/1.1 otherwise. */
+  protocol?: BackendProtocol;
 }
+
+export type BackendProtocol = 'http/1.1' | 'h2';
 
 /** Where the extension sits decides Google's default path translation. */
 export type BackendLevel = 'top' | 'operation';
@@ -37,7 +40,7 @@ const XGoogleBackendSchema = strictObject({
   deadline: positiveNumber().optional(),
   disable_auth: z.boolean().optional(),
   jwt_audience: z.string().optional(),
-  protocol: z.string().optional(),
+  protocol: z.enum(['http/1.1', 'h2']).optional(),
 });
 
 const SERVICE_ADDRESS = /^mlaas:\/\/([^/@?#]*)(?:@([^/?#]*))?(\/[^?#]*)?$/;
@@ -63,6 +66,13 @@ export function parseBackendRule(
   const addressPath = formatPath([...at, 'address']);
   const backend = parseAddress(rule.address, addressPath, services, issues);
   if (backend === undefined) return undefined;
+  if (rule.protocol === 'h2' && backend.kind === 'service') {
+    issues.push({
+      path: formatPath([...at, 'protocol']),
+      message: 'h2 is for outside backends: a platform service speaks HTTP/1.1 (the service contract), so mlaas://… addresses take http/1.1',
+    });
+    return undefined;
+  }
   return {
     backend,
     pathTranslation: rule.path_translation ?? (level === 'top' ? 'APPEND_PATH_TO_ADDRESS' : 'CONSTANT_ADDRESS'),

@@ -98,7 +98,7 @@ describe('x-google-backend', () => {
                 address: 'mlaas://spam-filter@canary',
                 path_translation: 'APPEND_PATH_TO_ADDRESS',
                 disable_auth: true,
-                protocol: 'h2',
+                protocol: 'http/1.1',
               },
             },
           },
@@ -113,7 +113,7 @@ describe('x-google-backend', () => {
       pathTranslation: 'APPEND_PATH_TO_ADDRESS',
       deadlineMs: 15_000,
       disableAuth: true,
-      protocol: 'h2',
+      protocol: 'http/1.1',
     });
     expect(b).toMatchObject({ backend: { kind: 'url', url: 'http://127.0.0.1:9000' }, pathTranslation: 'APPEND_PATH_TO_ADDRESS' });
   });

@@ -6,7 +6,11 @@
  */
 import type { FieldIssue } from '../errors.js';
 import { configError } from './config-error.js';
+import { allowsUnlisted, UNLISTED_PATH, unlistedOperations } from './gateway-allow.js';
 import { parseBackendRule, type BackendRule } from './gateway-backend.js';
+import { allowsCors, CorsRoutes } from './gateway-cors.js';
+import { refuseUnreadExtensions } from './gateway-extensions.js';
+import { checkPathKey, reportDuplicateRoutes } from './gateway-paths.js';
 import { apiKeySchemesOf, parseSecurityDefinitions, resolveSecurity, type ApiKeyScheme, type SecurityScheme } from './gateway-security.js';
 import { isJsonObject } from './json-object.js';
 import { describeValue, formatPath } from './zod-issues.js';
@@ -60,6 +64,7 @@ export function inspectGatewayDocument(
     issues.push({ path: 'swagger', message: `expected "2.0" (Google API Gateway reads OpenAPI 2.0), got ${describeValue(raw.swagger)}` });
   }
   if (isJsonObject(raw.info) && typeof raw.info.title === 'string') document.title = raw.info.title;
+  refuseUnreadExtensions(raw, issues);
 
   const basePath = typeof raw.basePath === 'string' && raw.basePath !== '/' ? raw.basePath.replace(/\/+$/, '') : '';
   const defs = parseSecurityDefinitions(raw.securityDefinitions, issues);
@@ -75,6 +80,7 @@ export function inspectGatewayDocument(
     issues.push({ path: 'paths', message: `expected a map of paths, got ${describeValue(raw.paths)}` });
     return { document, issues };
   }
+  const cors = new CorsRoutes();
   for (const [pathKey, item] of Object.entries(raw.paths)) {
     if (pathKey.startsWith('x-')) continue;
     if (!pathKey.startsWith('/')) {
@@ -85,6 +91,9 @@ export function inspectGatewayDocument(
       issues.push({ path: formatPath(['paths', pathKey]), message: `expected a map of operations, got ${describeValue(item)}` });
       continue;
     }
+    if (!checkPathKey(basePath, pathKey, issues)) continue;
+    // `/` under a basePath is the basePath itself (which also matches with a trailing "/").
+    const path = pathKey === '/' && basePath !== '' ? basePath : basePath + pathKey;
     for (const method of METHODS) {
       const op = item[method];
       if (op === undefined) continue;
@@ -100,15 +109,16 @@ export function inspectGatewayDocument(
       } else if (defaultBackend === undefined) {
         issues.push({
           path: formatPath([...at, 'x-google-backend']),
-          message: 'expected an x-google-backend here or at the top level, got nothing',
+          message: 'expected an x-google-backend here or at the top level, got nothing (mlaas has no --backend flag as ESPv2 does: the document names every backend)',
         });
       } else {
         rule = defaultBackend ?? undefined;
       }
       if (rule === undefined) continue;
+      cors.note(path, method.toUpperCase() as HttpMethod, rule, formatPath(at));
       document.operations.push({
         ...rule,
-        path: basePath + pathKey,
+        path,
         method: method.toUpperCase() as HttpMethod,
         ...(typeof op.operationId === 'string' ? { operationId: op.operationId } : {}),
         security,
@@ -117,6 +127,13 @@ export function inspectGatewayDocument(
       });
     }
   }
+  reportDuplicateRoutes(document.operations, issues);
+  if (allowsUnlisted(raw['x-google-allow'], defaultBackend, issues) && defaultBackend) {
+    const unlisted = unlistedOperations(defaultBackend, apiKeySchemes, document.operations);
+    for (const op of unlisted) cors.note(UNLISTED_PATH, op.method, defaultBackend, op.configPath);
+    document.operations.push(...unlisted);
+  }
+  if (allowsCors(raw['x-google-endpoints'], raw.host, issues)) document.operations.push(...cors.operations(apiKeySchemes));
   return { document, issues };
 }
 

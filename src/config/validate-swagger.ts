@@ -1,7 +1,10 @@
 /**
  * Checks a gateway document against the Swagger 2.0 JSON Schema and spec
  * rules (via @apidevtools/swagger-parser) and reports the findings as
- * FieldIssues with dotted paths, as mlaas reports everything else.
+ * FieldIssues with dotted paths, as mlaas reports everything else. Google's
+ * `{name=*}` and `{name=**}` placeholders are read as `{name}` for the check
+ * (Swagger's rule that each placeholder has a path parameter of that name),
+ * and reported under the document's own path keys.
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FieldIssue } from '../errors.js';
@@ -20,15 +23,47 @@ interface AjvDetail {
 
 /** Returns every problem found; `[]` when the document is valid Swagger 2.0. */
 export async function validateSwagger(doc: unknown): Promise<FieldIssue[]> {
+  const { checked, keyOf } = withSwaggerPlaceholders(doc);
   try {
     // swagger-parser dereferences in place; the caller's object stays as written.
-    await SwaggerParser.validate(structuredClone(doc) as ApiDocument);
+    await SwaggerParser.validate(structuredClone(checked) as ApiDocument);
     return [];
   } catch (err) {
     const details = (err as { details?: unknown }).details;
-    if (Array.isArray(details) && details.length > 0) return schemaIssues(doc, details as AjvDetail[]);
-    return [specIssue(doc, err instanceof Error ? err.message : String(err))];
+    const issues =
+      Array.isArray(details) && details.length > 0
+        ? schemaIssues(checked, details as AjvDetail[])
+        : [specIssue(checked, err instanceof Error ? err.message : String(err))];
+    return issues.map((issue) => ({ ...issue, path: pathInDocument(issue.path, keyOf) }));
   }
+}
+
+/**
+ * The document with each path key's `{name=*}` / `{name=**}` written
+ * `{name}`, and the map back from such a key to the document's own. A key
+ * that would collide with another is left as it is (the duplicate route is
+ * reported by the gateway document's own check).
+ */
+function withSwaggerPlaceholders(doc: unknown): { checked: unknown; keyOf: ReadonlyMap<string, string> } {
+  const keyOf = new Map<string, string>();
+  if (!isJsonObject(doc) || !isJsonObject(doc.paths)) return { checked: doc, keyOf };
+  const paths: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(doc.paths)) {
+    const plain = key.replace(/\{([^}=]+)=\*\*?\}/g, '{$1}');
+    const target = plain !== key && !(plain in doc.paths) && !keyOf.has(plain) ? plain : key;
+    if (target !== key) keyOf.set(target, key);
+    paths[target] = item;
+  }
+  return keyOf.size === 0 ? { checked: doc, keyOf } : { checked: { ...doc, paths }, keyOf };
+}
+
+/** `paths./a/{x}.get` → `paths./a/{x=**}.get` when the check saw the key rewritten. */
+function pathInDocument(path: string, keyOf: ReadonlyMap<string, string>): string {
+  for (const [checked, original] of keyOf) {
+    const prefix = `paths.${checked}`;
+    if (path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`)) return `paths.${original}${path.slice(prefix.length)}`;
+  }
+  return path;
 }
 
 /**

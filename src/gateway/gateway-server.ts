@@ -162,7 +162,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const slot = activator.acquire(revision, deadlineAt);
       upstream = slot instanceof Promise ? await slot : slot;
     } else {
-      upstream = pools.forOrigin(prep.backend.origin);
+      upstream = pools.forOrigin(prep.backend.origin, prep.backend.h2);
       upstream.inFlight++;
     }
 

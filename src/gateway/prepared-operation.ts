@@ -11,7 +11,8 @@ export type KeyLocation = { in: 'header'; name: string } | { in: 'query'; name: 
 
 export type PreparedBackend =
   | { kind: 'service'; service: string; tag: string | undefined; basePath: string }
-  | { kind: 'url'; origin: string; basePath: string };
+  /** `h2`: the document's `protocol: h2` — HTTP/2 to this origin. */
+  | { kind: 'url'; origin: string; basePath: string; h2: boolean };
 
 /** One requirement object of `security`: each part it names must pass (AND). */
 export interface PreparedRequirement {
@@ -75,7 +76,7 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     needs: `this operation needs ${op.security.filter((r) => r.length > 0).map(describeRequirement).join(', or ')}`,
     keyHeaders,
     keyQueryParams,
-    backend: prepareBackend(op.backend),
+    backend: prepareBackend(op.backend, op.protocol === 'h2'),
     pathTranslation: op.pathTranslation,
     deadlineMs: op.deadlineMs,
   };
@@ -111,12 +112,12 @@ function describeScheme(scheme: SecurityScheme): string {
   return `a JWT of ${scheme.name} (${places.join(', ')})`;
 }
 
-function prepareBackend(backend: GatewayOperation['backend']): PreparedBackend {
+function prepareBackend(backend: GatewayOperation['backend'], h2: boolean): PreparedBackend {
   if (backend.kind === 'service') {
     return { kind: 'service', service: backend.service, tag: backend.tag, basePath: trimSlash(backend.path) };
   }
   const url = new URL(backend.url);
-  return { kind: 'url', origin: url.origin, basePath: trimSlash(url.pathname) };
+  return { kind: 'url', origin: url.origin, basePath: trimSlash(url.pathname), h2 };
 }
 
 function trimSlash(p: string): string {
@@ -125,10 +126,12 @@ function trimSlash(p: string): string {
 
 /**
  * The path and query the backend receives, with Google's semantics:
- * APPEND_PATH_TO_ADDRESS appends the request path to the address;
- * CONSTANT_ADDRESS sends the address as is and passes path parameters as
- * query parameters. Key parameters never reach the backend; the rest of the
- * query goes as the caller wrote it.
+ * APPEND_PATH_TO_ADDRESS appends the request path (a trailing "/" included)
+ * to the address; CONSTANT_ADDRESS sends the address as is and appends the
+ * path variables to the query after the caller's parameters
+ * (`/users/{uid}` → `address?timezone=EST&uid=johndoe`), each value as the
+ * caller wrote it in the path, as ESPv2 does. Key parameters never reach the
+ * backend; the rest of the query goes as the caller wrote it.
  */
 export function backendPath(
   prep: PreparedOperation,
@@ -140,8 +143,10 @@ export function backendPath(
     prep.pathTranslation === 'APPEND_PATH_TO_ADDRESS' ? prep.backend.basePath + requestPath : prep.backend.basePath || '/';
   let query = rawQuery === '' || prep.keyQueryParams.size === 0 ? rawQuery : withoutParams(rawQuery, prep.keyQueryParams);
   if (params !== undefined && prep.pathTranslation === 'CONSTANT_ADDRESS') {
-    const added = new URLSearchParams(params).toString();
-    query = query === '' ? added : `${query}&${added}`;
+    for (const name in params) {
+      const added = `${encodeURIComponent(name)}=${asQueryValue(params[name] as string)}`;
+      query = query === '' ? added : `${query}&${added}`;
+    }
   }
   return query === '' ? path : `${path}?${query}`;
 }
@@ -163,4 +168,13 @@ function decodeName(raw: string): string {
   } catch {
     return raw;
   }
+}
+
+/**
+ * A path segment's text as a query value: already percent-encoded as the
+ * caller sent it, except that "&" would end the parameter and "+" would read
+ * as a space in a query, so these two are encoded to keep the value's meaning.
+ */
+function asQueryValue(raw: string): string {
+  return raw.includes('&') || raw.includes('+') ? raw.replaceAll('&', '%26').replaceAll('+', '%2B') : raw;
 }

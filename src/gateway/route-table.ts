@@ -1,9 +1,15 @@
 /**
  * Compiles the gateway document's operations once, at config load, into a
- * lookup that answers "which operation serves METHOD PATH" without allocating
- * for static paths: an exact-path map first, then templated paths in the
- * document's order (Google API Gateway also prefers the literal match).
+ * lookup that answers "which operation serves METHOD PATH" as ESPv2 does:
+ * a path without wildcards matches itself and itself plus one trailing "/"
+ * (a map lookup, no allocation); a templated one matches its regular
+ * expression (`{x}` one segment, `{x=**}` zero or more, then an optional
+ * "/"), tried in ESPv2's order — literal before `*` before `**` at the first
+ * segment where two templates differ. The first template that matches and
+ * has an operation for the method wins; one that matches without it leaves
+ * the request to the next, and a 405 only when none has the method.
  */
+import { compareTemplates, isExactTemplate, parsePathTemplate, type PathTemplate } from '../config/path-template.js';
 
 /** What the table routes to: anything with a path template and a method. */
 export interface Routable {
@@ -20,8 +26,12 @@ interface PathEntry<T> {
 }
 
 interface TemplateEntry<T> extends PathEntry<T> {
+  template: PathTemplate;
   pattern: RegExp;
-  paramNames: readonly string[];
+  /** The variable bound by each capture group, in order. */
+  names: readonly string[];
+  /** The capture group (1-based) of a `{name=**}` at the end, whose trailing "/"s are not part of the value; 0 if none. */
+  restGroup: number;
 }
 
 export type RouteMatch<T> =
@@ -45,74 +55,117 @@ export function compileRoutes<T extends Routable>(routes: readonly T[]): RouteTa
   const templated = new Map<string, TemplateEntry<T>>();
 
   for (const route of routes) {
-    const paramNames = templateParams(route.path);
+    const parsed = parsePathTemplate(route.path);
+    // The document's loader refuses these with their path; reaching here is a bug.
+    if (!parsed.ok) throw new Error(`route ${route.method} ${route.path}: ${parsed.message}`);
     let entry: PathEntry<T> | undefined;
-    if (paramNames.length === 0) {
-      entry = exact.get(route.path) ?? { byMethod: new Map(), allow: '' };
-      exact.set(route.path, entry);
-    } else {
-      let t = templated.get(route.path);
-      if (t === undefined) {
-        t = { byMethod: new Map(), allow: '', pattern: templatePattern(route.path), paramNames };
-        templated.set(route.path, t);
+    if (isExactTemplate(parsed.template)) {
+      const [path, withSlash] = exactPaths(parsed.template);
+      entry = exact.get(path);
+      if (entry === undefined) {
+        entry = { byMethod: new Map(), allow: '' };
+        exact.set(path, entry);
+        if (withSlash !== path) exact.set(withSlash, entry);
       }
-      entry = t;
+    } else {
+      entry = templated.get(route.path);
+      if (entry === undefined) {
+        const t: TemplateEntry<T> = { byMethod: new Map(), allow: '', ...templateMatcher(parsed.template) };
+        templated.set(route.path, t);
+        entry = t;
+      }
     }
-    entry.byMethod.set(route.method, route);
+    if (!entry.byMethod.has(route.method)) entry.byMethod.set(route.method, route);
     entry.allow = [...entry.byMethod.keys()].join(', ');
   }
-  const templates = [...templated.values()];
+  const templates = [...templated.values()].sort((a, b) => compareTemplates(a.template, b.template));
 
   return {
     match(method, path) {
       const hit = exact.get(path);
-      if (hit !== undefined) return pick(hit, method, undefined);
+      let refused: PathEntry<T>[] | undefined;
+      if (hit !== undefined) {
+        const route = routeFor(hit, method);
+        if (route !== undefined) return { kind: 'found', route, params: undefined };
+        refused = [hit];
+      }
       for (const t of templates) {
         const m = t.pattern.exec(path);
         if (m === null) continue;
-        const params: Record<string, string> = {};
-        t.paramNames.forEach((name, i) => {
-          params[name] = safeDecode(m[i + 1] ?? '');
-        });
-        return pick(t, method, params);
+        const route = routeFor(t, method);
+        if (route === undefined) {
+          (refused ??= []).push(t);
+          continue;
+        }
+        return { kind: 'found', route, params: paramsOf(t, m) };
       }
-      return NOT_FOUND;
+      if (refused === undefined) return NOT_FOUND;
+      return { kind: 'method-not-allowed', allow: refused.length === 1 ? (refused[0] as PathEntry<T>).allow : unionAllow(refused) };
     },
   };
 }
 
-function pick<T>(entry: PathEntry<T>, method: string, params: Record<string, string> | undefined): RouteMatch<T> {
+function routeFor<T>(entry: PathEntry<T>, method: string): T | undefined {
   // HEAD is served by a GET operation, as HTTP expects.
-  const route = entry.byMethod.get(method) ?? (method === 'HEAD' ? entry.byMethod.get('GET') : undefined);
-  if (route === undefined) return { kind: 'method-not-allowed', allow: entry.allow };
-  return { kind: 'found', route, params };
+  return entry.byMethod.get(method) ?? (method === 'HEAD' ? entry.byMethod.get('GET') : undefined);
 }
 
-function templateParams(template: string): string[] {
-  return [...template.matchAll(/\{([^}=]+)(?:=[^}]*)?\}/g)].map((m) => m[1] ?? '');
+function unionAllow(entries: readonly PathEntry<unknown>[]): string {
+  const methods = new Set<string>();
+  for (const e of entries) for (const m of e.byMethod.keys()) methods.add(m);
+  return [...methods].join(', ');
 }
 
-/** `{name}` matches one path segment; `{name=**}` matches the rest of the path. */
-function templatePattern(template: string): RegExp {
+/** The path an exact template matches, and the same with ESPv2's optional trailing "/" (before a verb). */
+function exactPaths(t: PathTemplate): [string, string] {
+  if (t.segments.length === 0) return ['/', '/'];
+  const base = t.segments.map((s) => `/${s.kind === 'literal' ? s.text : ''}`).join('');
+  const verb = t.verb === undefined ? '' : `:${t.verb}`;
+  return [base + verb, `${base}/${verb}`];
+}
+
+/** ESPv2's regular expression for a template (httppattern.UriTemplate.Regex), with a group per variable. */
+function templateMatcher(t: PathTemplate): Pick<TemplateEntry<unknown>, 'template' | 'pattern' | 'names' | 'restGroup'> {
   let source = '';
-  let last = 0;
-  for (const m of template.matchAll(/\{([^}=]+)(=[^}]*)?\}/g)) {
-    source += escapeRegExp(template.slice(last, m.index));
-    source += m[2] === '=**' ? '(.+)' : '([^/]+)';
-    last = m.index + m[0].length;
+  const names: string[] = [];
+  let restGroup = 0;
+  for (const s of t.segments) {
+    source += '/';
+    if (s.kind === 'literal') {
+      source += escapeRegExp(s.text);
+      continue;
+    }
+    const group = s.kind === 'one' ? '[^/]+' : '.*';
+    if (s.name === undefined) {
+      source += group;
+      continue;
+    }
+    source += `(${group})`;
+    names.push(s.name);
+    if (s.kind === 'rest' && t.verb === undefined) restGroup = names.length;
   }
-  source += escapeRegExp(template.slice(last));
-  return new RegExp(`^${source}$`);
+  source += '/?';
+  if (t.verb !== undefined) source += `:${escapeRegExp(t.verb)}`;
+  return { template: t, pattern: new RegExp(`^${source}$`), names, restGroup };
+}
+
+/**
+ * The variables' values as the caller wrote them (not decoded: `%2F` stays,
+ * as ESPv2 passes them on). A trailing `{name=**}` leaves out the trailing
+ * "/"s the optional slash let through, as ESPv2's path matcher drops empty
+ * trailing segments.
+ */
+function paramsOf(t: TemplateEntry<unknown>, m: RegExpExecArray): Record<string, string> | undefined {
+  if (t.names.length === 0) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.names.length; i++) {
+    let value = m[i + 1] ?? '';
+    if (i + 1 === t.restGroup) value = value.replace(/\/+$/, '');
+    params[t.names[i] as string] = value;
+  }
+  return params;
 }
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

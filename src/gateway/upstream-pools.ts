@@ -1,9 +1,12 @@
 /**
  * Keep-alive connection pools to upstreams — one per instance, one per
- * outside origin — and the in-flight count of each, which the instance
- * picker (least in-flight) and later the autoscaler read.
+ * outside origin and protocol — and the in-flight count of each, which the
+ * instance picker (least in-flight) and later the autoscaler read. An
+ * outside origin the document marks `protocol: h2` is spoken to in HTTP/2:
+ * over TLS by ALPN, in cleartext with prior knowledge (h2c), as Envoy does
+ * for ESPv2's `protocol: h2`.
  */
-import { Pool } from 'undici';
+import { H2CClient, Pool } from 'undici';
 
 export interface ReadyInstance {
   id: string;
@@ -19,6 +22,11 @@ export interface Upstream {
 }
 
 const POOL_OPTIONS = { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 } as const;
+/**
+ * HTTP/2 multiplexes: a few connections carry many streams each (undici
+ * dispatches up to `pipelining` requests per HTTP/2 client).
+ */
+const H2_POOL_OPTIONS = { connections: 4, pipelining: 100, keepAliveTimeout: 30_000 } as const;
 
 export class UpstreamPools {
   readonly #byInstance = new Map<string, Upstream>();
@@ -41,11 +49,18 @@ export class UpstreamPools {
     return best;
   }
 
-  forOrigin(origin: string): Upstream {
-    let up = this.#byOrigin.get(origin);
+  forOrigin(origin: string, h2 = false): Upstream {
+    const key = h2 ? `h2 ${origin}` : origin;
+    let up = this.#byOrigin.get(key);
     if (up === undefined) {
-      up = { id: origin, origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0 };
-      this.#byOrigin.set(origin, up);
+      const pool = !h2
+        ? new Pool(origin, POOL_OPTIONS)
+        : origin.startsWith('https:')
+          ? new Pool(origin, { ...H2_POOL_OPTIONS, allowH2: true })
+          : // The pool's own connector would speak HTTP/1.1 in cleartext: each H2CClient builds its h2c one.
+            new Pool(origin, { ...H2_POOL_OPTIONS, factory: (o, opts) => new H2CClient(o, { ...opts, connect: undefined }) });
+      up = { id: origin, origin, pool, inFlight: 0 };
+      this.#byOrigin.set(key, up);
     }
     return up;
   }
