@@ -251,6 +251,7 @@ async function assemble(
       activator: gateway.activatorStatus(),
       coldStarts: coldStarts.summary(),
       shadow: gateway.shadowStats(),
+      quotas: gateway.documentQuotas(),
     }),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),

@@ -20,6 +20,8 @@ import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import type { FlagSet } from '../flags/flag-set.js';
+import { documentQuotaStatus, type DocumentQuotaStatus } from './document-quota-status.js';
+import { QuotaLimiter } from './quota-limiter.js';
 import { RequestTenancy } from './request-tenancy.js';
 import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
 import type { ServiceRouting } from './traffic-router.js';
@@ -66,6 +68,8 @@ export interface Gateway {
   setOverridable(overridable: ReadonlyMap<string, readonly string[]>): void;
   /** What shadow traffic did, per mirrored service. */
   shadowStats(): ShadowStats[];
+  /** The gateway document's quota limits and each tenant's use of them in the last minute. */
+  documentQuotas(): DocumentQuotaStatus[];
   /** Publishes a service's traffic; undefined takes the service off the air (503). */
   setRouting(service: string, routing: ServiceRouting | undefined): void;
   /**
@@ -96,8 +100,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const routing = new Map<string, ServiceRouting>();
   const pools = new UpstreamPools();
   const activator = new Activator({ ready: (revision) => instances.ready(revision), pools, hooks: options.activation, now });
-  let routes: RouteTable<PreparedOperation> = compileRoutes(options.operations.map(prepareOperation));
-  const tenancy = new RequestTenancy({ ...options, now });
+  let prepared = options.operations.map(prepareOperation);
+  let routes: RouteTable<PreparedOperation> = compileRoutes(prepared);
+  const quotaLimiter = new QuotaLimiter({ now });
+  const tenancy = new RequestTenancy({ ...options, now, quotaLimiter });
   const shadow = new ShadowMirror({ ready: (revision) => instances.ready(revision), random, now });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -289,13 +295,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     server,
     setOperations(operations) {
-      routes = compileRoutes(operations.map(prepareOperation));
+      prepared = operations.map(prepareOperation);
+      routes = compileRoutes(prepared);
     },
     setKeys: (next) => tenancy.setKeys(next),
     setTenants: (next) => tenancy.setTenants(next),
     setFlags: (next) => tenancy.setFlags(next),
     setOverridable: (next) => tenancy.setOverridable(next),
     shadowStats: () => shadow.stats(),
+    documentQuotas: () => documentQuotaStatus(prepared, quotaLimiter.documentUse()),
     setRouting(service, next) {
       if (next === undefined) routing.delete(service);
       else routing.set(service, next);

@@ -4,7 +4,7 @@
  * query parameters to strip, and how to build the backend path (Google's
  * `path_translation`).
  */
-import type { GatewayOperation, JwtScheme } from '../config/index.js';
+import type { GatewayOperation, JwtScheme, QuotaCharge } from '../config/index.js';
 
 export type KeyLocation = { in: 'header'; name: string } | { in: 'query'; name: string };
 
@@ -32,7 +32,11 @@ export interface PreparedOperation {
   backend: PreparedBackend;
   pathTranslation: 'APPEND_PATH_TO_ADDRESS' | 'CONSTANT_ADDRESS';
   deadlineMs: number;
+  /** The gateway document's limits a request is charged against; empty for most operations. */
+  quota: readonly QuotaCharge[];
 }
+
+const NO_CHARGES: readonly QuotaCharge[] = Object.freeze([]);
 
 export function prepareOperation(op: GatewayOperation): PreparedOperation {
   const keyLocations: KeyLocation[] = [];
@@ -70,6 +74,7 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     backend: prepareBackend(op.backend),
     pathTranslation: op.pathTranslation,
     deadlineMs: op.deadlineMs,
+    quota: op.quota ?? NO_CHARGES,
   };
 }
 

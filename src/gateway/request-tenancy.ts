@@ -21,6 +21,7 @@ import { JwtVerifier } from './jwt-verifier.js';
 import { buildKeyIndex, verifyKey, type KeyIndex } from './key-index.js';
 import type { PreparedOperation } from './prepared-operation.js';
 import { QuotaLimiter } from './quota-limiter.js';
+import { ANONYMOUS_CONSUMER, quotaRefusal } from './quota-refusal.js';
 import { pickRevision, type ServiceRouting } from './traffic-router.js';
 
 export type Admission =
@@ -44,6 +45,8 @@ export interface RequestTenancyOptions {
   onKeyUsed?: (keyId: string, atMs: number) => void;
   /** Where a JWKS given as a relative file path is found: the gateway document's directory. */
   jwksBaseDir?: string;
+  /** The limiter of every quota, passed in so that its owner can report use; a new one when absent. */
+  quotaLimiter?: QuotaLimiter;
 }
 
 interface Snapshot {
@@ -72,7 +75,7 @@ export class RequestTenancy {
 
   constructor(options: RequestTenancyOptions) {
     this.options = options;
-    this.quotaLimiter = new QuotaLimiter({ now: options.now });
+    this.quotaLimiter = options.quotaLimiter ?? new QuotaLimiter({ now: options.now });
     this.keyRecords = options.keys;
     this.tenantRecords = options.tenants;
     this.flags = options.flags ?? FlagSet.empty();
@@ -124,7 +127,7 @@ export class RequestTenancy {
     const token = prep.jwtSchemes.length === 0 ? undefined : bearerToken(req.headers.authorization);
     if (token !== undefined) return this.admitToken(s, req, prep, token);
     if (prep.authRequired) return { ok: false, code: 'GW_KEY_MISSING', detail: `this operation needs an API key (${describeLocations(prep)})` };
-    return ANONYMOUS;
+    return prep.quota.length === 0 ? ANONYMOUS : this.admitAnonymous(prep);
   }
 
   /**
@@ -164,16 +167,16 @@ export class RequestTenancy {
     allowTags: boolean,
   ): Admission {
     const tenantQuota = s.quotas.get(tenantId);
-    if (callerQuota === undefined && tenantQuota === undefined) return configured(s, req, prep, tenantId, allowTags);
-    const decision = this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota });
+    if (callerQuota === undefined && tenantQuota === undefined && prep.quota.length === 0) return configured(s, req, prep, tenantId, allowTags);
+    const decision = this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota, document: prep.quota });
     if (decision.allowed) return configured(s, req, prep, tenantId, allowTags);
-    const whose = decision.limitedBy === 'key' ? 'this API key' : `tenant ${tenantId}`;
-    return {
-      ok: false,
-      code: 'GW_QUOTA_EXCEEDED',
-      detail: `${whose} is over its rate limit; retry in ${decision.retryAfterSeconds}s`,
-      headers: { 'retry-after': String(decision.retryAfterSeconds) },
-    };
+    return quotaRefusal(decision, tenantId);
+  }
+
+  /** A caller without a tenant on an operation the document charges: the shared allowance. */
+  private admitAnonymous(prep: PreparedOperation): Admission {
+    const decision = this.quotaLimiter.check(ANONYMOUS_CONSUMER, ANONYMOUS_CONSUMER, { document: prep.quota });
+    return decision.allowed ? ANONYMOUS : quotaRefusal(decision, ANONYMOUS_CONSUMER);
   }
 
   private async admitToken(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, token: string): Promise<Admission> {
