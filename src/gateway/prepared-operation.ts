@@ -34,6 +34,8 @@ export interface PreparedOperation {
   deadlineMs: number;
   /** The gateway document's limits a request is charged against; empty for most operations. */
   quota: readonly QuotaCharge[];
+  /** The `aud` of the ID token sent to the backend; undefined: none is sent (`disable_auth`). */
+  backendAudience: string | undefined;
 }
 
 const NO_CHARGES: readonly QuotaCharge[] = Object.freeze([]);
@@ -75,6 +77,7 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     pathTranslation: op.pathTranslation,
     deadlineMs: op.deadlineMs,
     quota: op.quota ?? NO_CHARGES,
+    backendAudience: op.backendAudience,
   };
 }
 
