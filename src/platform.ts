@@ -15,6 +15,7 @@ import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig, ServiceConfig } from './config/index.js';
 import { watchFiles, type FileWatch } from './config/watch-files.js';
 import { createAdminServer } from './control-plane/admin-api.js';
+import { jwksRoutes } from './control-plane/admin-routes-jwks.js';
 import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
@@ -24,6 +25,7 @@ import { ConfigReloader } from './control-plane/config-reloader.js';
 import type { ReloadReport } from './control-plane/reload-report.js';
 import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publish-tenancy.js';
 import { ensureDemoKey } from './control-plane/demo-key.js';
+import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { Deployer } from './control-plane/deployer.js';
 import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
 import { onnxServerArtifact } from './control-plane/onnx-server-artifact.js';
@@ -37,6 +39,7 @@ import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
 import type { RevisionRecord, StateStore } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
 import { MlaasError } from './errors.js';
+import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway } from './gateway/index.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
@@ -164,6 +167,9 @@ async function assemble(
   applyDeclaredState(store, config, 'up', loaded.flags);
   const modelCache = new ModelCache({ dir: path.join(cacheDir, 'models'), registry: models });
   const adminToken = ensureAdminToken(stateDir);
+  // The issuer is the admin API, where the key set is published; it listens before the gateway takes a request.
+  let adminUrl = '';
+  const idTokens = new BackendIdTokens({ key: await ensureGatewaySigningKey(stateDir), issuer: () => adminUrl });
   const demoKeys: Record<string, string> = {};
   for (const [id, tenant] of Object.entries(config.tenants)) {
     if (tenant.demoKey) demoKeys[id] = ensureDemoKey(store, stateDir, id);
@@ -203,6 +209,7 @@ async function assemble(
     ...tenancyOf(store),
     onKeyUsed: (id, atMs) => keyUsage.record(id, atMs),
     jwksBaseDir: path.dirname(config.gateway.document),
+    idTokens,
     instances: supervisor,
     maxBodyBytes: config.gateway.maxBodyBytes,
     connections: config.gateway.connections,
@@ -307,6 +314,7 @@ async function assemble(
       activator: gateway.activatorStatus(),
       coldStarts: coldStarts.summary(),
       shadow: gateway.shadowStats(),
+      quotas: gateway.documentQuotas(),
     }),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
@@ -315,18 +323,19 @@ async function assemble(
       ...modelRoutes({ store, registry: models, reconciler, deployer }),
       ...reloadRoutes(() => reload('admin API')),
     ],
+    publicRoutes: jwksRoutes(() => idTokens.jwks()),
   });
 
   // What served before a restart is routed before the gateway listens: requests wait for its instances, not 503.
   const serviceNames = store.listServices().map((s) => s.name);
   reconciler.publishStored(serviceNames);
+  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1', 'controlPlane.port');
+  undo.push(() => closeServer(admin));
+  adminUrl = `http://127.0.0.1:${adminPort}`;
   const host = config.gateway.host ?? '127.0.0.1';
   const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
   undo.push(() => gateway.close());
-  const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1', 'controlPlane.port');
-  undo.push(() => closeServer(admin));
   const gatewayUrl = `http://${host}:${gatewayPort}`;
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
   undo.push(() => rmSync(endpointFile, { force: true }));

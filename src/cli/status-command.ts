@@ -1,16 +1,19 @@
 /**
  * `mlaas status`: per revision, what the autoscaler wants against what is
  * ready, panic mode, requests in flight and waiting at the gateway, and cold
- * starts; shadow traffic, if any; then every instance with its process,
+ * starts; shadow traffic, if any; the gateway document's quota limits and
+ * each tenant's use of them, if any; then every instance with its process,
  * port, state and restarts.
  */
 import { Command } from 'commander';
 import type { ColdStartSummary, ScaleStatus } from '../autoscaler/index.js';
 import type { GateStatus } from '../gateway/activator.js';
+import type { DocumentQuotaStatus } from '../gateway/document-quota-status.js';
 import type { ShadowStats } from '../gateway/shadow-mirror.js';
 import type { KeyStatus } from '../runtime/supervisor.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printQuotaTable } from './quota-table.js';
 import { printShadowTable } from './shadow-table.js';
 
 interface PlatformStatus {
@@ -20,6 +23,7 @@ interface PlatformStatus {
   activator?: GateStatus[];
   coldStarts?: ColdStartSummary[];
   shadow?: ShadowStats[];
+  quotas?: DocumentQuotaStatus[];
 }
 
 export function statusCommand(): Command {
@@ -46,6 +50,7 @@ export function statusCommand(): Command {
         }),
       );
       if (status.shadow !== undefined && status.shadow.length > 0) printShadowTable(status.shadow);
+      if (status.quotas !== undefined && status.quotas.length > 0) printQuotaTable(status.quotas);
       const instances = status.services.flatMap((s) => s.instances.map((i) => ({ s, i })));
       if (instances.length === 0) return;
       process.stdout.write('\n');

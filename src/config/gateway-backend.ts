@@ -1,8 +1,10 @@
 /**
  * `x-google-backend` with Google API Gateway's meaning: where an operation's
  * requests go (`mlaas://SERVICE[@TAG][/PATH]` for a platform service, or an
- * outside `http(s)://` URL), how the request path is translated, and the
- * deadline. See https://cloud.google.com/api-gateway/docs/openapi-overview.
+ * outside `http(s)://` URL), how the request path is translated, the
+ * deadline, and the audience of the ID token the gateway sends the backend
+ * (`jwt_audience`, else the address; none with `disable_auth: true`).
+ * See https://cloud.google.com/api-gateway/docs/openapi-overview.
  */
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.js';
@@ -20,9 +22,13 @@ export interface BackendRule {
   backend: Backend;
   pathTranslation: PathTranslation;
   deadlineMs: number;
-  /** Kept from the document; mlaas does not mint backend ID tokens. */
-  disableAuth?: boolean;
-  jwtAudience?: string;
+  /**
+   * The `aud` of the ID token the gateway signs for the backend; absent when
+   * none is sent (`disable_auth: true`). Google's default is the address:
+   * `scheme://host` as ESPv2 derives it (port and path dropped), and
+   * `mlaas://SERVICE` for a platform service, tag and path dropped alike.
+   */
+  backendAudience?: string;
   /** `h2`: HTTP/2 to the backend (h2c with prior knowledge for http://, ALPN for https://); HTTP/1.1 otherwise. */
   protocol?: BackendProtocol;
 }
@@ -39,7 +45,7 @@ const XGoogleBackendSchema = strictObject({
   path_translation: z.enum(['APPEND_PATH_TO_ADDRESS', 'CONSTANT_ADDRESS']).optional(),
   deadline: positiveNumber().optional(),
   disable_auth: z.boolean().optional(),
-  jwt_audience: z.string().optional(),
+  jwt_audience: z.string().min(1).optional(),
   protocol: z.enum(['http/1.1', 'h2']).optional(),
 });
 
@@ -73,12 +79,17 @@ export function parseBackendRule(
     });
     return undefined;
   }
+  if (rule.disable_auth !== undefined && rule.jwt_audience !== undefined) {
+    // One `authentication` of Google's BackendRule: a token for an audience, or none.
+    issues.push({ path: formatPath([...at, 'disable_auth']), message: 'cannot be given with jwt_audience (Google allows one or the other)' });
+    return undefined;
+  }
+  const backendAudience = rule.disable_auth === true ? undefined : (rule.jwt_audience ?? defaultAudience(backend));
   return {
     backend,
     pathTranslation: rule.path_translation ?? (level === 'top' ? 'APPEND_PATH_TO_ADDRESS' : 'CONSTANT_ADDRESS'),
     deadlineMs: Math.round((rule.deadline ?? DEFAULT_DEADLINE_SECONDS) * 1000),
-    ...(rule.disable_auth === undefined ? {} : { disableAuth: rule.disable_auth }),
-    ...(rule.jwt_audience === undefined ? {} : { jwtAudience: rule.jwt_audience }),
+    ...(backendAudience === undefined ? {} : { backendAudience }),
     ...(rule.protocol === undefined ? {} : { protocol: rule.protocol }),
   };
 }
@@ -118,6 +129,12 @@ function parseAddress(
     return fail(`expected an address without query, fragment or credentials, got ${describeValue(address)}`);
   }
   return { kind: 'url', url: url.origin + trimSlashes(url.pathname) };
+}
+
+function defaultAudience(backend: Backend): string {
+  if (backend.kind === 'service') return `mlaas://${backend.service}`;
+  const url = new URL(backend.url);
+  return `${url.protocol}//${url.hostname}`;
 }
 
 /** `/predict/` → `/predict`, `/` → `''`, so that appending a request path never doubles a slash. */

@@ -70,6 +70,7 @@ describe('the article’s gateway document', () => {
           pathTranslation: 'CONSTANT_ADDRESS',
           deadlineMs: 15_000,
           configPath: 'paths./v1/service-1/endpoint-1.post',
+          backendAudience: 'mlaas://spam-filter',
         },
       ],
     });
@@ -112,9 +113,9 @@ describe('x-google-backend', () => {
       backend: { kind: 'service', service: 'spam-filter', tag: 'canary', path: '' },
       pathTranslation: 'APPEND_PATH_TO_ADDRESS',
       deadlineMs: 15_000,
-      disableAuth: true,
       protocol: 'http/1.1',
     });
+    expect(a?.backendAudience).toBeUndefined();
     expect(b).toMatchObject({ backend: { kind: 'url', url: 'http://127.0.0.1:9000' }, pathTranslation: 'APPEND_PATH_TO_ADDRESS' });
   });
 

@@ -11,6 +11,7 @@ import { parseBackendRule, type BackendRule } from './gateway-backend.js';
 import { allowsCors, CorsRoutes } from './gateway-cors.js';
 import { refuseUnreadExtensions } from './gateway-extensions.js';
 import { checkPathKey, reportDuplicateRoutes } from './gateway-paths.js';
+import { parseManagement, parseOperationQuota, type QuotaCharge } from './gateway-quota.js';
 import { apiKeySchemesOf, parseSecurityDefinitions, resolveSecurity, type ApiKeyScheme, type SecurityScheme } from './gateway-security.js';
 import { isJsonObject } from './json-object.js';
 import { describeValue, formatPath } from './zod-issues.js';
@@ -32,6 +33,8 @@ export interface GatewayOperation extends BackendRule {
   apiKeySchemes: ApiKeyScheme[];
   /** Where the operation sits in the document, e.g. `paths./v1/x.post`, for messages. */
   configPath: string;
+  /** The document limits a request is charged against (`x-google-quota`); none when absent. */
+  quota?: QuotaCharge[];
 }
 
 export interface GatewayDocument {
@@ -69,6 +72,7 @@ export function inspectGatewayDocument(
   const basePath = typeof raw.basePath === 'string' && raw.basePath !== '/' ? raw.basePath.replace(/\/+$/, '') : '';
   const defs = parseSecurityDefinitions(raw.securityDefinitions, issues);
   const apiKeySchemes = apiKeySchemesOf(defs);
+  const quotas = parseManagement(raw['x-google-management'], issues);
   const defaultSecurity = raw.security === undefined ? [] : resolveSecurity(raw.security, ['security'], defs, issues);
   // undefined: no top-level backend; null: one that is unusable and already reported.
   const defaultBackend =
@@ -114,6 +118,7 @@ export function inspectGatewayDocument(
       } else {
         rule = defaultBackend ?? undefined;
       }
+      const quota = parseOperationQuota(op['x-google-quota'], [...at, 'x-google-quota'], quotas, issues);
       if (rule === undefined) continue;
       cors.note(path, method.toUpperCase() as HttpMethod, rule, formatPath(at));
       document.operations.push({
@@ -124,6 +129,7 @@ export function inspectGatewayDocument(
         security,
         apiKeySchemes,
         configPath: formatPath(at),
+        ...(quota.length === 0 ? {} : { quota }),
       });
     }
   }

@@ -21,5 +21,6 @@ export {
   type ParseGatewayOptions,
 } from './gateway-document.js';
 export type { Backend, BackendRule, PathTranslation } from './gateway-backend.js';
+export type { QuotaCharge } from './gateway-quota.js';
 export type { ApiKeyScheme, JwtScheme, SecurityScheme } from './gateway-security.js';
 export type { JwtLocation } from './jwt-locations.js';

@@ -1,6 +1,7 @@
 /**
  * The control plane's admin API: a node:http server the CLI and console talk
- * to. Every route needs the admin bearer token; input is checked against the
+ * to. Every route needs the admin bearer token, but for the few published to
+ * anyone (the gateway's public keys); input is checked against the
  * route's zod schemas; every error leaves as application/problem+json, made
  * in exactly one place (`problemFor`), never with a stack trace.
  */
@@ -37,6 +38,8 @@ export interface AdminServerOptions {
   now?: () => Date;
   /** Routes of parts wired in by the composition root (revisions, models…). */
   routes?: readonly AdminRoute[];
+  /** Routes served without the admin token: what the platform publishes, such as `/.well-known/jwks.json`. */
+  publicRoutes?: readonly AdminRoute[];
 }
 
 /**
@@ -54,22 +57,28 @@ export function createAdminServer(options: AdminServerOptions): http.Server {
   return createHttpServer({ listener: ADMIN_LISTENER, limits: options.connections }, (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
-    void handle(req, routes, tokenDigest)
+    void handle(req, routes, options.publicRoutes ?? [], tokenDigest)
       .then((reply) => (reply.events === undefined ? sendReply(res, reply) : sendEvents(res, reply.events, requestId, options.logger)))
       .catch((err: unknown) => sendError(res, err, requestId, options.logger));
   });
 }
 
-async function handle(req: http.IncomingMessage, routes: readonly AdminRoute[], tokenDigest: Buffer): Promise<AdminReply> {
-  if (!authorized(req.headers.authorization, tokenDigest)) {
+async function handle(
+  req: http.IncomingMessage,
+  routes: readonly AdminRoute[],
+  publicRoutes: readonly AdminRoute[],
+  tokenDigest: Buffer,
+): Promise<AdminReply> {
+  // Prefixing keeps `//x` and absolute-form targets from being read as a host: they just match no route.
+  const url = new URL(`http://admin${req.url?.startsWith('/') ? req.url : '/'}`);
+  const method = req.method ?? 'GET';
+  const open = matchRoute(publicRoutes, method, url.pathname);
+  if (open === undefined && !authorized(req.headers.authorization, tokenDigest)) {
     throw new MlaasError('ADMIN_TOKEN_MISSING', 'send the admin token as `Authorization: Bearer <token>` (see <stateDir>/admin-token)', {
       headers: { 'www-authenticate': 'Bearer realm="mlaas-admin"' },
     });
   }
-  // Prefixing keeps `//x` and absolute-form targets from being read as a host: they just match no route.
-  const url = new URL(`http://admin${req.url?.startsWith('/') ? req.url : '/'}`);
-  const method = req.method ?? 'GET';
-  const matched = matchRoute(routes, method, url.pathname);
+  const matched = open ?? matchRoute(routes, method, url.pathname);
   if (matched === undefined) throw new MlaasError('ADMIN_ROUTE_NOT_FOUND', `no admin route for ${method} ${url.pathname}`);
   const { route, params } = matched;
 

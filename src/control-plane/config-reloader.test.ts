@@ -14,6 +14,7 @@ import { applyDeclaredState } from './apply-declared-state.js';
 import { ConfigReloader } from './config-reloader.js';
 import { tenancyOf } from './publish-tenancy.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
+import { testIdTokens } from '../gateway/fixtures/test-id-tokens.js';
 
 let dir: string;
 let backend: Server;
@@ -67,6 +68,7 @@ async function start(): Promise<LoadedConfig> {
   applyDeclaredState(store, loaded.config, 'up', loaded.flags);
   apiKey = store.createKey('acme').secretKey;
   gateway = createGateway({
+    idTokens: await testIdTokens(),
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
     instances: { ready: () => [] },

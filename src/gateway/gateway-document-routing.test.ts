@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseGatewayDocument } from '../config/index.js';
 import { createGateway, type Gateway } from './gateway-server.js';
+import { testIdTokens } from './fixtures/test-id-tokens.js';
 
 interface Seen {
   method: string;
@@ -53,6 +54,7 @@ async function listen(server: Server | Http2Server): Promise<number> {
 async function gatewayFor(documentYaml: string): Promise<string> {
   const doc = parseGatewayDocument(parse(documentYaml));
   const gateway = createGateway({
+    idTokens: await testIdTokens(),
     operations: doc.operations,
     keys: [],
     tenants: [],

@@ -16,10 +16,13 @@ import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { MlaasError } from '../errors.js';
 import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem, type ConnectionLimits } from '../http/index.js';
 import { readLimitedBody } from '../read-limited-body.js';
+import { setBackendAuthorization, type BackendIdTokens } from './backend-id-tokens.js';
 import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import type { FlagSet } from '../flags/flag-set.js';
+import { documentQuotaStatus, type DocumentQuotaStatus } from './document-quota-status.js';
+import { QuotaLimiter } from './quota-limiter.js';
 import { RequestTenancy } from './request-tenancy.js';
 import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
 import type { ServiceRouting } from './traffic-router.js';
@@ -54,6 +57,8 @@ export interface GatewayOptions {
   onKeyUsed?: (keyId: string, atMs: number) => void;
   /** Where a JWKS given as a relative file path is found: the gateway document's directory. */
   jwksBaseDir?: string;
+  /** Signs the ID tokens backends get; needed as soon as an operation has a `backendAudience`. */
+  idTokens?: BackendIdTokens;
 }
 
 export interface Gateway {
@@ -66,6 +71,8 @@ export interface Gateway {
   setOverridable(overridable: ReadonlyMap<string, readonly string[]>): void;
   /** What shadow traffic did, per mirrored service. */
   shadowStats(): ShadowStats[];
+  /** The gateway document's quota limits and each tenant's use of them in the last minute. */
+  documentQuotas(): DocumentQuotaStatus[];
   /** Publishes a service's traffic; undefined takes the service off the air (503). */
   setRouting(service: string, routing: ServiceRouting | undefined): void;
   /**
@@ -96,8 +103,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const routing = new Map<string, ServiceRouting>();
   const pools = new UpstreamPools();
   const activator = new Activator({ ready: (revision) => instances.ready(revision), pools, hooks: options.activation, now });
-  let routes: RouteTable<PreparedOperation> = compileRoutes(options.operations.map(prepareOperation));
-  const tenancy = new RequestTenancy({ ...options, now });
+  const idTokens = options.idTokens;
+  const prepare = (operations: readonly GatewayOperation[]): PreparedOperation[] => {
+    const out = operations.map(prepareOperation);
+    const needy = out.find((op) => op.backendAudience !== undefined);
+    if (needy !== undefined && idTokens === undefined) {
+      throw new Error(`${needy.method} ${needy.path} sends its backend an ID token, and the gateway has no key to sign one (idTokens)`);
+    }
+    return out;
+  };
+  let prepared = prepare(options.operations);
+  let routes: RouteTable<PreparedOperation> = compileRoutes(prepared);
+  const quotaLimiter = new QuotaLimiter({ now });
+  const tenancy = new RequestTenancy({ ...options, now, quotaLimiter });
   const shadow = new ShadowMirror({ ready: (revision) => instances.ready(revision), random, now });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -125,6 +143,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const admission = admitted instanceof Promise ? await admitted : admitted;
     if (!admission.ok) return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
     const { tenantId, configHeader, allowTags, userInfo } = admission;
+    // Before an instance is held, so that a failure to sign leaves none held.
+    const minted = prep.backendAudience === undefined ? undefined : (idTokens as BackendIdTokens).token(prep.backendAudience);
+    const backendToken = minted instanceof Promise ? await minted : minted;
 
     let body: Buffer;
     try {
@@ -176,6 +197,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clientAddress: req.socket.remoteAddress,
       proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     });
+    if (backendToken !== undefined) setBackendAuthorization(headers, backendToken);
     const call: BackendCall = {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
@@ -290,13 +312,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     server,
     setOperations(operations) {
-      routes = compileRoutes(operations.map(prepareOperation));
+      prepared = prepare(operations);
+      routes = compileRoutes(prepared);
     },
     setKeys: (next) => tenancy.setKeys(next),
     setTenants: (next) => tenancy.setTenants(next),
     setFlags: (next) => tenancy.setFlags(next),
     setOverridable: (next) => tenancy.setOverridable(next),
     shadowStats: () => shadow.stats(),
+    documentQuotas: () => documentQuotaStatus(prepared, quotaLimiter.documentUse()),
     setRouting(service, next) {
       if (next === undefined) routing.delete(service);
       else routing.set(service, next);

@@ -5,7 +5,7 @@
  * which caller headers and query parameters to strip, and how to build the
  * backend path (Google's `path_translation`).
  */
-import type { GatewayOperation, JwtScheme, SecurityScheme } from '../config/index.js';
+import type { GatewayOperation, JwtScheme, QuotaCharge, SecurityScheme } from '../config/index.js';
 
 export type KeyLocation = { in: 'header'; name: string } | { in: 'query'; name: string };
 
@@ -47,7 +47,13 @@ export interface PreparedOperation {
   backend: PreparedBackend;
   pathTranslation: 'APPEND_PATH_TO_ADDRESS' | 'CONSTANT_ADDRESS';
   deadlineMs: number;
+  /** The gateway document's limits a request is charged against; empty for most operations. */
+  quota: readonly QuotaCharge[];
+  /** The `aud` of the ID token sent to the backend; undefined: none is sent (`disable_auth`). */
+  backendAudience: string | undefined;
 }
+
+const NO_CHARGES: readonly QuotaCharge[] = Object.freeze([]);
 
 export function prepareOperation(op: GatewayOperation): PreparedOperation {
   const keyLocations: KeyLocation[] = [];
@@ -79,6 +85,8 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     backend: prepareBackend(op.backend, op.protocol === 'h2'),
     pathTranslation: op.pathTranslation,
     deadlineMs: op.deadlineMs,
+    quota: op.quota ?? NO_CHARGES,
+    backendAudience: op.backendAudience,
   };
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { QuotaCharge } from '../config/index.js';
 import { QuotaLimiter, type QuotaDecision, type QuotaLimits } from './quota-limiter.js';
 
 async function send(quotas: QuotaLimiter, count: number, keyId: string, tenantId: string, limits: QuotaLimits): Promise<QuotaDecision[]> {
@@ -134,5 +135,80 @@ describe('QuotaLimiter', () => {
       expect(allowed.filter((t) => t >= edge + 61_000).length).toBeGreaterThanOrEqual(590);
     });
   });
-});
 
+  describe('the gateway document’s limits (x-google-quota.metricCosts against quota.limits)', () => {
+    const read = (cost: number): QuotaCharge => ({ limit: 'read-limit', metric: 'read-requests', perMinute: 3, cost });
+
+    it('admits 3 requests of cost 1 under 3 per minute, then refuses naming the limit, with the time until one fits', () => {
+      let now = 7_000_000;
+      const quotas = new QuotaLimiter({ now: () => now });
+      const decisions = [0, 1, 2, 3].map((i) => {
+        now = 7_000_000 + i * 10_000;
+        return quotas.check('k1', 'acme', { document: [read(1)] });
+      });
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
+      // The first of the three leaves the window 30 s after the fourth.
+      expect(decisions[3]).toEqual({ allowed: false, retryAfterSeconds: 30, limitedBy: 'document', charge: read(1) });
+      now = 7_060_000;
+      expect(quotas.check('k1', 'acme', { document: [read(1)] }).allowed).toBe(true);
+    });
+
+    it('counts a cost-2 request double, and says when enough of the cost has left the window', () => {
+      let now = 8_000_000;
+      const quotas = new QuotaLimiter({ now: () => now });
+      expect(quotas.check('k1', 'acme', { document: [read(1)] }).allowed).toBe(true);
+      now += 5_000;
+      expect(quotas.check('k1', 'acme', { document: [read(2)] }).allowed).toBe(true);
+      now += 5_000;
+      // 3 of 3 used: one more of cost 1 waits for the first (50 s), one of cost 2 for both (55 s).
+      expect(quotas.check('k1', 'acme', { document: [read(1)] })).toMatchObject({ allowed: false, retryAfterSeconds: 50 });
+      expect(quotas.check('k1', 'acme', { document: [read(2)] })).toMatchObject({ allowed: false, retryAfterSeconds: 55 });
+      now += 50_000;
+      // The first left: 1 free, so cost 2 still waits for the second (5 s), cost 1 fits.
+      expect(quotas.check('k1', 'acme', { document: [read(2)] })).toMatchObject({ allowed: false, retryAfterSeconds: 5 });
+      expect(quotas.check('k1', 'acme', { document: [read(1)] }).allowed).toBe(true);
+    });
+
+    it('keeps one allowance per consumer, and one per limit', () => {
+      const quotas = new QuotaLimiter();
+      const write: QuotaCharge = { limit: 'write-limit', metric: 'write-requests', perMinute: 1, cost: 1 };
+      for (let i = 0; i < 3; i++) expect(quotas.check('k1', 'acme', { document: [read(1)] }).allowed).toBe(true);
+      expect(quotas.check('k1', 'acme', { document: [read(1)] }).allowed).toBe(false);
+      expect(quotas.check('k2', 'globex', { document: [read(1)] }).allowed).toBe(true);
+      expect(quotas.check('k1', 'acme', { document: [write] }).allowed).toBe(true);
+      expect(quotas.documentUse()).toEqual([
+        { limit: 'read-limit', consumer: 'acme', used: 3 },
+        { limit: 'read-limit', consumer: 'globex', used: 1 },
+        { limit: 'write-limit', consumer: 'acme', used: 1 },
+      ]);
+    });
+
+    it('refuses on any one of the limits an operation is charged against, and counts it on none', () => {
+      const quotas = new QuotaLimiter();
+      const tight: QuotaCharge = { limit: 'write-limit', metric: 'write-requests', perMinute: 2, cost: 2 };
+      expect(quotas.check('k1', 'acme', { document: [read(1), tight] }).allowed).toBe(true);
+      expect(quotas.check('k1', 'acme', { document: [read(1), tight] })).toMatchObject({ allowed: false, charge: tight });
+      expect(quotas.documentUse()).toEqual([
+        { limit: 'read-limit', consumer: 'acme', used: 1 },
+        { limit: 'write-limit', consumer: 'acme', used: 2 },
+      ]);
+    });
+
+    it('does not charge the document limit for a request the key refused, nor the key for one the document refused', () => {
+      const quotas = new QuotaLimiter();
+      const key = { requestsPerMinute: 1 };
+      // acme's document allowance is used up by k1; k2's request is refused by it…
+      expect(quotas.check('k1', 'acme', { key, document: [read(3)] }).allowed).toBe(true);
+      expect(quotas.check('k2', 'acme', { key, document: [read(1)] })).toMatchObject({ allowed: false, limitedBy: 'document' });
+      // …so k2 still has its one request per minute.
+      expect(quotas.check('k2', 'acme', { key }).allowed).toBe(true);
+      // globex's k3 is refused by its key: the document counts only the one admitted.
+      expect(quotas.check('k3', 'globex', { key, document: [read(1)] }).allowed).toBe(true);
+      expect(quotas.check('k3', 'globex', { key, document: [read(1)] })).toMatchObject({ allowed: false, limitedBy: 'key' });
+      expect(quotas.documentUse()).toEqual([
+        { limit: 'read-limit', consumer: 'acme', used: 3 },
+        { limit: 'read-limit', consumer: 'globex', used: 1 },
+      ]);
+    });
+  });
+});

@@ -21,6 +21,7 @@ import { CredentialCheck, type Credentials } from './credential-check.js';
 import { buildKeyIndex, type KeyIndex } from './key-index.js';
 import type { PreparedOperation } from './prepared-operation.js';
 import { QuotaLimiter } from './quota-limiter.js';
+import { ANONYMOUS_CONSUMER, quotaRefusal } from './quota-refusal.js';
 import { pickRevision, type ServiceRouting } from './traffic-router.js';
 
 export type Admission =
@@ -46,6 +47,8 @@ export interface RequestTenancyOptions {
   onKeyUsed?: (keyId: string, atMs: number) => void;
   /** Where a JWKS given as a relative file path is found: the gateway document's directory. */
   jwksBaseDir?: string;
+  /** The limiter of every quota, passed in so that its owner can report use; a new one when absent. */
+  quotaLimiter?: QuotaLimiter;
 }
 
 interface Snapshot {
@@ -73,7 +76,7 @@ export class RequestTenancy {
 
   constructor(options: RequestTenancyOptions) {
     this.options = options;
-    this.quotaLimiter = new QuotaLimiter({ now: options.now });
+    this.quotaLimiter = options.quotaLimiter ?? new QuotaLimiter({ now: options.now });
     this.credentials = new CredentialCheck(options.jwksBaseDir ?? process.cwd(), options.now);
     this.keyRecords = options.keys;
     this.tenantRecords = options.tenants;
@@ -152,16 +155,16 @@ export class RequestTenancy {
     allowTags: boolean,
   ): Admission {
     const tenantQuota = s.quotas.get(tenantId);
-    if (callerQuota === undefined && tenantQuota === undefined) return configured(s, req, prep, tenantId, allowTags);
-    const decision = this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota });
+    if (callerQuota === undefined && tenantQuota === undefined && prep.quota.length === 0) return configured(s, req, prep, tenantId, allowTags);
+    const decision = this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota, document: prep.quota });
     if (decision.allowed) return configured(s, req, prep, tenantId, allowTags);
-    const whose = decision.limitedBy === 'key' ? 'this API key' : `tenant ${tenantId}`;
-    return {
-      ok: false,
-      code: 'GW_QUOTA_EXCEEDED',
-      detail: `${whose} is over its rate limit; retry in ${decision.retryAfterSeconds}s`,
-      headers: { 'retry-after': String(decision.retryAfterSeconds) },
-    };
+    return quotaRefusal(decision, tenantId);
+  }
+
+  /** A caller without a tenant on an operation the document charges: the shared allowance. */
+  private admitAnonymous(prep: PreparedOperation): Admission {
+    const decision = this.quotaLimiter.check(ANONYMOUS_CONSUMER, ANONYMOUS_CONSUMER, { document: prep.quota });
+    return decision.allowed ? ANONYMOUS : quotaRefusal(decision, ANONYMOUS_CONSUMER);
   }
 
   /**
@@ -185,7 +188,7 @@ export class RequestTenancy {
       this.options.onKeyUsed?.(key.id, now);
       return this.admitTenant(s, req, prep, key.tenantId, key.id, key.quota, key.allowTags);
     }
-    if (c.met?.jwtAt === undefined || c.jwt === undefined) return ANONYMOUS;
+    if (c.met?.jwtAt === undefined || c.jwt === undefined) return prep.quota.length === 0 ? ANONYMOUS : this.admitAnonymous(prep);
     const claim = c.jwt.scheme.tenantClaim;
     const tenantId = c.jwt.payload[claim];
     if (typeof tenantId !== 'string' || !s.profiles.has(tenantId)) {

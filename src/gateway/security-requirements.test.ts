@@ -10,6 +10,7 @@ import { generateApiKey, hashSecret } from '../control-plane/api-key.js';
 import type { TenantRecord } from '../control-plane/state-store.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { compileRouting } from './traffic-router.js';
+import { testIdTokens } from './fixtures/test-id-tokens.js';
 
 const ISSUER = 'https://issuer.example';
 const OTHER_ISSUER = 'https://other-issuer.example';
@@ -90,6 +91,7 @@ beforeAll(async () => {
     },
   });
   gateway = createGateway({
+    idTokens: await testIdTokens(),
     operations: document.operations,
     keys: [{ id: acme.id, tenantId: 'acme', hash: hashSecret(acme.secret), createdAt: '' }],
     tenants: [tenant('acme'), tenant('globex')],
@@ -247,7 +249,7 @@ describe('what the backend learns of a verified JWT', () => {
     'x-forwarded-authorization': 'Bearer forged',
   };
 
-  it('gets the payload in X-Apigateway-Api-Userinfo (base64url, as the token carries it) and Authorization unchanged', async () => {
+  it('gets the payload in X-Apigateway-Api-Userinfo (base64url, as the token carries it) and the caller’s Authorization in X-Forwarded-Authorization', async () => {
     const token = await jwt({ sub: 'user-7', email: 'u7@example.com' });
     const { status, seen } = await get('/and', { key: acme.key, token }, forged);
     expect(status).toBe(200);
@@ -257,9 +259,11 @@ describe('what the backend learns of a verified JWT', () => {
       email: 'u7@example.com',
       iss: ISSUER,
     });
-    expect(seen['authorization']).toBe(`Bearer ${token}`);
+    // As Google's gateway: Authorization carries the gateway's ID token for the backend, the caller's moves.
+    expect(seen['authorization']).toMatch(/^Bearer /);
+    expect(seen['authorization']).not.toBe(`Bearer ${token}`);
+    expect(seen['x-forwarded-authorization']).toBe(`Bearer ${token}`);
     expect(seen['x-endpoint-api-userinfo']).toBeUndefined();
-    expect(seen['x-forwarded-authorization']).toBeUndefined();
   });
 
   it('passes the payload where `{}` admitted the caller too, and never a caller’s own value', async () => {

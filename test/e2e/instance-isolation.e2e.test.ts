@@ -38,6 +38,7 @@ beforeAll(async () => {
     adminToken: state + '/admin-token',
     stateDb: state + '/state.db',
     demoKey: state + '/demo-keys/demo',
+    signingKey: state + '/gateway-signing-key.json',
     platformEnviron: '/proc/' + pid + '/environ',
   })) {
     try { reads[what] = 'READ ' + fs.readFileSync(file, 'latin1').length + ' bytes'; } catch (err) { reads[what] = err.code; }
@@ -103,18 +104,18 @@ describe('what a service can see of the platform', () => {
 
   it('keeps the state directory and its files owner-only', () => {
     expect(statSync(state()).mode & 0o777).toBe(0o700);
-    for (const file of ['admin-token', 'state.db', 'state.db-wal', 'endpoint.json', 'lock', 'demo-keys/demo', 'logs/mlaas.log', 'logs/snoop', 'demo-keys']) {
+    for (const file of ['admin-token', 'gateway-signing-key.json', 'state.db', 'state.db-wal', 'endpoint.json', 'lock', 'demo-keys/demo', 'logs/mlaas.log', 'logs/snoop', 'demo-keys']) {
       const mode = statSync(state(file)).mode & 0o777;
       expect({ file, mode: mode.toString(8) }).toEqual({ file, mode: statSync(state(file)).isDirectory() ? '700' : '600' });
     }
   });
 
-  it('cannot read the admin token, state.db, the demo keys or the platform’s /proc environ', async () => {
+  it('cannot read the admin token, state.db, the demo keys, the signing key or the platform’s /proc environ', async () => {
     const { reads, uid } = await snoop();
     if (ownUser) {
       // mlaas as root runs instances as nobody: the files and /proc/<pid>/environ are the platform user's alone.
       expect(uid).not.toBe(0);
-      expect(reads).toEqual({ adminToken: 'EACCES', stateDb: 'EACCES', demoKey: 'EACCES', platformEnviron: 'EACCES' });
+      expect(reads).toEqual({ adminToken: 'EACCES', stateDb: 'EACCES', demoKey: 'EACCES', signingKey: 'EACCES', platformEnviron: 'EACCES' });
       expect(up.output().stdout).toMatch(/instances run as nobody \(uid \d+\)/);
     } else {
       // An ordinary user cannot start processes as another one, nor can root hand them a user that cannot
