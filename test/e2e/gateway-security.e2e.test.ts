@@ -149,7 +149,7 @@ describe('security: [{ jwt: [], api_key: [] }]', () => {
     expect(await echo({ token: await jwt({ sub: 'acme' }) })).toMatchObject({ status: 401, code: 'GW_KEY_MISSING' });
   });
 
-  it('answers 200 to both, for the key’s tenant, the JWT’s payload in X-Apigateway-Api-Userinfo and no forged one', async () => {
+  it('answers 200 to both, for the key’s tenant, the JWT’s payload in X-Apigateway-Api-Userinfo, the caller’s Authorization in X-Forwarded-Authorization, and no forged one', async () => {
     const token = await jwt({ sub: 'user-42' });
     const both = await echo(
       { key: acmeKey, token },
@@ -157,7 +157,8 @@ describe('security: [{ jwt: [], api_key: [] }]', () => {
     );
     expect(both).toMatchObject({ status: 200, headers: { 'x-mlaas-tenant': 'acme', 'x-apigateway-api-userinfo': token.split('.')[1] } });
     expect(both.headers?.['x-endpoint-api-userinfo']).toBeUndefined();
-    expect(both.headers?.['x-forwarded-authorization']).toBeUndefined();
+    // The gateway's ID token for the backend takes Authorization; the caller's own moves here, never the forged one.
+    expect(both.headers?.['x-forwarded-authorization']).toBe(`Bearer ${token}`);
   });
 
   it('answers 401 to the key with a JWT another key signed', async () => {
