@@ -15,7 +15,7 @@ import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
 import { MlaasError } from '../errors.js';
 import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem, type ConnectionLimits } from '../http/index.js';
-import { readLimitedBody } from '../read-limited-body.js';
+import { readLimitedBody } from '../http/read-limited-body.js';
 import { setBackendAuthorization, type BackendIdTokens } from './backend-id-tokens.js';
 import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';

@@ -1,4 +1,4 @@
-/** The HTTP kernel shared by the gateway and the admin API: see http-server.ts. */
+/** The HTTP kernel shared by the gateway and the admin API (see http-server.ts); read-limited-body.ts serves the SDK and the ONNX server too. */
 export { createHttpServer, type HttpServerOptions, type RequestHandler } from './http-server.js';
 export {
   ADMIN_LISTENER,

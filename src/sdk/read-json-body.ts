@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { MlaasError } from '../errors.js';
 import { assertJsonDepth } from '../json-depth.js';
-import { readLimitedBody } from '../read-limited-body.js';
+import { readLimitedBody } from '../http/read-limited-body.js';
 
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   const body = await readLimitedBody(req, limitBytes, 'SDK_BODY_TOO_LARGE');

@@ -11,7 +11,7 @@ import { MlaasError } from '../errors.js';
 import { assertJsonDepth } from '../json-depth.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ModelSignature, TensorSpec } from './model-signature.js';
-import { readLimitedBody } from '../read-limited-body.js';
+import { readLimitedBody } from '../http/read-limited-body.js';
 import { sendV2Error, sendV2Json } from './send-v2-json.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import { validateInferRequest } from './validate-infer-request.js';

@@ -5,7 +5,7 @@
  * fills memory. The gateway, the built-in ONNX server and the SDK share it.
  */
 import type { IncomingMessage } from 'node:http';
-import { MlaasError, type ErrorCode } from './errors.js';
+import { MlaasError, type ErrorCode } from '../errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
