@@ -5,8 +5,8 @@
  * (and answered by the gateway without it), and `protocol: h2` (h2c to a
  * node:http2 server).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer, type Server } from 'node:http';
+import { createServer as createH2Server, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { parseGatewayDocument } from '../config/index.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { testIdTokens } from './fixtures/test-id-tokens.js';
+import { corsBackend } from '../../test/fixtures/cors-backend.js';
 
 interface Seen {
   method: string;
@@ -27,24 +28,9 @@ let h2: Http2Server;
 let seen: Seen[] = [];
 const gateways: Gateway[] = [];
 
-function answer(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+const answer = corsBackend((req) => {
   seen.push({ method: req.method ?? '', url: req.url ?? '', httpVersion: req.httpVersion, headers: req.headers });
-  req.resume();
-  req.on('end', () => {
-    if (req.method === 'OPTIONS') {
-      // A backend that does CORS itself.
-      res.writeHead(204, {
-        'access-control-allow-origin': String(req.headers.origin ?? '*'),
-        'access-control-allow-methods': 'GET, POST',
-        'access-control-allow-headers': 'x-api-key, content-type',
-      });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': 'https://app.example' });
-    res.end(JSON.stringify({ url: req.url, httpVersion: req.httpVersion }));
-  });
-}
+});
 
 async function listen(server: Server | Http2Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -7,14 +7,15 @@
  * `allowCors` passing preflights through (and, in a second document without
  * it, the gateway answering them with 405 instead); `protocol: h2`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer, type Server } from 'node:http';
+import { createServer as createH2Server, type Http2Server } from 'node:http2';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { corsBackend } from '../fixtures/cors-backend.js';
 
 interface Seen {
   method: string;
@@ -27,25 +28,10 @@ let http1: Server;
 let h2: Http2Server;
 let seen: Seen[] = [];
 
-function answer(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+const answer = corsBackend((req) => {
   const key = req.headers['x-api-key'];
   seen.push({ method: req.method ?? '', url: req.url ?? '', httpVersion: req.httpVersion, apiKey: typeof key === 'string' ? key : undefined });
-  req.resume();
-  req.on('end', () => {
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        'access-control-allow-origin': String(req.headers.origin ?? '*'),
-        'access-control-allow-methods': 'GET, POST',
-        'access-control-allow-headers': 'x-api-key',
-        'access-control-max-age': '600',
-      });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': 'https://app.example' });
-    res.end(JSON.stringify({ url: req.url, httpVersion: req.httpVersion }));
-  });
-}
+});
 
 async function listen(server: Server | Http2Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -165,7 +151,7 @@ x-google-endpoints:
     const res = await call(`${up.gatewayUrl}/v1/shelves/1/books/2`, preflight);
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
-    expect(res.headers.get('access-control-allow-headers')).toBe('x-api-key');
+    expect(res.headers.get('access-control-allow-headers')).toBe('x-api-key, content-type');
     expect(res.headers.get('access-control-max-age')).toBe('600');
     expect(seen).toEqual([{ method: 'OPTIONS', url: '/getBook?shelf=1&book=2', httpVersion: '1.1', apiKey: undefined }]);
     const actual = await call(`${up.gatewayUrl}/v1/shelves/1/books/2`, { headers: { ...key(), origin: 'https://app.example' } });
