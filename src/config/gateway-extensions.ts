@@ -8,7 +8,7 @@
  * would not follow it.
  */
 import type { FieldIssue } from '../errors.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../api/json-object.js';
 import { formatPath } from './zod-issues.js';
 
 type Level = 'document' | 'path item' | 'operation' | 'security definition' | 'other';

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../api/json-object.js';
 import { integer, strictObject } from './schema-fields.js';
 import { describeIssue, describeValue, fieldIssuesOf, formatPath } from './zod-issues.js';
 

@@ -7,7 +7,7 @@
  * the claim naming the tenant.
  */
 import type { FieldIssue } from '../errors.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../api/json-object.js';
 import { DEFAULT_JWT_LOCATIONS, parseJwtLocations, type JwtLocation } from './jwt-locations.js';
 import { describeValue, formatPath } from './zod-issues.js';
 

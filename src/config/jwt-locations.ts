@@ -9,7 +9,7 @@
  * mlaas refuses anything else rather than ignore it.
  */
 import type { FieldIssue } from '../errors.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../api/json-object.js';
 import { describeValue, formatPath } from './zod-issues.js';
 
 export type JwtLocation =

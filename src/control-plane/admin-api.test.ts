@@ -9,7 +9,7 @@ import { MlaasError, PROBLEM_CONTENT_TYPE } from '../errors.js';
 import { ADMIN_BODY_LIMIT_BYTES, createAdminServer } from './admin-api.js';
 import { defineRoute } from './admin-router.js';
 import type { AdminChange } from './admin-routes.js';
-import { parseApiKey, verifySecret } from './api-key.js';
+import { parseApiKey, verifySecret } from '../api/api-key.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 
 const TOKEN = 'mlat_test-token-0123456789';

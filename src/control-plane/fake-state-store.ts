@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MlaasError } from '../errors.js';
-import { generateApiKey, hashSecret } from './api-key.js';
+import { generateApiKey, hashSecret } from '../api/api-key.js';
 import {
   DEFAULT_ACTOR,
   type AuditEntry,

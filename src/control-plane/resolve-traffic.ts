@@ -7,22 +7,10 @@
  * concrete revisions.
  */
 import { MlaasError, type FieldIssue } from '../errors.js';
+import type { ResolvedTarget, ResolvedTraffic } from '../api/traffic.js';
 import type { RevisionRecord, TrafficPolicy } from './state-store.js';
 
-export interface ResolvedTarget {
-  revision: string;
-  percent: number;
-  tag: string | undefined;
-}
-
-export interface ResolvedTraffic {
-  service: string;
-  targets: ResolvedTarget[];
-  sticky: boolean;
-  tenantTags?: Readonly<Record<string, string>>;
-  flagTag?: string;
-  mirror?: { tag: string; percent: number };
-}
+export type { ResolvedTarget, ResolvedTraffic } from '../api/traffic.js';
 
 const TAG = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

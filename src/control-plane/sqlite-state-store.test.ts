@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseApiKey } from './api-key.js';
+import { parseApiKey } from '../api/api-key.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { STATE_DB_FILE, SqliteStateStore } from './sqlite-state-store.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { MlaasError } from '../errors.js';
-import { generateApiKey, hashSecret } from './api-key.js';
+import { generateApiKey, hashSecret } from '../api/api-key.js';
 import { migrate } from './sqlite-migrations.js';
 import {
   DEFAULT_ACTOR,

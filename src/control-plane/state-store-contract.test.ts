@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MlaasError } from '../errors.js';
-import { hashSecret, parseApiKey, verifySecret } from './api-key.js';
+import { hashSecret, parseApiKey, verifySecret } from '../api/api-key.js';
 import { FakeStateStore } from './fake-state-store.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import type { StateStore } from './state-store.js';

@@ -10,92 +10,19 @@
  * - times are ISO 8601 strings in UTC from the injected `now`.
  */
 
-/** A JSON object (what YAML and the admin API carry). */
-export type JsonObject = Record<string, unknown>;
+import type { JsonObject } from '../api/json-object.js';
+import type { CreatedKey, CreateKeyOptions, KeyRecord, RotateKeyOptions } from '../api/key.js';
+import type { RevisionRecord, RevisionState } from '../api/revision.js';
+import type { ServiceRecord, ServiceSpec } from '../api/service.js';
+import type { TenantInput, TenantRecord } from '../api/tenant.js';
+import type { TrafficPolicy } from '../api/traffic.js';
 
-/**
- * A service's declared spec: source, command, env, models, scaling,
- * readiness… Validated by `config/` before it gets here; the store keeps it
- * as given.
- */
-export type ServiceSpec = JsonObject;
-
-export interface ServiceRecord {
-  name: string;
-  spec: ServiceSpec;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** A rate limit: at most `requestsPerMinute` requests in any 60 s, optionally at most `burst` in any one second. */
-export interface QuotaSpec {
-  requestsPerMinute: number;
-  burst?: number;
-}
-
-export interface TenantRecord {
-  id: string;
-  displayName: string;
-  config: JsonObject;
-  /** Flag-targeting attributes (plan, region…): flag context only, never sent to services. */
-  attributes: JsonObject;
-  /** Shared by all of the tenant's keys and tokens. */
-  quota?: QuotaSpec;
-  /** The limit of each of the tenant's keys that has no quota of its own. */
-  keyQuota?: QuotaSpec;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface TenantInput {
-  displayName: string;
-  config: JsonObject;
-  attributes?: JsonObject;
-  quota?: QuotaSpec;
-  keyQuota?: QuotaSpec;
-}
-
-export interface KeyRecord {
-  id: string;
-  tenantId: string;
-  /** SHA-256 hex of the secret (see `hashSecret`); the secret itself is never stored. */
-  hash: string;
-  createdAt: string;
-  expiresAt?: string;
-  revokedAt?: string;
-  lastUsedAt?: string;
-  description?: string;
-  /** Services the key may call; absent means every service. */
-  scopes?: string[];
-  /** The key's own limit, over its tenant's `keyQuota`. */
-  quota?: QuotaSpec;
-  /**
-   * True when the key's `x-mlaas-tag` header picks a revision even on a
-   * service with tenant rules (a tester's or an operator's key); absent means false.
-   */
-  allowTags?: true;
-  /** The key this one replaced through `rotateKey`. */
-  rotatedFrom?: string;
-}
-
-export interface CreateKeyOptions {
-  description?: string;
-  expiresAt?: string;
-  scopes?: string[];
-  quota?: QuotaSpec;
-  allowTags?: boolean;
-}
-
-export interface RotateKeyOptions {
-  /** When the old key stops working: now plus the overlap window (or its own expiry, if sooner). */
-  oldExpiresAt: string;
-}
-
-export interface CreatedKey {
-  key: KeyRecord;
-  /** The full `mlk_<id>_<secret>` key; shown once, never stored. */
-  secretKey: string;
-}
+export type { JsonObject } from '../api/json-object.js';
+export type { ServiceRecord, ServiceSpec } from '../api/service.js';
+export type { QuotaSpec, TenantInput, TenantRecord } from '../api/tenant.js';
+export type { CreatedKey, CreateKeyOptions, KeyRecord, RotateKeyOptions } from '../api/key.js';
+export type { RevisionRecord, RevisionState } from '../api/revision.js';
+export type { TrafficPolicy, TrafficTarget } from '../api/traffic.js';
 
 export interface AuditInput {
   /** Who made the change: `admin`, `cli`, `apply`, `system`… */
@@ -111,53 +38,6 @@ export interface AuditEntry extends AuditInput {
   id: number;
   at: string;
   detail: JsonObject;
-}
-
-export type RevisionState = 'pending' | 'ready' | 'failed' | 'retired';
-
-/**
- * One deploy of a service, `SERVICE-0000N`. Its spec (artifact digest,
- * command, env, models, scaling…) never changes after creation; only its
- * state does, as the runtime learns whether it can serve.
- */
-export interface RevisionRecord {
-  name: string;
-  service: string;
-  number: number;
-  spec: JsonObject;
-  createdAt: string;
-  state: RevisionState;
-  /** Why a revision failed (or was retired), for `mlaas revisions`. */
-  reason?: string;
-  /** Last time this revision alone served 100% of the traffic; what `rollback` goes back to. */
-  fullTrafficAt?: string;
-}
-
-/** One entry of a service's traffic policy, with Knative's fields. */
-export interface TrafficTarget {
-  /** A fixed revision; absent when `latestRevision` is true. */
-  revision?: string;
-  /** Follows the service's newest ready revision. */
-  latestRevision?: boolean;
-  percent: number;
-  /** Makes the target reachable by `x-mlaas-tag: TAG` and `mlaas://SERVICE@TAG/…`. */
-  tag?: string;
-}
-
-export interface TrafficPolicy {
-  targets: TrafficTarget[];
-  /** Same tenant, same revision: the split is by a hash of tenant and service instead of at random. */
-  sticky: boolean;
-  /** Tenant id → tag: these tenants always reach the tagged revision, before any split. */
-  tenantTags?: Record<string, string>;
-  /**
-   * A flag whose value (or variant name) for the tenant names a tag; checked
-   * after `tenantTags`, before the split. A value naming no tag falls through
-   * to the split, so a flag's fractional rollout by tenant is a canary.
-   */
-  flagTag?: string;
-  /** Shadow traffic: copy `percent` of requests to the tagged revision; its answers are compared, never returned. */
-  mirror?: { tag: string; percent: number };
 }
 
 /** Who is asking; recorded as the audit row's actor (`system` when not given). */

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayDocument } from '../config/index.js';
-import { generateApiKey, hashSecret } from '../control-plane/api-key.js';
-import type { KeyRecord, TenantRecord } from '../control-plane/state-store.js';
+import { generateApiKey, hashSecret } from '../api/api-key.js';
+import type { KeyRecord, TenantRecord } from '../api/index.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 
 let upstream: Server;

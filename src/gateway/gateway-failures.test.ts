@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOperation } from '../config/index.js';
-import { generateApiKey, hashSecret } from '../control-plane/api-key.js';
+import { generateApiKey, hashSecret } from '../api/api-key.js';
 import { runAnswerCountingLoad } from '../../test/e2e/answer-counting-load.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { compileRouting } from './traffic-router.js';

@@ -4,8 +4,9 @@
  * Rebuilt from the store whenever keys or tenants change, so a request never
  * touches SQLite.
  */
-import type { KeyRecord, QuotaSpec, TenantRecord } from '../control-plane/state-store.js';
-import { parseApiKey, verifySecret } from '../control-plane/api-key.js';
+import type { KeyRecord } from '../api/key.js';
+import type { QuotaSpec, TenantRecord } from '../api/tenant.js';
+import { parseApiKey, verifySecret } from '../api/api-key.js';
 
 export interface IndexedKey {
   id: string;

@@ -12,7 +12,8 @@
  * the next request sees the change and no request sees half of one.
  */
 import type { IncomingMessage } from 'node:http';
-import type { KeyRecord, QuotaSpec, TenantRecord } from '../control-plane/state-store.js';
+import type { KeyRecord } from '../api/key.js';
+import type { QuotaSpec, TenantRecord } from '../api/tenant.js';
 import type { ErrorCode } from '../errors.js';
 import { FlagSet, type FlagEvaluation } from '../flags/flag-set.js';
 import { SETTINGS_HEADER, parseRequestSettings, resolveTenantConfig } from '../flags/resolve-tenant-config.js';

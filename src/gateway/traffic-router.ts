@@ -7,7 +7,7 @@
  * tenant and service when the split is sticky, so a tenant always lands on
  * the same revision. Compiled once per traffic change; picking allocates nothing.
  */
-import type { ResolvedTraffic } from '../control-plane/resolve-traffic.js';
+import type { ResolvedTraffic } from '../api/traffic.js';
 
 export interface ServiceRouting {
   service: string;
