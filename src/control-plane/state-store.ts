@@ -131,6 +131,8 @@ export interface RevisionRecord {
   reason?: string;
   /** Last time this revision alone served 100% of the traffic; what `rollback` goes back to. */
   fullTrafficAt?: string;
+  /** When it last lost its traffic (and tags): what revision GC's `retainSinceLastActiveTime` counts from. */
+  lastActiveAt?: string;
 }
 
 /** One entry of a service's traffic policy, with Knative's fields. */
@@ -172,7 +174,7 @@ export interface StateStore {
   getService(name: string): ServiceRecord | undefined;
   /** Sorted by name. */
   listServices(): ServiceRecord[];
-  /** False when there was no such service. */
+  /** Deletes the service with its revisions and its traffic policy. False when there was no such service. */
   deleteService(name: string, ctx?: MutationContext): boolean;
 
   upsertTenant(id: string, input: TenantInput, ctx?: MutationContext): TenantRecord;
@@ -214,6 +216,10 @@ export interface StateStore {
   setRevisionState(name: string, state: RevisionState, reason?: string, ctx?: MutationContext): RevisionRecord | undefined;
   /** Records that `name` now serves all of its service's traffic. */
   markFullTraffic(name: string): void;
+  /** Records that `name` has just lost its traffic and tags (its `lastActiveAt`). */
+  markInactive(name: string): void;
+  /** Deletes the revision record, audited; the next revision is numbered after the highest that remains. False when there was none. */
+  deleteRevision(name: string, ctx?: MutationContext): boolean;
 
   getTraffic(service: string): TrafficPolicy | undefined;
   setTraffic(service: string, policy: TrafficPolicy, ctx?: MutationContext): TrafficPolicy;
