@@ -31,6 +31,7 @@ import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
 import { onnxServerArtifact } from './control-plane/onnx-server-artifact.js';
 import { resolveModels } from './control-plane/resolve-models.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
+import { RevisionGcLoop } from './control-plane/revision-gc-loop.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
@@ -297,10 +298,14 @@ async function assemble(
     instanceSpecOf: runSpec,
     prepare,
     initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
+    onChange: (service) => revisionGc.poke(service),
     logger: logger.child({ component: 'revisions' }),
   });
+  const revisionGc = new RevisionGcLoop({ store, reconciler, settings: config.revisions.gc, logger: logger.child({ component: 'revision-gc' }) });
   autoscaler.start();
   undo.push(() => autoscaler.stop());
+  revisionGc.start();
+  undo.push(() => revisionGc.stop());
   const deployer = new Deployer(store, artifacts, reconciler, models);
 
   const admin = createAdminServer({
@@ -371,6 +376,7 @@ async function assemble(
         fileWatch?.close();
         await reloader.close();
         autoscaler.stop();
+        revisionGc.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
         keyUsage.close();
         store.close();
