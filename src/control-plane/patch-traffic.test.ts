@@ -101,6 +101,16 @@ describe('patchTraffic', () => {
     });
   });
 
+  it('removes tenant rules, the flag and the mirror when asked', () => {
+    const policy = split([{ revision: 'a', percent: 100, tag: 'x' }], { tenantTags: { acme: 'x', beta: 'x' }, flagTag: 'f', mirror: { tag: 'x', percent: 1 } });
+    expect(patchTraffic(policy, { removeTenantTags: ['acme'], flagTag: null, mirror: null })).toEqual({
+      targets: [{ revision: 'a', percent: 100, tag: 'x' }],
+      sticky: false,
+      tenantTags: { beta: 'x' },
+    });
+    expect(patchTraffic(policy, { clearTenantTags: true }).tenantTags).toBeUndefined();
+  });
+
   it('refuses shares over 100, a remainder nobody can take, unknown tags and bad percents, naming each field', () => {
     const policy = split([{ revision: 'a', percent: 100, tag: 'stable' }]);
     expect(issuesOf(() => patchTraffic(policy, { toRevisions: { b: 60, c: 50 } }))).toEqual(['toRevisions: percents must sum to at most 100, got 110']);

@@ -32,8 +32,13 @@ export interface TrafficPatch {
   sticky?: boolean;
   /** Merged into the policy's tenant rules. */
   tenantTags?: Record<string, string>;
-  flagTag?: string;
-  mirror?: { tag: string; percent: number };
+  /** Tenants whose rules go (before `tenantTags` is merged). */
+  removeTenantTags?: string[];
+  clearTenantTags?: boolean;
+  /** null: no routing by a flag any more. */
+  flagTag?: string | null;
+  /** null: no mirror any more. */
+  mirror?: { tag: string; percent: number } | null;
 }
 
 /** The policy after `patch`; throws TRAFFIC_INVALID with field paths named after the patch's fields. */
@@ -77,12 +82,14 @@ export function patchTraffic(policy: TrafficPolicy, patch: TrafficPatch): Traffi
   if (issues.length > 0) throw new MlaasError('TRAFFIC_INVALID', 'the traffic change is invalid', { errors: issues });
 
   const result: TrafficPolicy = { targets: targetsOf(next, tags), sticky: patch.sticky ?? policy.sticky };
-  const tenantTags = { ...policy.tenantTags, ...patch.tenantTags };
+  const tenantTags = patch.clearTenantTags === true ? {} : { ...policy.tenantTags };
+  for (const tenant of patch.removeTenantTags ?? []) delete tenantTags[tenant];
+  Object.assign(tenantTags, patch.tenantTags);
   if (Object.keys(tenantTags).length > 0) result.tenantTags = tenantTags;
-  const flagTag = patch.flagTag ?? policy.flagTag;
-  if (flagTag !== undefined) result.flagTag = flagTag;
-  const mirror = patch.mirror ?? policy.mirror;
-  if (mirror !== undefined) result.mirror = mirror;
+  const flagTag = patch.flagTag === undefined ? policy.flagTag : patch.flagTag;
+  if (flagTag !== undefined && flagTag !== null) result.flagTag = flagTag;
+  const mirror = patch.mirror === undefined ? policy.mirror : patch.mirror;
+  if (mirror !== undefined && mirror !== null) result.mirror = mirror;
   return result;
 }
 
