@@ -20,6 +20,8 @@ import { upCommand } from './up-command.js';
 const program = new Command('mlaas')
   .description('Serve machine-learning models as stateless, multi-tenant HTTP microservices behind one gateway')
   .version('0.1.0')
+  // Lets a command with subcommands (revisions) take flags of its own: a flag after a subcommand's name is that subcommand's.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 program.addCommand(upCommand());
