@@ -1,6 +1,8 @@
 /**
  * Makes the running revisions of each service match its traffic policy,
- * without failing a request while traffic moves. For a service, in order:
+ * without failing a request while traffic moves; and deletes revisions and
+ * services (by hand or by revision GC), stopping their instances first.
+ * For a service, in order:
  *   1. resolve the policy to concrete revisions;
  *   2. start every targeted revision that is not running, and wait until it is ready;
  *   3. commit the policy (when it is a change) and publish it to the gateway;
