@@ -138,6 +138,9 @@ describe('Cloud Run commands', () => {
     await up.cliOk(['traffic', 'echo', '--to-revisions', 'echo-00004=20']);
     expect(shares(await revisions())).toEqual({ 'echo-00002': 40, 'echo-00003': 40, 'echo-00004': 20 });
 
+    const badTag = await up.cli(['traffic', 'echo', '--to-tags', 'nope=10']);
+    expect(badTag.code).toBe(1);
+    expect(badTag.stderr).toContain('--to-tags nope: expected a tag of this service (none), got nope');
     await up.cliOk(['traffic', 'echo', '--update-tags', 'canary=echo-00002']);
     await up.cliOk(['traffic', 'echo', '--to-latest']);
     const after = await revisions();
