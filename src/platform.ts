@@ -18,6 +18,7 @@ import { createAdminServer } from './control-plane/admin-api.js';
 import { jwksRoutes } from './control-plane/admin-routes-jwks.js';
 import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
+import { serviceRoutes } from './control-plane/admin-routes-services.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
 import { applyDeclaredState } from './control-plane/apply-declared-state.js';
 import { reloadRoutes } from './control-plane/admin-routes-reload.js';
@@ -31,6 +32,7 @@ import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
 import { onnxServerArtifact } from './control-plane/onnx-server-artifact.js';
 import { resolveModels } from './control-plane/resolve-models.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
+import { RevisionGcLoop } from './control-plane/revision-gc-loop.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
@@ -219,12 +221,17 @@ async function assemble(
       coldStart: (revision, ms) => coldStarts.record(revision, ms),
     },
   });
+  // What `services describe` shows as a service's routes: the operations of the document the gateway serves now.
+  let operations = loaded.gateway.operations;
   const reloader = new ConfigReloader({
     started: loaded,
     store,
     target: {
       // Whatever else of the document the gateway comes to read must be switched here too, in this one call.
-      setGatewayDocument: (document) => gateway.setOperations(document.operations),
+      setGatewayDocument: (document) => {
+        gateway.setOperations(document.operations);
+        operations = document.operations;
+      },
       setKeys: (keys) => gateway.setKeys(keys),
       setTenants: (tenants) => gateway.setTenants(tenants),
       setFlags: (flags) => gateway.setFlags(flags),
@@ -297,10 +304,14 @@ async function assemble(
     instanceSpecOf: runSpec,
     prepare,
     initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
+    onChange: (service) => revisionGc.poke(service),
     logger: logger.child({ component: 'revisions' }),
   });
+  const revisionGc = new RevisionGcLoop({ store, reconciler, settings: config.revisions.gc, logger: logger.child({ component: 'revision-gc' }) });
   autoscaler.start();
   undo.push(() => autoscaler.stop());
+  revisionGc.start();
+  undo.push(() => revisionGc.stop());
   const deployer = new Deployer(store, artifacts, reconciler, models);
 
   const admin = createAdminServer({
@@ -319,6 +330,14 @@ async function assemble(
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
     routes: [
+      ...serviceRoutes({
+        store,
+        reconciler,
+        deployer,
+        readyInstances: (revision) => supervisor.ready(revision).length,
+        routesOf: (service) =>
+          operations.filter((op) => op.backend.kind === 'service' && op.backend.service === service).map((op) => `${op.method.toUpperCase()} ${op.path}`),
+      }),
       ...revisionRoutes({ store, reconciler, deployer }),
       ...modelRoutes({ store, registry: models, reconciler, deployer }),
       ...reloadRoutes(() => reload('admin API')),
@@ -371,6 +390,7 @@ async function assemble(
         fileWatch?.close();
         await reloader.close();
         autoscaler.stop();
+        revisionGc.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
         keyUsage.close();
         store.close();

@@ -21,4 +21,6 @@ export interface RevisionRecord {
   reason?: string;
   /** Last time this revision alone served 100% of the traffic; what `rollback` goes back to. */
   fullTrafficAt?: string;
+  /** When it last lost its traffic (and tags): what revision GC's `retainSinceLastActiveTime` counts from. */
+  lastActiveAt?: string;
 }

@@ -9,6 +9,7 @@ import { packSource } from '../artifacts/index.js';
 import { adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
 import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+import { parseCommandLine } from './parse-command-line.js';
 
 interface DeployFlags extends AdminFlags {
   source: string;
@@ -25,7 +26,7 @@ export function deployCommand(): Command {
     .option('--source <dir>', 'the service source directory', '.')
     .option('--tag <tag>', 'make the new revision reachable by this tag (x-mlaas-tag or mlaas://SERVICE@TAG)')
     .option('--no-traffic', 'give the new revision no traffic (Cloud Run semantics)')
-    .option('--command <argv>', 'the command that starts an instance, e.g. "node server.js" (first deploy)')
+    .option('--command <argv>', 'the command that starts an instance, with shell quoting, e.g. "node server.js" (first deploy)')
     .action(async (service: string, flags: DeployFlags) => {
       const started = Date.now();
       const target = adminTarget(flags);
@@ -34,7 +35,7 @@ export function deployCommand(): Command {
       const query = new URLSearchParams();
       if (!flags.traffic) query.set('noTraffic', 'true');
       if (flags.tag !== undefined) query.set('tag', flags.tag);
-      if (flags.command !== undefined) query.set('command', JSON.stringify(flags.command.split(/\s+/).filter(Boolean)));
+      if (flags.command !== undefined) query.set('command', JSON.stringify(parseCommandLine('--command', flags.command)));
       const res = await fetch(new URL(`/v1/services/${encodeURIComponent(service)}/deploy?${query}`, target.url), {
         method: 'POST',
         headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip', ...PROGRESS_HEADERS },

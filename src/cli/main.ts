@@ -11,6 +11,7 @@ import { modelsCommand } from './models-command.js';
 import { reloadCommand } from './reload-command.js';
 import { reportAndExit } from './report-error.js';
 import { revisionsCommand } from './revisions-command.js';
+import { servicesCommand } from './services-command.js';
 import { statusCommand } from './status-command.js';
 import { tenantsCommand } from './tenants-command.js';
 import { rollbackCommand, trafficCommand } from './traffic-command.js';
@@ -19,6 +20,8 @@ import { upCommand } from './up-command.js';
 const program = new Command('mlaas')
   .description('Serve machine-learning models as stateless, multi-tenant HTTP microservices behind one gateway')
   .version('0.1.0')
+  // Lets a command with subcommands (revisions) take flags of its own: a flag after a subcommand's name is that subcommand's.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 program.addCommand(upCommand());
@@ -27,6 +30,7 @@ program.addCommand(tenantsCommand());
 program.addCommand(flagsCommand());
 program.addCommand(statusCommand());
 program.addCommand(deployCommand());
+program.addCommand(servicesCommand());
 program.addCommand(revisionsCommand());
 program.addCommand(trafficCommand());
 program.addCommand(rollbackCommand());

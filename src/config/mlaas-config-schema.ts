@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MODEL_ALIAS, MODEL_NAME as STORE_MODEL_NAME, parseModelRef } from '../models/model-ref.js';
 import { ModelStoreConfigSchema } from '../models/model-store-config.js';
+import { RevisionsSettingsSchema } from './revision-gc-fields.js';
 import { describeValue } from './zod-issues.js';
 import { FlagsSchema, QuotaSchema, overridableSettings, tenantAttributes } from './tenancy-fields.js';
 import { DNS_LABEL, duration, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
@@ -230,6 +231,7 @@ export const MlaasConfigSchema = strictObject({
   stateDir: z.string().min(1).default('.mlaas').describe('Where state.db and the model store live, relative to mlaas.yaml.'),
   models: models.default({ store: { kind: 'fs' }, seed: {} }),
   services: z.record(patternString(DNS_LABEL, 'a service name (DNS label)'), ServiceSchema).default({}),
+  revisions: RevisionsSettingsSchema.prefault({}),
   tenants: z.record(patternString(DNS_LABEL, 'a tenant id (DNS label)'), TenantSchema).default({}),
   flags: FlagsSchema,
 }).meta({ title: 'mlaas.yaml', description: 'Services, tenants and the gateway document of an mlaas deployment.' });

@@ -62,6 +62,7 @@ describe('parseConfig', () => {
           overridable: [],
         },
       },
+      revisions: { gc: { retainSinceCreateTime: 172_800_000, retainSinceLastActiveTime: 54_000_000, minNonActiveRevisions: 20, maxNonActiveRevisions: 1000 } },
       tenants: {},
     });
   });

@@ -99,17 +99,14 @@ describe('admin API reads', () => {
     expect(await res.json()).toEqual({ up: true, instances: 2 });
   });
 
-  it('lists and reads services and tenants', async () => {
-    expect(await (await call('GET', '/v1/services')).json()).toMatchObject({ items: [{ name: 'spam', spec: { command: ['node', 'server.js'] } }] });
-    expect(await (await call('GET', '/v1/services/spam')).json()).toMatchObject({ name: 'spam' });
+  it('lists and reads tenants', async () => {
     expect(await (await call('GET', '/v1/tenants')).json()).toMatchObject({ items: [{ id: 'acme', displayName: 'Acme' }] });
     expect(await (await call('GET', '/v1/tenants/acme')).json()).toMatchObject({ id: 'acme', config: { threshold: 0.7 } });
   });
 
-  it('answers 404 problems for unknown services, tenants, keys and routes', async () => {
-    const nf = await expectProblem(await call('GET', '/v1/services/nope'), 404, 'ADMIN_NOT_FOUND');
-    expect(nf.detail).toBe("service 'nope' not found");
-    await expectProblem(await call('GET', '/v1/tenants/nope'), 404, 'ADMIN_NOT_FOUND');
+  it('answers 404 problems for unknown tenants, keys and routes', async () => {
+    const nf = await expectProblem(await call('GET', '/v1/tenants/nope'), 404, 'ADMIN_NOT_FOUND');
+    expect(nf.detail).toBe("tenant 'nope' not found");
     await expectProblem(await call('GET', '/v1/keys/nope'), 404, 'ADMIN_NOT_FOUND');
     await expectProblem(await call('DELETE', '/v1/keys/nope'), 404, 'ADMIN_NOT_FOUND');
     await expectProblem(await call('GET', '/v1/keys?tenant=nope'), 404, 'ADMIN_NOT_FOUND');

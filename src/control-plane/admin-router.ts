@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 
-export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface AdminRequest<B = unknown, Q = unknown> {
   /** Path parameters by name (`/v1/keys/:id` → `params.id`), URL-decoded. */

@@ -1,7 +1,7 @@
 /**
- * Admin routes for reading state: status, services, tenants and the audit
- * log. Routes that change keys live in `admin-routes-keys.ts`, tenants and
- * flags in `admin-routes-tenancy.ts`.
+ * Admin routes for reading state: status, tenants and the audit log.
+ * Routes that change keys live in `admin-routes-keys.ts`, tenants and flags
+ * in `admin-routes-tenancy.ts`, services in `admin-routes-services.ts`.
  */
 import { z } from 'zod';
 import { MlaasError } from '../errors.js';
@@ -28,13 +28,6 @@ const auditQuery = z.strictObject({
 export function adminRoutes({ store, status }: AdminDeps): AdminRoute[] {
   return [
     defineRoute({ method: 'GET', path: '/v1/status', handle: () => ({ status: 200, body: status() }) }),
-
-    defineRoute({ method: 'GET', path: '/v1/services', handle: () => ({ status: 200, body: { items: store.listServices() } }) }),
-    defineRoute({
-      method: 'GET',
-      path: '/v1/services/:name',
-      handle: ({ params }) => ({ status: 200, body: found(store.getService(params.name ?? ''), `service '${params.name}'`) }),
-    }),
 
     defineRoute({ method: 'GET', path: '/v1/tenants', handle: () => ({ status: 200, body: { items: store.listTenants() } }) }),
     defineRoute({

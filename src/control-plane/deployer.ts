@@ -5,12 +5,14 @@
  * revision, start it, move traffic. A `runtime: onnx` service has no archive:
  * its artifact is the built-in server. Progress is reported step by step for the CLI.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { ServiceSchema, type ServiceConfig } from '../config/index.js';
 import { MlaasError } from '../errors.js';
 import { onnxServerArtifact } from './onnx-server-artifact.js';
 import { resolveModels, type ModelResolver } from './resolve-models.js';
 import type { DeployOptions, RevisionReconciler } from './revision-reconciler.js';
-import { revisionSpecOf, type BuiltArtifactRef } from './revision-spec.js';
+import { parseRevisionSpec, revisionSpecOf, type BuiltArtifactRef } from './revision-spec.js';
+import { updatedServiceConfig, type ServiceChange } from './service-update.js';
 import type { JsonObject, RevisionRecord, StateStore } from './state-store.js';
 
 /** What the deployer needs of the artifact store. */
@@ -27,6 +29,13 @@ export interface DeployRequest extends DeployOptions {
   config?: ServiceConfig;
   command?: string[];
   onProgress?: (event: { step: string; detail?: string }) => void;
+}
+
+export interface UpdateResult {
+  /** False when the change left the spec as it was: no revision was made. */
+  changed: boolean;
+  /** The new revision, or the latest one when nothing changed. */
+  revision: RevisionRecord;
 }
 
 export class Deployer {
@@ -50,6 +59,28 @@ export class Deployer {
     const rev = await this.reconciler.deploy(req.service, revisionSpecOf(config, built, models), req);
     progress({ step: 'ready', detail: rev.name });
     return rev;
+  }
+
+  /**
+   * Cloud Run's `services update`: a new revision from the stored spec plus
+   * `change`, reusing the artifact and model versions of the service's latest
+   * revision (no new upload, no new model resolution). A change that changes
+   * nothing makes no revision.
+   */
+  async update(service: string, change: ServiceChange, options: DeployOptions = {}): Promise<UpdateResult> {
+    const stored = this.store.getService(service);
+    if (stored === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no service ${service}`);
+    const latest = this.store.listRevisions(service).at(-1);
+    if (latest === undefined) throw new MlaasError('ADMIN_CONFLICT', `service ${service} has no revision to update: deploy it first`);
+    const current = stored.spec as ServiceConfig;
+    const config = updatedServiceConfig(service, current, change);
+    const recorded = parseRevisionSpec(latest);
+    // The command the artifact brought (the built-in ONNX server's) is what the revision recorded.
+    const spec = revisionSpecOf(config, { ...recorded.artifact, command: recorded.command }, recorded.models);
+    if (isDeepStrictEqual(config, current) && isDeepStrictEqual(spec, latest.spec)) return { changed: false, revision: latest };
+    const ctx = { actor: options.actor ?? 'admin' };
+    this.store.upsertService(service, JSON.parse(JSON.stringify(config)) as JsonObject, ctx);
+    return { changed: true, revision: await this.reconciler.deploy(service, spec, { ...options, actor: ctx.actor }) };
   }
 
   async #build(req: DeployRequest, progress: NonNullable<DeployRequest['onProgress']>): Promise<BuiltArtifactRef> {

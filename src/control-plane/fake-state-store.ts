@@ -81,7 +81,12 @@ export class FakeStateStore implements StateStore {
   deleteService(name: string, ctx: MutationContext = {}): boolean {
     return this.atomically(() => {
       if (!this.state.services.delete(name)) return false;
-      this.audit(ctx, 'service.delete', `service/${name}`, {});
+      let revisions = 0;
+      for (const rev of [...this.state.revisions.values()]) {
+        if (rev.service === name && this.state.revisions.delete(rev.name)) revisions++;
+      }
+      this.state.traffic.delete(name);
+      this.audit(ctx, 'service.delete', `service/${name}`, { revisions });
       return true;
     });
   }
@@ -246,6 +251,21 @@ export class FakeStateStore implements StateStore {
   markFullTraffic(name: string): void {
     const rev = this.state.revisions.get(name);
     if (rev !== undefined) rev.fullTrafficAt = this.stamp();
+  }
+
+  markInactive(name: string): void {
+    const rev = this.state.revisions.get(name);
+    if (rev !== undefined) rev.lastActiveAt = this.stamp();
+  }
+
+  deleteRevision(name: string, ctx: MutationContext = {}): boolean {
+    return this.atomically(() => {
+      const rev = this.state.revisions.get(name);
+      if (rev === undefined) return false;
+      this.state.revisions.delete(name);
+      this.audit(ctx, 'revision.delete', `revision/${name}`, { service: rev.service });
+      return true;
+    });
   }
 
   getTraffic(service: string): TrafficPolicy | undefined {

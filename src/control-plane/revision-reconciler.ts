@@ -1,6 +1,8 @@
 /**
  * Makes the running revisions of each service match its traffic policy,
- * without failing a request while traffic moves. For a service, in order:
+ * without failing a request while traffic moves; and deletes revisions and
+ * services (by hand or by revision GC), stopping their instances first.
+ * For a service, in order:
  *   1. resolve the policy to concrete revisions;
  *   2. start every targeted revision that is not running, and wait until it is ready;
  *   3. commit the policy (when it is a change) and publish it to the gateway;
@@ -19,7 +21,9 @@ import {
   validateTraffic,
   type ResolvedTraffic,
 } from './resolve-traffic.js';
+import { patchTraffic, type TrafficPatch } from './patch-traffic.js';
 import type { JsonObject, RevisionRecord, StateStore, TrafficPolicy } from './state-store.js';
+import { trafficHolds } from './traffic-holds.js';
 
 /** What the reconciler needs of the runtime (the supervisor). */
 export interface RevisionRuntime {
@@ -51,6 +55,8 @@ export interface RevisionReconcilerOptions {
    * digest-verified, into the local cache); a failure keeps it from becoming ready.
    */
   prepare?: (revision: RevisionRecord) => Promise<void>;
+  /** Told after each change of a service's revisions or traffic (revision GC runs then). */
+  onChange?: (service: string) => void;
   logger: Logger;
 }
 
@@ -148,6 +154,74 @@ export class RevisionReconciler {
     });
   }
 
+  /** Applies a `gcloud run services update-traffic` style patch to the stored policy (see patch-traffic.ts). */
+  patchTraffic(service: string, patch: TrafficPatch, actor = 'admin'): Promise<{ policy: TrafficPolicy; resolved: ResolvedTraffic | undefined }> {
+    return this.#serially(service, async () => {
+      const { store } = this.#o;
+      if (store.getService(service) === undefined && store.listRevisions(service).length === 0) {
+        throw new MlaasError('ADMIN_NOT_FOUND', `no service ${service}`);
+      }
+      const policy = patchTraffic(store.getTraffic(service) ?? DEFAULT_TRAFFIC, patch);
+      validateTraffic(service, policy, store.listRevisions(service));
+      return { policy, resolved: await this.#apply(service, { policy, actor }) };
+    });
+  }
+
+  /**
+   * Deletes a revision that nothing of the traffic holds, nor `latestRevision`
+   * nor `services update` build on (the latest created or ready one): its
+   * instances are drained and stopped, then its record goes.
+   */
+  deleteRevision(name: string, actor = 'admin'): Promise<RevisionRecord> {
+    const service = this.#o.store.getRevision(name)?.service;
+    if (service === undefined) return Promise.reject(new MlaasError('ADMIN_NOT_FOUND', `no revision ${name}`));
+    return this.#serially(service, async () => {
+      const { store } = this.#o;
+      const rev = store.getRevision(name);
+      if (rev === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no revision ${name}`);
+      const revisions = store.listRevisions(service);
+      const holds = trafficHolds(name, store.getTraffic(service) ?? DEFAULT_TRAFFIC, revisions);
+      if (holds.length > 0) {
+        throw new MlaasError('ADMIN_CONFLICT', `revision ${name} has traffic of service ${service}: ${holds.join(', ')}; move it first (mlaas traffic ${service} …)`);
+      }
+      const newest = revisions.at(-1);
+      if (newest?.name === name) throw new MlaasError('ADMIN_CONFLICT', `revision ${name} is the latest revision of service ${service}, what its next update builds on`);
+      if (latestReadyRevision(revisions)?.name === name) {
+        throw new MlaasError('ADMIN_CONFLICT', `revision ${name} is the latest ready revision of service ${service}, what latestRevision follows`);
+      }
+      if (rev.state === 'pending') throw new MlaasError('ADMIN_CONFLICT', `revision ${name} is being deployed`);
+      await this.#remove(rev, actor);
+      return rev;
+    });
+  }
+
+  /** Deletes the revisions `pick` chooses from the service's current state (revision GC); answers their names. */
+  collect(service: string, pick: (revisions: readonly RevisionRecord[], policy: TrafficPolicy) => readonly RevisionRecord[], actor = 'gc'): Promise<string[]> {
+    return this.#serially(service, async () => {
+      const { store } = this.#o;
+      const deleted: string[] = [];
+      for (const rev of pick(store.listRevisions(service), store.getTraffic(service) ?? DEFAULT_TRAFFIC)) {
+        await this.#remove(rev, actor);
+        deleted.push(rev.name);
+      }
+      return deleted;
+    });
+  }
+
+  /** Stops routing to a service, drains and stops its instances, and deletes it with its revisions and traffic. */
+  deleteService(service: string, actor = 'admin'): Promise<string[]> {
+    return this.#serially(service, async () => {
+      const { store, publisher } = this.#o;
+      if (store.getService(service) === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no service ${service}`);
+      const revisions = store.listRevisions(service);
+      publisher.publish(service, undefined);
+      this.#published.delete(service);
+      await Promise.all(revisions.filter((r) => this.#running.has(r.name)).map((r) => this.#stop(r)));
+      store.deleteService(service, { actor });
+      return revisions.map((r) => r.name);
+    });
+  }
+
   /** Sends all traffic back to the last revision that served 100% before the current state. */
   rollback(service: string, actor = 'admin'): Promise<ResolvedTraffic | undefined> {
     return this.#serially(service, () => {
@@ -217,6 +291,7 @@ export class RevisionReconciler {
     await Promise.all(
       revisions.filter((r) => this.#running.has(r.name) && !wanted.has(r.name)).map((r) => this.#retire(r)),
     );
+    this.#o.onChange?.(service);
     return resolved;
   }
 
@@ -236,13 +311,30 @@ export class RevisionReconciler {
   }
 
   async #retire(rev: RevisionRecord): Promise<void> {
-    const { runtime, publisher, store, instanceSpecOf, logger } = this.#o;
+    const { store, logger } = this.#o;
+    await this.#stop(rev);
+    store.atomically(() => {
+      store.setRevisionState(rev.name, 'retired', 'no traffic');
+      store.markInactive(rev.name);
+    });
+    logger.info({ revision: rev.name }, 'revision retired');
+  }
+
+  /** Lets the revision's in-flight requests finish, then stops its instances. */
+  async #stop(rev: RevisionRecord): Promise<void> {
+    const { runtime, publisher, instanceSpecOf } = this.#o;
     this.#running.delete(rev.name);
     await publisher.drainInstances(runtime.instanceIds(rev.name), instanceSpecOf(rev).drainTimeoutMs);
     await runtime.stopKey(rev.name);
     publisher.retired(rev);
-    store.setRevisionState(rev.name, 'retired', 'no traffic');
-    logger.info({ revision: rev.name }, 'revision retired');
+  }
+
+  /** Deletes a revision no traffic holds, stopping any instance it still has. */
+  async #remove(rev: RevisionRecord, actor: string): Promise<void> {
+    const { runtime, store, logger } = this.#o;
+    if (this.#running.has(rev.name) || runtime.instanceIds(rev.name).length > 0) await this.#stop(rev);
+    store.deleteRevision(rev.name, { actor });
+    logger.info({ revision: rev.name, actor }, 'revision deleted');
   }
 
   #serially<T>(service: string, fn: () => Promise<T>): Promise<T> {

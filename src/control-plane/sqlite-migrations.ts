@@ -81,6 +81,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE api_keys ADD COLUMN allow_tags INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  ALTER TABLE revisions ADD COLUMN last_active_at TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -75,6 +75,7 @@ interface RevisionRow {
   state: string;
   reason: string | null;
   full_traffic_at: string | null;
+  last_active_at: string | null;
 }
 interface AuditRow { id: number; at: string; actor: string; action: string; target: string; detail: string }
 
@@ -134,7 +135,9 @@ export class SqliteStateStore implements StateStore {
   deleteService(name: string, ctx: MutationContext = {}): boolean {
     return this.atomically(() => {
       if (this.sql.deleteService.run(name).changes === 0) return false;
-      this.audit(ctx, 'service.delete', `service/${name}`, {});
+      const revisions = this.sql.deleteServiceRevisions.run(name).changes;
+      this.sql.deleteTraffic.run(name);
+      this.audit(ctx, 'service.delete', `service/${name}`, { revisions });
       return true;
     });
   }
@@ -291,6 +294,19 @@ export class SqliteStateStore implements StateStore {
     this.sql.markFullTraffic.run(this.stamp(), name);
   }
 
+  markInactive(name: string): void {
+    this.sql.markInactive.run(this.stamp(), name);
+  }
+
+  deleteRevision(name: string, ctx: MutationContext = {}): boolean {
+    return this.atomically(() => {
+      const row = this.sql.deleteRevision.get(name);
+      if (row === undefined) return false;
+      this.audit(ctx, 'revision.delete', `revision/${name}`, { service: row.service });
+      return true;
+    });
+  }
+
   getTraffic(service: string): TrafficPolicy | undefined {
     const row = this.sql.getTraffic.get(service);
     return row && (JSON.parse(row.policy) as TrafficPolicy);
@@ -398,6 +414,10 @@ function prepareStatements(db: Database.Database) {
       'UPDATE revisions SET state = ?, reason = ? WHERE name = ? RETURNING *',
     ),
     markFullTraffic: db.prepare<[string, string]>('UPDATE revisions SET full_traffic_at = ? WHERE name = ?'),
+    markInactive: db.prepare<[string, string]>('UPDATE revisions SET last_active_at = ? WHERE name = ?'),
+    deleteRevision: db.prepare<[string], { service: string }>('DELETE FROM revisions WHERE name = ? RETURNING service'),
+    deleteServiceRevisions: db.prepare<[string]>('DELETE FROM revisions WHERE service = ?'),
+    deleteTraffic: db.prepare<[string]>('DELETE FROM traffic WHERE service = ?'),
     getTraffic: db.prepare<[string], { policy: string }>('SELECT policy FROM traffic WHERE service = ?'),
     setTraffic: db.prepare<[string, string, string]>(
       `INSERT INTO traffic (service, policy, updated_at) VALUES (?, ?, ?)
@@ -452,6 +472,7 @@ function revisionOf(row: RevisionRow): RevisionRecord {
   };
   if (row.reason !== null) rev.reason = row.reason;
   if (row.full_traffic_at !== null) rev.fullTrafficAt = row.full_traffic_at;
+  if (row.last_active_at !== null) rev.lastActiveAt = row.last_active_at;
   return rev;
 }
 

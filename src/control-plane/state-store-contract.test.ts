@@ -377,6 +377,41 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       expect(store.getTraffic('spam')).toEqual(policy);
     });
 
+    it('deletes a revision, audited, keeping the others and the numbering after the highest left', () => {
+      const store = open();
+      const [r1, r2, r3] = [store.createRevision('spam', {}), store.createRevision('spam', {}), store.createRevision('spam', {})];
+      expect(store.deleteRevision(r2.name, { actor: 'gc' })).toBe(true);
+      expect(store.deleteRevision(r2.name)).toBe(false);
+      expect(store.getRevision(r2.name)).toBeUndefined();
+      expect(store.listRevisions('spam').map((r) => r.name)).toEqual([r1.name, r3.name]);
+      expect(store.listAudit({ limit: 1 })[0]).toMatchObject({ actor: 'gc', action: 'revision.delete', target: `revision/${r2.name}`, detail: { service: 'spam' } });
+      expect(store.createRevision('spam', {}).name).toBe('spam-00004');
+    });
+
+    it('records when a revision lost its traffic', () => {
+      const store = open();
+      const rev = store.createRevision('spam', {});
+      expect(store.getRevision(rev.name)?.lastActiveAt).toBeUndefined();
+      store.markInactive(rev.name);
+      expect(Date.parse(store.getRevision(rev.name)?.lastActiveAt ?? '')).toBeGreaterThan(Date.parse(rev.createdAt));
+    });
+
+    it('deleting a service deletes its revisions and traffic, and only its own', () => {
+      const store = open();
+      store.upsertService('spam', {});
+      store.upsertService('other', {});
+      const rev = store.createRevision('spam', {});
+      const kept = store.createRevision('other', {});
+      store.setTraffic('spam', { targets: [{ revision: rev.name, percent: 100 }], sticky: false });
+      store.setTraffic('other', { targets: [{ revision: kept.name, percent: 100 }], sticky: false });
+      expect(store.deleteService('spam', { actor: 'cli' })).toBe(true);
+      expect(store.listRevisions().map((r) => r.name)).toEqual([kept.name]);
+      expect(store.getTraffic('spam')).toBeUndefined();
+      expect(store.getTraffic('other')).toBeDefined();
+      expect(store.listAudit({ limit: 1 })[0]).toMatchObject({ actor: 'cli', action: 'service.delete', detail: { revisions: 1 } });
+      expect(store.createRevision('spam', {}).name).toBe('spam-00001');
+    });
+
     it('undoes a revision created in a block that throws', () => {
       const store = open();
       expect(() =>

@@ -52,7 +52,7 @@ export interface StateStore {
   getService(name: string): ServiceRecord | undefined;
   /** Sorted by name. */
   listServices(): ServiceRecord[];
-  /** False when there was no such service. */
+  /** Deletes the service with its revisions and its traffic policy. False when there was no such service. */
   deleteService(name: string, ctx?: MutationContext): boolean;
 
   upsertTenant(id: string, input: TenantInput, ctx?: MutationContext): TenantRecord;
@@ -94,6 +94,10 @@ export interface StateStore {
   setRevisionState(name: string, state: RevisionState, reason?: string, ctx?: MutationContext): RevisionRecord | undefined;
   /** Records that `name` now serves all of its service's traffic. */
   markFullTraffic(name: string): void;
+  /** Records that `name` has just lost its traffic and tags (its `lastActiveAt`). */
+  markInactive(name: string): void;
+  /** Deletes the revision record, audited; the next revision is numbered after the highest that remains. False when there was none. */
+  deleteRevision(name: string, ctx?: MutationContext): boolean;
 
   getTraffic(service: string): TrafficPolicy | undefined;
   setTraffic(service: string, policy: TrafficPolicy, ctx?: MutationContext): TrafficPolicy;

@@ -212,8 +212,9 @@ describe('quotas', () => {
 
 describe('shadow traffic', () => {
   it('mirrors about 10% and keeps the caller’s p50 within 10% of the p50 without the mirror', async () => {
-    const on = ['traffic', 'echo', 'echo-00001=100', '--tag', 'canary=echo-00002', '--mirror', 'canary=10'];
-    const off = ['traffic', 'echo', 'echo-00001=100', '--tag', 'canary=echo-00002'];
+    // A traffic change keeps what it does not name (gcloud's update-traffic): the flag routing of the test before goes explicitly.
+    const on = ['traffic', 'echo', 'echo-00001=100', '--tag', 'canary=echo-00002', '--no-flag-tag', '--mirror', 'canary=10'];
+    const off = ['traffic', 'echo', 'echo-00001=100', '--tag', 'canary=echo-00002', '--no-flag-tag', '--no-mirror'];
     const latencies: Record<'on' | 'off', number[]> = { on: [], off: [] };
     const ROUNDS = 8;
     const PER_ROUND = 75;
