@@ -186,7 +186,13 @@ async function assemble(
           config = revisionScaling(rev).decider;
           deciderSettings.set(name, config);
         }
-        yield { key: name, config, readyCount: supervisor.ready(name).length, inFlight: () => gateway.revisionLoad(name) };
+        yield {
+          key: name,
+          config,
+          readyCount: supervisor.ready(name).length,
+          inFlight: () => gateway.revisionLoad(name),
+          requests: () => gateway.revisionRequests(name),
+        };
       }
     },
     onDesired: (key, desired) => {
@@ -285,7 +291,7 @@ async function assemble(
       drainInstances: (ids, timeoutMs) => gateway.drainInstances(ids, timeoutMs),
       started: (rev) => {
         const scaling = revisionScaling(rev);
-        gateway.setRevisionLimits(rev.name, { concurrency: scaling.concurrency, maxInstances: scaling.maxInstances });
+        gateway.setRevisionLimits(rev.name, { concurrency: scaling.concurrency, maxInstances: scaling.maxInstances, timeoutMs: scaling.timeoutMs });
         scaled.set(rev.name, rev);
       },
       retired: (rev) => {

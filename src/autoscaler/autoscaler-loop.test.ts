@@ -96,7 +96,19 @@ describe('AutoscalerLoop', () => {
     // One tick so far, at 2 s: averages of the samples 4, 4; 4 / (1 × 100 %) = 4. From 0 ready
     // (counted as 1) a need of 4 is ≥ 2 × 1, so that first decision is made in panic mode.
     expect(loop.status()).toEqual([
-      { key: 'spam-00001', desired: 4, ready: 4, panic: true, stableAverage: 4, panicAverage: 4, targetValue: 1, lastTickAt: 2_000 },
+      // Excess burst capacity, from the 0 ready at that tick: floor(0 × 1 − 200 − 4) = −204: the gateway holds requests.
+      {
+        key: 'spam-00001',
+        desired: 4,
+        ready: 4,
+        panic: true,
+        stableAverage: 4,
+        panicAverage: 4,
+        targetValue: 1,
+        metric: 'concurrency',
+        excessBurstCapacity: -204,
+        lastTickAt: 2_000,
+      },
     ]);
   });
 
