@@ -53,6 +53,21 @@ class InstantRevision implements ScaledRevision {
   }
 }
 
+/** A revision served at a steady request rate: its counter grows by `perSecond` each second of the clock. */
+class SteadyRateRevision extends InstantRevision {
+  constructor(
+    key: string,
+    config: DeciderSettings,
+    private readonly clock: ManualClock,
+    private readonly perSecond: number,
+  ) {
+    super(key, config);
+  }
+  requests(): number {
+    return Math.floor((this.clock.nowMs / 1000) * this.perSecond);
+  }
+}
+
 function setup(revisions: InstantRevision[]) {
   const clock = new ManualClock();
   const calls: { key: string; desired: number; info: ScaleStatus }[] = [];
@@ -166,5 +181,25 @@ describe('AutoscalerLoop', () => {
     clock.advance(2_000);
     expect(told).toEqual(['good-00001']);
     expect(errors).toEqual(['bad-00001: supervisor refused']);
+  });
+
+  it('with metric rps, scales by the rate of the request counter, not the requests in flight', () => {
+    const clock = new ManualClock();
+    const calls: number[] = [];
+    // 30 requests per second, each over at once (nothing in flight); target 10 rps per instance at 100 %.
+    const revision = new SteadyRateRevision('rps-00001', { metric: 'rps', target: 10, utilization: 100, maxInstances: 50 }, clock, 30);
+    const loop = new AutoscalerLoop({
+      now: clock.now,
+      scheduler: clock,
+      revisions: () => [revision],
+      onDesired: (_key, desired) => {
+        calls.push(desired);
+        revision.readyCount = desired;
+      },
+    });
+    loop.start();
+    clock.advance(60_000);
+    expect(loop.statusOf('rps-00001')).toMatchObject({ metric: 'rps', desired: 3, stableAverage: 30, targetValue: 10 });
+    expect(calls.at(-1)).toBe(3);
   });
 });
