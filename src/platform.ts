@@ -199,6 +199,7 @@ async function assemble(
       const rev = scaled.get(key);
       if (rev !== undefined) supervisor.scale(runSpec(rev), desired);
     },
+    onHolding: (key, holding) => gateway.setHolding(key, holding),
     onError: (err, key) => logger.error({ err, revision: key }, 'autoscaler failed'),
   });
   const coldStarts = new ColdStartLog();
@@ -291,7 +292,8 @@ async function assemble(
       drainInstances: (ids, timeoutMs) => gateway.drainInstances(ids, timeoutMs),
       started: (rev) => {
         const scaling = revisionScaling(rev);
-        gateway.setRevisionLimits(rev.name, { concurrency: scaling.concurrency, maxInstances: scaling.maxInstances, timeoutMs: scaling.timeoutMs });
+        const { concurrency, maxInstances, timeoutMs, burstTarget } = scaling;
+        gateway.setRevisionLimits(rev.name, { concurrency, maxInstances, timeoutMs, ...(burstTarget === undefined ? {} : { burstTarget }) });
         scaled.set(rev.name, rev);
       },
       retired: (rev) => {

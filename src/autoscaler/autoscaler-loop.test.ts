@@ -202,4 +202,32 @@ describe('AutoscalerLoop', () => {
     expect(loop.statusOf('rps-00001')).toMatchObject({ metric: 'rps', desired: 3, stableAverage: 30, targetValue: 10 });
     expect(calls.at(-1)).toBe(3);
   });
+
+  it('tells onHolding when the excess burst capacity turns negative and back, and never with a burst capacity of 0', () => {
+    const clock = new ManualClock();
+    const told: Array<[string, boolean]> = [];
+    // Target 10 per instance, burst capacity 15, 2 ready: 2 × 10 − 15 − load ≥ 0 only while the load is ≤ 5.
+    const bursty = new InstantRevision('bursty-00001', { target: 10, minInstances: 2, initialInstances: 2, targetBurstCapacity: 15 }, 2);
+    const calm = new InstantRevision('calm-00001', { target: 10, minInstances: 2, initialInstances: 2, targetBurstCapacity: 0 }, 2);
+    const loop = new AutoscalerLoop({
+      now: clock.now,
+      scheduler: clock,
+      revisions: () => [bursty, calm],
+      onDesired: () => undefined,
+      onHolding: (key, holding) => told.push([key, holding]),
+    });
+    loop.start();
+    bursty.load = calm.load = 2;
+    clock.advance(10_000);
+    expect(told).toEqual([]);
+    bursty.load = calm.load = 12;
+    clock.advance(10_000);
+    expect(told).toEqual([['bursty-00001', true]]);
+    bursty.load = calm.load = 0;
+    clock.advance(10_000);
+    expect(told).toEqual([
+      ['bursty-00001', true],
+      ['bursty-00001', false],
+    ]);
+  });
 });

@@ -55,6 +55,11 @@ export interface AutoscalerLoopOptions {
   revisions: () => Iterable<ScaledRevision>;
   /** Called with a revision's first decision and whenever its count changes after that. */
   onDesired: (key: string, desired: number, info: ScaleStatus) => void;
+  /**
+   * Called when a revision's excess burst capacity turns negative (`true`:
+   * the activator should hold requests for it) or back (`false`).
+   */
+  onHolding?: (key: string, holding: boolean) => void;
   /** Where an `onDesired` failure goes; without it the failure is thrown from the timer. */
   onError?: (error: unknown, key: string) => void;
 }
@@ -66,6 +71,8 @@ interface Tracked {
   status: ScaleStatus;
   /** The last count passed to `onDesired`; undefined before the first. */
   announced: number | undefined;
+  /** The last holding state passed to `onHolding`. */
+  holding: boolean;
   /** The request counter and time at the previous sample, for metric rps; undefined before the first. */
   counted: { requests: number; atMs: number } | undefined;
 }
@@ -179,6 +186,7 @@ export class AutoscalerLoop {
           lastTickAt: undefined,
         },
         announced: undefined,
+        holding: false,
         counted: undefined,
       };
       this.tracked.set(revision.key, tracked);
@@ -222,6 +230,11 @@ export class AutoscalerLoop {
     const failures: unknown[] = [];
     for (const revision of revisions) {
       const tracked = step(revision);
+      const holding = tracked.status.excessBurstCapacity < 0;
+      if (holding !== tracked.holding) {
+        tracked.holding = holding;
+        this.options.onHolding?.(revision.key, holding);
+      }
       const { desired } = tracked.status;
       if (tracked.announced === desired) continue;
       tracked.announced = desired;

@@ -5,7 +5,7 @@
  * Revisions recorded before a setting existed get its default.
  */
 import { z } from 'zod';
-import type { DeciderSettings } from '../autoscaler/index.js';
+import { resolveDeciderConfig, type DeciderSettings } from '../autoscaler/index.js';
 import { DEFAULT_REVISION_TIMEOUT_SECONDS } from '../config/mlaas-config-schema.js';
 import type { RevisionRecord } from './state-store.js';
 
@@ -38,6 +38,8 @@ export interface RevisionScaling {
   initialInstances: number;
   /** How long the gateway waits for an instance's answer (timeoutSeconds). */
   timeoutMs: number;
+  /** In flight per instance while the gateway holds requests (the concurrency target); undefined for metric rps. */
+  burstTarget: number | undefined;
 }
 
 export function revisionScaling(rev: RevisionRecord): RevisionScaling {
@@ -60,8 +62,10 @@ export function revisionScaling(rev: RevisionRecord): RevisionScaling {
   if (s.targetBurstCapacity !== undefined) decider.targetBurstCapacity = s.targetBurstCapacity;
   if (s.scaleToZeroPodRetentionPeriod !== undefined) decider.scaleToZeroPodRetentionMs = s.scaleToZeroPodRetentionPeriod;
   const timeoutSeconds = RecordedTimeout.parse((rev.spec as { timeoutSeconds?: unknown }).timeoutSeconds);
+  const resolved = resolveDeciderConfig(decider);
   return {
     timeoutMs: timeoutSeconds * 1000,
+    burstTarget: resolved.metric === 'concurrency' ? resolved.target : undefined,
     decider,
     concurrency: s.concurrency,
     maxInstances: s.maxInstances,

@@ -5,6 +5,13 @@
  * deadline — instead of failing or overloading an instance. A request at a
  * revision scaled to zero pokes the autoscaler so the cold start begins at
  * once. The fast path (an instance has room) takes a slot synchronously.
+ *
+ * Knative puts its activator in the request path while a revision's excess
+ * burst capacity is negative (targetBurstCapacity). The gateway is always in
+ * the path, so here that state means holding: while the autoscaler reports it
+ * and the revision can still grow, an instance takes no more than the
+ * autoscaling target in flight and the rest wait for a slot or a new instance,
+ * instead of piling onto the instances there are.
  */
 import { MlaasError } from '../errors.js';
 import type { ReadyInstance, Upstream, UpstreamPools } from './upstream-pools.js';
@@ -22,6 +29,8 @@ export interface RevisionLimits {
   maxInstances: number;
   /** How long a call to the revision may take (Knative's timeoutSeconds); absent = only the route's deadline. */
   timeoutMs?: number;
+  /** In flight per instance while holding (the concurrency target); absent = holding changes nothing (metric rps). */
+  burstTarget?: number;
 }
 
 export interface ActivatorOptions {
@@ -44,7 +53,11 @@ interface Waiter {
 interface Gate {
   revision: string;
   limit: number;
+  /** The per-instance cap while holding: the smaller of `limit` and the burst target. */
+  holdLimit: number;
   maxInstances: number;
+  /** The autoscaler reported a negative excess burst capacity. */
+  holding: boolean;
   /** Requests forwarded to this revision's instances and not finished. */
   inFlight: number;
   /** Requests that reached the revision (a resend is not a new one): the autoscaler's rps metric reads it. */
@@ -139,6 +152,17 @@ export class Activator {
     return gate === undefined ? 0 : gate.inFlight + gate.queue.length;
   }
 
+  /**
+   * The autoscaler's word on the revision's excess burst capacity: `true`
+   * while it is negative. Releasing the hold lets waiting requests go at once.
+   */
+  setHolding(revision: string, holding: boolean): void {
+    const gate = this.#gate(revision);
+    if (gate.holding === holding) return;
+    gate.holding = holding;
+    if (!holding) this.#serveQueue(gate);
+  }
+
   /** Requests that have reached `revision` so far (a counter that starts again after `forget`). */
   requests(revision: string): number {
     return this.#gates.get(revision)?.requests ?? 0;
@@ -187,8 +211,11 @@ export class Activator {
   }
 
   #take(gate: Gate, except?: readonly Upstream[]): Upstream | undefined {
-    const up = this.#o.pools.pick(this.#o.ready(gate.revision), except);
-    if (up === undefined || up.inFlight >= gate.limit) return undefined;
+    const ready = this.#o.ready(gate.revision);
+    const up = this.#o.pools.pick(ready, except);
+    // At its maximum size the revision cannot grow: holding would only delay what the instances can take.
+    const limit = gate.holding && ready.length < gate.maxInstances ? gate.holdLimit : gate.limit;
+    if (up === undefined || up.inFlight >= limit) return undefined;
     up.inFlight++;
     gate.inFlight++;
     return up;
@@ -197,7 +224,17 @@ export class Activator {
   #gate(revision: string): Gate {
     let gate = this.#gates.get(revision);
     if (gate === undefined) {
-      gate = { revision, limit: Infinity, maxInstances: Infinity, inFlight: 0, requests: 0, queue: [], coldStartSince: undefined };
+      gate = {
+        revision,
+        limit: Infinity,
+        holdLimit: Infinity,
+        maxInstances: Infinity,
+        holding: false,
+        inFlight: 0,
+        requests: 0,
+        queue: [],
+        coldStartSince: undefined,
+      };
       this.#applyLimits(gate);
       this.#gates.set(revision, gate);
     }
@@ -207,6 +244,7 @@ export class Activator {
   #applyLimits(gate: Gate): void {
     const limits = this.#limits.get(gate.revision) ?? DEFAULT_LIMITS;
     gate.limit = limits.concurrency > 0 ? limits.concurrency : Infinity;
+    gate.holdLimit = Math.min(gate.limit, limits.burstTarget === undefined ? Infinity : Math.max(1, Math.ceil(limits.burstTarget)));
     gate.maxInstances = limits.maxInstances;
   }
 

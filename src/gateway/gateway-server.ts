@@ -83,6 +83,8 @@ export interface Gateway {
   drainInstances(ids: readonly string[], timeoutMs: number): Promise<void>;
   /** The hard per-instance concurrency and maximum size of a revision (undefined: no limit). */
   setRevisionLimits(revision: string, limits: RevisionLimits | undefined): void;
+  /** The autoscaler found the revision's excess burst capacity negative (true) or not: see Activator.setHolding. */
+  setHolding(revision: string, holding: boolean): void;
   /** The supervisor's ready set of a revision changed: requests waiting for it may go. */
   instancesChanged(revision: string): void;
   /** Requests in flight at a revision plus those waiting for it: what the autoscaler observes. */
@@ -336,6 +338,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     drainInstances: (ids, timeoutMs) => pools.drain(ids, timeoutMs),
     setRevisionLimits: (revision, limits) => activator.setLimits(revision, limits),
+    setHolding: (revision, holding) => activator.setHolding(revision, holding),
     instancesChanged: (revision) => activator.readyChanged(revision),
     revisionLoad: (revision) => activator.load(revision),
     revisionRequests: (revision) => activator.requests(revision),
