@@ -11,8 +11,7 @@
  * number); a quoted one stays a string. Keys are not substituted: they name
  * fields, and a field path must be readable in the file.
  */
-import { isPair, isScalar, isSeq, visit, type Document, type LineCounter, Scalar } from 'yaml';
-import { parse as parseYamlValue } from 'yaml';
+import { isPair, isScalar, isSeq, parse as parseYamlValue, visit, type Document, type LineCounter, Scalar } from 'yaml';
 import type { FieldIssue } from '../errors.js';
 import { formatPath } from './zod-issues.js';
 
@@ -73,7 +72,7 @@ export function substituteVariables(doc: Document, lineCounter: LineCounter, env
 /** What YAML makes of `text` as a plain scalar: a number, boolean or null stays one; anything else is the string. */
 function plainValue(text: string): unknown {
   try {
-    const parsed: unknown = parseYamlValue(text);
+    const parsed: unknown = parseYamlValue(text, { logLevel: 'silent' });
     return typeof parsed === 'number' || typeof parsed === 'boolean' ? parsed : text;
   } catch {
     return text;
