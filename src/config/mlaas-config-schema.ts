@@ -84,13 +84,13 @@ const scaling = strictObject({
     .describe('Panic when the panic-window need reaches this percent of the ready instances (panic-threshold-percentage), 110–1000, default 200.'),
   activationScale: bounded(1, undefined, { integer: true })
     .optional()
-    .describe('Scaling up from zero (or at all above zero), at least this many instances (activation-scale), default 1.'),
+    .describe('While the revision runs, at least this many instances: scaling from zero goes straight there (activation-scale), default 1.'),
   targetBurstCapacity: z
     .number()
     .refine((n) => n === -1 || n >= 0, { error: (iss) => `must be ≥ 0 or -1 (unlimited), got ${describeValue(iss.input)}` })
     .optional()
     .describe(
-      'Requests beyond the target the ready instances must absorb before the gateway stops holding requests for them (target-burst-capacity), default 200; 0: only at zero instances; -1: always. See README, Scaling.',
+      'Spare requests the ready instances must be able to take beyond the current load (target-burst-capacity), default 200; short of it, the gateway holds requests beyond the concurrency target per instance. 0: hold only at zero instances; -1: always.',
     ),
   scaleToZeroAfter: duration().default(30_000).describe('No traffic for at least this long before the last instance stops.'),
   scaleToZeroPodRetentionPeriod: duration(0, 3_600_000)
