@@ -60,6 +60,7 @@ describe('Knative settings in mlaas.yaml', () => {
     const issues = issuesOf(`    timeoutSeconds: 0
     scaling:
       metric: cpu
+      target: 0.001
       panicWindowPercentage: 0.5
       panicThresholdPercentage: 100
       activationScale: 0
@@ -68,6 +69,7 @@ describe('Knative settings in mlaas.yaml', () => {
 `);
     expect(issues).toEqual([
       { path: 'services.x.scaling.metric', message: 'expected one of "concurrency", "rps", got "cpu"' },
+      { path: 'services.x.scaling.target', message: 'must be ≥ 0.01, got 0.001' },
       { path: 'services.x.scaling.panicWindowPercentage', message: 'must be ≥ 1, got 0.5' },
       { path: 'services.x.scaling.panicThresholdPercentage', message: 'must be ≥ 110, got 100' },
       { path: 'services.x.scaling.activationScale', message: 'must be ≥ 1, got 0' },

@@ -71,7 +71,8 @@ const scaling = strictObject({
     .enum(['concurrency', 'rps'])
     .optional()
     .describe('What the autoscaler scales on (autoscaling.knative.dev/metric): requests in flight (concurrency, default) or requests per second (rps).'),
-  target: positiveNumber()
+  // Knative's autoscaling.TargetMin.
+  target: bounded(0.01, undefined)
     .optional()
     .describe('Per-instance value the autoscaler aims for: concurrency (default 100, or `concurrency` when set) or, with metric rps, requests per second (default 200).'),
   utilization: integer(1, 100).default(70).describe('Percent of `target` to aim at.'),
