@@ -1,7 +1,9 @@
 /**
  * Runs one KPA decider per revision: samples each revision's in-flight count
- * (or, with metric rps, its request rate since the previous sample) every second, decides every two seconds (Knative's tick), and tells the
- * supervisor when a revision's desired instance count changes. The gateway
+ * (or, with metric rps, its request rate since the previous sample) every
+ * second, decides every two seconds (Knative's tick), and tells the
+ * supervisor when a revision's desired instance count changes, and the
+ * gateway when its excess burst capacity turns negative or back. The gateway
  * calls `poke` when a request reaches a revision with no ready instance, so a
  * cold start begins at once instead of at the next tick. Time and timers are
  * injected so tests drive the loop by hand.
