@@ -188,7 +188,13 @@ async function assemble(
           config = revisionScaling(rev).decider;
           deciderSettings.set(name, config);
         }
-        yield { key: name, config, readyCount: supervisor.ready(name).length, inFlight: () => gateway.revisionLoad(name) };
+        yield {
+          key: name,
+          config,
+          readyCount: supervisor.ready(name).length,
+          inFlight: () => gateway.revisionLoad(name),
+          requests: () => gateway.revisionRequests(name),
+        };
       }
     },
     onDesired: (key, desired) => {
@@ -292,7 +298,8 @@ async function assemble(
       drainInstances: (ids, timeoutMs) => gateway.drainInstances(ids, timeoutMs),
       started: (rev) => {
         const scaling = revisionScaling(rev);
-        gateway.setRevisionLimits(rev.name, { concurrency: scaling.concurrency, maxInstances: scaling.maxInstances });
+        const { concurrency, maxInstances, timeoutMs } = scaling;
+        gateway.setRevisionLimits(rev.name, { concurrency, maxInstances, timeoutMs });
         scaled.set(rev.name, rev);
       },
       retired: (rev) => {

@@ -53,6 +53,21 @@ class InstantRevision implements ScaledRevision {
   }
 }
 
+/** A revision served at a steady request rate: its counter grows by `perSecond` each second of the clock. */
+class SteadyRateRevision extends InstantRevision {
+  constructor(
+    key: string,
+    config: DeciderSettings,
+    private readonly clock: ManualClock,
+    private readonly perSecond: number,
+  ) {
+    super(key, config);
+  }
+  requests(): number {
+    return Math.floor((this.clock.nowMs / 1000) * this.perSecond);
+  }
+}
+
 function setup(revisions: InstantRevision[]) {
   const clock = new ManualClock();
   const calls: { key: string; desired: number; info: ScaleStatus }[] = [];
@@ -96,7 +111,19 @@ describe('AutoscalerLoop', () => {
     // One tick so far, at 2 s: averages of the samples 4, 4; 4 / (1 × 100 %) = 4. From 0 ready
     // (counted as 1) a need of 4 is ≥ 2 × 1, so that first decision is made in panic mode.
     expect(loop.status()).toEqual([
-      { key: 'spam-00001', desired: 4, ready: 4, panic: true, stableAverage: 4, panicAverage: 4, targetValue: 1, lastTickAt: 2_000 },
+      // Excess burst capacity, from the 0 ready at that tick: floor(0 × 1 − 200 − 4) = −204: the gateway holds requests.
+      {
+        key: 'spam-00001',
+        desired: 4,
+        ready: 4,
+        panic: true,
+        stableAverage: 4,
+        panicAverage: 4,
+        targetValue: 1,
+        metric: 'concurrency',
+        excessBurstCapacity: -204,
+        lastTickAt: 2_000,
+      },
     ]);
   });
 
@@ -154,5 +181,44 @@ describe('AutoscalerLoop', () => {
     clock.advance(2_000);
     expect(told).toEqual(['good-00001']);
     expect(errors).toEqual(['bad-00001: supervisor refused']);
+  });
+
+  it('with metric rps, scales by the rate of the request counter, not the requests in flight', () => {
+    const clock = new ManualClock();
+    const calls: number[] = [];
+    // 30 requests per second, each over at once (nothing in flight); target 10 rps per instance at 100 %.
+    const revision = new SteadyRateRevision('rps-00001', { metric: 'rps', target: 10, utilization: 100, maxInstances: 50 }, clock, 30);
+    const loop = new AutoscalerLoop({
+      now: clock.now,
+      scheduler: clock,
+      revisions: () => [revision],
+      onDesired: (_key, desired) => {
+        calls.push(desired);
+        revision.readyCount = desired;
+      },
+    });
+    loop.start();
+    clock.advance(60_000);
+    expect(loop.statusOf('rps-00001')).toMatchObject({ metric: 'rps', desired: 3, stableAverage: 30, targetValue: 10 });
+    expect(calls.at(-1)).toBe(3);
+  });
+
+  it("reports Knative's excess burst capacity in the status: negative once the load exceeds what the burst capacity leaves, never with a burst capacity of 0", () => {
+    const clock = new ManualClock();
+    // Target 10 per instance, burst capacity 15, 2 ready: 2 × 10 − 15 − load ≥ 0 only while the load is ≤ 5.
+    const bursty = new InstantRevision('bursty-00001', { target: 10, minInstances: 2, initialInstances: 2, targetBurstCapacity: 15 }, 2);
+    const calm = new InstantRevision('calm-00001', { target: 10, minInstances: 2, initialInstances: 2, targetBurstCapacity: 0 }, 2);
+    const loop = new AutoscalerLoop({ now: clock.now, scheduler: clock, revisions: () => [bursty, calm], onDesired: () => undefined });
+    loop.start();
+    bursty.load = calm.load = 2;
+    clock.advance(10_000);
+    expect(loop.statusOf('bursty-00001')?.excessBurstCapacity).toBeGreaterThanOrEqual(0);
+    bursty.load = calm.load = 12;
+    clock.advance(10_000);
+    expect(loop.statusOf('bursty-00001')?.excessBurstCapacity).toBeLessThan(0);
+    expect(loop.statusOf('calm-00001')?.excessBurstCapacity).toBeGreaterThanOrEqual(0);
+    bursty.load = calm.load = 0;
+    clock.advance(10_000);
+    expect(loop.statusOf('bursty-00001')?.excessBurstCapacity).toBeGreaterThanOrEqual(0);
   });
 });

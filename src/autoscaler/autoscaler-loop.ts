@@ -1,7 +1,9 @@
 /**
  * Runs one KPA decider per revision: samples each revision's in-flight count
- * every second, decides every two seconds (Knative's tick), and tells the
- * supervisor when a revision's desired instance count changes. The gateway
+ * (or, with metric rps, its request rate since the previous sample) every
+ * second, decides every two seconds (Knative's tick), and tells the
+ * supervisor when a revision's desired instance count changes, and the
+ * gateway when its excess burst capacity turns negative or back. The gateway
  * calls `poke` when a request reaches a revision with no ready instance, so a
  * cold start begins at once instead of at the next tick. Time and timers are
  * injected so tests drive the loop by hand.
@@ -21,6 +23,8 @@ export interface ScaledRevision {
    * Knative's queue-proxy reports) is better still; an instantaneous count works.
    */
   inFlight(): number;
+  /** Requests that have reached the revision since it was first seen: a counter, read for metric rps. */
+  requests?(): number;
 }
 
 /** The part of `setInterval`/`clearInterval` the loop uses. */
@@ -36,8 +40,11 @@ export interface ScaleStatus {
   panic: boolean;
   stableAverage: number;
   panicAverage: number;
-  /** Per-instance concurrency aimed at (target × utilization). */
+  /** Per-instance value aimed at (target × utilization): concurrency, or requests per second. */
   targetValue: number;
+  metric: 'concurrency' | 'rps';
+  /** Knative's excess burst capacity at the last decision: below zero the gateway holds requests for the revision. */
+  excessBurstCapacity: number;
   /** Time of the last decision, from `now()`; undefined before the first. */
   lastTickAt: number | undefined;
 }
@@ -61,6 +68,8 @@ interface Tracked {
   status: ScaleStatus;
   /** The last count passed to `onDesired`; undefined before the first. */
   announced: number | undefined;
+  /** The request counter and time at the previous sample, for metric rps; undefined before the first. */
+  counted: { requests: number; atMs: number } | undefined;
 }
 
 const SYSTEM_TIMERS: IntervalScheduler = {
@@ -104,7 +113,8 @@ export class AutoscalerLoop {
     for (const revision of this.options.revisions()) {
       seen.add(revision.key);
       const tracked = this.track(revision, now);
-      tracked.state = recordConcurrency(tracked.config, tracked.state, revision.inFlight(), now);
+      const value = tracked.config.metric === 'rps' ? this.rateOf(tracked, revision, now) : revision.inFlight();
+      if (value !== undefined) tracked.state = recordConcurrency(tracked.config, tracked.state, value, now);
       tracked.status.ready = revision.readyCount;
     }
     for (const key of this.tracked.keys()) if (!seen.has(key)) this.tracked.delete(key);
@@ -132,7 +142,9 @@ export class AutoscalerLoop {
     }
     if (revision === undefined) return undefined;
     const tracked = this.track(revision, now);
-    tracked.state = recordConcurrency(tracked.config, tracked.state, Math.max(1, revision.inFlight()), now);
+    // At least one request is waiting; for metric rps, one in the last second is all that is known of the rate.
+    const value = tracked.config.metric === 'rps' ? 1 : Math.max(1, revision.inFlight());
+    tracked.state = recordConcurrency(tracked.config, tracked.state, value, now);
     this.forEachAnnouncing([revision], (r) => this.decideFor(r, now));
     return tracked.status.desired;
   }
@@ -164,9 +176,12 @@ export class AutoscalerLoop {
           stableAverage: 0,
           panicAverage: 0,
           targetValue: config.targetValue,
+          metric: config.metric,
+          excessBurstCapacity: 0,
           lastTickAt: undefined,
         },
         announced: undefined,
+        counted: undefined,
       };
       this.tracked.set(revision.key, tracked);
     } else if (tracked.settings !== revision.config) {
@@ -174,8 +189,18 @@ export class AutoscalerLoop {
       tracked.settings = revision.config;
       tracked.config = resolveDeciderConfig(revision.config);
       tracked.status.targetValue = tracked.config.targetValue;
+      tracked.status.metric = tracked.config.metric;
     }
     return tracked;
+  }
+
+  /** Requests per second since the previous sample; undefined at the first, which only sets the baseline. */
+  private rateOf(tracked: Tracked, revision: ScaledRevision, now: number): number | undefined {
+    const requests = revision.requests?.() ?? 0;
+    const previous = tracked.counted;
+    tracked.counted = { requests, atMs: now };
+    if (previous === undefined || now <= previous.atMs) return undefined;
+    return (Math.max(0, requests - previous.requests) * 1000) / (now - previous.atMs);
   }
 
   private decideFor(revision: ScaledRevision, now: number): Tracked {
@@ -188,6 +213,7 @@ export class AutoscalerLoop {
       panic: decision.panic,
       stableAverage: decision.stableAverage,
       panicAverage: decision.panicAverage,
+      excessBurstCapacity: decision.excessBurstCapacity,
       lastTickAt: now,
     });
     return tracked;

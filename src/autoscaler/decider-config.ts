@@ -10,9 +10,15 @@
 /** What a revision may set; every field is optional and falls back to `KPA_DEFAULTS`. */
 export interface DeciderSettings {
   /**
-   * Per-instance concurrency the scaler aims for before utilization. Knative
+   * What the samples measure (`autoscaling.knative.dev/metric`): requests in
+   * flight (`concurrency`, default) or requests per second (`rps`).
+   */
+  metric?: 'concurrency' | 'rps';
+  /**
+   * Per-instance value the scaler aims for before utilization. Knative
    * `autoscaling.knative.dev/target`; default `container-concurrency-target-default` = 100,
-   * or `concurrency` when only that is set; never above `concurrency`.
+   * or `concurrency` when only that is set, never above `concurrency`; with
+   * metric rps, `requests-per-second-target-default` = 200.
    */
   target?: number;
   /** Hard per-instance limit (Knative `containerConcurrency`); 0 or absent = no limit. */
@@ -42,6 +48,14 @@ export interface DeciderSettings {
   scaleToZeroGracePeriodMs?: number;
   /** Instances started when traffic arrives at zero (`activation-scale`), default 1. */
   activationScale?: number;
+  /**
+   * Requests beyond the target the ready instances must be able to absorb
+   * (`target-burst-capacity`), default 200; -1 = unlimited (the activator
+   * always holds requests), 0 = the activator only at zero instances.
+   */
+  targetBurstCapacity?: number;
+  /** Once the decision is zero, the last instance stays at least this long (`scale-to-zero-pod-retention-period`), default 0. */
+  scaleToZeroPodRetentionMs?: number;
   /** Instances a new revision starts with, held until reached once (`initial-scale`), default 1. */
   initialInstances?: number;
 }
@@ -58,7 +72,9 @@ export interface DeciderConfig extends Readonly<Required<Omit<DeciderSettings, '
 }
 
 export const KPA_DEFAULTS = Object.freeze({
+  metric: 'concurrency' as 'concurrency' | 'rps',
   target: 100,
+  rpsTarget: 200,
   utilization: 70,
   stableWindowMs: 60_000,
   panicWindowPercentage: 10,
@@ -71,6 +87,8 @@ export const KPA_DEFAULTS = Object.freeze({
   scaleToZeroGracePeriodMs: 30_000,
   activationScale: 1,
   initialInstances: 1,
+  targetBurstCapacity: 200,
+  scaleToZeroPodRetentionMs: 0,
 });
 
 /** Knative's `autoscaling.TargetMin`: keeps the division in `decide` finite. */
@@ -85,13 +103,16 @@ const TARGET_MIN = 0.01;
  * resolveDeciderConfig({ concurrency: 10 }).targetValue // 10 × 70% = 7
  */
 export function resolveDeciderConfig(settings: DeciderSettings = {}): DeciderConfig {
+  const metric = settings.metric ?? KPA_DEFAULTS.metric;
   const concurrency = settings.concurrency ?? 0;
-  const requested = settings.target ?? (concurrency > 0 ? concurrency : KPA_DEFAULTS.target);
-  const target = concurrency > 0 ? Math.min(requested, concurrency) : requested;
+  // The hard limit caps a concurrency target only: requests per second are another unit (Knative's ResolveMetricTarget).
+  const requested = settings.target ?? (metric === 'rps' ? KPA_DEFAULTS.rpsTarget : concurrency > 0 ? concurrency : KPA_DEFAULTS.target);
+  const target = metric === 'concurrency' && concurrency > 0 ? Math.min(requested, concurrency) : requested;
   const utilization = settings.utilization ?? KPA_DEFAULTS.utilization;
   const stableWindowMs = settings.stableWindowMs ?? KPA_DEFAULTS.stableWindowMs;
   const panicWindowPercentage = settings.panicWindowPercentage ?? KPA_DEFAULTS.panicWindowPercentage;
   return Object.freeze({
+    metric,
     target,
     concurrency,
     utilization,
@@ -109,5 +130,7 @@ export function resolveDeciderConfig(settings: DeciderSettings = {}): DeciderCon
     scaleToZeroGracePeriodMs: settings.scaleToZeroGracePeriodMs ?? KPA_DEFAULTS.scaleToZeroGracePeriodMs,
     activationScale: settings.activationScale ?? KPA_DEFAULTS.activationScale,
     initialInstances: settings.initialInstances ?? KPA_DEFAULTS.initialInstances,
+    targetBurstCapacity: settings.targetBurstCapacity ?? KPA_DEFAULTS.targetBurstCapacity,
+    scaleToZeroPodRetentionMs: settings.scaleToZeroPodRetentionMs ?? KPA_DEFAULTS.scaleToZeroPodRetentionMs,
   });
 }

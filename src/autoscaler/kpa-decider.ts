@@ -1,11 +1,11 @@
 /**
  * The Knative Pod Autoscaler's decision for one revision, as pure functions of
- * the observed concurrency and an injected time: `recordConcurrency` adds a
- * sample, `decide` turns the windows into a desired instance count. Mirrors
- * Knative Serving's `pkg/autoscaler/scaling/autoscaler.go` (`Scale`) for the
- * stable/panic/rate-limit/delay logic, and the KPA reconciler's
- * `scaler.go` for bounds, initial scale and scale to zero. No burst capacity:
- * the gateway always sits in the request path as the activator.
+ * the observed metric (concurrency, or requests per second) and an injected
+ * time: `recordConcurrency` adds a sample, `decide` turns the windows into a
+ * desired instance count and the excess burst capacity. Mirrors Knative
+ * Serving's `pkg/autoscaler/scaling/autoscaler.go` (`Scale`) for the
+ * stable/panic/rate-limit/delay/burst logic, and the KPA reconciler's
+ * `scaler.go` for bounds, initial scale, scale to zero and last-pod retention.
  */
 import { EMPTY_WINDOW, recordInWindow, windowAverage, windowIsEmpty, type BucketWindow } from './bucket-window.js';
 import type { DeciderConfig } from './decider-config.js';
@@ -25,6 +25,8 @@ export interface DeciderState {
   readonly initialized: boolean;
   /** The last decision. */
   readonly desired: number;
+  /** First decision of zero while instances ran (the last-pod retention runs from here); undefined otherwise. */
+  readonly zeroSinceMs: number | undefined;
 }
 
 export interface Decision {
@@ -34,6 +36,12 @@ export interface Decision {
   stableAverage: number;
   /** Average concurrency over the panic window. */
   panicAverage: number;
+  /**
+   * What the ready instances can absorb beyond the panic-window load and the
+   * target burst capacity (Knative's excess burst capacity): below zero the
+   * activator holds requests for the revision; -1 with an unlimited burst capacity.
+   */
+  excessBurstCapacity: number;
   state: DeciderState;
 }
 
@@ -53,10 +61,14 @@ export function initialDeciderState(config: DeciderConfig, nowMs: number, readyC
     lastTrafficMs: nowMs,
     initialized: readyCount >= config.initialInstances,
     desired: applyBounds(config, config.initialInstances, readyCount >= config.initialInstances),
+    zeroSinceMs: undefined,
   };
 }
 
-/** Adds one sample of the revision's total in-flight requests (held requests at the activator included). */
+/**
+ * Adds one sample of the revision's metric: its total in-flight requests (held
+ * requests at the activator included), or with metric rps its requests per second.
+ */
 export function recordConcurrency(config: DeciderConfig, state: DeciderState, inFlight: number, nowMs: number): DeciderState {
   return {
     ...state,
@@ -92,10 +104,12 @@ export function decide(config: DeciderConfig, state: DeciderState, readyCount: n
   const initialized = state.initialized || readyCount >= config.initialInstances;
   const stableAverage = windowAverage(state.stable, config.stableWindowMs, nowMs);
   const panicAverage = windowAverage(state.panic, config.panicWindowMs, nowMs);
+  const excessBurstCapacity = excessBurstCapacityOf(config, readyCount, panicAverage);
   if (windowIsEmpty(state.stable, config.stableWindowMs, nowMs)) {
     // Knative returns "no valid scale" without data and leaves the count alone.
     const desired = applyBounds(config, state.desired, initialized);
-    return { desired, panic: state.panicAtMs !== undefined, stableAverage, panicAverage, state: { ...state, initialized, desired } };
+    const panic = state.panicAtMs !== undefined;
+    return { desired, panic, stableAverage, panicAverage, excessBurstCapacity, state: { ...state, initialized, desired } };
   }
 
   // Zero ready counts as one, so a revision at zero can scale up and the panic ratio stays finite.
@@ -134,14 +148,34 @@ export function decide(config: DeciderConfig, state: DeciderState, readyCount: n
   }
 
   desired = applyBounds(config, desired, initialized);
-  // The grace period keeps the last instance; a revision already at zero (or started at zero) stays there.
-  if (desired === 0 && state.desired > 0 && nowMs - state.lastTrafficMs < config.scaleToZeroGracePeriodMs) desired = 1;
+  // The grace period (since the last traffic) and the retention period (since the first decision of zero)
+  // both keep the last instance; a revision already at zero (or started at zero) stays there.
+  const wantsZero = desired === 0 && state.desired > 0;
+  const zeroSinceMs = wantsZero ? (state.zeroSinceMs ?? nowMs) : undefined;
+  if (
+    zeroSinceMs !== undefined &&
+    (nowMs - state.lastTrafficMs < config.scaleToZeroGracePeriodMs || nowMs - zeroSinceMs < config.scaleToZeroPodRetentionMs)
+  ) {
+    desired = 1;
+  }
 
   return {
     desired,
     panic: panicAtMs !== undefined,
     stableAverage,
     panicAverage,
-    state: { ...state, panicAtMs, maxPanicInstances, recent, initialized, desired },
+    excessBurstCapacity,
+    state: { ...state, panicAtMs, maxPanicInstances, recent, initialized, desired, zeroSinceMs: desired === 0 ? undefined : zeroSinceMs },
   };
+}
+
+/**
+ * Knative's excess burst capacity: ready × target (before utilization) − the
+ * burst capacity − the panic-window load, floored; 0 when the burst capacity
+ * is 0 (the activator only at zero), -1 when it is unlimited (always).
+ */
+function excessBurstCapacityOf(config: DeciderConfig, readyCount: number, panicAverage: number): number {
+  if (config.targetBurstCapacity === 0) return 0;
+  if (config.targetBurstCapacity < 0) return -1;
+  return Math.floor(readyCount * config.target - config.targetBurstCapacity - panicAverage);
 }

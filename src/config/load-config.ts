@@ -13,12 +13,24 @@ import { loadGatewayDocument } from './load-gateway-document.js';
 import type { MlaasConfig } from './mlaas-config-schema.js';
 import { parseConfig } from './parse-config.js';
 import { readConfigFile } from './read-config-file.js';
+import type { Environment } from './substitute-variables.js';
 
 export interface LoadedConfig {
   config: MlaasConfig;
   gateway: GatewayDocument;
   /** The flags mlaas.yaml declares (inline or a flagd file); undefined when it has no `flags:`. */
   flags: FlagSet | undefined;
+  /**
+   * Name → value of every `${VAR}` the files used that was set (not those
+   * that fell back to their default): what another process needs to read the
+   * same files the same way.
+   */
+  variables: Record<string, string>;
+}
+
+export interface LoadConfigOptions {
+  /** Where `${VAR}` references in mlaas.yaml, the gateway document and a flags file are looked up (default: process.env). */
+  env?: Environment;
 }
 
 /**
@@ -28,10 +40,12 @@ export interface LoadedConfig {
  * @example
  * const { config, gateway } = await loadConfig('mlaas.yaml');
  */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
+export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const variables: Record<string, string> = {};
   const configPath = path.resolve(file);
   const text = await readConfigFile(configPath, 'mlaas.yaml');
-  const config = parseConfig(text, { baseDir: path.dirname(configPath), configPath });
+  const config = parseConfig(text, { baseDir: path.dirname(configPath), configPath, env, variables });
 
   const missing: FieldIssue[] = [];
   for (const [name, service] of Object.entries(config.services)) {
@@ -41,9 +55,9 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   }
   if (missing.length > 0) throw configError('CONFIG_INVALID', configPath, missing);
 
-  const gateway = await loadGatewayDocument(config.gateway.document, { services: new Set(Object.keys(config.services)) });
-  const flags = config.flags === undefined ? undefined : await loadFlagSet(config.flags, { baseDir: config.baseDir, configPath });
-  return { config, gateway, flags };
+  const gateway = await loadGatewayDocument(config.gateway.document, { services: new Set(Object.keys(config.services)), env, variables });
+  const flags = config.flags === undefined ? undefined : await loadFlagSet(config.flags, { baseDir: config.baseDir, configPath, env, variables });
+  return { config, gateway, flags, variables };
 }
 
 async function isDirectory(p: string): Promise<boolean> {

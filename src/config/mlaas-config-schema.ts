@@ -9,7 +9,7 @@ import { ModelStoreConfigSchema } from '../models/model-store-config.js';
 import { RevisionsSettingsSchema } from './revision-gc-fields.js';
 import { describeValue } from './zod-issues.js';
 import { FlagsSchema, QuotaSchema, overridableSettings, tenantAttributes } from './tenancy-fields.js';
-import { DNS_LABEL, duration, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
+import { DNS_LABEL, bounded, duration, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
 import { ADMIN_MAX_CONNECTIONS, ADMIN_TIMEOUTS, GATEWAY_TIMEOUTS } from '../http/listener.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -24,6 +24,10 @@ const modelStoreRef = z.string().superRefine((ref, ctx) => {
     ctx.addIssue({ code: 'custom', message: `${(err as Error).message}${hint}` });
   }
 });
+
+/** Knative's `revision-timeout-seconds` and `max-revision-timeout-seconds` defaults. */
+export const DEFAULT_REVISION_TIMEOUT_SECONDS = 300;
+export const MAX_REVISION_TIMEOUT_SECONDS = 600;
 
 /** What the platform sets in every instance (Knative's and Cloud Run's reserved names among them). */
 const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION']);
@@ -50,7 +54,11 @@ const command = z.union(
   { error: (iss) => `expected a command (a list of arguments or one string), got ${describeValue(iss.input)}` },
 );
 
-/** Knative KPA settings; every default is Knative's (see src/autoscaler/decider-config.ts) unless noted. */
+/**
+ * Knative KPA settings; every default is Knative's (see src/autoscaler/decider-config.ts) unless noted.
+ * The settings added after revisions were first recorded (`metric` and below) have no schema default:
+ * a revision records only what the file sets, so one made before they existed is still the same spec.
+ */
 const scaling = strictObject({
   minInstances: integer(0).default(0).describe('Instances kept running when idle (0 = scale to zero, as Knative and Cloud Run).'),
   maxInstances: integer(1)
@@ -60,10 +68,36 @@ const scaling = strictObject({
   concurrency: integer(0)
     .default(0)
     .describe('Hard limit of requests in flight per instance (containerConcurrency); 0 = no limit. Excess requests wait at the gateway.'),
-  target: positiveNumber().optional().describe('Concurrency per instance the autoscaler aims for (default 100, or `concurrency` when set).'),
+  metric: z
+    .enum(['concurrency', 'rps'])
+    .optional()
+    .describe('What the autoscaler scales on (autoscaling.knative.dev/metric): requests in flight (concurrency, default) or requests per second (rps).'),
+  // Knative's autoscaling.TargetMin.
+  target: bounded(0.01, undefined)
+    .optional()
+    .describe('Per-instance value the autoscaler aims for: concurrency (default 100, or `concurrency` when set) or, with metric rps, requests per second (default 200).'),
   utilization: integer(1, 100).default(70).describe('Percent of `target` to aim at.'),
   stableWindow: duration(6_000, 3_600_000).default(60_000).describe('Window of the stable concurrency average (6s–1h).'),
+  panicWindowPercentage: bounded(1, 100)
+    .optional()
+    .describe('The panic window as percent of the stable window (autoscaling.knative.dev/panic-window-percentage), 1–100, default 10.'),
+  panicThresholdPercentage: bounded(110, 1000)
+    .optional()
+    .describe('Panic when the panic-window need reaches this percent of the ready instances (panic-threshold-percentage), 110–1000, default 200.'),
+  activationScale: bounded(1, undefined, { integer: true })
+    .optional()
+    .describe('While the revision runs, at least this many instances: scaling from zero goes straight there (activation-scale), default 1.'),
+  targetBurstCapacity: z
+    .number()
+    .refine((n) => n === -1 || n >= 0, { error: (iss) => `must be ≥ 0 or -1 (unlimited), got ${describeValue(iss.input)}` })
+    .optional()
+    .describe(
+      'Spare requests the ready instances must be able to take beyond the current load (target-burst-capacity), default 200; short of it, the gateway holds requests beyond the concurrency target per instance. 0: hold only at zero instances; -1: always.',
+    ),
   scaleToZeroAfter: duration().default(30_000).describe('No traffic for at least this long before the last instance stops.'),
+  scaleToZeroPodRetentionPeriod: duration(0, 3_600_000)
+    .optional()
+    .describe('Once the autoscaler decided to scale to zero, the last instance stays at least this long (scale-to-zero-pod-retention-period), 0s–1h, default 0s.'),
   scaleDownDelay: duration(0, 3_600_000).default(0).describe('Scale down only to the highest count decided within this window.'),
 }).superRefine((s, ctx) => {
   if (s.maxInstances < s.minInstances) {
@@ -73,8 +107,11 @@ const scaling = strictObject({
       message: `must be ≥ minInstances (${s.minInstances}), got ${s.maxInstances}`,
     });
   }
-  if (s.concurrency > 0 && s.target !== undefined && s.target > s.concurrency) {
+  if (s.metric !== 'rps' && s.concurrency > 0 && s.target !== undefined && s.target > s.concurrency) {
     ctx.addIssue({ code: 'custom', path: ['target'], message: `must be ≤ concurrency (${s.concurrency}), got ${s.target}` });
+  }
+  if (s.activationScale !== undefined && s.activationScale > s.maxInstances) {
+    ctx.addIssue({ code: 'custom', path: ['activationScale'], message: `must be ≤ maxInstances (${s.maxInstances}), got ${s.activationScale}` });
   }
 });
 
@@ -133,6 +170,11 @@ export const ServiceSchema = strictObject({
   scaling: scaling.prefault({}),
   readiness: readiness.default({ path: '/healthz', timeoutSeconds: 30 }),
   drainTimeoutSeconds: positiveNumber().default(10).describe('Time an instance gets to finish in-flight requests after SIGTERM.'),
+  timeoutSeconds: bounded(0, MAX_REVISION_TIMEOUT_SECONDS, { integer: true, exclusiveMin: true })
+    .optional()
+    .describe(
+      `How long the gateway waits for an instance's answer (Knative's timeoutSeconds), default ${DEFAULT_REVISION_TIMEOUT_SECONDS}, at most ${MAX_REVISION_TIMEOUT_SECONDS} (max-revision-timeout-seconds); the route's deadline bounds a call too, and the smaller wins.`,
+    ),
   overridable: overridableSettings,
 }).superRefine((s, ctx) => {
   if (s.runtime === 'process' && s.command === undefined) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { configError } from './config-error.js';
 import { MlaasConfigSchema, type MlaasConfig } from './mlaas-config-schema.js';
 import { parseYaml } from './parse-yaml.js';
+import type { Environment } from './substitute-variables.js';
 import { describeIssue, fieldIssuesOf } from './zod-issues.js';
 
 export interface ParseConfigOptions {
@@ -14,6 +15,10 @@ export interface ParseConfigOptions {
   baseDir: string;
   /** Path of the file, for messages and for `MlaasConfig.configPath`. */
   configPath: string;
+  /** Where `${VAR}` references are looked up (default: process.env). */
+  env?: Environment;
+  /** Filled in with name → value of each variable that was set and used. */
+  variables?: Record<string, string>;
 }
 
 /**
@@ -24,8 +29,9 @@ export interface ParseConfigOptions {
 export function parseConfig(text: string, options: ParseConfigOptions): MlaasConfig {
   const baseDir = path.resolve(options.baseDir);
   const configPath = path.resolve(baseDir, options.configPath);
-  const yaml = parseYaml(text);
+  const yaml = parseYaml(text, { env: options.env ?? process.env });
   if (!yaml.ok) throw configError('CONFIG_INVALID', configPath, yaml.issues);
+  Object.assign(options.variables ?? {}, yaml.variables);
 
   const result = MlaasConfigSchema.safeParse(yaml.value, { error: describeIssue, reportInput: true });
   if (!result.success) throw configError('CONFIG_INVALID', configPath, fieldIssuesOf(result.error));

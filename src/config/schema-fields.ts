@@ -31,6 +31,21 @@ export function positiveNumber() {
   return z.number({ error }).positive({ error });
 }
 
+/**
+ * A number within Knative's bounds for a setting, reported as Knative words
+ * it: `must be ≥ 110, got 100`. `integer` also refuses fractions.
+ */
+export function bounded(min: number, max: number | undefined, options: { integer?: boolean; exclusiveMin?: boolean } = {}) {
+  const got = (iss: { input?: unknown }) => `, got ${describeValue(iss.input)}`;
+  const type = (iss: { input?: unknown }) => `must be ${options.integer === true ? 'an integer' : 'a number'}${got(iss)}`;
+  const base = options.integer === true ? z.int({ error: type }) : z.number({ error: type });
+  const low =
+    options.exclusiveMin === true
+      ? base.gt(min, { error: (iss) => `must be > ${min}${got(iss)}` })
+      : base.min(min, { error: (iss) => `must be ≥ ${min}${got(iss)}` });
+  return max === undefined ? low : low.max(max, { error: (iss) => `must be ≤ ${max}${got(iss)}` });
+}
+
 /** A string matching `pattern`, reported as `expected <what> (pattern), got X`. */
 export function patternString(pattern: RegExp, what: string) {
   return z.string().regex(pattern, {

@@ -44,6 +44,8 @@ export const RevisionSpecSchema = z.object({
   scaling: z.object({ minInstances: z.number().int().min(0), maxInstances: z.number().int().min(1) }).loose(),
   readiness: z.object({ path: z.string(), timeoutSeconds: z.number().positive() }),
   drainTimeoutSeconds: z.number().positive(),
+  /** Knative's timeoutSeconds; absent when the service did not set it (and in revisions made before it existed). */
+  timeoutSeconds: z.number().positive().optional(),
 });
 
 export type RevisionSpec = z.infer<typeof RevisionSpecSchema>;
@@ -70,6 +72,8 @@ export function revisionSpecOf(service: ServiceConfig, artifact: BuiltArtifactRe
     scaling: service.scaling,
     readiness: service.readiness,
     drainTimeoutSeconds: service.drainTimeoutSeconds,
+    // Like the newer scaling settings: recorded only when set, so older revisions stay the same spec.
+    ...(service.timeoutSeconds === undefined ? {} : { timeoutSeconds: service.timeoutSeconds }),
   };
   return JSON.parse(JSON.stringify(spec)) as JsonObject;
 }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { configError } from '../config/config-error.js';
 import { parseYaml } from '../config/parse-yaml.js';
 import { readConfigFile } from '../config/read-config-file.js';
+import type { Environment } from '../config/substitute-variables.js';
 import { FlagSet, type FlagSetOptions } from './flag-set.js';
 import { flagSetFromFlagdFile } from './flagd-file.js';
 
@@ -22,6 +23,10 @@ export interface LoadFlagSetOptions extends Pick<FlagSetOptions, 'logger'> {
   baseDir: string;
   /** Names mlaas.yaml in error details for the inline form. */
   configPath?: string;
+  /** Where `${VAR}` references in a flags file are looked up (default: process.env); inline flags were substituted with mlaas.yaml. */
+  env?: Environment;
+  /** Filled in with name → value of each variable the flags file used. */
+  variables?: Record<string, string>;
 }
 
 /**
@@ -34,8 +39,9 @@ export async function loadFlagSet(input: unknown, options: LoadFlagSetOptions): 
   const file = fileOf(input);
   if (file !== undefined) {
     const absolute = path.resolve(options.baseDir, file);
-    const parsed = parseYaml(await readConfigFile(absolute, 'flags file'));
+    const parsed = parseYaml(await readConfigFile(absolute, 'flags file'), { env: options.env ?? process.env });
     if (!parsed.ok) throw configError('CONFIG_INVALID', absolute, parsed.issues);
+    Object.assign(options.variables ?? {}, parsed.variables);
     return flagSetFromFlagdFile(parsed.value, { source: absolute, logger: options.logger });
   }
   return FlagSet.fromDocument(inlineDocument(input), { source: options.configPath ?? 'mlaas.yaml', logger: options.logger });

@@ -5,6 +5,11 @@
  * deadline — instead of failing or overloading an instance. A request at a
  * revision scaled to zero pokes the autoscaler so the cold start begins at
  * once. The fast path (an instance has room) takes a slot synchronously.
+ *
+ * Knative puts its activator in the request path while a revision's excess
+ * burst capacity is negative (targetBurstCapacity); this gateway is always in
+ * the path, as Knative with targetBurstCapacity -1, and like Knative's
+ * activator it holds requests per instance only at containerConcurrency.
  */
 import { MlaasError } from '../errors.js';
 import type { ReadyInstance, Upstream, UpstreamPools } from './upstream-pools.js';
@@ -20,6 +25,8 @@ export interface RevisionLimits {
   /** Hard limit of requests in flight per instance; 0 = no limit. */
   concurrency: number;
   maxInstances: number;
+  /** How long a call to the revision may take (Knative's timeoutSeconds); absent = only the route's deadline. */
+  timeoutMs?: number;
 }
 
 export interface ActivatorOptions {
@@ -45,6 +52,8 @@ interface Gate {
   maxInstances: number;
   /** Requests forwarded to this revision's instances and not finished. */
   inFlight: number;
+  /** Requests that reached the revision (a resend is not a new one): the autoscaler's rps metric reads it. */
+  requests: number;
   queue: Waiter[];
   coldStartSince: number | undefined;
 }
@@ -84,6 +93,7 @@ export class Activator {
    */
   acquire(revision: string, deadlineAt: number, except?: readonly Upstream[]): Upstream | Promise<Upstream> {
     const gate = this.#gate(revision);
+    if (except === undefined) gate.requests++;
     if (gate.queue.length === 0) {
       const up = this.#take(gate, except);
       if (up !== undefined) return up;
@@ -134,6 +144,16 @@ export class Activator {
     return gate === undefined ? 0 : gate.inFlight + gate.queue.length;
   }
 
+  /** Requests that have reached `revision` so far (a counter that starts again after `forget`). */
+  requests(revision: string): number {
+    return this.#gates.get(revision)?.requests ?? 0;
+  }
+
+  /** The revision's own bound on a call, in ms (Infinity when it has none). */
+  timeoutOf(revision: string): number {
+    return this.#limits.get(revision)?.timeoutMs ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Forgets a retired revision; anything still waiting for it fails. */
   forget(revision: string): void {
     const gate = this.#gates.get(revision);
@@ -182,7 +202,15 @@ export class Activator {
   #gate(revision: string): Gate {
     let gate = this.#gates.get(revision);
     if (gate === undefined) {
-      gate = { revision, limit: Infinity, maxInstances: Infinity, inFlight: 0, queue: [], coldStartSince: undefined };
+      gate = {
+        revision,
+        limit: Infinity,
+        maxInstances: Infinity,
+        inFlight: 0,
+        requests: 0,
+        queue: [],
+        coldStartSince: undefined,
+      };
       this.#applyLimits(gate);
       this.#gates.set(revision, gate);
     }

@@ -3,7 +3,7 @@
  * matches the route, admits the caller (key or token → tenant, scopes,
  * quotas, tenant config: request-tenancy.ts), reads the body within the
  * limit, picks the revision and the least-busy ready instance and forwards over a pooled
- * keep-alive connection within the route's deadline; a share of requests may
+ * keep-alive connection within the route's deadline and the revision's timeout; a share of requests may
  * be copied to a shadow revision afterwards (shadow-mirror.ts). Everything it
  * consults (routes, keys, tenants, flags) is precomputed and swapped whole on change.
  */
@@ -88,6 +88,8 @@ export interface Gateway {
   instancesChanged(revision: string): void;
   /** Requests in flight at a revision plus those waiting for it: what the autoscaler observes. */
   revisionLoad(revision: string): number;
+  /** Requests that have reached a revision so far, a counter: the autoscaler's rps metric. */
+  revisionRequests(revision: string): number;
   /** Forgets a retired revision's queue. */
   forgetRevision(revision: string): void;
   activatorStatus(): GateStatus[];
@@ -160,7 +162,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       throw err;
     }
 
-    const deadlineAt = arrivedAt + prep.deadlineMs;
+    let deadlineMs = prep.deadlineMs;
+    let deadlineAt = arrivedAt + deadlineMs;
     let upstream: Upstream;
     let revision: string | undefined;
     let shadowCopy: ShadowCopy | undefined;
@@ -181,6 +184,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
       }
       shadowCopy = traffic.mirror === undefined ? undefined : shadow.consider(traffic, revision);
+      // The revision's timeoutSeconds bounds the call as the route's deadline does: the smaller wins.
+      const timeoutMs = activator.timeoutOf(revision);
+      if (timeoutMs < deadlineMs) {
+        deadlineMs = timeoutMs;
+        deadlineAt = arrivedAt + timeoutMs;
+      }
       const slot = activator.acquire(revision, deadlineAt);
       upstream = slot instanceof Promise ? await slot : slot;
     } else {
@@ -204,7 +213,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       path: backendPath(prep, path, rawQuery, match.params),
       headers,
       body,
-      deadlineMs: prep.deadlineMs,
+      deadlineMs,
       deadlineAt,
       requestId,
       shadow: shadowCopy,
@@ -330,6 +339,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     setRevisionLimits: (revision, limits) => activator.setLimits(revision, limits),
     instancesChanged: (revision) => activator.readyChanged(revision),
     revisionLoad: (revision) => activator.load(revision),
+    revisionRequests: (revision) => activator.requests(revision),
     forgetRevision: (revision) => activator.forget(revision),
     activatorStatus: () => activator.status(),
     retainInstances(liveIds) {
