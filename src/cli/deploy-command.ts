@@ -6,9 +6,9 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { packSource } from '../artifacts/index.js';
-import { adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
+import { adminFetch, adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
-import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 
 interface DeployFlags extends AdminFlags {
   source: string;
@@ -35,15 +35,15 @@ export function deployCommand(): Command {
       if (!flags.traffic) query.set('noTraffic', 'true');
       if (flags.tag !== undefined) query.set('tag', flags.tag);
       if (flags.command !== undefined) query.set('command', JSON.stringify(flags.command.split(/\s+/).filter(Boolean)));
-      const res = await fetch(new URL(`/v1/services/${encodeURIComponent(service)}/deploy?${query}`, target.url), {
+      const res = await adminFetch(target, `/v1/services/${encodeURIComponent(service)}/deploy?${query}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip', ...PROGRESS_HEADERS },
+        headers: { 'content-type': 'application/gzip', ...PROGRESS_HEADERS },
         body: packed.bytes,
       });
       const result = await readAdminEvents<{ name: string }>(res, (event) => {
         if (typeof event['step'] === 'string') step(`${event['step']}${typeof event['detail'] === 'string' ? `: ${event['detail']}` : ''}`);
       });
-      if (flags.output === 'json') return printJson(result);
+      if (printStructured(result, flags.output)) return;
       process.stdout.write(`revision ${result.name} deployed in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     });
 }

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import type { RevisionRecord } from '../control-plane/state-store.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
 
 type ListedRevision = RevisionRecord & { percent: number; tags: string[] };
 
@@ -19,7 +19,7 @@ export function revisionsCommand(): Command {
         'GET',
         `/v1/services/${encodeURIComponent(service)}/revisions`,
       );
-      if (flags.output === 'json') return printJson(items);
+      if (printStructured(items, flags.output)) return;
       printTable(
         ['revision', 'state', 'traffic', 'tags', 'created', 'reason'],
         items.map((r) => [r.name, r.state, `${r.percent}%`, r.tags.join(',') || '-', r.createdAt, r.reason ?? '']),

@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import type { TrafficTarget } from '../control-plane/state-store.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 
 interface TrafficFlags extends AdminFlags {
   toLatest?: boolean;
@@ -85,7 +85,7 @@ function revisionOrLatest(name: string): Pick<TrafficTarget, 'revision' | 'lates
 }
 
 function report(answer: Resolved, output: OutputFormat): void {
-  if (output === 'json') return printJson(answer);
+  if (printStructured(answer, output)) return;
   for (const t of answer.resolved?.targets ?? []) {
     process.stdout.write(`${t.revision}  ${t.percent}%${t.tag === undefined ? '' : `  tag=${t.tag}`}\n`);
   }
