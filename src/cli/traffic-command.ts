@@ -8,7 +8,9 @@
 import { Command } from 'commander';
 import type { TrafficTarget } from '../control-plane/state-store.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
+import type { FlagNames } from './flag-names.js';
 import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
+import { UsageError } from './usage-error.js';
 
 interface TrafficFlags extends AdminFlags {
   toLatest?: boolean;
@@ -19,6 +21,9 @@ interface TrafficFlags extends AdminFlags {
   mirror?: string;
   output: OutputFormat;
 }
+
+/** The body fields `traffic` sends, by the argument or flag that sets each. */
+const TRAFFIC_FLAGS: FlagNames = { targets: 'REVISION=PERCENT', tenantTags: '--tenant-tag', flagTag: '--flag-tag', mirror: '--mirror' };
 
 interface Resolved {
   resolved?: { targets: Array<{ revision: string; percent: number; tag?: string }> };
@@ -40,11 +45,11 @@ export function trafficCommand(): Command {
       for (const t of flags.tag) {
         const [tag, revision] = t.split('=');
         if (tag === undefined || revision === undefined || tag === '' || revision === '') {
-          throw new Error(`--tag: expected TAG=REVISION, got ${t}`);
+          throw new UsageError(`--tag: expected TAG=REVISION, got ${t}`);
         }
         targets.push({ ...revisionOrLatest(revision), percent: 0, tag });
       }
-      if (targets.length === 0) throw new Error('give REVISION=PERCENT pairs, --to-latest or --tag');
+      if (targets.length === 0) throw new UsageError('give REVISION=PERCENT pairs, --to-latest or --tag');
       const tenantTags = Object.fromEntries(flags.tenantTag.map((t) => pair(t, '--tenant-tag', 'TENANT=TAG')));
       const mirror = flags.mirror === undefined ? undefined : pair(flags.mirror, '--mirror', 'TAG=PERCENT');
       const answer = await callAdmin<Resolved>(adminTarget(flags), 'PUT', `/v1/services/${encodeURIComponent(service)}/traffic`, {
@@ -53,7 +58,7 @@ export function trafficCommand(): Command {
         ...(flags.tenantTag.length === 0 ? {} : { tenantTags }),
         ...(flags.flagTag === undefined ? {} : { flagTag: flags.flagTag }),
         ...(mirror === undefined ? {} : { mirror: { tag: mirror[0], percent: Number(mirror[1]) } }),
-      });
+      }, TRAFFIC_FLAGS);
       report(answer, flags.output);
     });
 }
@@ -70,13 +75,13 @@ export function rollbackCommand(): Command {
 
 function pair(s: string, flag: string, form: string): [string, string] {
   const at = s.indexOf('=');
-  if (at <= 0 || at === s.length - 1) throw new Error(`${flag}: expected ${form}, got ${s}`);
+  if (at <= 0 || at === s.length - 1) throw new UsageError(`${flag}: expected ${form}, got ${s}`);
   return [s.slice(0, at), s.slice(at + 1)];
 }
 
 function parseSplit(s: string): TrafficTarget {
   const m = /^([^=]+)=(\d+)$/.exec(s);
-  if (m === null) throw new Error(`expected REVISION=PERCENT, got ${s}`);
+  if (m === null) throw new UsageError(`expected REVISION=PERCENT, got ${s}`);
   return { ...revisionOrLatest(m[1] as string), percent: Number(m[2]) };
 }
 

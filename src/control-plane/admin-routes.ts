@@ -33,14 +33,14 @@ export function adminRoutes({ store, status }: AdminDeps): AdminRoute[] {
     defineRoute({
       method: 'GET',
       path: '/v1/services/:name',
-      handle: ({ params }) => ({ status: 200, body: found(store.getService(params.name ?? ''), `service '${params.name}'`) }),
+      handle: ({ params }) => ({ status: 200, body: found(store.getService(params.name ?? ''), `service ${params.name}`) }),
     }),
 
     defineRoute({ method: 'GET', path: '/v1/tenants', handle: () => ({ status: 200, body: { items: store.listTenants() } }) }),
     defineRoute({
       method: 'GET',
       path: '/v1/tenants/:id',
-      handle: ({ params }) => ({ status: 200, body: found(store.getTenant(params.id ?? ''), `tenant '${params.id}'`) }),
+      handle: ({ params }) => ({ status: 200, body: found(store.getTenant(params.id ?? ''), `tenant ${params.id}`) }),
     }),
 
     defineRoute({
@@ -52,8 +52,8 @@ export function adminRoutes({ store, status }: AdminDeps): AdminRoute[] {
   ];
 }
 
-/** The record, or a 404 naming what was looked for. */
+/** The record, or a 404 naming what was looked for: `found(store.getService(name), \`service ${name}\`)` → `no service nosuch`. */
 export function found<T>(record: T | undefined, what: string): T {
-  if (record === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `${what} not found`);
+  if (record === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no ${what}`);
   return record;
 }
