@@ -4,7 +4,7 @@
  * typed `--expires-at` and `--rpm`. Each command declares which flag sets
  * which field; an issue at that field, or inside it, is reported under the flag.
  */
-import { MlaasError, type FieldIssue } from '../errors.js';
+import { MlaasError, type ErrorCode, type FieldIssue } from '../errors.js';
 
 /**
  * A command's flags by the body field (or query parameter) each one sets.
@@ -24,7 +24,13 @@ export function flagOf(path: string, flags: FlagNames): string | undefined {
   return best === undefined ? undefined : flags[best];
 }
 
-/** `err` with its issues under the flags that caused them; the detail names those flags instead of "body has N errors". */
+/** The checks of a request as a whole, whose detail only counts the issues ("body has 2 errors"). */
+const GENERIC_CHECKS: ReadonlySet<ErrorCode> = new Set(['ADMIN_BODY_INVALID', 'ADMIN_QUERY_INVALID']);
+
+/**
+ * `err` with its issues under the flags that caused them; a generic check's
+ * detail names those flags instead (`invalid --rpm`), any other detail stays.
+ */
 export function flagNamesOf(err: MlaasError, flags: FlagNames): MlaasError {
   if (err.errors === undefined || err.errors.length === 0) return err;
   const named: string[] = [];
@@ -35,5 +41,5 @@ export function flagNamesOf(err: MlaasError, flags: FlagNames): MlaasError {
     return { ...issue, path: flag };
   });
   if (named.length === 0) return err;
-  return new MlaasError(err.code, `invalid ${named.join(', ')}`, { errors });
+  return new MlaasError(err.code, GENERIC_CHECKS.has(err.code) ? `invalid ${named.join(', ')}` : err.message, { errors });
 }

@@ -22,8 +22,8 @@ interface TrafficFlags extends AdminFlags {
   output: OutputFormat;
 }
 
-/** The body fields `traffic` sends, by the argument or flag that sets each. */
-const TRAFFIC_FLAGS: FlagNames = { targets: 'REVISION=PERCENT', tenantTags: '--tenant-tag', flagTag: '--flag-tag', mirror: '--mirror' };
+/** The body fields `traffic` sends, by the flag that sets each (the targets come from several flags and arguments). */
+const TRAFFIC_FLAGS: FlagNames = { tenantTags: '--tenant-tag', flagTag: '--flag-tag', mirror: '--mirror' };
 
 interface Resolved {
   resolved?: { targets: Array<{ revision: string; percent: number; tag?: string }> };
