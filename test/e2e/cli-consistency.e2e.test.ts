@@ -121,6 +121,8 @@ const USAGE_ERRORS: ReadonlyArray<{ args: readonly string[]; says: string; help:
   { args: ['models', 'alias', 'm', 'production', '1', '--rollout', 'half'], says: 'error: --rollout: expected canary=P', help: 'mlaas models alias' },
   { args: ['models', 'push', 'm', 'model.txt', '--meta', 'auc'], says: 'error: --meta: expected KEY=VALUE, got auc', help: 'mlaas models push' },
   { args: ['up', '--port', '1', '--bogus'], says: "error: unknown option '--bogus'", help: 'mlaas up' },
+  { args: ['up', '--port', 'http'], says: "error: option '--port <port>' argument 'http' is invalid. expected a port 0–65535.", help: 'mlaas up' },
+  { args: ['up', '--admin-port', '70000'], says: "error: option '--admin-port <port>' argument '70000' is invalid.", help: 'mlaas up' },
 ];
 
 /** Commands that print a resource, for `-o json` against `-o yaml`; none of their data moves while the test runs. */
@@ -185,6 +187,14 @@ describe('a usage error exits 2 with one line and a hint, never the whole help',
     const r = await cliWithout(args, { MLAAS_STATE_DIR: path.join(dir, 'no-platform') });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')).toEqual([expect.stringContaining(says), `run \`${help} --help\` for usage`, '']);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a command group without its subcommand lists the subcommands, exit 2', async () => {
+    const r = await cliWithout(['keys'], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: mlaas keys [options] [command]');
+    expect(r.stderr).toMatch(/^ {2}rotate \[options\] <id>/m);
     expect(r.stdout).toBe('');
   });
 
