@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { MlaasError, type ErrorCode, type FieldIssue } from '../errors.js';
 import { flagNamesOf, type FlagNames } from './flag-names.js';
+import { UsageError } from './usage-error.js';
 
 export interface AdminTarget {
   url: string;
@@ -44,6 +45,9 @@ export function withAdminFlags(cmd: Command): Command {
 }
 
 export function adminTarget(flags: AdminFlags): AdminTarget {
+  if (flags.adminUrl !== undefined && !(URL.canParse(flags.adminUrl) && /^https?:$/.test(new URL(flags.adminUrl).protocol))) {
+    throw new UsageError(`--admin-url: expected an http(s) URL, got ${flags.adminUrl}`);
+  }
   const notRunning = new PlatformNotRunning({ stateDir: flags.stateDir });
   const url = flags.adminUrl ?? readEndpoint(flags.stateDir, notRunning);
   const token = flags.token ?? readText(path.join(flags.stateDir, 'admin-token'), notRunning).trim();

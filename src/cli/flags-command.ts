@@ -38,11 +38,19 @@ export function flagsCommand(): Command {
     .description('replace every flag with a flagd document (JSON or YAML); the next request sees it')
     .requiredOption('-f, --file <path>', 'the flagd document: { flags: { NAME: { state, variants, defaultVariant, targeting } } }')
     .action(async (opts: AdminFlags & { file: string }) => {
-      const parsed = parseYaml(readFileSync(opts.file, 'utf8'));
+      const parsed = parseYaml(readDocument(opts.file));
       if (!parsed.ok) throw configError('CONFIG_INVALID', opts.file, parsed.issues);
       const answer = await callAdmin<{ flags: string[] }>(adminTarget(opts), 'PUT', '/v1/flags', parsed.value);
       process.stderr.write(`${answer.flags.length} flag(s) live: ${answer.flags.join(', ') || '(none)'}\n`);
     });
 
   return flags;
+}
+
+function readDocument(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file}: no such file`);
+  }
 }

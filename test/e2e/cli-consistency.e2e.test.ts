@@ -121,6 +121,7 @@ const USAGE_ERRORS: ReadonlyArray<{ args: readonly string[]; says: string; help:
   { args: ['models', 'alias', 'm', 'production', '1', '--rollout', 'half'], says: 'error: --rollout: expected canary=P', help: 'mlaas models alias' },
   { args: ['models', 'push', 'm', 'model.txt', '--meta', 'auc'], says: 'error: --meta: expected KEY=VALUE, got auc', help: 'mlaas models push' },
   { args: ['up', '--port', '1', '--bogus'], says: "error: unknown option '--bogus'", help: 'mlaas up' },
+  { args: ['status', '--admin-url', 'localhost:8081'], says: 'error: --admin-url: expected an http(s) URL, got localhost:8081', help: 'mlaas status' },
   { args: ['up', '--port', 'http'], says: "error: option '--port <port>' argument 'http' is invalid. expected a port 0–65535.", help: 'mlaas up' },
   { args: ['up', '--admin-port', '70000'], says: "error: option '--admin-port <port>' argument '70000' is invalid.", help: 'mlaas up' },
 ];
