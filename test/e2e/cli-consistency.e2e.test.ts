@@ -239,7 +239,7 @@ describe('-o json and -o yaml print the same data', () => {
     expect(json).not.toEqual([]);
   });
 
-  it('status, keys create, tenants set, traffic and rollback print yaml that parses', async () => {
+  it('status, keys create, tenants set, traffic, flags get and models alias print yaml that parses', async () => {
     const status = parseYaml(await up.cliOk(['status', '-o', 'yaml'])) as { services: Array<{ key: string }> };
     expect(status.services.map((s) => s.key)).toContain('echo-00001');
     const key = parseYaml(await up.cliOk(['keys', 'create', '--tenant', 'demo', '-o', 'yaml'])) as { key: string; tenantId: string };
@@ -251,7 +251,14 @@ describe('-o json and -o yaml print the same data', () => {
     expect(traffic.resolved.targets).toEqual([{ revision: 'echo-00001', percent: 100 }]);
     const flags = parseYaml(await up.cliOk(['flags', 'get', '-o', 'yaml'])) as { flags: Record<string, object> };
     expect(Object.keys(flags.flags)).toEqual(['beta']);
+    const alias = parseYaml(await up.cliOk(['models', 'alias', 'm', 'production', '1', '-o', 'yaml'])) as { alias: object; rollouts: object[] };
+    expect(alias).toMatchObject({ alias: { name: 'm', alias: 'production', version: 1 }, rollouts: [] });
   });
+
+  it('deploy -o yaml prints the new revision', async () => {
+    const deployed = parseYaml(await up.cliOk(['deploy', 'echo', '--source', 'echo-v1', '--no-traffic', '-o', 'yaml'])) as { name: string };
+    expect(deployed.name).toBe('echo-00002');
+  }, 60_000);
 
   it('the table stays the default, and flags get stays JSON by default', async () => {
     expect((await up.cliOk(['revisions', 'echo'])).split('\n')[0]).toMatch(/^REVISION\s+STATE\s+TRAFFIC/);
