@@ -8,6 +8,7 @@ import path from 'node:path';
 import { packSource } from '../artifacts/index.js';
 import { adminFetch, adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
+import type { FlagNames } from './flag-names.js';
 import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 
 interface DeployFlags extends AdminFlags {
@@ -17,6 +18,9 @@ interface DeployFlags extends AdminFlags {
   command?: string;
   output: OutputFormat;
 }
+
+/** The query parameters `deploy` sends, by the flag that sets each. */
+const DEPLOY_FLAGS: FlagNames = { tag: '--tag', command: '--command', noTraffic: '--no-traffic' };
 
 export function deployCommand(): Command {
   return withOutputFlag(withAdminFlags(new Command('deploy')))
@@ -40,9 +44,13 @@ export function deployCommand(): Command {
         headers: { 'content-type': 'application/gzip', ...PROGRESS_HEADERS },
         body: packed.bytes,
       });
-      const result = await readAdminEvents<{ name: string }>(res, (event) => {
-        if (typeof event['step'] === 'string') step(`${event['step']}${typeof event['detail'] === 'string' ? `: ${event['detail']}` : ''}`);
-      });
+      const result = await readAdminEvents<{ name: string }>(
+        res,
+        (event) => {
+          if (typeof event['step'] === 'string') step(`${event['step']}${typeof event['detail'] === 'string' ? `: ${event['detail']}` : ''}`);
+        },
+        DEPLOY_FLAGS,
+      );
       if (printStructured(result, flags.output)) return;
       process.stdout.write(`revision ${result.name} deployed in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     });

@@ -80,7 +80,7 @@ export function keysCommand(): Command {
     .option('--tenant <id>', 'only this tenant’s keys')
     .action(async (opts: AdminFlags & { tenant?: string; output: OutputFormat }) => {
       const query = opts.tenant === undefined ? '' : `?tenant=${encodeURIComponent(opts.tenant)}`;
-      const { items } = await callAdmin<{ items: PublicKey[] }>(adminTarget(opts), 'GET', `/v1/keys${query}`);
+      const { items } = await callAdmin<{ items: PublicKey[] }>(adminTarget(opts), 'GET', `/v1/keys${query}`, undefined, { tenant: '--tenant' });
       if (printStructured(items, opts.output)) return;
       printTable(
         ['id', 'tenant', 'state', 'scopes', 'quota', 'any tag', 'created', 'expires', 'last used', 'description'],

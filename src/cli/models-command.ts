@@ -107,7 +107,10 @@ export function modelsCommand(): Command {
         headers: { 'content-type': 'application/json', ...PROGRESS_HEADERS },
         body,
       });
-      const result = await readAdminEvents<{ rollouts: ServiceRollout[] }>(res, (e) => step(`${String(e['step'])}: ${String(e['detail'])}`));
+      const result = await readAdminEvents<{ rollouts: ServiceRollout[] }>(res, (e) => step(`${String(e['step'])}: ${String(e['detail'])}`), {
+        version: 'VERSION',
+        canaryPercent: '--rollout',
+      });
       if (!printStructured(result, flags.output)) printRollouts(`${name}@${alias} → ${version}`, result.rollouts);
       const failed = result.rollouts.filter((r) => r.error !== undefined);
       if (failed.length > 0) {
@@ -174,9 +177,13 @@ async function push(target: AdminTarget, name: string, file: string, alias: stri
     bar?.stop();
   }
   if (bar === undefined) step(`uploaded ${formatBytes(sent)}`);
-  return readAdminEvents<ModelVersion>(res, (e) => {
-    if (e['step'] === 'store') step(`stored ${formatBytes(Number(e['done']))} of ${formatBytes(Number(e['total']))}`);
-  });
+  return readAdminEvents<ModelVersion>(
+    res,
+    (e) => {
+      if (e['step'] === 'store') step(`stored ${formatBytes(Number(e['done']))} of ${formatBytes(Number(e['total']))}`);
+    },
+    { alias: '--alias', metrics: '--meta', format: 'FILE' },
+  );
 }
 
 function fileSize(file: string): number {

@@ -209,7 +209,7 @@ describe('a usage error exits 2 with one line and a hint, never the whole help',
 });
 
 describe('a refused flag value is reported under the flag, not the request field', () => {
-  const rows: ReadonlyArray<{ args: () => readonly string[]; flag: string; field: string }> = [
+  const rows: ReadonlyArray<{ args: () => readonly string[]; flag: string; field: string; code?: string }> = [
     { args: () => ['keys', 'create', '--tenant', 'demo', '--expires-at', 'yesterday'], flag: '--expires-at', field: 'expiresAt' },
     { args: () => ['keys', 'create', '--tenant', 'demo', '--expires-at', '2001-01-01T00:00:00Z'], flag: '--expires-at', field: 'expiresAt' },
     { args: () => ['keys', 'create', '--tenant', 'demo', '--rpm', '0'], flag: '--rpm', field: 'quota.requestsPerMinute' },
@@ -219,12 +219,16 @@ describe('a refused flag value is reported under the flag, not the request field
     { args: () => ['tenants', 'set', 'acme', '--rpm', '-1'], flag: '--rpm', field: 'quota.requestsPerMinute' },
     { args: () => ['tenants', 'set', 'acme', '--key-rpm', '0'], flag: '--key-rpm', field: 'keyQuota' },
     { args: () => ['tenants', 'set', 'acme', '--attributes', '{"plan":[1]}'], flag: '--attributes', field: 'attributes' },
+    { args: () => ['deploy', 'echo', '--source', 'echo-v1', '--tag', 'Not_A_Tag'], flag: '--tag', field: 'tag', code: 'ADMIN_QUERY_INVALID' },
+    { args: () => ['models', 'push', 'm', 'model.txt', '--alias', 'Not_An_Alias'], flag: '--alias', field: 'alias', code: 'ADMIN_QUERY_INVALID' },
   ];
-  it.each(rows)('$flag', async ({ args, flag, field }) => {
+  it.each(rows)('$flag', async ({ args, flag, field, code = 'ADMIN_BODY_INVALID' }) => {
     const r = await up.cli(args());
     expect(r.code).toBe(1);
-    const [first, ...issues] = r.stderr.trimEnd().split('\n');
-    expect(first).toBe(`error: invalid ${flag} [ADMIN_BODY_INVALID]`);
+    // What a long action printed before it was refused (deploy's packing step) comes first.
+    const lines = r.stderr.trimEnd().split('\n');
+    const [first, ...issues] = lines.slice(lines.findIndex((l) => l.startsWith('error: ')));
+    expect(first).toBe(`error: invalid ${flag} [${code}]`);
     expect(issues.length).toBeGreaterThan(0);
     for (const line of issues) expect(line.startsWith(`  ${flag}: `) && !line.startsWith(`  ${field}`)).toBe(true);
     expectNoStack(r);
