@@ -50,7 +50,12 @@ export function adminTarget(flags: AdminFlags): AdminTarget {
   }
   const notRunning = new PlatformNotRunning({ stateDir: flags.stateDir });
   const url = flags.adminUrl ?? readEndpoint(flags.stateDir, notRunning);
-  const token = flags.token ?? readText(path.join(flags.stateDir, 'admin-token'), notRunning).trim();
+  // Given an address, a missing token is not a missing platform.
+  const noToken =
+    flags.adminUrl === undefined
+      ? notRunning
+      : new Error(`no admin token for ${flags.adminUrl}: pass --token (or MLAAS_ADMIN_TOKEN), or the --state-dir of that platform`);
+  const token = flags.token ?? readText(path.join(flags.stateDir, 'admin-token'), noToken).trim();
   return { url, token, stateDir: flags.stateDir, adminUrlGiven: flags.adminUrl !== undefined };
 }
 
@@ -86,18 +91,18 @@ export async function callAdmin<T>(target: AdminTarget, method: string, route: s
   return (text === '' ? undefined : JSON.parse(text)) as T;
 }
 
-function readEndpoint(stateDir: string, notRunning: PlatformNotRunning): string {
+function readEndpoint(stateDir: string, notRunning: Error): string {
   const file = path.join(stateDir, 'endpoint.json');
   const endpoint = parseJson(readText(file, notRunning)) as { adminUrl?: string } | undefined;
   if (typeof endpoint?.adminUrl !== 'string') throw new Error(`${file}: expected {"adminUrl": "..."}`);
   return endpoint.adminUrl;
 }
 
-function readText(file: string, notRunning: PlatformNotRunning): string {
+function readText(file: string, missing: Error): string {
   try {
     return readFileSync(file, 'utf8');
   } catch {
-    throw notRunning;
+    throw missing;
   }
 }
 

@@ -291,6 +291,12 @@ describe('with no platform running, every command says so in the same words, exi
     expectOnlyError(r, expected(stale));
   });
 
+  it('asks for the token when --admin-url was given without one', async () => {
+    const r = await cliWithout(['status', '--admin-url', 'http://127.0.0.1:1', '--state-dir', 'nowhere'], {});
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: no admin token for http://127.0.0.1:1: pass --token (or MLAAS_ADMIN_TOKEN), or the --state-dir of that platform\n');
+  });
+
   it('names the address when it was given with --admin-url', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const r = await cliWithout(['status', '--admin-url', url, '--token', 'x'], {});
