@@ -6,6 +6,7 @@
  * it fails before. A problem, in the stream or as the whole answer, becomes an MlaasError.
  */
 import { MlaasError, type ErrorCode, type FieldIssue } from '../errors.js';
+import { flagNamesOf, type FlagNames } from './flag-names.js';
 
 const NDJSON = 'application/x-ndjson';
 
@@ -21,11 +22,15 @@ interface Problem {
 /**
  * @example
  * const result = await readAdminEvents<ModelVersion>(res, (e) => console.error(e.step, e.detail));
+ *
+ * `flags` names the command's flags for the query parameters or body fields
+ * they set, for the issues of a request refused before the action started.
  */
-export async function readAdminEvents<T>(res: Response, onEvent: (event: Record<string, unknown>) => void): Promise<T> {
+export async function readAdminEvents<T>(res: Response, onEvent: (event: Record<string, unknown>) => void, flags: FlagNames = {}): Promise<T> {
   if (!res.ok || res.body === null) {
     const problem = (await res.json().catch(() => ({}))) as Problem;
-    throw new MlaasError(problem.code ?? 'ADMIN_INTERNAL', problem.detail ?? `admin API answered ${res.status}`, { errors: problem.errors ?? [] });
+    const error = new MlaasError(problem.code ?? 'ADMIN_INTERNAL', problem.detail ?? `admin API answered ${res.status}`, { errors: problem.errors ?? [] });
+    throw flagNamesOf(error, flags);
   }
   // A server that did not stream answered with the result itself.
   if (!(res.headers.get('content-type') ?? '').startsWith(NDJSON)) return (await res.json()) as T;

@@ -6,9 +6,10 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { packSource } from '../artifacts/index.js';
-import { adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
+import { adminFetch, adminTarget, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
-import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+import type { FlagNames } from './flag-names.js';
+import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 import { parseCommandLine } from './parse-command-line.js';
 
 interface DeployFlags extends AdminFlags {
@@ -18,6 +19,9 @@ interface DeployFlags extends AdminFlags {
   command?: string;
   output: OutputFormat;
 }
+
+/** The query parameters `deploy` sends, by the flag that sets each. */
+const DEPLOY_FLAGS: FlagNames = { tag: '--tag', command: '--command', noTraffic: '--no-traffic' };
 
 export function deployCommand(): Command {
   return withOutputFlag(withAdminFlags(new Command('deploy')))
@@ -36,15 +40,19 @@ export function deployCommand(): Command {
       if (!flags.traffic) query.set('noTraffic', 'true');
       if (flags.tag !== undefined) query.set('tag', flags.tag);
       if (flags.command !== undefined) query.set('command', JSON.stringify(parseCommandLine('--command', flags.command)));
-      const res = await fetch(new URL(`/v1/services/${encodeURIComponent(service)}/deploy?${query}`, target.url), {
+      const res = await adminFetch(target, `/v1/services/${encodeURIComponent(service)}/deploy?${query}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip', ...PROGRESS_HEADERS },
+        headers: { 'content-type': 'application/gzip', ...PROGRESS_HEADERS },
         body: packed.bytes,
       });
-      const result = await readAdminEvents<{ name: string }>(res, (event) => {
-        if (typeof event['step'] === 'string') step(`${event['step']}${typeof event['detail'] === 'string' ? `: ${event['detail']}` : ''}`);
-      });
-      if (flags.output === 'json') return printJson(result);
+      const result = await readAdminEvents<{ name: string }>(
+        res,
+        (event) => {
+          if (typeof event['step'] === 'string') step(`${event['step']}${typeof event['detail'] === 'string' ? `: ${event['detail']}` : ''}`);
+        },
+        DEPLOY_FLAGS,
+      );
+      if (printStructured(result, flags.output)) return;
       process.stdout.write(`revision ${result.name} deployed in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     });
 }

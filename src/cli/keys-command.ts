@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import type { FlagNames } from './flag-names.js';
+import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { integerValue, UsageError } from './usage-error.js';
 
 interface PublicKey {
   id: string;
@@ -25,11 +27,21 @@ interface CreateFlags extends AdminFlags {
   description?: string;
   expiresAt?: string;
   scope: string[];
-  rpm?: string;
-  burst?: string;
+  rpm?: number;
+  burst?: number;
   allowTags?: true;
   output: OutputFormat;
 }
+
+/** The body fields `keys create` sends, by the flag that sets each. */
+const CREATE_FLAGS: FlagNames = {
+  description: '--description',
+  expiresAt: '--expires-at',
+  scopes: '--scope',
+  'quota.requestsPerMinute': '--rpm',
+  'quota.burst': '--burst',
+  allowTags: '--allow-tags',
+};
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('create, list and revoke API keys of tenants');
@@ -40,23 +52,25 @@ export function keysCommand(): Command {
     .option('--description <text>', 'what the key is for')
     .option('--expires-at <time>', 'ISO 8601 time after which the key stops working')
     .option('--scope <service>', 'a service the key may call (repeatable; default: every service)', (v: string, all: string[]) => [...all, v], [])
-    .option('--rpm <n>', 'requests per minute the key may make (default: its tenant’s keyQuota, else unlimited)')
-    .option('--burst <n>', 'at most this many requests in any one second (with --rpm)')
+    .option('--rpm <n>', 'requests per minute the key may make (default: its tenant’s keyQuota, else unlimited)', integerValue)
+    .option('--burst <n>', 'at most this many requests in any one second (with --rpm)', integerValue)
     .option('--allow-tags', 'its x-mlaas-tag header picks a revision even on services with tenant rules (a tester’s key)')
     .action(async (opts: CreateFlags) => {
+      const body = {
+        description: opts.description,
+        expiresAt: opts.expiresAt,
+        ...(opts.scope.length === 0 ? {} : { scopes: opts.scope }),
+        ...quotaOf(opts),
+        ...(opts.allowTags === true ? { allowTags: true } : {}),
+      };
       const created = await callAdmin<PublicKey & { key: string }>(
         adminTarget(opts),
         'POST',
         `/v1/tenants/${encodeURIComponent(opts.tenant)}/keys`,
-        {
-          description: opts.description,
-          expiresAt: opts.expiresAt,
-          ...(opts.scope.length === 0 ? {} : { scopes: opts.scope }),
-          ...quotaOf(opts),
-          ...(opts.allowTags === true ? { allowTags: true } : {}),
-        },
+        body,
+        CREATE_FLAGS,
       );
-      if (opts.output === 'json') return printJson(created);
+      if (printStructured(created, opts.output)) return;
       process.stdout.write(`${created.key}\n`);
       process.stderr.write(`key ${created.id} created for tenant ${created.tenantId}; store it now, it is not shown again\n`);
     });
@@ -66,8 +80,8 @@ export function keysCommand(): Command {
     .option('--tenant <id>', 'only this tenant’s keys')
     .action(async (opts: AdminFlags & { tenant?: string; output: OutputFormat }) => {
       const query = opts.tenant === undefined ? '' : `?tenant=${encodeURIComponent(opts.tenant)}`;
-      const { items } = await callAdmin<{ items: PublicKey[] }>(adminTarget(opts), 'GET', `/v1/keys${query}`);
-      if (opts.output === 'json') return printJson(items);
+      const { items } = await callAdmin<{ items: PublicKey[] }>(adminTarget(opts), 'GET', `/v1/keys${query}`, undefined, { tenant: '--tenant' });
+      if (printStructured(items, opts.output)) return;
       printTable(
         ['id', 'tenant', 'state', 'scopes', 'quota', 'any tag', 'created', 'expires', 'last used', 'description'],
         items.map((k) => [
@@ -103,8 +117,9 @@ export function keysCommand(): Command {
         'POST',
         `/v1/keys/${encodeURIComponent(id)}/rotate`,
         { overlap: opts.overlap },
+        { overlap: '--overlap' },
       );
-      if (opts.output === 'json') return printJson(rotated);
+      if (printStructured(rotated, opts.output)) return;
       process.stdout.write(`${rotated.key}\n`);
       process.stderr.write(`key ${rotated.id} replaces ${id}, which stops working at ${rotated.previous.expiresAt ?? '?'}; store the new key now\n`);
     });
@@ -114,8 +129,8 @@ export function keysCommand(): Command {
 
 function quotaOf(opts: CreateFlags): { quota?: { requestsPerMinute: number; burst?: number } } {
   if (opts.rpm === undefined) {
-    if (opts.burst !== undefined) throw new Error('--burst needs --rpm');
+    if (opts.burst !== undefined) throw new UsageError('--burst needs --rpm');
     return {};
   }
-  return { quota: { requestsPerMinute: Number(opts.rpm), ...(opts.burst === undefined ? {} : { burst: Number(opts.burst) }) } };
+  return { quota: { requestsPerMinute: opts.rpm, ...(opts.burst === undefined ? {} : { burst: opts.burst }) } };
 }

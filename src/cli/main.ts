@@ -16,13 +16,13 @@ import { statusCommand } from './status-command.js';
 import { tenantsCommand } from './tenants-command.js';
 import { rollbackCommand, trafficCommand } from './traffic-command.js';
 import { upCommand } from './up-command.js';
+import { configureUsageErrors } from './usage-error.js';
 
 const program = new Command('mlaas')
   .description('Serve machine-learning models as stateless, multi-tenant HTTP microservices behind one gateway')
   .version('0.1.0')
   // Lets a command with subcommands (revisions) take flags of its own: a flag after a subcommand's name is that subcommand's.
-  .enablePositionalOptions()
-  .showHelpAfterError();
+  .enablePositionalOptions();
 
 program.addCommand(upCommand());
 program.addCommand(keysCommand());
@@ -37,4 +37,9 @@ program.addCommand(rollbackCommand());
 program.addCommand(modelsCommand());
 program.addCommand(reloadCommand());
 
-program.parseAsync(process.argv).catch(reportAndExit);
+configureUsageErrors(program);
+let running: Command = program;
+program.hook('preAction', (_program, action) => {
+  running = action;
+});
+program.parseAsync(process.argv).catch((err: unknown) => reportAndExit(err, running));

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import type { ServiceRollout } from '../control-plane/model-rollout.js';
 import type { ModelSummary, ModelVersion, TensorSpec } from '../models/index.js';
-import { adminTarget, callAdmin, withAdminFlags, type AdminFlags, type AdminTarget } from './admin-client.js';
+import { adminFetch, adminTarget, callAdmin, withAdminFlags, type AdminFlags, type AdminTarget } from './admin-client.js';
 import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
-import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { UsageError } from './usage-error.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
 type DescribedVersion = ModelVersion & { aliases: string[]; usedBy: string[] };
@@ -28,8 +29,9 @@ export function modelsCommand(): Command {
     .option('--alias <alias>', 'point this alias at the new version (no rollout: use `models alias` to roll out)')
     .option('--meta <key=value>', 'free-form metadata such as auc=0.98 (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .action(async (name: string, file: string, flags: Flags & { alias?: string; meta: string[] }) => {
-      const pushed = await push(adminTarget(flags), name, file, flags.alias, parseMeta(flags.meta));
-      if (flags.output === 'json') return printJson(pushed);
+      const metrics = parseMeta(flags.meta);
+      const pushed = await push(adminTarget(flags), name, file, flags.alias, metrics);
+      if (printStructured(pushed, flags.output)) return;
       process.stdout.write(`pushed ${pushed.name}@${pushed.version}  sha256:${pushed.sha256}${flags.alias === undefined ? '' : `  alias ${flags.alias}`}\n`);
     });
 
@@ -37,7 +39,7 @@ export function modelsCommand(): Command {
     .description('list models with their versions and aliases')
     .action(async (flags: Flags) => {
       const { items } = await callAdmin<{ items: ModelSummary[] }>(adminTarget(flags), 'GET', '/v1/models');
-      if (flags.output === 'json') return printJson(items);
+      if (printStructured(items, flags.output)) return;
       printTable(
         ['name', 'latest', 'versions', 'aliases'],
         items.map((m) => [m.name, String(m.latest), m.versions.join(','), formatAliases(m.aliases)]),
@@ -56,7 +58,7 @@ export function modelsCommand(): Command {
           'GET',
           `/v1/models/${encodeURIComponent(ref)}`,
         );
-        if (flags.output === 'json') return printJson(model);
+        if (printStructured(model, flags.output)) return;
         printTable(
           ['version', 'aliases', 'size', 'sha256', 'created', 'used by', 'metrics'],
           model.versions.map((v) => [
@@ -76,7 +78,7 @@ export function modelsCommand(): Command {
         'GET',
         `/v1/models/${encodeURIComponent(ref.slice(0, at))}/versions/${encodeURIComponent(ref.slice(at + 1))}`,
       );
-      if (flags.output === 'json') return printJson(version);
+      if (printStructured(version, flags.output)) return;
       const lines = [
         `${version.name}@${version.version}${version.aliases.length === 0 ? '' : `  (${version.aliases.map((a) => `@${a}`).join(' ')})`}`,
         `  format    ${version.format}${version.framework === undefined ? '' : ` (${version.framework})`}`,
@@ -99,25 +101,17 @@ export function modelsCommand(): Command {
     .option('--rollout <strategy>', 'canary=P: give the new revisions P% of traffic (tag canary); default: all traffic at once')
     .action(async (name: string, alias: string, version: string, flags: Flags & { rollout?: string }) => {
       const canaryPercent = flags.rollout === undefined ? undefined : parseRollout(flags.rollout);
-      const res = await fetch(new URL(`/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, adminTarget(flags).url), {
+      const body = JSON.stringify({ version: wholeNumber(version, 'VERSION'), ...(canaryPercent === undefined ? {} : { canaryPercent }) });
+      const res = await adminFetch(adminTarget(flags), `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${adminTarget(flags).token}`, 'content-type': 'application/json', ...PROGRESS_HEADERS },
-        body: JSON.stringify({ version: wholeNumber(version, 'VERSION'), ...(canaryPercent === undefined ? {} : { canaryPercent }) }),
+        headers: { 'content-type': 'application/json', ...PROGRESS_HEADERS },
+        body,
       });
-      const result = await readAdminEvents<{ rollouts: ServiceRollout[] }>(res, (e) => step(`${String(e['step'])}: ${String(e['detail'])}`));
-      if (flags.output === 'json') printJson(result);
-      else if (result.rollouts.length === 0) process.stdout.write(`${name}@${alias} → ${version}; no service follows this alias\n`);
-      else {
-        printTable(
-          ['service', 'from', 'revision', 'traffic'],
-          result.rollouts.map((r) => [
-            r.service,
-            r.from ?? '-',
-            r.revision ?? '-',
-            r.error !== undefined ? `FAILED: ${r.error}` : r.skipped ?? (r.traffic ?? []).map((t) => `${t.revision}=${t.percent}%${t.tag === undefined ? '' : `@${t.tag}`}`).join(' '),
-          ]),
-        );
-      }
+      const result = await readAdminEvents<{ rollouts: ServiceRollout[] }>(res, (e) => step(`${String(e['step'])}: ${String(e['detail'])}`), {
+        version: 'VERSION',
+        canaryPercent: '--rollout',
+      });
+      if (!printStructured(result, flags.output)) printRollouts(`${name}@${alias} → ${version}`, result.rollouts);
       const failed = result.rollouts.filter((r) => r.error !== undefined);
       if (failed.length > 0) {
         throw new Error(`${failed.length} service(s) kept their traffic: ${failed.map((r) => `${r.service}: ${r.error}`).join('; ')}`);
@@ -129,11 +123,28 @@ export function modelsCommand(): Command {
     .argument('<name>', 'the model')
     .argument('<version>', 'the version number')
     .action(async (name: string, version: string, flags: AdminFlags) => {
-      await callAdmin(adminTarget(flags), 'DELETE', `/v1/models/${encodeURIComponent(name)}/versions/${wholeNumber(version, 'VERSION')}`);
+      const number = wholeNumber(version, 'VERSION');
+      await callAdmin(adminTarget(flags), 'DELETE', `/v1/models/${encodeURIComponent(name)}/versions/${number}`);
       process.stdout.write(`removed ${name}@${version}\n`);
     });
 
   return models;
+}
+
+function printRollouts(change: string, rollouts: readonly ServiceRollout[]): void {
+  if (rollouts.length === 0) {
+    process.stdout.write(`${change}; no service follows this alias\n`);
+    return;
+  }
+  printTable(
+    ['service', 'from', 'revision', 'traffic'],
+    rollouts.map((r) => [
+      r.service,
+      r.from ?? '-',
+      r.revision ?? '-',
+      r.error !== undefined ? `FAILED: ${r.error}` : r.skipped ?? (r.traffic ?? []).map((t) => `${t.revision}=${t.percent}%${t.tag === undefined ? '' : `@${t.tag}`}`).join(' '),
+    ]),
+  );
 }
 
 /** Streams the file to the admin API: a progress bar on a terminal, the store's progress either way. */
@@ -156,21 +167,23 @@ async function push(target: AdminTarget, name: string, file: string, alias: stri
   );
   let res: Response;
   try {
-    res = await fetch(new URL(`/v1/models/${encodeURIComponent(name)}/versions?${query}`, target.url), {
+    res = await adminFetch(target, `/v1/models/${encodeURIComponent(name)}/versions?${query}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/octet-stream', 'content-length': String(size), ...PROGRESS_HEADERS },
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...PROGRESS_HEADERS },
       body: Readable.toWeb(counted) as ReadableStream<Uint8Array>,
       duplex: 'half',
     });
-  } catch {
+  } finally {
     bar?.stop();
-    throw new Error(`cannot reach the admin API at ${target.url}: is \`mlaas up\` running?`);
   }
-  bar?.stop();
   if (bar === undefined) step(`uploaded ${formatBytes(sent)}`);
-  return readAdminEvents<ModelVersion>(res, (e) => {
-    if (e['step'] === 'store') step(`stored ${formatBytes(Number(e['done']))} of ${formatBytes(Number(e['total']))}`);
-  });
+  return readAdminEvents<ModelVersion>(
+    res,
+    (e) => {
+      if (e['step'] === 'store') step(`stored ${formatBytes(Number(e['done']))} of ${formatBytes(Number(e['total']))}`);
+    },
+    { alias: '--alias', metrics: '--meta', format: 'FILE' },
+  );
 }
 
 function fileSize(file: string): number {
@@ -188,7 +201,7 @@ function parseMeta(pairs: string[]): Record<string, string> {
   const metrics: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--meta: expected KEY=VALUE, got ${pair}`);
+    if (eq <= 0) throw new UsageError(`--meta: expected KEY=VALUE, got ${pair}`);
     metrics[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return metrics;
@@ -197,12 +210,12 @@ function parseMeta(pairs: string[]): Record<string, string> {
 function parseRollout(value: string): number {
   const match = /^canary=(\d+)$/.exec(value);
   const percent = Number(match?.[1]);
-  if (match === null || percent < 1 || percent > 99) throw new Error(`--rollout: expected canary=P with P from 1 to 99, got ${value}`);
+  if (match === null || percent < 1 || percent > 99) throw new UsageError(`--rollout: expected canary=P with P from 1 to 99, got ${value}`);
   return percent;
 }
 
 function wholeNumber(value: string, what: string): number {
-  if (!/^[1-9][0-9]*$/.test(value)) throw new Error(`${what}: expected a version number ≥ 1, got ${value}`);
+  if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`${what}: expected a version number ≥ 1, got ${value}`);
   return Number(value);
 }
 

@@ -1,12 +1,32 @@
 /**
- * Printing results: `--output json` for machines, aligned columns for people.
+ * Printing results: `-o json` or `-o yaml` for machines (the same data
+ * either way), aligned columns for people. Every command that prints a
+ * resource takes the flag through `withOutputFlag`; an unknown format is a
+ * usage error (exit 2), reported by commander before the command runs.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
 
-export type OutputFormat = 'table' | 'json';
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export function withOutputFlag(cmd: Command): Command {
-  return cmd.option('-o, --output <format>', 'table or json', 'table');
+/** Adds `-o, --output table|json|yaml`; `table` unless the command prints a document people edit (`flags get`). */
+export function withOutputFlag(cmd: Command, byDefault: OutputFormat = 'table'): Command {
+  return cmd.addOption(new Option('-o, --output <format>', 'table, json or yaml').choices(OUTPUT_FORMATS).default(byDefault));
+}
+
+/**
+ * Prints `value` as JSON or YAML and answers true; answers false for `table`,
+ * which the command prints its own way.
+ *
+ * @example
+ * if (printStructured(items, flags.output)) return;
+ * printTable(['name'], items.map((i) => [i.name]));
+ */
+export function printStructured(value: unknown, format: OutputFormat): boolean {
+  if (format === 'json') printJson(value);
+  else if (format === 'yaml') process.stdout.write(stringify(value ?? null));
+  return format !== 'table';
 }
 
 export function printJson(value: unknown): void {

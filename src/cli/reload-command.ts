@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import type { ReloadReport } from '../control-plane/reload-report.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 import { reloadSummary } from './reload-summary.js';
 
 export function reloadCommand(): Command {
@@ -15,7 +15,7 @@ export function reloadCommand(): Command {
     .description('apply changes of the gateway document and of mlaas.yaml’s tenants and flags without a restart')
     .action(async (opts: AdminFlags & { output: OutputFormat }) => {
       const report = await callAdmin<ReloadReport>(adminTarget(opts), 'POST', '/v1/reload');
-      if (opts.output === 'json') return printJson(report);
+      if (printStructured(report, opts.output)) return;
       process.stdout.write(`${reloadSummary(report).join('\n')}\n`);
     });
 }

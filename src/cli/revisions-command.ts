@@ -5,9 +5,10 @@
  * `revisions delete REVISION` deletes one that no traffic holds.
  */
 import { Command } from 'commander';
-import type { RevisionRecord } from '../control-plane/state-store.js';
+import type { RevisionRecord } from '../api/index.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { UsageError } from './usage-error.js';
 
 type ListedRevision = RevisionRecord & { percent: number; tags: string[] };
 
@@ -19,7 +20,7 @@ export function revisionsCommand(): Command {
     .description('list (revisions SERVICE), describe or delete revisions')
     .argument('[service]', 'the service whose revisions to list')
     .action(async (service: string | undefined, flags: Flags) => {
-      if (service === undefined) throw new Error('give the service whose revisions to list: mlaas revisions SERVICE');
+      if (service === undefined) throw new UsageError('give the service whose revisions to list: mlaas revisions SERVICE');
       await listRevisions(service, flags);
     });
   revisions.addCommand(
@@ -34,7 +35,7 @@ export function revisionsCommand(): Command {
       .argument('<revision>', 'the revision, e.g. echo-00002')
       .action(async (name: string, flags: Flags) => {
         const r = await callAdmin<ListedRevision & { readyInstances: number }>(adminTarget(flags), 'GET', `/v1/revisions/${encodeURIComponent(name)}`);
-        if (flags.output === 'json') return printJson(r);
+        if (printStructured(r, flags.output)) return;
         const out = [
           `revision:   ${r.name}`,
           `service:    ${r.service}`,
@@ -55,7 +56,7 @@ export function revisionsCommand(): Command {
       .argument('<revision>', 'the revision, e.g. echo-00002')
       .action(async (name: string, flags: Flags) => {
         const answer = await callAdmin<{ deleted: string }>(adminTarget(flags), 'DELETE', `/v1/revisions/${encodeURIComponent(name)}`);
-        if (flags.output === 'json') return printJson(answer);
+        if (printStructured(answer, flags.output)) return;
         process.stdout.write(`deleted revision ${answer.deleted}\n`);
       }),
   );
@@ -64,7 +65,7 @@ export function revisionsCommand(): Command {
 
 async function listRevisions(service: string, flags: Flags): Promise<void> {
   const { items } = await callAdmin<{ items: ListedRevision[] }>(adminTarget(flags), 'GET', `/v1/services/${encodeURIComponent(service)}/revisions`);
-  if (flags.output === 'json') return printJson(items);
+  if (printStructured(items, flags.output)) return;
   printTable(
     ['revision', 'state', 'traffic', 'tags', 'created', 'reason'],
     items.map((r) => [r.name, r.state, `${r.percent}%`, r.tags.join(',') || '-', r.createdAt, r.reason ?? '']),

@@ -4,9 +4,9 @@
  * made from, the revisions, the traffic and whether it is Ready.
  */
 import { Command } from 'commander';
-import type { RevisionRecord, TrafficPolicy } from '../control-plane/state-store.js';
+import type { RevisionRecord, TrafficPolicy } from '../api/index.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
 import { servicesUpdateCommand } from './services-update-command.js';
 
 interface ServiceSummary {
@@ -39,7 +39,7 @@ export function servicesCommand(): Command {
       .description('every service with its latest revision, the revisions that serve and their ready instances')
       .action(async (flags: Flags) => {
         const { items } = await callAdmin<{ items: ServiceSummary[] }>(adminTarget(flags), 'GET', '/v1/services');
-        if (flags.output === 'json') return printJson(items);
+        if (printStructured(items, flags.output)) return;
         printTable(
           ['service', 'url', 'latest', 'serving', 'ready'],
           items.map((s) => [s.name, s.url, s.latestRevision ?? '-', servingText(s.serving), String(s.readyInstances)]),
@@ -52,7 +52,7 @@ export function servicesCommand(): Command {
       .argument('<service>', 'the service')
       .action(async (service: string, flags: Flags) => {
         const d = await callAdmin<ServiceDescription>(adminTarget(flags), 'GET', path(service));
-        if (flags.output === 'json') return printJson(d);
+        if (printStructured(d, flags.output)) return;
         const ready = d.conditions.find((c) => c.type === 'Ready');
         const out = [
           `service:    ${d.name}`,
@@ -83,7 +83,7 @@ export function servicesCommand(): Command {
       .argument('<service>', 'the service')
       .action(async (service: string, flags: Flags) => {
         const answer = await callAdmin<{ deleted: string; revisions: string[] }>(adminTarget(flags), 'DELETE', path(service));
-        if (flags.output === 'json') return printJson(answer);
+        if (printStructured(answer, flags.output)) return;
         process.stdout.write(`deleted service ${answer.deleted} and its ${answer.revisions.length} revision(s)\n`);
       }),
   );

@@ -7,10 +7,11 @@
  * latest revision (no upload); the answer says what share the new revision serves.
  */
 import { Command } from 'commander';
-import type { RevisionRecord } from '../control-plane/state-store.js';
+import type { RevisionRecord } from '../api/index.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 import { parseCommandLine } from './parse-command-line.js';
+import { UsageError } from './usage-error.js';
 
 interface UpdateFlags extends AdminFlags {
   setEnvVars?: string;
@@ -62,13 +63,13 @@ export function servicesUpdateCommand(): Command {
         ...(flags.command === undefined ? {} : { command: nonEmpty('--command', parseCommandLine('--command', flags.command)) }),
         ...(flags.args === undefined ? {} : { args: parseCommandLine('--args', flags.args) }),
       };
-      if (Object.keys(body).length === 0) throw new Error('no configuration change requested: give at least one of --set-env-vars, --update-env-vars, --remove-env-vars, --clear-env-vars, --concurrency, --timeout, --min-instances, --max-instances, --command, --args');
+      if (Object.keys(body).length === 0) throw new UsageError('no configuration change requested: give at least one of --set-env-vars, --update-env-vars, --remove-env-vars, --clear-env-vars, --concurrency, --timeout, --min-instances, --max-instances, --command, --args');
       const answer = await callAdmin<UpdateAnswer>(adminTarget(flags), 'POST', `/v1/services/${encodeURIComponent(service)}/update`, {
         ...body,
         ...(flags.tag === undefined ? {} : { tag: flags.tag }),
         ...(flags.traffic ? {} : { noTraffic: true }),
       });
-      if (flags.output === 'json') return printJson(answer);
+      if (printStructured(answer, flags.output)) return;
       const r = answer.revision;
       const tags = r.tags.length === 0 ? '' : ` (tags: ${r.tags.join(', ')})`;
       process.stdout.write(
@@ -87,19 +88,19 @@ function envPairs(flag: string, value: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const pair of list(value)) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`${flag}: expected KEY=VALUE[,KEY=VALUE…], got ${pair}`);
+    if (at <= 0) throw new UsageError(`${flag}: expected KEY=VALUE[,KEY=VALUE…], got ${pair}`);
     vars[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return vars;
 }
 
 function count(flag: string, value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new Error(`${flag}: expected a whole number ≥ 0, got ${value}`);
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag}: expected a whole number ≥ 0, got ${value}`);
   return Number(value);
 }
 
 function nonEmpty(flag: string, words: string[]): string[] {
-  if (words.length === 0) throw new Error(`${flag}: expected a command, got nothing`);
+  if (words.length === 0) throw new UsageError(`${flag}: expected a command, got nothing`);
   return words;
 }
 
@@ -108,6 +109,6 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 /** gcloud's durations: `300s`, `5m`, `1h`, or a bare number of seconds. */
 export function seconds(flag: string, value: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(value.trim());
-  if (m === null) throw new Error(`${flag}: expected a duration such as 300s, 5m or 300, got ${value}`);
+  if (m === null) throw new UsageError(`${flag}: expected a duration such as 300s, 5m or 300, got ${value}`);
   return Number(m[1]) * (UNIT_SECONDS[m[2] ?? 's'] as number);
 }

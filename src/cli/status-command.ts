@@ -12,7 +12,7 @@ import type { DocumentQuotaStatus } from '../gateway/document-quota-status.js';
 import type { ShadowStats } from '../gateway/shadow-mirror.js';
 import type { KeyStatus } from '../runtime/supervisor.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
 import { printQuotaTable } from './quota-table.js';
 import { printShadowTable } from './shadow-table.js';
 
@@ -31,7 +31,7 @@ export function statusCommand(): Command {
     .description('show revisions, their scaling and instances, and what they are doing')
     .action(async (opts: AdminFlags & { output: OutputFormat }) => {
       const status = await callAdmin<PlatformStatus>(adminTarget(opts), 'GET', '/v1/status');
-      if (opts.output === 'json') return printJson(status);
+      if (printStructured(status, opts.output)) return;
       printTable(
         ['revision', 'desired', 'ready', 'panic', 'in flight', 'queued', 'cold starts (p50 / max)'],
         status.services.map((s) => {

@@ -11,11 +11,11 @@
  * revision the new policy needs before it moves a request, so none fail.
  */
 import { Command } from 'commander';
-import type { FieldIssue } from '../errors.js';
-import { MlaasError } from '../errors.js';
 import type { TrafficPatch } from '../control-plane/patch-traffic.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printJson, withOutputFlag, type OutputFormat } from './output-format.js';
+import type { FlagNames } from './flag-names.js';
+import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
+import { UsageError } from './usage-error.js';
 
 interface TrafficFlags extends AdminFlags {
   toRevisions?: string;
@@ -34,12 +34,14 @@ interface TrafficFlags extends AdminFlags {
   output: OutputFormat;
 }
 
+/** The body fields `traffic` sends, by the flag that sets each (the targets come from several flags and arguments). */
+
 interface Resolved {
   resolved?: { targets: Array<{ revision: string; percent: number; tag?: string }> };
 }
 
 /** The patch body's fields → the flags that set them, so that errors name the flag. */
-const FLAG_OF_FIELD: Record<string, string> = {
+const TRAFFIC_FLAGS: FlagNames = {
   toRevisions: '--to-revisions',
   toTags: '--to-tags',
   toLatest: '--to-latest',
@@ -78,8 +80,8 @@ export function trafficCommand(): Command {
     .option('--no-mirror', 'stop mirroring')
     .action(async (service: string, splits: string[], flags: TrafficFlags) => {
       const patch: TrafficPatch = {};
-      const toRevisions = { ...pairs('REVISION=PERCENT', splits.join(','), 'REVISION=PERCENT'), ...pairs('--to-revisions', flags.toRevisions, 'REVISION=PERCENT') };
-      if (Object.keys(toRevisions).length > 0) patch.toRevisions = percents('--to-revisions', toRevisions);
+      const toRevisions = { ...pairs(undefined, splits.join(','), 'REVISION=PERCENT'), ...pairs('--to-revisions', flags.toRevisions, 'REVISION=PERCENT') };
+      if (Object.keys(toRevisions).length > 0) patch.toRevisions = percents(flags.toRevisions === undefined ? 'REVISION=PERCENT' : '--to-revisions', toRevisions);
       if (flags.toTags !== undefined) patch.toTags = percents('--to-tags', pairs('--to-tags', flags.toTags, 'TAG=PERCENT'));
       if (flags.toLatest === true) patch.toLatest = true;
       const updateTags = { ...pairs('--tag', flags.tag.join(','), 'TAG=REVISION'), ...pairs('--update-tags', flags.updateTags, 'TAG=REVISION') };
@@ -96,8 +98,8 @@ export function trafficCommand(): Command {
         const [[tag, percent]] = Object.entries(pairs('--mirror', flags.mirror, 'TAG=PERCENT')) as [[string, string]];
         patch.mirror = { tag, percent: Number(percent) };
       }
-      if (Object.keys(patch).length === 0) throw new Error('no traffic change requested: give --to-revisions, --to-tags, --to-latest, --update-tags, --remove-tags or --clear-tags');
-      const answer = await callAdmin<Resolved>(adminTarget(flags), 'PATCH', `/v1/services/${encodeURIComponent(service)}/traffic`, patch).catch(namingFlags);
+      if (Object.keys(patch).length === 0) throw new UsageError('no traffic change requested: give --to-revisions, --to-tags, --to-latest, --update-tags, --remove-tags or --clear-tags');
+      const answer = await callAdmin<Resolved>(adminTarget(flags), 'PATCH', `/v1/services/${encodeURIComponent(service)}/traffic`, patch, TRAFFIC_FLAGS);
       report(answer, flags.output);
     });
 }
@@ -113,11 +115,11 @@ export function rollbackCommand(): Command {
 }
 
 /** `K=V,K2=V2` → { K: V, K2: V2 }; nothing for an absent flag. */
-function pairs(flag: string, value: string | undefined, form: string): Record<string, string> {
+function pairs(flag: string | undefined, value: string | undefined, form: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of (value ?? '').split(',').filter(Boolean)) {
     const at = item.indexOf('=');
-    if (at <= 0 || at === item.length - 1) throw new Error(`${flag}: expected ${form}, got ${item}`);
+    if (at <= 0 || at === item.length - 1) throw new UsageError(`${flag === undefined ? '' : `${flag}: `}expected ${form}, got ${item}`);
     out[item.slice(0, at)] = item.slice(at + 1);
   }
   return out;
@@ -126,25 +128,14 @@ function pairs(flag: string, value: string | undefined, form: string): Record<st
 function percents(flag: string, byName: Record<string, string>): Record<string, number> {
   return Object.fromEntries(
     Object.entries(byName).map(([name, p]) => {
-      if (!/^\d+$/.test(p) || Number(p) > 100) throw new Error(`${flag}: expected a whole percent 0–100 for ${name}, got ${p}`);
+      if (!/^\d+$/.test(p) || Number(p) > 100) throw new UsageError(`${flag}: expected a whole percent 0–100 for ${name}, got ${p}`);
       return [name, Number(p)];
     }),
   );
 }
 
-/** The platform names the patch's fields; the user typed flags. */
-function namingFlags(err: unknown): never {
-  if (!(err instanceof MlaasError) || err.errors === undefined) throw err;
-  const errors: FieldIssue[] = err.errors.map((e) => {
-    const [field, ...rest] = e.path.split('.');
-    const flag = FLAG_OF_FIELD[field ?? ''];
-    return flag === undefined ? e : { path: [flag, ...rest].join(' '), message: e.message };
-  });
-  throw new MlaasError(err.code, err.message, { errors });
-}
-
 function report(answer: Resolved, output: OutputFormat): void {
-  if (output === 'json') return printJson(answer);
+  if (printStructured(answer, output)) return;
   for (const t of answer.resolved?.targets ?? []) {
     process.stdout.write(`${t.revision}  ${t.percent}%${t.tag === undefined ? '' : `  tag=${t.tag}`}\n`);
   }

@@ -4,7 +4,7 @@
  * document and mlaas.yaml's tenants and flags when they change (file watch)
  * or on SIGHUP, and on SIGINT/SIGTERM drains and stops everything it started.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { formatIssues, MlaasError } from '../errors.js';
 import type { Platform, ReloadOutcome } from '../platform.js';
@@ -12,8 +12,8 @@ import { reloadSummary } from './reload-summary.js';
 
 interface UpFlags {
   file: string;
-  port?: string;
-  adminPort?: string;
+  port?: number;
+  adminPort?: number;
   watch: boolean;
 }
 
@@ -21,8 +21,8 @@ export function upCommand(): Command {
   return new Command('up')
     .description('start the gateway, control plane and services declared in mlaas.yaml')
     .option('-f, --file <path>', 'the mlaas.yaml to run', 'mlaas.yaml')
-    .option('--port <port>', 'gateway port (overrides gateway.port; 0 = any free port)')
-    .option('--admin-port <port>', 'admin API port (overrides controlPlane.port; 0 = any free port)')
+    .option('--port <port>', 'gateway port (overrides gateway.port; 0 = any free port)', portValue)
+    .option('--admin-port <port>', 'admin API port (overrides controlPlane.port; 0 = any free port)', portValue)
     .option('--no-watch', 'do not reload when the files change: only on `mlaas reload` or SIGHUP')
     .action(async (flags: UpFlags) => {
       // Loaded here, not at the top, so that the other commands start without the whole platform.
@@ -30,8 +30,8 @@ export function upCommand(): Command {
       const loaded = await loadConfig(path.resolve(flags.file));
       process.stderr.write(`starting ${Object.keys(loaded.config.services).length} service(s) from ${flags.file} …\n`);
       const starting = startPlatform(loaded, {
-        ...(flags.port === undefined ? {} : { gatewayPort: portOf(flags.port, '--port') }),
-        ...(flags.adminPort === undefined ? {} : { adminPort: portOf(flags.adminPort, '--admin-port') }),
+        ...(flags.port === undefined ? {} : { gatewayPort: flags.port }),
+        ...(flags.adminPort === undefined ? {} : { adminPort: flags.adminPort }),
         watch: flags.watch,
         onReload: printReload,
       });
@@ -45,9 +45,10 @@ export function upCommand(): Command {
     });
 }
 
-function portOf(value: string, flag: string): number {
+/** A refused value is a usage error, reported by commander before anything starts. */
+function portValue(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${flag}: expected a port 0–65535, got ${value}`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port 0–65535.');
   return port;
 }
 

@@ -71,14 +71,14 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       path: '/v1/keys',
       query: listQuery,
       handle: ({ query }) => {
-        if (query.tenant !== undefined) found(store.getTenant(query.tenant), `tenant '${query.tenant}'`);
+        if (query.tenant !== undefined) found(store.getTenant(query.tenant), `tenant ${query.tenant}`);
         return { status: 200, body: { items: store.listKeys(query.tenant).map(publicKeyOf) } };
       },
     }),
     defineRoute({
       method: 'GET',
       path: '/v1/keys/:id',
-      handle: ({ params }) => ({ status: 200, body: publicKeyOf(found(store.getKey(params.id ?? ''), `key '${params.id}'`)) }),
+      handle: ({ params }) => ({ status: 200, body: publicKeyOf(found(store.getKey(params.id ?? ''), `key ${params.id}`)) }),
     }),
     defineRoute({
       method: 'POST',
@@ -92,7 +92,7 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
         return {
           status: 201,
           headers: { 'cache-control': 'no-store', location: `/v1/keys/${key.id}` },
-          body: { key: secretKey, ...publicKeyOf(key), previous: publicKeyOf(found(store.getKey(params.id ?? ''), `key '${params.id}'`)) },
+          body: { key: secretKey, ...publicKeyOf(key), previous: publicKeyOf(found(store.getKey(params.id ?? ''), `key ${params.id}`)) },
         };
       },
     }),
@@ -100,7 +100,7 @@ export function keyRoutes({ store, onChange, now }: AdminDeps): AdminRoute[] {
       method: 'DELETE',
       path: '/v1/keys/:id',
       handle: ({ params }) => {
-        const before = found(store.getKey(params.id ?? ''), `key '${params.id}'`);
+        const before = found(store.getKey(params.id ?? ''), `key ${params.id}`);
         if (before.revokedAt === undefined) {
           store.revokeKey(before.id, { actor: ACTOR });
           onChange('keys');

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { defineRoute, type AdminRoute } from './admin-router.js';
+import { found } from './admin-routes.js';
 import type { Deployer } from './deployer.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './resolve-traffic.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
@@ -61,6 +62,7 @@ export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDep
       path: '/v1/services/:name/revisions',
       handle: ({ params }) => {
         const service = params.name ?? '';
+        found(store.getService(service), `service ${service}`);
         const revisions = store.listRevisions(service);
         const policy = store.getTraffic(service) ?? DEFAULT_TRAFFIC;
         // What the gateway does now; computed from the policy only for a service not running yet.
@@ -81,9 +83,12 @@ export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDep
       path: '/v1/services/:name/deploy',
       query: deployQuery,
       rawLimitBytes: ARCHIVE_LIMIT_BYTES,
-      handle: ({ params, query, raw }) => ({
-        status: 200,
-        events: (emit) =>
+      handle: ({ params, query, raw }) => {
+        // Only a first deploy may create the service, and it must say how to start it.
+        if (query.command === undefined) found(store.getService(params.name ?? ''), `service ${params.name} (a first deploy must give its command)`);
+        return {
+          status: 200,
+          events: (emit) =>
           deployer.deploy({
             service: params.name ?? '',
             archive: raw ?? Buffer.alloc(0),
@@ -93,13 +98,15 @@ export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDep
             actor: 'admin',
             onProgress: emit,
           }),
-      }),
+        };
+      },
     }),
     defineRoute({
       method: 'PUT',
       path: '/v1/services/:name/traffic',
       body: trafficBody,
       handle: async ({ params, body }) => {
+        found(store.getService(params.name ?? ''), `service ${params.name}`);
         const policy: TrafficPolicy = { targets: body.targets, sticky: body.sticky ?? false };
         if (body.tenantTags !== undefined && Object.keys(body.tenantTags).length > 0) policy.tenantTags = body.tenantTags;
         if (body.flagTag !== undefined) policy.flagTag = body.flagTag;
@@ -111,7 +118,10 @@ export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDep
     defineRoute({
       method: 'POST',
       path: '/v1/services/:name/rollback',
-      handle: async ({ params }) => ({ status: 200, body: { resolved: await reconciler.rollback(params.name ?? '') } }),
+      handle: async ({ params }) => {
+        found(store.getService(params.name ?? ''), `service ${params.name}`);
+        return { status: 200, body: { resolved: await reconciler.rollback(params.name ?? '') } };
+      },
     }),
   ];
 }

@@ -53,7 +53,7 @@ export function tenancyRoutes({ store, onChange }: AdminDeps): AdminRoute[] {
       method: 'DELETE',
       path: '/v1/tenants/:id',
       handle: ({ params }) => {
-        found(store.getTenant(params.id ?? ''), `tenant '${params.id}'`);
+        found(store.getTenant(params.id ?? ''), `tenant ${params.id}`);
         store.deleteTenant(params.id ?? '', { actor: ACTOR });
         onChange('tenants');
         return { status: 204 };

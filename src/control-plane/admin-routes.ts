@@ -33,7 +33,7 @@ export function adminRoutes({ store, status }: AdminDeps): AdminRoute[] {
     defineRoute({
       method: 'GET',
       path: '/v1/tenants/:id',
-      handle: ({ params }) => ({ status: 200, body: found(store.getTenant(params.id ?? ''), `tenant '${params.id}'`) }),
+      handle: ({ params }) => ({ status: 200, body: found(store.getTenant(params.id ?? ''), `tenant ${params.id}`) }),
     }),
 
     defineRoute({
@@ -45,8 +45,8 @@ export function adminRoutes({ store, status }: AdminDeps): AdminRoute[] {
   ];
 }
 
-/** The record, or a 404 naming what was looked for. */
+/** The record, or a 404 naming what was looked for: `found(store.getService(name), \`service ${name}\`)` → `no service nosuch`. */
 export function found<T>(record: T | undefined, what: string): T {
-  if (record === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `${what} not found`);
+  if (record === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no ${what}`);
   return record;
 }

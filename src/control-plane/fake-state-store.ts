@@ -136,7 +136,7 @@ export class FakeStateStore implements StateStore {
 
   createKey(tenantId: string, opts: CreateKeyOptions = {}, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
-      if (!this.state.tenants.has(tenantId)) throw new MlaasError('ADMIN_NOT_FOUND', `tenant '${tenantId}' not found`);
+      if (!this.state.tenants.has(tenantId)) throw new MlaasError('ADMIN_NOT_FOUND', `no tenant ${tenantId}`);
       const created = this.insertKey(tenantId, opts, undefined);
       this.audit(ctx, 'key.create', `key/${created.key.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
       return created;
@@ -146,7 +146,7 @@ export class FakeStateStore implements StateStore {
   rotateKey(id: string, opts: RotateKeyOptions, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
       const old = this.state.keys.get(id);
-      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `key '${id}' not found`);
+      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no key ${id}`);
       if (old.revokedAt !== undefined) throw new MlaasError('ADMIN_CONFLICT', `key '${id}' is revoked; create a new key instead`);
       const oldExpiresAt = old.expiresAt !== undefined && old.expiresAt < opts.oldExpiresAt ? old.expiresAt : opts.oldExpiresAt;
       old.expiresAt = oldExpiresAt;

@@ -182,7 +182,7 @@ export class SqliteStateStore implements StateStore {
   createKey(tenantId: string, opts: CreateKeyOptions = {}, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
       if (this.sql.getTenant.get(tenantId) === undefined) {
-        throw new MlaasError('ADMIN_NOT_FOUND', `tenant '${tenantId}' not found`);
+        throw new MlaasError('ADMIN_NOT_FOUND', `no tenant ${tenantId}`);
       }
       const created = this.insertKey(tenantId, opts, undefined);
       this.audit(ctx, 'key.create', `key/${created.key.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
@@ -193,7 +193,7 @@ export class SqliteStateStore implements StateStore {
   rotateKey(id: string, opts: RotateKeyOptions, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
       const old = this.getKey(id);
-      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `key '${id}' not found`);
+      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no key ${id}`);
       if (old.revokedAt !== undefined) throw new MlaasError('ADMIN_CONFLICT', `key '${id}' is revoked; create a new key instead`);
       const oldExpiresAt = old.expiresAt !== undefined && old.expiresAt < opts.oldExpiresAt ? old.expiresAt : opts.oldExpiresAt;
       this.sql.expireKey.run(oldExpiresAt, id);

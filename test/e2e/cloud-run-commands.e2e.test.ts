@@ -119,7 +119,8 @@ describe('Cloud Run commands', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--max-instances: must be ≥ --min-instances (2), got 1');
     const pipe = await up.cli(['services', 'update', 'echo', '--command', 'node server.mjs | tee log']);
-    expect(pipe.code).toBe(1);
+    // Refused by the CLI before anything is sent: a usage error.
+    expect(pipe.code).toBe(2);
     expect(pipe.stderr).toContain('--command: expected a command and its arguments, got the shell operator |');
     expect(await up.cliOk(['services', 'update', 'echo', '--update-env-vars', 'GREETING=hello'])).toContain('no change');
     expect((await revisions()).map((r) => r.name)).toEqual(['echo-00001', 'echo-00002']);
@@ -140,7 +141,7 @@ describe('Cloud Run commands', () => {
 
     const badTag = await up.cli(['traffic', 'echo', '--to-tags', 'nope=10']);
     expect(badTag.code).toBe(1);
-    expect(badTag.stderr).toContain('--to-tags nope: expected a tag of this service (none), got nope');
+    expect(badTag.stderr).toContain('--to-tags: expected a tag of this service (none), got nope');
     await up.cliOk(['traffic', 'echo', '--update-tags', 'canary=echo-00002']);
     await up.cliOk(['traffic', 'echo', '--to-latest']);
     const after = await revisions();
