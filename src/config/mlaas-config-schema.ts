@@ -8,6 +8,7 @@ import { MODEL_ALIAS, MODEL_NAME as STORE_MODEL_NAME, parseModelRef } from '../m
 import { ModelStoreConfigSchema } from '../models/model-store-config.js';
 import { describeValue } from './zod-issues.js';
 import { FlagsSchema, QuotaSchema, overridableSettings, tenantAttributes } from './tenancy-fields.js';
+import { TrafficSchema } from './traffic-fields.js';
 import { DNS_LABEL, duration, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
 import { ADMIN_MAX_CONNECTIONS, ADMIN_TIMEOUTS, GATEWAY_TIMEOUTS } from '../http/listener.js';
 
@@ -133,6 +134,7 @@ export const ServiceSchema = strictObject({
   readiness: readiness.default({ path: '/healthz', timeoutSeconds: 30 }),
   drainTimeoutSeconds: positiveNumber().default(10).describe('Time an instance gets to finish in-flight requests after SIGTERM.'),
   overridable: overridableSettings,
+  traffic: TrafficSchema.optional(),
 }).superRefine((s, ctx) => {
   if (s.runtime === 'process' && s.command === undefined) {
     ctx.addIssue({ code: 'custom', path: ['command'], message: 'expected the command that starts an instance (runtime: process), got none' });

@@ -81,6 +81,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE api_keys ADD COLUMN allow_tags INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  CREATE TABLE applied (
+    resource     TEXT PRIMARY KEY,
+    declaration  TEXT NOT NULL,
+    applied_at   TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
