@@ -2,7 +2,7 @@
  * Configuration: mlaas.yaml and the gateway document it points at, loaded,
  * validated (every problem with its field path) and resolved.
  */
-export { loadConfig, type LoadedConfig } from './load-config.js';
+export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './load-config.js';
 export { parseConfig, type ParseConfigOptions } from './parse-config.js';
 export {
   MlaasConfigSchema,

@@ -21,6 +21,14 @@ export interface LoadedConfig {
   flags: FlagSet | undefined;
 }
 
+export interface LoadConfigOptions {
+  /**
+   * Services the gateway document may route to besides those mlaas.yaml
+   * declares: a plan's live ones, which an apply without --prune keeps.
+   */
+  services?: Iterable<string>;
+}
+
 /**
  * Throws `CONFIG_NOT_FOUND`, `CONFIG_INVALID` or `GATEWAY_DOC_INVALID`, each
  * listing every problem with its field path.
@@ -28,7 +36,7 @@ export interface LoadedConfig {
  * @example
  * const { config, gateway } = await loadConfig('mlaas.yaml');
  */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
+export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const configPath = path.resolve(file);
   const text = await readConfigFile(configPath, 'mlaas.yaml');
   const config = parseConfig(text, { baseDir: path.dirname(configPath), configPath });
@@ -41,7 +49,8 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   }
   if (missing.length > 0) throw configError('CONFIG_INVALID', configPath, missing);
 
-  const gateway = await loadGatewayDocument(config.gateway.document, { services: new Set(Object.keys(config.services)) });
+  const services = new Set([...Object.keys(config.services), ...(options.services ?? [])]);
+  const gateway = await loadGatewayDocument(config.gateway.document, { services });
   const flags = config.flags === undefined ? undefined : await loadFlagSet(config.flags, { baseDir: config.baseDir, configPath });
   return { config, gateway, flags };
 }

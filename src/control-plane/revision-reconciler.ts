@@ -171,6 +171,19 @@ export class RevisionReconciler {
     });
   }
 
+  /**
+   * For a service that is deleted: the gateway routes nothing to it any more,
+   * then its running revisions drain and stop (their records stay, retired).
+   */
+  removeService(service: string): Promise<void> {
+    return this.#serially(service, async () => {
+      const { store, publisher } = this.#o;
+      publisher.publish(service, undefined);
+      this.#published.delete(service);
+      await Promise.all(store.listRevisions(service).filter((r) => this.#running.has(r.name)).map((r) => this.#retire(r)));
+    });
+  }
+
   /** Names of the revisions this reconciler has running. */
   running(): ReadonlySet<string> {
     return this.#running;
