@@ -35,7 +35,7 @@ import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
 import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec } from './control-plane/revision-spec.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
-import { unroutedMessage } from './control-plane/unrouted-services.js';
+import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
 import type { RevisionRecord } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
 import { MlaasError } from './errors.js';
@@ -324,7 +324,12 @@ async function assemble(
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
     routes: [
-      ...revisionRoutes({ store, reconciler, deployer }),
+      ...revisionRoutes({
+        store,
+        reconciler,
+        deployer,
+        unrouted: (service) => (unroutedServices([service], reloader.served()).length > 0 ? unroutedMessage(service) : undefined),
+      }),
       ...modelRoutes({ store, registry: models, reconciler, deployer }),
       ...reloadRoutes(() => reload('admin API')),
       ...planRoutes(applier),

@@ -1,7 +1,7 @@
 /**
  * The field-level difference of two JSON values, as a plan prints it:
  * `scaling.maxInstances: 3 → 5`, `env.FOO: (none) → bar`,
- * `targets[1].percent: 50 → 20`. Objects are compared key by key (sorted,
+ * `targets[1].percent: 50 → 20`. Maps are compared key by key (sorted,
  * so the output is deterministic), lists of objects element by element, and
  * anything else — a list of strings such as a command — as one value.
  */
@@ -17,9 +17,10 @@ export interface FieldChange {
 
 export function fieldChanges(old: unknown, now: unknown, at = ''): FieldChange[] {
   if (isDeepStrictEqual(old, now)) return [];
-  if (isPlainObject(old) && isPlainObject(now)) {
-    const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])].sort();
-    return keys.flatMap((key) => fieldChanges(old[key], now[key], at === '' ? key : `${at}.${key}`));
+  // A map that appears or goes away is shown field by field too.
+  if ((isPlainObject(old) || old === undefined) && (isPlainObject(now) || now === undefined)) {
+    const keys = [...new Set([...Object.keys(old ?? {}), ...Object.keys(now ?? {})])].sort();
+    return keys.flatMap((key) => fieldChanges(old?.[key], now?.[key], at === '' ? key : `${at}.${key}`));
   }
   if (Array.isArray(old) && Array.isArray(now) && [...old, ...now].some(isPlainObject)) {
     const changes: FieldChange[] = [];

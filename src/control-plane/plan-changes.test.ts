@@ -98,7 +98,7 @@ describe('planChanges', () => {
       },
       { action: 'delete', kind: 'service', name: 'old', note: 'stops its instances' },
       { action: 'update', kind: 'tenant', name: 'acme', fields: [{ path: 'config.language', old: 'en', new: 'de' }] },
-      { action: 'create', kind: 'tenant', name: 'beta', fields: [{ path: 'attributes', new: {} }, { path: 'config', new: {} }, { path: 'displayName', new: 'Beta' }] },
+      { action: 'create', kind: 'tenant', name: 'beta', fields: [{ path: 'displayName', new: 'Beta' }] },
       { action: 'delete', kind: 'tenant', name: 'gone' },
       { action: 'delete', kind: 'key', name: 'k1', note: 'tenant gone' },
       expect.objectContaining({ action: 'create', kind: 'route', name: 'GET /v1/new' }),
@@ -144,6 +144,14 @@ describe('planProblems', () => {
 });
 
 describe('fieldChanges', () => {
+  it('shows a map that appears in a list field by field', () => {
+    expect(fieldChanges({ t: [{ p: 100 }] }, { t: [{ p: 80 }, { p: 20, tag: 'next' }] })).toEqual([
+      { path: 't[0].p', old: 100, new: 80 },
+      { path: 't[1].p', new: 20 },
+      { path: 't[1].tag', new: 'next' },
+    ]);
+  });
+
   it('gives each changed leaf its path; a list of strings is one value', () => {
     expect(fieldChanges({ a: { b: 1, c: [1, 2] }, d: 'x' }, { a: { b: 2, c: [1, 3] }, e: 'y' })).toEqual([
       { path: 'a.b', old: 1, new: 2 },
