@@ -305,6 +305,7 @@ async function assemble(
     tenancy: gateway,
     served: () => reloader.served(),
     setGatewayDocument: (document) => reloader.serve(document),
+    onApplied: (applied) => reloader.adopt(applied),
     stateDir,
   });
 

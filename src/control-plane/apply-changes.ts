@@ -17,7 +17,7 @@ import { planChanges, type Change, type LiveState } from './plan-changes.js';
 import { publishTenancy, type TenancyTarget } from './publish-tenancy.js';
 import { validateTraffic } from './resolve-traffic.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
-import type { StateStore } from './state-store.js';
+import type { RevisionRecord, StateStore, TrafficPolicy } from './state-store.js';
 
 export interface ApplyDeps {
   store: StateStore;
@@ -93,24 +93,34 @@ export async function applyChanges(
     try {
       if (revision !== undefined) {
         progress({ step: 'deploy', detail: `${name}: a new revision` });
-        // The declared traffic goes in with the new revision, so no request sees the split before it.
+        // The declared traffic goes in with the new revision, so no request sees the split before it; a
+        // policy that names a revision this deploy makes is set once it exists.
         const policy = traffic === undefined ? undefined : want.traffic;
-        if (policy !== undefined) validateTraffic(name, policy, store.listRevisions(name));
+        const withDeploy = policy !== undefined && validTraffic(name, policy, store.listRevisions(name));
         const rev = await deps.deployer.deploy({
           service: name,
           config: source.config,
           ...(source.archive === undefined ? {} : { archive: source.archive }),
-          ...(policy === undefined ? {} : { traffic: () => policy }),
+          ...(withDeploy ? { traffic: () => policy } : {}),
           actor: options.actor,
           onProgress: (e) => progress({ step: e.step, detail: `${name}: ${e.detail ?? ''}`.trimEnd() }),
         });
         store.atomically(() => {
           record({ kind: 'service', name });
           record({ kind: 'revision', name });
-          if (traffic !== undefined) record(traffic);
+          if (traffic !== undefined && withDeploy) record(traffic);
         });
         progress({ step: 'ready', detail: `${name}: ${rev.name}` });
-        for (const c of [spec, revision, traffic]) if (c !== undefined) done(c);
+        for (const c of [spec, revision]) if (c !== undefined) done(c);
+        if (traffic === undefined) return;
+        if (withDeploy) return done(traffic);
+        try {
+          await deps.reconciler.setTraffic(name, policy as TrafficPolicy, options.actor);
+          record(traffic);
+          done(traffic);
+        } catch (err) {
+          fail(traffic, err);
+        }
         return;
       }
       if (spec !== undefined) {
@@ -168,6 +178,15 @@ export async function applyChanges(
   }
   if (of('service').some((s) => s.action === 'delete')) publishTenancy(deps.tenancy, store, 'services');
   return result;
+}
+
+function validTraffic(service: string, policy: TrafficPolicy, revisions: readonly RevisionRecord[]): boolean {
+  try {
+    validateTraffic(service, policy, revisions);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -34,6 +34,8 @@ export interface ApplyAnswer extends PlanAnswer, ApplyResult {}
 export interface ConfigApplierOptions extends ApplyDeps {
   /** The gateway document served now (the ConfigReloader's). */
   served: () => GatewayDocument;
+  /** Told of files an apply made the platform match (the reloader then compares with them). */
+  onApplied?: (loaded: LoadedConfig) => void;
   /** Reads the files (default: loadConfig); `services` are the live ones a route may still name. */
   load?: (request: PlanRequest, services: string[]) => Promise<LoadedConfig>;
 }
@@ -59,7 +61,10 @@ export class ConfigApplier {
     return this.#serially(async () => {
       const { loaded, declared, changes } = await this.#plan(request);
       const result = await applyChanges(pendingChanges(changes), declared, loaded, this.#o, { actor: 'apply', ...(onProgress ? { onProgress } : {}) });
-      if (result.failed.length === 0) adoptMatching(changes, declared, this.#o.store);
+      if (result.failed.length === 0) {
+        adoptMatching(changes, declared, this.#o.store);
+        this.#o.onApplied?.(loaded);
+      }
       return { changes, unrouted: this.#unrouted(declared), ...result };
     });
   }

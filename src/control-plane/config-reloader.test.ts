@@ -256,8 +256,8 @@ describe('ConfigReloader', () => {
     writeFileSync(path.join(dir, 'mlaas.yaml'), 'gateway: { document: api-gateway.yaml }\nstateDir: state\n');
     const removed = await reloader.reload();
     expect(removed.notApplied).toEqual([
-      { path: 'tenants.acme', message: 'no longer declared: a reload does not delete tenants (`mlaas tenants delete acme` does)' },
-      { path: 'tenants.globex', message: 'no longer declared: a reload does not delete tenants (`mlaas tenants delete globex` does)' },
+      { path: 'tenants.acme', message: 'no longer declared: a reload does not delete tenants (`mlaas apply --prune` or `mlaas tenants delete acme` does)' },
+      { path: 'tenants.globex', message: 'no longer declared: a reload does not delete tenants (`mlaas apply --prune` or `mlaas tenants delete globex` does)' },
       { path: 'flags', message: 'no longer declared: the flags in the state store stay (`mlaas flags set` replaces them)' },
     ]);
     expect(store.getTenant('acme')).toBeDefined();

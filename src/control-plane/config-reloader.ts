@@ -42,7 +42,7 @@ export interface ConfigReloaderOptions {
 const ACTOR = 'reload';
 
 export class ConfigReloader {
-  private readonly started: LoadedConfig;
+  private started: LoadedConfig;
   private readonly store: StateStore;
   private readonly target: ReloadTarget;
   private readonly load: (configPath: string) => Promise<LoadedConfig>;
@@ -110,6 +110,15 @@ export class ConfigReloader {
   /** The gateway document served now: what a plan compares the files' with. */
   served(): GatewayDocument {
     return this.applied.gateway;
+  }
+
+  /**
+   * What an apply made of the files: a reload compares with it from now on,
+   * and no longer lists its services as waiting for a restart.
+   */
+  adopt(applied: LoadedConfig): void {
+    this.applied = applied;
+    this.started = { ...this.started, config: { ...this.started.config, services: applied.config.services } };
   }
 
   /** Serves `document` from the next request on (an apply's routes); a reload then compares with it. */
