@@ -37,7 +37,7 @@ export interface DesiredStateOptions {
   forceRevision?: ReadonlySet<string>;
   /**
    * Told of a service whose source cannot be packed or whose models cannot be
-   * resolved; the service is then left out (start-up serves the others). Without it, the error is thrown.
+   * resolved; the service then gets no revision (start-up serves the others). Without it, the error is thrown.
    */
   onServiceError?: (service: string, err: unknown) => void;
 }
@@ -64,6 +64,9 @@ export async function desiredStateOf(loaded: LoadedConfig, options: DesiredState
     } catch (err) {
       if (options.onServiceError === undefined) throw err;
       options.onServiceError(name, err);
+      // Its spec is still stored: a model rollout of the alias it waits for deploys it.
+      services[name] = { spec: JSON.parse(JSON.stringify(service)) as JsonObject, revision: {}, needsRevision: false };
+      sources.set(name, { config: service });
     }
   }
   const tenancy = declaredTenancyOf(loaded);
