@@ -8,7 +8,7 @@
  * the new route answering); the next plan is empty, and stays so across a
  * restart, which makes no revision. A CLI change after the apply survives a
  * restart and shows in plan as drift; a route to a pruned service fails plan
- * with both names.
+ * with both names, and a service no route reaches is named with the fix.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -189,7 +189,7 @@ describe('mlaas plan / apply', () => {
     expect(plan.stdout).toContain('~ tenant/acme\n    config.language: fr → en\n');
   }, 60_000);
 
-  it('refuses a route to a service that --prune would delete, naming the route and the service', async () => {
+  it('refuses a route to a service that --prune would delete, naming both, and names a service no route reaches', async () => {
     writeFiles({ ...EDITED, services: ['echo'] });
     const plan = await up.cli(['plan', '--prune']);
     expect(plan.code).toBe(1);
@@ -197,5 +197,13 @@ describe('mlaas plan / apply', () => {
     const kept = await up.cli(['plan']);
     expect(kept.code).toBe(0);
     expect(kept.stdout).toContain('left (not declared, use --prune to delete): service/other');
+
+    writeFiles({ ...EDITED, routes: [ROUTES[0] as PostRoute] });
+    const unrouted = await up.cli(['plan']);
+    expect(unrouted.code).toBe(0);
+    expect(unrouted.stdout).toContain(
+      'warning: service other has no route in the gateway document (add a path whose x-google-backend.address is mlaas://other/...)',
+    );
+    expect(unrouted.stdout).toContain('- route/POST /v1/other');
   });
 });
