@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { ApplyAnswer, PlanAnswer } from '../control-plane/config-applier.js';
-import { pendingChanges } from '../control-plane/plan-changes.js';
+import { pendingChanges, resourceOf } from '../control-plane/plan-changes.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { PROGRESS_HEADERS, readAdminEvents } from './admin-events.js';
 import { planRequest, printPlan } from './plan-command.js';
@@ -71,7 +71,7 @@ async function confirmed(): Promise<boolean> {
 function printResult(result: ApplyAnswer): void {
   const count = (action: string) => result.applied.filter((c) => c.action === action).length;
   const lines = [`Apply complete: ${count('create')} created, ${count('update')} updated, ${count('delete')} deleted.`];
-  for (const f of result.failed) lines.push(`failed: ${f.kind}/${f.name}: ${f.error}`);
+  for (const f of result.failed) lines.push(`failed: ${resourceOf(f)}: ${f.error}`);
   const left = leftLine(result.changes);
   if (left !== undefined) lines.push(left);
   lines.push(...unroutedLines(result.unrouted));

@@ -4,7 +4,7 @@
  * changed field, then a count, what is left undeclared, and services no
  * route reaches.
  */
-import type { Change } from '../control-plane/plan-changes.js';
+import { resourceOf, type Change } from '../control-plane/plan-changes.js';
 import { unroutedMessage } from '../control-plane/unrouted-services.js';
 
 const MARK: Record<Change['action'], string> = { create: '+', update: '~', delete: '-', leave: ' ' };
@@ -13,7 +13,7 @@ export function planLines(changes: readonly Change[]): string[] {
   const lines: string[] = [];
   for (const c of changes) {
     if (c.action === 'leave') continue;
-    lines.push(`${MARK[c.action]} ${c.kind}/${c.name}${c.note === undefined ? '' : ` (${c.note})`}`);
+    lines.push(`${MARK[c.action]} ${resourceOf(c)}${c.note === undefined ? '' : ` (${c.note})`}`);
     for (const f of c.fields ?? []) lines.push(`    ${f.path === '' ? '(whole)' : f.path}: ${show(f.old)} → ${show(f.new)}`);
   }
   return lines;
@@ -26,7 +26,7 @@ export function planSummary(changes: readonly Change[]): string {
 }
 
 export function leftLine(changes: readonly Change[]): string | undefined {
-  const left = changes.filter((c) => c.action === 'leave').map((c) => `${c.kind}/${c.name}`);
+  const left = changes.filter((c) => c.action === 'leave').map(resourceOf);
   return left.length === 0 ? undefined : `left (not declared, use --prune to delete): ${left.join(', ')}`;
 }
 

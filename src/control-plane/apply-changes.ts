@@ -56,12 +56,12 @@ export async function applyChanges(
   const result: ApplyResult = { applied: [], failed: [] };
   const done = (c: Change): void => {
     result.applied.push(c);
-    progress({ step: PAST[c.action], detail: `${c.kind}/${c.name}` });
+    progress({ step: PAST[c.action], detail: resourceOf(c) });
   };
   const fail = (c: Pick<Change, 'kind' | 'name'>, err: unknown): void => {
     const error = err instanceof Error ? err.message : String(err);
     result.failed.push({ kind: c.kind, name: c.name, error });
-    progress({ step: 'failed', detail: `${c.kind}/${c.name}: ${error}` });
+    progress({ step: 'failed', detail: `${resourceOf(c)}: ${error}` });
   };
   const record = (c: Pick<Change, 'kind' | 'name'>): void => store.setApplied(resourceOf(c), declarationOf(desired, c));
   const of = (kind: Change['kind']) => changes.filter((c) => c.kind === kind && c.action !== 'leave');
@@ -97,7 +97,7 @@ export async function applyChanges(
         // policy that names a revision this deploy makes is set once it exists.
         const policy = traffic === undefined ? undefined : want.traffic;
         const withDeploy = policy !== undefined && validTraffic(name, policy, store.listRevisions(name));
-        const rev = await deps.deployer.deploy({
+        await deps.deployer.deploy({
           service: name,
           config: source.config,
           ...(source.archive === undefined ? {} : { archive: source.archive }),
@@ -110,7 +110,6 @@ export async function applyChanges(
           record({ kind: 'revision', name });
           if (traffic !== undefined && withDeploy) record(traffic);
         });
-        progress({ step: 'ready', detail: `${name}: ${rev.name}` });
         for (const c of [spec, revision]) if (c !== undefined) done(c);
         if (traffic === undefined) return;
         if (withDeploy) return done(traffic);

@@ -11,7 +11,9 @@ import { packSource } from '../artifacts/index.js';
 import type { GatewayDocument, LoadedConfig, ServiceConfig } from '../config/index.js';
 import type { ModelRegistry } from '../models/index.js';
 import { onnxServerArtifact } from './onnx-server-artifact.js';
-import { comparableRevisionSpec, trafficView, type Change, type DesiredState, type LiveState } from './plan-changes.js';
+import { comparableRevisionSpec, resourceOf, trafficView, type Change, type DesiredState, type LiveState } from './plan-changes.js';
+
+export { resourceOf };
 import { resolveModels } from './resolve-models.js';
 import { revisionSpecOf, sameRevisionSpec } from './revision-spec.js';
 import type { JsonObject, StateStore, TenantInput, TrafficPolicy } from './state-store.js';
@@ -137,10 +139,6 @@ export function declarationOf(desired: DesiredState, change: Pick<Change, 'kind'
     default:
       return undefined;
   }
-}
-
-export function resourceOf(change: Pick<Change, 'kind' | 'name'>): string {
-  return change.kind === 'flags' ? 'flags' : `${change.kind}/${change.name}`;
 }
 
 /**

@@ -114,6 +114,11 @@ export function planChanges(desired: DesiredState, live: LiveState, options: Pla
   return changes;
 }
 
+/** `kind/name` (`service/echo`, `route/POST /v1/echo`); the flags are one resource, `flags`. */
+export function resourceOf(change: Pick<Change, 'kind' | 'name'>): string {
+  return change.kind === 'flags' ? 'flags' : `${change.kind}/${change.name}`;
+}
+
 /** Only what an apply would change (no `leave`). */
 export function pendingChanges(changes: readonly Change[]): Change[] {
   return changes.filter((c) => c.action !== 'leave');
