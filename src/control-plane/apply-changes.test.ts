@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type LoadedConfig } from '../config/index.js';
 import { FlagSet } from '../flags/flag-set.js';
-import { applyDeclaredTenancy } from './apply-changes.js';
+import { adoptMatching, applyDeclaredTenancy } from './apply-changes.js';
+import type { Declared } from './declared-state.js';
 import { FakeStateStore } from './fake-state-store.js';
 
 const yaml = (threshold: number): string => `
@@ -59,5 +60,28 @@ describe('applyDeclaredTenancy', () => {
     store.setFlags({ flags: { x: { state: 'ENABLED', variants: { a: 1 }, defaultVariant: 'a' } } });
     expect(applyDeclaredTenancy(store, loaded(0.5), stateDir(), 'up').flags).toBe(false);
     expect(store.getFlags()).toMatchObject({ flags: { x: { defaultVariant: 'a' } } });
+  });
+});
+
+describe('adoptMatching', () => {
+  it('records what already matches the files as last applied, and nothing of what the plan still changes', () => {
+    const store = new FakeStateStore();
+    const declared: Declared = {
+      desired: {
+        services: { echo: { spec: { command: ['node', 's.mjs'] }, revision: { artifact: { digest: 'sha256:a' } }, needsRevision: false } },
+        tenants: { acme: { displayName: 'Acme', config: {} }, beta: { displayName: 'Beta', config: {} } },
+        aliases: [],
+        gateway: { title: '', operations: [] },
+      },
+      sources: new Map(),
+      demoKeyTenants: [],
+    };
+    store.setApplied('tenant/beta', { displayName: 'Beta', config: { old: true } });
+    adoptMatching([{ action: 'update', kind: 'tenant', name: 'beta' }], declared, store);
+    expect(store.getApplied('service/echo')).toEqual({ command: ['node', 's.mjs'] });
+    expect(store.getApplied('revision/echo')).toEqual({ spec: { command: ['node', 's.mjs'] }, revision: { artifact: { digest: 'sha256:a' } } });
+    expect(store.getApplied('tenant/acme')).toEqual({ displayName: 'Acme', config: {} });
+    expect(store.getApplied('tenant/beta')).toEqual({ displayName: 'Beta', config: { old: true } });
+    expect(store.getApplied('flags')).toBeUndefined();
   });
 });

@@ -249,7 +249,8 @@ export function applyDeclaredTenancy(store: StateStore, loaded: LoadedConfig, st
  * Records as last applied every declared resource whose live state already
  * is what the files say (no change was planned for it: a platform upgraded
  * to this mlaas, a file edited to what the CLI set), so a later CLI change
- * shows as drift instead of being undone at the next start.
+ * shows as drift instead of being undone at the next start. What `changes`
+ * plans — applied (recorded then), failed or left as drift — is not touched.
  */
 export function adoptMatching(changes: readonly Change[], declared: Declared, store: StateStore): void {
   const pending = new Set(changes.filter((c) => c.action !== 'leave').map((c) => resourceOf(c)));

@@ -61,10 +61,8 @@ export class ConfigApplier {
     return this.#serially(async () => {
       const { loaded, declared, changes } = await this.#plan(request);
       const result = await applyChanges(pendingChanges(changes), declared, loaded, this.#o, { actor: 'apply', ...(onProgress ? { onProgress } : {}) });
-      if (result.failed.length === 0) {
-        adoptMatching(changes, declared, this.#o.store);
-        this.#o.onApplied?.(loaded);
-      }
+      adoptMatching(changes, declared, this.#o.store);
+      if (result.failed.length === 0) this.#o.onApplied?.(loaded);
       return { changes, unrouted: this.#unrouted(declared), ...result };
     });
   }
@@ -82,8 +80,7 @@ export class ConfigApplier {
       const wanted = changedSinceApplied(changes, declared.desired, this.#o.store);
       for (const c of changes) if (c.kind === 'revision' && forced.has(c.name) && !wanted.includes(c)) wanted.push(c);
       const result = await applyChanges(wanted, declared, loaded, this.#o, { actor: 'up' });
-      const failed = new Set(result.failed.map((f) => `${f.kind}/${f.name}`));
-      adoptMatching(changes.filter((c) => !failed.has(`${c.kind}/${c.name}`)), declared, this.#o.store);
+      adoptMatching(changes, declared, this.#o.store);
       return { changes, unrouted: this.#unrouted(declared), ...result };
     });
   }
