@@ -81,6 +81,8 @@ export interface Platform {
   /** Tenant id → its demo API key, for tenants declared with `demoKey: true`. */
   demoKeys: Record<string, string>;
   services: ServiceStartResult[];
+  /** Declared services no route of the gateway document reaches. */
+  unrouted: string[];
   stateDir: string;
   /** The user instances run as; undefined when it is the platform's own (they can then read what mlaas can). */
   instances: InstanceUserChoice;
@@ -388,6 +390,7 @@ async function assemble(
     adminToken,
     demoKeys,
     services,
+    unrouted: started.unrouted,
     stateDir,
     instances,
     reload,

@@ -205,5 +205,14 @@ describe('mlaas plan / apply', () => {
       'warning: service other has no route in the gateway document (add a path whose x-google-backend.address is mlaas://other/...)',
     );
     expect(unrouted.stdout).toContain('- route/POST /v1/other');
+
+    writeFileSync(path.join(dir, 'mlaas.yaml'), 'gateway: { document: api-gateway.yaml }\nstateDir: state\nservices:\n  echo: { command: [node, s.mjs], scaling: { maxInstances: 0 } }\n');
+    for (const args of [['plan'], ['apply', '--yes']]) {
+      const invalid = await up.cli(args);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toContain('services.echo.scaling.maxInstances');
+    }
+    expect((await up.cli(['plan', '-f', 'nosuch.yaml'])).code).toBe(1);
+    expect((await revisions('echo')).map((r) => r.name)).toEqual(['echo-00001', 'echo-00002']);
   });
 });
