@@ -7,7 +7,7 @@
  * gone). Each applied declaration is recorded as last applied (three-way).
  * A resource that fails is reported and the others still apply.
  */
-import type { GatewayDocument, LoadedConfig } from '../config/index.js';
+import type { GatewayDocument, LoadedConfig, ServiceConfig } from '../config/index.js';
 import type { ModelRegistry } from '../models/index.js';
 import { seedModels } from '../models/index.js';
 import { changedSinceApplied, declarationOf, declaredTenancyOf, resourceOf, type Declared } from './declared-state.js';
@@ -97,9 +97,11 @@ export async function applyChanges(
         // policy that names a revision this deploy makes is set once it exists.
         const policy = traffic === undefined ? undefined : want.traffic;
         const withDeploy = policy !== undefined && validTraffic(name, policy, store.listRevisions(name));
+        // Without the spec's own change (a drift `mlaas up` keeps), the new source is deployed with the stored spec.
+        const config = spec === undefined ? ((store.getService(name)?.spec as ServiceConfig | undefined) ?? source.config) : source.config;
         await deps.deployer.deploy({
           service: name,
-          config: source.config,
+          config,
           ...(source.archive === undefined ? {} : { archive: source.archive }),
           ...(withDeploy ? { traffic: () => policy } : {}),
           actor: options.actor,
