@@ -178,8 +178,9 @@ describe('mlaas plan / apply', () => {
     expect((await revisions('other')).map((r) => r.name)).toEqual(['other-00001', 'other-00002']);
   }, 120_000);
 
-  it('keeps a CLI change across a restart and shows it in plan as drift', async () => {
+  it('keeps CLI changes of a tenant and of traffic across a restart and shows them in plan as drift', async () => {
     await up.cliOk(['tenants', 'set', 'acme', '--display-name', 'Acme', '--config', '{"language":"fr"}']);
+    await up.cliOk(['traffic', 'echo', 'echo-00002=100']);
     await up.stop();
     up = await startMlaasUp(dir, 'state', 60_000, {}, 0, ['--no-watch']);
     const tenants = JSON.parse(await up.cliOk(['tenants', 'list', '-o', 'json'])) as Array<{ id: string; config: unknown }>;
@@ -187,6 +188,11 @@ describe('mlaas plan / apply', () => {
     const plan = await up.cli(['plan', '--detailed-exitcode']);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain('~ tenant/acme\n    config.language: fr → en\n');
+    expect(plan.stdout).toContain('~ traffic/echo\n    targets[0].percent: 100 → 80\n    targets[0].revisionName: echo-00002 → echo-00001\n');
+    expect((await revisions('echo')).map((r) => [r.name, r.percent])).toEqual([
+      ['echo-00001', 0],
+      ['echo-00002', 100],
+    ]);
   }, 60_000);
 
   it('refuses a route to a service that --prune would delete, naming both, and names a service no route reaches', async () => {
