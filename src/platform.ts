@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { ArtifactStore, defaultCacheDir, packSource, type BuiltArtifact } from './artifacts/index.js';
+import { ArtifactStore, defaultCacheDir, type BuiltArtifact } from './artifacts/index.js';
 import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
-import type { LoadedConfig, ServiceConfig } from './config/index.js';
+import type { LoadedConfig } from './config/index.js';
 import { watchFiles, type FileWatch } from './config/watch-files.js';
 import { createAdminServer } from './control-plane/admin-api.js';
 import { jwksRoutes } from './control-plane/admin-routes-jwks.js';
@@ -20,8 +20,9 @@ import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
 import { serviceRoutes } from './control-plane/admin-routes-services.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
-import { applyDeclaredState } from './control-plane/apply-declared-state.js';
+import { planRoutes } from './control-plane/admin-routes-plan.js';
 import { reloadRoutes } from './control-plane/admin-routes-reload.js';
+import { ConfigApplier } from './control-plane/config-applier.js';
 import { ConfigReloader } from './control-plane/config-reloader.js';
 import type { ReloadReport } from './control-plane/reload-report.js';
 import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publish-tenancy.js';
@@ -29,16 +30,15 @@ import { ensureDemoKey } from './control-plane/demo-key.js';
 import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { Deployer } from './control-plane/deployer.js';
 import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
-import { onnxServerArtifact } from './control-plane/onnx-server-artifact.js';
-import { resolveModels } from './control-plane/resolve-models.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
 import { RevisionGcLoop } from './control-plane/revision-gc-loop.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
-import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec, sameRevisionSpec } from './control-plane/revision-spec.js';
+import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec } from './control-plane/revision-spec.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
-import type { RevisionRecord, StateStore } from './control-plane/state-store.js';
+import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
+import type { RevisionRecord } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
 import { MlaasError } from './errors.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
@@ -83,6 +83,8 @@ export interface Platform {
   /** Tenant id → its demo API key, for tenants declared with `demoKey: true`. */
   demoKeys: Record<string, string>;
   services: ServiceStartResult[];
+  /** Declared services no route of the gateway document reaches. */
+  unrouted: string[];
   stateDir: string;
   /** The user instances run as; undefined when it is the platform's own (they can then read what mlaas can). */
   instances: InstanceUserChoice;
@@ -166,16 +168,11 @@ async function assemble(
   undo.push(() => store.close());
   const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
   undo.push(() => keyUsage.close());
-  applyDeclaredState(store, config, 'up', loaded.flags);
   const modelCache = new ModelCache({ dir: path.join(cacheDir, 'models'), registry: models });
   const adminToken = ensureAdminToken(stateDir);
   // The issuer is the admin API, where the key set is published; it listens before the gateway takes a request.
   let adminUrl = '';
   const idTokens = new BackendIdTokens({ key: await ensureGatewaySigningKey(stateDir), issuer: () => adminUrl });
-  const demoKeys: Record<string, string> = {};
-  for (const [id, tenant] of Object.entries(config.tenants)) {
-    if (tenant.demoKey) demoKeys[id] = ensureDemoKey(store, stateDir, id);
-  }
 
   // Made before the gateway and supervisor it reads: its callbacks only run once it is started, below.
   const scaled = new Map<string, RevisionRecord>();
@@ -227,17 +224,12 @@ async function assemble(
       coldStart: (revision, ms) => coldStarts.record(revision, ms),
     },
   });
-  // What `services describe` shows as a service's routes: the operations of the document the gateway serves now.
-  let operations = loaded.gateway.operations;
   const reloader = new ConfigReloader({
     started: loaded,
     store,
     target: {
       // Whatever else of the document the gateway comes to read must be switched here too, in this one call.
-      setGatewayDocument: (document) => {
-        gateway.setOperations(document.operations);
-        operations = document.operations;
-      },
+      setGatewayDocument: (document) => gateway.setOperations(document.operations),
       setKeys: (keys) => gateway.setKeys(keys),
       setTenants: (tenants) => gateway.setTenants(tenants),
       setFlags: (flags) => gateway.setFlags(flags),
@@ -320,6 +312,17 @@ async function assemble(
   revisionGc.start();
   undo.push(() => revisionGc.stop());
   const deployer = new Deployer(store, artifacts, reconciler, models);
+  const applier = new ConfigApplier({
+    store,
+    deployer,
+    reconciler,
+    models,
+    tenancy: gateway,
+    served: () => reloader.served(),
+    setGatewayDocument: (document) => reloader.serve(document),
+    onApplied: (applied) => reloader.adopt(applied),
+    stateDir,
+  });
 
   const admin = createAdminServer({
     store,
@@ -342,12 +345,19 @@ async function assemble(
         reconciler,
         deployer,
         readyInstances: (revision) => supervisor.ready(revision).length,
+        // The routes of the document the gateway serves now.
         routesOf: (service) =>
-          operations.filter((op) => op.backend.kind === 'service' && op.backend.service === service).map((op) => `${op.method.toUpperCase()} ${op.path}`),
+          reloader.served().operations.filter((op) => op.backend.kind === 'service' && op.backend.service === service).map((op) => `${op.method.toUpperCase()} ${op.path}`),
       }),
-      ...revisionRoutes({ store, reconciler, deployer }),
+      ...revisionRoutes({
+        store,
+        reconciler,
+        deployer,
+        unrouted: (service) => (unroutedServices([service], reloader.served()).length > 0 ? unroutedMessage(service) : undefined),
+      }),
       ...modelRoutes({ store, registry: models, reconciler, deployer }),
       ...reloadRoutes(() => reload('admin API')),
+      ...planRoutes(applier),
     ],
     publicRoutes: jwksRoutes(() => idTokens.jwks()),
   });
@@ -367,11 +377,24 @@ async function assemble(
   undo.push(() => rmSync(endpointFile, { force: true }));
   lock.update({ gatewayUrl, adminUrl });
 
-  const declared = Object.entries(config.services);
   const recovered = await reconciler.recover(serviceNames);
-  const services = await Promise.all(
-    declared.map(([name, service]) => deployIfChanged(store, deployer, models, name, service, recovered.find((r) => r.service === name)?.error)),
-  );
+  const errors = new Map<string, string>();
+  const forceRevision = new Set(recovered.filter((r) => r.error !== undefined && config.services[r.service] !== undefined).map((r) => r.service));
+  const started = await applier.startUp(loaded, {
+    forceRevision,
+    onServiceError: (service, err) => errors.set(service, err instanceof Error ? err.message : String(err)),
+  });
+  for (const f of started.failed) if (config.services[f.name] !== undefined) errors.set(f.name, f.error);
+  const demoKeys: Record<string, string> = {};
+  for (const [id, tenant] of Object.entries(config.tenants)) {
+    if (tenant.demoKey && store.getTenant(id) !== undefined) demoKeys[id] = ensureDemoKey(store, stateDir, id);
+  }
+  publishTenancy(gateway, store, 'tenants');
+  for (const service of started.unrouted) logger.warn({ service }, unroutedMessage(service));
+  const services: ServiceStartResult[] = Object.keys(config.services).map((service) => {
+    const error = errors.get(service);
+    return { service, serving: [], ready: 0, ...(error === undefined ? {} : { error }) };
+  });
   for (const s of services) {
     const traffic = resolveTraffic(s.service, store.getTraffic(s.service) ?? DEFAULT_TRAFFIC, store.listRevisions(s.service));
     for (const t of traffic?.targets ?? []) {
@@ -389,6 +412,7 @@ async function assemble(
     adminToken,
     demoKeys,
     services,
+    unrouted: started.unrouted,
     stateDir,
     instances,
     reload,
@@ -413,35 +437,6 @@ async function assemble(
       supervisor.killAll();
     },
   };
-}
-
-/**
- * A service declared in mlaas.yaml gets a new revision when no revision was
- * made from its current source and settings; otherwise what was recovered serves.
- */
-async function deployIfChanged(
-  store: StateStore,
-  deployer: Deployer,
-  models: ModelRegistry,
-  name: string,
-  service: ServiceConfig,
-  recoveryError: string | undefined,
-): Promise<ServiceStartResult> {
-  try {
-    const onnx = service.runtime === 'onnx';
-    const packed = onnx ? undefined : await packSource(service.source);
-    const artifact = packed === undefined ? onnxServerArtifact() : { digest: packed.digest };
-    const resolved = await resolveModels(models, service.models, { onnxOnly: onnx });
-    // A deploy from the CLI (or a model rollout) since the last `up` must not be undone: any revision made from this very spec counts.
-    const existing = store.listRevisions(name).filter((r) => r.state !== 'failed' && sameRevisionSpec(r, service, artifact, resolved));
-    if (existing.length > 0 && recoveryError === undefined) {
-      return { service: name, serving: [], ready: 0 };
-    }
-    await deployer.deploy({ service: name, ...(packed === undefined ? {} : { archive: packed.bytes }), config: service, actor: 'up' });
-    return { service: name, serving: [], ready: 0 };
-  } catch (err) {
-    return { service: name, serving: [], ready: 0, error: err instanceof Error ? err.message : String(err) };
-  }
 }
 
 /** Source archives an older mlaas kept in the state dir, copied where builds now read them, so their revisions still start. */

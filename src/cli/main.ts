@@ -4,10 +4,12 @@
  * or behind the admin API.
  */
 import { Command } from 'commander';
+import { applyCommand } from './apply-command.js';
 import { deployCommand } from './deploy-command.js';
 import { flagsCommand } from './flags-command.js';
 import { keysCommand } from './keys-command.js';
 import { modelsCommand } from './models-command.js';
+import { planCommand } from './plan-command.js';
 import { reloadCommand } from './reload-command.js';
 import { reportAndExit } from './report-error.js';
 import { revisionsCommand } from './revisions-command.js';
@@ -36,6 +38,8 @@ program.addCommand(trafficCommand());
 program.addCommand(rollbackCommand());
 program.addCommand(modelsCommand());
 program.addCommand(reloadCommand());
+program.addCommand(planCommand());
+program.addCommand(applyCommand());
 
 configureUsageErrors(program);
 let running: Command = program;

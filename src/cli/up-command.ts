@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { formatIssues, MlaasError } from '../errors.js';
 import type { Platform, ReloadOutcome } from '../platform.js';
+import { unroutedMessage } from '../control-plane/unrouted-services.js';
 import { reloadSummary } from './reload-summary.js';
 
 interface UpFlags {
@@ -63,6 +64,7 @@ function printSummary(p: Platform): void {
     const serving = s.serving.length === 0 ? 'no revision serving' : s.serving.join(', ');
     lines.push(`  service   ${s.service}: ${s.error === undefined ? `${s.ready} ready, ${serving}` : `NOT READY — ${s.error}`}`);
   }
+  for (const service of p.unrouted) lines.push(`  warning   ${unroutedMessage(service)}`);
   for (const [tenant, key] of Object.entries(p.demoKeys)) lines.push(`  demo key  ${key}   (tenant ${tenant})`);
   lines.push(`  state     ${rel(path.join(p.stateDir, 'state.db'))}   logs ${rel(path.join(p.stateDir, 'logs'))}/`);
   lines.push(

@@ -31,6 +31,11 @@ export interface LoadedConfig {
 export interface LoadConfigOptions {
   /** Where `${VAR}` references in mlaas.yaml, the gateway document and a flags file are looked up (default: process.env). */
   env?: Environment;
+  /**
+   * Services the gateway document may route to besides those mlaas.yaml
+   * declares: a plan's live ones, which an apply without --prune keeps.
+   */
+  services?: Iterable<string>;
 }
 
 /**
@@ -55,7 +60,8 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   }
   if (missing.length > 0) throw configError('CONFIG_INVALID', configPath, missing);
 
-  const gateway = await loadGatewayDocument(config.gateway.document, { services: new Set(Object.keys(config.services)), env, variables });
+  const services = new Set([...Object.keys(config.services), ...(options.services ?? [])]);
+  const gateway = await loadGatewayDocument(config.gateway.document, { services, env, variables });
   const flags = config.flags === undefined ? undefined : await loadFlagSet(config.flags, { baseDir: config.baseDir, configPath, env, variables });
   return { config, gateway, flags, variables };
 }

@@ -9,6 +9,7 @@ import { ModelStoreConfigSchema } from '../models/model-store-config.js';
 import { RevisionsSettingsSchema } from './revision-gc-fields.js';
 import { describeValue } from './zod-issues.js';
 import { FlagsSchema, QuotaSchema, overridableSettings, tenantAttributes } from './tenancy-fields.js';
+import { TrafficSchema } from './traffic-fields.js';
 import { DNS_LABEL, bounded, duration, integer, patternString, positiveNumber, strictObject } from './schema-fields.js';
 import { ADMIN_MAX_CONNECTIONS, ADMIN_TIMEOUTS, GATEWAY_TIMEOUTS } from '../http/listener.js';
 
@@ -176,6 +177,7 @@ export const ServiceSchema = strictObject({
       `How long the gateway waits for an instance's answer (Knative's timeoutSeconds), default ${DEFAULT_REVISION_TIMEOUT_SECONDS}, at most ${MAX_REVISION_TIMEOUT_SECONDS} (max-revision-timeout-seconds); the route's deadline bounds a call too, and the smaller wins.`,
     ),
   overridable: overridableSettings,
+  traffic: TrafficSchema.optional(),
 }).superRefine((s, ctx) => {
   if (s.runtime === 'process' && s.command === undefined) {
     ctx.addIssue({ code: 'custom', path: ['command'], message: 'expected the command that starts an instance (runtime: process), got none' });

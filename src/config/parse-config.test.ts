@@ -210,6 +210,58 @@ services:
     expect(issues).toEqual([{ path: 'services.spam.scaling.maxInstances', message: 'must be ≥ minInstances (2), got 1' }]);
   });
 
+  it('reads services.S.traffic as Knative targets (a lone target gets 100%) with mlaas’s routing beside them', () => {
+    const config = parseConfig(
+      `
+gateway: { document: gw.yaml }
+services:
+  spam:
+    command: [node, s.js]
+    traffic:
+      targets:
+        - { revisionName: spam-00001, percent: 90 }
+        - { latestRevision: true, percent: 10, tag: next }
+      tenantTags: { acme: next }
+      mirror: { tag: next, percent: 5 }
+  ham:
+    command: [node, s.js]
+    traffic: { targets: [{ latestRevision: true }] }
+`,
+      at,
+    );
+    expect(config.services['spam']?.traffic).toEqual({
+      targets: [
+        { revisionName: 'spam-00001', percent: 90 },
+        { latestRevision: true, percent: 10, tag: 'next' },
+      ],
+      sticky: false,
+      tenantTags: { acme: 'next' },
+      mirror: { tag: 'next', percent: 5 },
+    });
+    expect(config.services['ham']?.traffic?.targets).toEqual([{ latestRevision: true, percent: 100 }]);
+  });
+
+  it('reports every bad traffic target by path', () => {
+    const issues = issuesOf(`
+gateway: { document: gw.yaml }
+services:
+  spam:
+    command: [node, s.js]
+    traffic:
+      targets:
+        - { percent: 50 }
+        - { revisionName: spam-00001, latestRevision: true, percent: 150, tag: Bad_Tag }
+`);
+    expect(issues.map((i) => i.path)).toEqual([
+      'services.spam.traffic.targets[0]',
+      'services.spam.traffic.targets[1].tag',
+      'services.spam.traffic.targets[1].percent',
+      'services.spam.traffic.targets[1]',
+    ]);
+    expect(issues[0]?.message).toBe('expected a revisionName or latestRevision: true, got neither');
+    expect(issues[3]?.message).toBe('expected either revisionName or latestRevision: true, got both');
+  });
+
   it('rejects badly formed and reserved env names, and values that are not scalars', () => {
     const issues = issuesOf(`
 gateway: { document: gw.yaml }

@@ -18,6 +18,8 @@ export interface RevisionRouteDeps {
   store: StateStore;
   reconciler: RevisionReconciler;
   deployer: Deployer;
+  /** Why a deployed service cannot be called (no route reaches it), if so; told as the deploy's last event. */
+  unrouted?: (service: string) => string | undefined;
 }
 
 const deployQuery = z.strictObject({
@@ -55,7 +57,7 @@ const trafficBody = z.strictObject({
   mirror: z.strictObject({ tag: z.string(), percent: z.number() }).optional(),
 });
 
-export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDeps): AdminRoute[] {
+export function revisionRoutes({ store, reconciler, deployer, unrouted }: RevisionRouteDeps): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -88,16 +90,21 @@ export function revisionRoutes({ store, reconciler, deployer }: RevisionRouteDep
         if (query.command === undefined) found(store.getService(params.name ?? ''), `service ${params.name} (a first deploy must give its command)`);
         return {
           status: 200,
-          events: (emit) =>
-          deployer.deploy({
-            service: params.name ?? '',
-            archive: raw ?? Buffer.alloc(0),
-            ...(query.command === undefined ? {} : { command: query.command }),
-            noTraffic: query.noTraffic === 'true',
-            ...(query.tag === undefined ? {} : { tag: query.tag }),
-            actor: 'admin',
-            onProgress: emit,
-          }),
+          events: async (emit) => {
+            const service = params.name ?? '';
+            const rev = await deployer.deploy({
+              service,
+              archive: raw ?? Buffer.alloc(0),
+              ...(query.command === undefined ? {} : { command: query.command }),
+              noTraffic: query.noTraffic === 'true',
+              ...(query.tag === undefined ? {} : { tag: query.tag }),
+              actor: 'admin',
+              onProgress: emit,
+            });
+            const warning = unrouted?.(service);
+            if (warning !== undefined) emit({ step: 'warning', detail: warning });
+            return rev;
+          },
         };
       },
     }),

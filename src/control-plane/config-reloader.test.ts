@@ -10,7 +10,7 @@ import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { MlaasError } from '../errors.js';
 import { createGateway, type Gateway } from '../gateway/index.js';
 import { decodeConfig } from '../sdk/tenant-context.js';
-import { applyDeclaredState } from './apply-declared-state.js';
+import { applyDeclaredTenancy } from './apply-changes.js';
 import { ConfigReloader } from './config-reloader.js';
 import { tenancyOf } from './publish-tenancy.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
@@ -65,7 +65,7 @@ function writeFlags(threshold: number): void {
 async function start(): Promise<LoadedConfig> {
   const loaded = await loadConfig(path.join(dir, 'mlaas.yaml'));
   store = new SqliteStateStore({ stateDir: path.join(dir, 'state') });
-  applyDeclaredState(store, loaded.config, 'up', loaded.flags);
+  applyDeclaredTenancy(store, loaded, path.join(dir, 'state'), 'up');
   apiKey = store.createKey('acme').secretKey;
   gateway = createGateway({
     idTokens: await testIdTokens(),
@@ -256,8 +256,8 @@ describe('ConfigReloader', () => {
     writeFileSync(path.join(dir, 'mlaas.yaml'), 'gateway: { document: api-gateway.yaml }\nstateDir: state\n');
     const removed = await reloader.reload();
     expect(removed.notApplied).toEqual([
-      { path: 'tenants.acme', message: 'no longer declared: a reload does not delete tenants (`mlaas tenants delete acme` does)' },
-      { path: 'tenants.globex', message: 'no longer declared: a reload does not delete tenants (`mlaas tenants delete globex` does)' },
+      { path: 'tenants.acme', message: 'no longer declared: a reload does not delete tenants (`mlaas apply --prune` or `mlaas tenants delete acme` does)' },
+      { path: 'tenants.globex', message: 'no longer declared: a reload does not delete tenants (`mlaas apply --prune` or `mlaas tenants delete globex` does)' },
       { path: 'flags', message: 'no longer declared: the flags in the state store stay (`mlaas flags set` replaces them)' },
     ]);
     expect(store.getTenant('acme')).toBeDefined();

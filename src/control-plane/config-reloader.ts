@@ -8,9 +8,10 @@
  * gateway's tenancy — so the next request sees all of it and no request sees
  * part of it. A request already past routing finishes as it began.
  *
- * Only what changed in the files since the last load is applied, as start-up
- * applies mlaas.yaml: a tenant or flag changed through the admin API stays
- * until its declaration in the file changes. What a reload cannot apply
+ * Only what changed in the files since it was last applied is applied, as
+ * `mlaas up` applies mlaas.yaml (the store keeps each declaration last
+ * applied): a tenant or flag changed through the admin API stays until its
+ * declaration in the file changes. What a reload cannot apply
  * (services, ports, the store…) is listed in its report, never ignored.
  */
 import path from 'node:path';
@@ -18,8 +19,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { loadConfig, type GatewayDocument, type LoadedConfig } from '../config/index.js';
 import { MlaasError } from '../errors.js';
 import { FlagSet } from '../flags/flag-set.js';
-import { applyDeclaredState } from './apply-declared-state.js';
-import { ensureDemoKey } from './demo-key.js';
+import { applyDeclaredTenancy, type TenancyApplied } from './apply-changes.js';
 import { publishTenancy, type TenancyTarget } from './publish-tenancy.js';
 import { notAppliedChanges, operationChanges, type ReloadReport } from './reload-report.js';
 import type { StateStore } from './state-store.js';
@@ -42,7 +42,7 @@ export interface ConfigReloaderOptions {
 const ACTOR = 'reload';
 
 export class ConfigReloader {
-  private readonly started: LoadedConfig;
+  private started: LoadedConfig;
   private readonly store: StateStore;
   private readonly target: ReloadTarget;
   private readonly load: (configPath: string) => Promise<LoadedConfig>;
@@ -107,42 +107,51 @@ export class ConfigReloader {
     return this.apply(next);
   }
 
+  /** The gateway document served now: what a plan compares the files' with. */
+  served(): GatewayDocument {
+    return this.applied.gateway;
+  }
+
+  /**
+   * What an apply made of the files: a reload compares with it from now on,
+   * and no longer lists its services as waiting for a restart.
+   */
+  adopt(applied: LoadedConfig): void {
+    this.applied = applied;
+    this.started = { ...this.started, config: { ...this.started.config, services: applied.config.services } };
+  }
+
+  /** Serves `document` from the next request on (an apply's routes); a reload then compares with it. */
+  serve(document: GatewayDocument): void {
+    this.target.setGatewayDocument(document);
+    this.applied = { ...this.applied, gateway: document };
+  }
+
   /** Synchronous from the first switch to the last: no request runs in between. */
   private apply(next: LoadedConfig): ReloadReport {
     const applied = this.applied;
     const gatewayDocument = !isDeepStrictEqual(applied.gateway, next.gateway);
-    const tenants = Object.fromEntries(Object.entries(next.config.tenants).filter(([id, t]) => !isDeepStrictEqual(applied.config.tenants[id], t)));
-    const flags = next.flags !== undefined && next.flags.document !== applied.flags?.document ? next.flags : undefined;
-    const storedFlags = flags === undefined ? undefined : this.storedFlags();
+    const storedFlags = next.flags === undefined ? undefined : this.storedFlags();
 
     if (gatewayDocument) this.target.setGatewayDocument(next.gateway);
-    let stored: ReturnType<typeof applyDeclaredState>;
-    const demoKeys: string[] = [];
+    let stored: TenancyApplied;
     try {
-      stored = this.store.atomically(() => {
-        const written = applyDeclaredState(this.store, { ...next.config, services: {}, tenants }, ACTOR, flags);
-        for (const [id, tenant] of Object.entries(tenants)) {
-          if (!tenant.demoKey) continue;
-          ensureDemoKey(this.store, this.started.config.stateDir, id);
-          demoKeys.push(id);
-        }
-        return written;
-      });
+      stored = applyDeclaredTenancy(this.store, next, this.started.config.stateDir, ACTOR);
     } catch (err) {
       if (gatewayDocument) this.target.setGatewayDocument(applied.gateway);
       throw err;
     }
-    if (stored.tenants.length > 0 || demoKeys.length > 0) publishTenancy(this.target, this.store, 'tenants');
+    if (stored.tenants.length > 0) publishTenancy(this.target, this.store, 'tenants');
     if (stored.flags) publishTenancy(this.target, this.store, 'flags');
     this.applied = next;
 
     const report: ReloadReport = {
-      changed: gatewayDocument || stored.tenants.length > 0 || stored.flags || demoKeys.length > 0,
+      changed: gatewayDocument || stored.tenants.length > 0 || stored.flags,
       gatewayDocument,
       operations: operationChanges(applied.gateway, next.gateway),
       tenants: stored.tenants,
-      flags: stored.flags && flags !== undefined ? flags.changedFlags(storedFlags ?? FlagSet.empty()) : [],
-      demoKeys,
+      flags: stored.flags && next.flags !== undefined ? next.flags.changedFlags(storedFlags ?? FlagSet.empty()) : [],
+      demoKeys: stored.demoKeys,
       notApplied: notAppliedChanges(this.started, applied, next),
     };
     return report;

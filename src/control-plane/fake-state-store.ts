@@ -34,6 +34,7 @@ interface State {
   revisions: Map<string, RevisionRecord>;
   traffic: Map<string, TrafficPolicy>;
   flags: JsonObject | undefined;
+  applied: Map<string, JsonObject>;
   audit: AuditEntry[];
 }
 
@@ -44,6 +45,7 @@ const emptyState = (): State => ({
   revisions: new Map(),
   traffic: new Map(),
   flags: undefined,
+  applied: new Map(),
   audit: [],
 });
 
@@ -159,6 +161,15 @@ export class FakeStateStore implements StateStore {
       this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
       return created;
     });
+  }
+
+  getApplied(resource: string): JsonObject | undefined {
+    return copy(this.state.applied.get(resource));
+  }
+
+  setApplied(resource: string, declaration: JsonObject | undefined): void {
+    if (declaration === undefined) this.state.applied.delete(resource);
+    else this.state.applied.set(resource, structuredClone(declaration));
   }
 
   getFlags(): JsonObject | undefined {

@@ -68,10 +68,10 @@ export function notAppliedChanges(started: LoadedConfig, applied: LoadedConfig, 
     if (isDeepStrictEqual(was, now)) continue;
     const message =
       was === undefined
-        ? 'added: a reload does not deploy services; a restart of mlaas up deploys it, routes to it answer 503 until then'
+        ? 'added: a reload does not deploy services; `mlaas apply` (or a restart of mlaas up) deploys it, routes to it answer 503 until then'
         : now === undefined
-          ? 'no longer declared: a reload does not stop services, it keeps serving'
-          : `changed: a reload does not deploy services; a restart of mlaas up (or \`mlaas deploy ${name}\`) makes a revision of it`;
+          ? 'no longer declared: a reload does not stop services, it keeps serving (`mlaas apply --prune` stops it)'
+          : `changed: a reload does not deploy services; \`mlaas apply\` (or a restart of mlaas up) makes a revision of it`;
     issues.push({ path: `services.${name}`, message });
   }
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -91,7 +91,7 @@ export function notAppliedChanges(started: LoadedConfig, applied: LoadedConfig, 
   }
   for (const id of Object.keys(applied.config.tenants)) {
     if (after.tenants[id] === undefined) {
-      issues.push({ path: `tenants.${id}`, message: `no longer declared: a reload does not delete tenants (\`mlaas tenants delete ${id}\` does)` });
+      issues.push({ path: `tenants.${id}`, message: `no longer declared: a reload does not delete tenants (\`mlaas apply --prune\` or \`mlaas tenants delete ${id}\` does)` });
     }
   }
   if (applied.flags !== undefined && next.flags === undefined) {

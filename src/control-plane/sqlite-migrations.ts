@@ -84,6 +84,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE revisions ADD COLUMN last_active_at TEXT;
   `,
+  `
+  CREATE TABLE applied (
+    resource     TEXT PRIMARY KEY,
+    declaration  TEXT NOT NULL,
+    applied_at   TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

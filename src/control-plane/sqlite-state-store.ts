@@ -221,6 +221,16 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
+  getApplied(resource: string): JsonObject | undefined {
+    const row = this.sql.getApplied.get(resource);
+    return row && (JSON.parse(row.declaration) as JsonObject);
+  }
+
+  setApplied(resource: string, declaration: JsonObject | undefined): void {
+    if (declaration === undefined) this.sql.deleteApplied.run(resource);
+    else this.sql.setApplied.run(resource, JSON.stringify(declaration), this.stamp());
+  }
+
   private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
     const generated = generateApiKey(this.random);
     const row = this.sql.insertKey.get(
@@ -392,6 +402,12 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO flags (id, document, updated_at) VALUES (1, ?, ?)
        ON CONFLICT (id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
     ),
+    getApplied: db.prepare<[string], { declaration: string }>('SELECT declaration FROM applied WHERE resource = ?'),
+    setApplied: db.prepare<[string, string, string]>(
+      `INSERT INTO applied (resource, declaration, applied_at) VALUES (?, ?, ?)
+       ON CONFLICT (resource) DO UPDATE SET declaration = excluded.declaration, applied_at = excluded.applied_at`,
+    ),
+    deleteApplied: db.prepare<[string]>('DELETE FROM applied WHERE resource = ?'),
     getKey: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?'),
     listKeys: db.prepare<[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id'),
     listTenantKeys: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id'),

@@ -425,6 +425,30 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
     });
   });
 
+  describe('last-applied declarations', () => {
+    it('keeps what was applied of each resource, replaces it, forgets it, and rolls back with the change it went with', () => {
+      const store = open();
+      expect(store.getApplied('tenant/acme')).toBeUndefined();
+      store.setApplied('tenant/acme', { displayName: 'Acme', config: { language: 'en' } });
+      store.setApplied('service/echo', { command: ['node', 'a.js'] });
+      store.setApplied('tenant/acme', { displayName: 'Acme', config: { language: 'de' } });
+      expect(store.getApplied('tenant/acme')).toEqual({ displayName: 'Acme', config: { language: 'de' } });
+      expect(store.getApplied('service/echo')).toEqual({ command: ['node', 'a.js'] });
+      expect(() =>
+        store.atomically(() => {
+          store.setApplied('service/echo', undefined);
+          throw new Error('the change failed');
+        }),
+      ).toThrow('the change failed');
+      expect(store.getApplied('service/echo')).toEqual({ command: ['node', 'a.js'] });
+      store.setApplied('service/echo', undefined);
+      expect(store.getApplied('service/echo')).toBeUndefined();
+      const copy = store.getApplied('tenant/acme') as { config: { language: string } };
+      copy.config.language = 'fr';
+      expect(store.getApplied('tenant/acme')).toEqual({ displayName: 'Acme', config: { language: 'de' } });
+    });
+  });
+
   describe('flags', () => {
     it('has none until set, then the document as set, audited', () => {
       const store = open();

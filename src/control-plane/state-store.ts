@@ -102,6 +102,17 @@ export interface StateStore {
   getTraffic(service: string): TrafficPolicy | undefined;
   setTraffic(service: string, policy: TrafficPolicy, ctx?: MutationContext): TrafficPolicy;
 
+  /**
+   * What `apply` (and `mlaas up`, and a reload) last applied of a resource
+   * declared in the files, by `kind/name` (`service/echo`, `tenant/acme`):
+   * kubectl's last-applied configuration. `mlaas up` applies only what the
+   * files changed since, so a later CLI change survives a restart. Bookkeeping
+   * of the change it goes with (which is audited), written in its transaction.
+   */
+  getApplied(resource: string): JsonObject | undefined;
+  /** `undefined` forgets the resource (it was pruned). */
+  setApplied(resource: string, declaration: JsonObject | undefined): void;
+
   appendAudit(entry: AuditInput): AuditEntry;
   /** Newest first; `limit` defaults to 100. */
   listAudit(opts?: { limit?: number }): AuditEntry[];

@@ -78,6 +78,8 @@ const EVERY_COMMAND: ReadonlyArray<readonly string[]> = [
   ['services', 'delete', 'echo'],
   ['revisions', 'describe', 'echo-00001'],
   ['revisions', 'delete', 'echo-00001'],
+  ['plan'],
+  ['apply', '--yes'],
 ];
 
 /** An unknown name on each command that takes one: what stderr must name. */
@@ -138,6 +140,8 @@ const USAGE_ERRORS: ReadonlyArray<{ args: readonly string[]; says: string; help:
   { args: ['services', 'update', 'echo', '--command', 'node a.js | tee log'], says: 'error: --command: expected a command and its arguments, got the shell operator |', help: 'mlaas services update' },
   { args: ['services', 'update', 'echo', '--timeout', 'soon'], says: 'error: --timeout: expected a duration such as 300s, 5m or 300, got soon', help: 'mlaas services update' },
   { args: ['services', 'describe'], says: "error: missing required argument 'service'", help: 'mlaas services describe' },
+  { args: ['plan', '--bogus'], says: "error: unknown option '--bogus'", help: 'mlaas plan' },
+  { args: ['apply', '-o', 'xml'], says: "argument 'xml' is invalid", help: 'mlaas apply' },
   { args: ['up', '--admin-port', '70000'], says: "error: option '--admin-port <port>' argument '70000' is invalid.", help: 'mlaas up' },
 ];
 
