@@ -1,7 +1,9 @@
 /**
  * The resource model both planes share — services, revisions, traffic,
- * tenants, keys — and the API key format. The gateway (data plane) and the
- * control plane import it; it imports neither.
+ * tenants, keys: their records, and the schemas (types, defaults, validation
+ * by field path) that mlaas.yaml, the admin API and the CLI read them with —
+ * and the API key format. The gateway (data plane) and the control plane
+ * import it; it imports neither.
  */
 export * from './api-key.js';
 export type { JsonObject } from './json-object.js';
@@ -11,3 +13,7 @@ export type * from './revision.js';
 export type * from './service.js';
 export type * from './tenant.js';
 export type * from './traffic.js';
+export { ServiceSchema, type ServiceConfig } from './service-schema.js';
+export { TenantSchema, TenantSpecSchema } from './tenant-schema.js';
+export { TrafficPolicySchema, TrafficSchema, type TrafficConfig } from './traffic-schema.js';
+export { QuotaSchema } from './tenancy-fields.js';

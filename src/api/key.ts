@@ -44,3 +44,6 @@ export interface CreatedKey {
   /** The full `mlk_<id>_<secret>` key; shown once, never stored. */
   secretKey: string;
 }
+
+/** A key as the admin API shows it: everything but the hash of its secret. */
+export type PublicKeyRecord = Omit<KeyRecord, 'hash'>;

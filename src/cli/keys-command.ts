@@ -4,23 +4,13 @@
  * nothing can show it again.
  */
 import { Command } from 'commander';
+import type { PublicKeyRecord } from '../api/index.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import type { FlagNames } from './flag-names.js';
 import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
 import { integerValue, UsageError } from './usage-error.js';
 
-interface PublicKey {
-  id: string;
-  tenantId: string;
-  createdAt: string;
-  expiresAt?: string;
-  revokedAt?: string;
-  lastUsedAt?: string;
-  description?: string;
-  scopes?: string[];
-  quota?: { requestsPerMinute: number; burst?: number };
-  allowTags?: true;
-}
+type PublicKey = PublicKeyRecord;
 
 interface CreateFlags extends AdminFlags {
   tenant: string;

@@ -10,7 +10,7 @@ import type { FieldIssue } from '../errors.js';
 import type { BackendRule } from './gateway-backend.js';
 import type { GatewayOperation, HttpMethod } from './gateway-document.js';
 import type { ApiKeyScheme } from './gateway-security.js';
-import { describeValue } from './zod-issues.js';
+import { describeValue } from '../api/zod-issues.js';
 
 /** The methods Google's generated catch-all operations take. */
 const UNLISTED_METHODS: readonly HttpMethod[] = ['GET', 'DELETE', 'PATCH', 'POST', 'PUT'];

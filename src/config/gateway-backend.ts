@@ -8,8 +8,8 @@
  */
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.js';
-import { DNS_LABEL, positiveNumber, strictObject } from './schema-fields.js';
-import { describeIssue, describeValue, fieldIssuesOf, formatPath } from './zod-issues.js';
+import { DNS_LABEL, positiveNumber, strictObject } from '../api/schema-fields.js';
+import { describeIssue, describeValue, fieldIssuesOf, formatPath } from '../api/zod-issues.js';
 
 export type Backend =
   | { kind: 'service'; service: string; tag?: string; path: string }

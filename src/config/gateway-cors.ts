@@ -15,8 +15,8 @@ import type { BackendRule } from './gateway-backend.js';
 import type { GatewayOperation, HttpMethod } from './gateway-document.js';
 import type { ApiKeyScheme } from './gateway-security.js';
 import { parsePathTemplate, templateKey } from './path-template.js';
-import { strictObject } from './schema-fields.js';
-import { describeIssue, describeValue, fieldIssuesOf, formatPath } from './zod-issues.js';
+import { strictObject } from '../api/schema-fields.js';
+import { describeIssue, describeValue, fieldIssuesOf, formatPath } from '../api/zod-issues.js';
 
 const EndpointsSchema = z.array(
   strictObject({

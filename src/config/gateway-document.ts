@@ -14,7 +14,7 @@ import { checkPathKey, reportDuplicateRoutes } from './gateway-paths.js';
 import { parseManagement, parseOperationQuota, type QuotaCharge } from './gateway-quota.js';
 import { apiKeySchemesOf, parseSecurityDefinitions, resolveSecurity, type ApiKeyScheme, type SecurityScheme } from './gateway-security.js';
 import { isJsonObject } from '../api/json-object.js';
-import { describeValue, formatPath } from './zod-issues.js';
+import { describeValue, formatPath } from '../api/zod-issues.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 

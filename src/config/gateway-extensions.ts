@@ -9,7 +9,7 @@
  */
 import type { FieldIssue } from '../errors.js';
 import { isJsonObject } from '../api/json-object.js';
-import { formatPath } from './zod-issues.js';
+import { formatPath } from '../api/zod-issues.js';
 
 type Level = 'document' | 'path item' | 'operation' | 'security definition' | 'other';
 

@@ -6,7 +6,7 @@
  */
 import type { FieldIssue } from '../errors.js';
 import { parsePathTemplate, templateKey } from './path-template.js';
-import { formatPath } from './zod-issues.js';
+import { formatPath } from '../api/zod-issues.js';
 
 /** True when `basePath + pathKey` is a template mlaas serves; otherwise the reason goes into `issues`. */
 export function checkPathKey(basePath: string, pathKey: string, issues: FieldIssue[]): boolean {

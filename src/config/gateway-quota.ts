@@ -13,8 +13,8 @@
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.js';
 import { isJsonObject } from '../api/json-object.js';
-import { integer, strictObject } from './schema-fields.js';
-import { describeIssue, describeValue, fieldIssuesOf, formatPath } from './zod-issues.js';
+import { integer, strictObject } from '../api/schema-fields.js';
+import { describeIssue, describeValue, fieldIssuesOf, formatPath } from '../api/zod-issues.js';
 
 /** One limit an operation is charged against, with everything the limiter needs per request. */
 export interface QuotaCharge {

@@ -9,7 +9,7 @@
 import type { FieldIssue } from '../errors.js';
 import { isJsonObject } from '../api/json-object.js';
 import { DEFAULT_JWT_LOCATIONS, parseJwtLocations, type JwtLocation } from './jwt-locations.js';
-import { describeValue, formatPath } from './zod-issues.js';
+import { describeValue, formatPath } from '../api/zod-issues.js';
 
 export interface ApiKeyScheme {
   /** The name under `securityDefinitions`. */

@@ -10,7 +10,7 @@
  */
 import type { FieldIssue } from '../errors.js';
 import { isJsonObject } from '../api/json-object.js';
-import { describeValue, formatPath } from './zod-issues.js';
+import { describeValue, formatPath } from '../api/zod-issues.js';
 
 export type JwtLocation =
   /** `name` lower-cased, as Node presents headers; `valuePrefix` '' when the whole value is the token. */

@@ -8,7 +8,7 @@ import { configError } from './config-error.js';
 import { MlaasConfigSchema, type MlaasConfig } from './mlaas-config-schema.js';
 import { parseYaml } from './parse-yaml.js';
 import type { Environment } from './substitute-variables.js';
-import { describeIssue, fieldIssuesOf } from './zod-issues.js';
+import { describeIssue, fieldIssuesOf } from '../api/zod-issues.js';
 
 export interface ParseConfigOptions {
   /** Directory relative paths are resolved against (the file's directory). */

@@ -3,7 +3,7 @@
  * defaults and its "disabled" for the retain times and the upper bound.
  */
 import { z } from 'zod';
-import { duration, integer, strictObject } from './schema-fields.js';
+import { duration, integer, strictObject } from '../api/schema-fields.js';
 
 const YEAR_MS = 365 * 24 * 3_600_000;
 

@@ -13,7 +13,7 @@
  */
 import { isPair, isScalar, isSeq, parse as parseYamlValue, visit, type Document, type LineCounter, Scalar } from 'yaml';
 import type { FieldIssue } from '../errors.js';
-import { formatPath } from './zod-issues.js';
+import { formatPath } from '../api/zod-issues.js';
 
 /** The variables a file is read with: `process.env` unless a caller injects others. */
 export type Environment = Readonly<Record<string, string | undefined>>;

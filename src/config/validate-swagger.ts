@@ -9,7 +9,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FieldIssue } from '../errors.js';
 import { isJsonObject } from '../api/json-object.js';
-import { describeValue, formatPath } from './zod-issues.js';
+import { describeValue, formatPath } from '../api/zod-issues.js';
 
 /** swagger-parser's document type, named without importing its transitive `openapi-types`. */
 type ApiDocument = NonNullable<Parameters<SwaggerParser.ApiCallback>[1]>;

@@ -9,7 +9,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { z } from 'zod';
 import { MlaasError, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode, type Problem } from '../errors.js';
-import { describeIssue, fieldIssuesOf } from '../config/zod-issues.js';
+import { describeIssue, fieldIssuesOf } from '../api/zod-issues.js';
 import { ADMIN_LISTENER, createHttpServer, type ConnectionLimits } from '../http/index.js';
 import { assertJsonDepth } from '../json-depth.js';
 import { matchRoute, type AdminReply, type AdminRoute } from './admin-router.js';

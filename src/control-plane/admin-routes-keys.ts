@@ -5,12 +5,12 @@
  * switch without an outage). Answers never carry a key's hash.
  */
 import { z } from 'zod';
-import { DNS_LABEL, duration } from '../config/schema-fields.js';
-import { QuotaSchema } from '../config/tenancy-fields.js';
-import { describeValue } from '../config/zod-issues.js';
+import { DNS_LABEL, duration } from '../api/schema-fields.js';
+import { QuotaSchema } from '../api/tenancy-fields.js';
+import { describeValue } from '../api/zod-issues.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import { found, type AdminDeps } from './admin-routes.js';
-import type { KeyRecord } from './state-store.js';
+import type { KeyRecord, PublicKeyRecord } from '../api/key.js';
 
 /** Who the store records in the audit log for changes made through this API. */
 const ACTOR = 'admin';
@@ -20,7 +20,6 @@ export const DEFAULT_OVERLAP_MS = 24 * 3_600_000;
 const MAX_OVERLAP_MS = 90 * 24 * 3_600_000;
 
 /** A key record as the admin API shows it: everything but the hash. */
-export type PublicKeyRecord = Omit<KeyRecord, 'hash'>;
 
 export function publicKeyOf(record: KeyRecord): PublicKeyRecord {
   const { hash: _hash, ...rest } = record;

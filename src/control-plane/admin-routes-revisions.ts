@@ -4,6 +4,7 @@
  * set traffic, roll back.
  */
 import { z } from 'zod';
+import { TrafficPolicySchema } from '../api/traffic-schema.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import { found } from './admin-routes.js';
 import type { Deployer } from './deployer.js';
@@ -40,22 +41,6 @@ const deployQuery = z.strictObject({
     .optional(),
 });
 
-const trafficBody = z.strictObject({
-  targets: z
-    .array(
-      z.strictObject({
-        revision: z.string().optional(),
-        latestRevision: z.boolean().optional(),
-        percent: z.number(),
-        tag: z.string().optional(),
-      }),
-    )
-    .min(1),
-  sticky: z.boolean().optional(),
-  tenantTags: z.record(z.string(), z.string()).optional(),
-  flagTag: z.string().optional(),
-  mirror: z.strictObject({ tag: z.string(), percent: z.number() }).optional(),
-});
 
 export function revisionRoutes({ store, reconciler, deployer, unrouted }: RevisionRouteDeps): AdminRoute[] {
   return [
@@ -111,7 +96,7 @@ export function revisionRoutes({ store, reconciler, deployer, unrouted }: Revisi
     defineRoute({
       method: 'PUT',
       path: '/v1/services/:name/traffic',
-      body: trafficBody,
+      body: TrafficPolicySchema,
       handle: async ({ params, body }) => {
         found(store.getService(params.name ?? ''), `service ${params.name}`);
         const policy: TrafficPolicy = { targets: body.targets, sticky: body.sticky ?? false };

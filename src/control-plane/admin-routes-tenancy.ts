@@ -6,8 +6,8 @@
  * answer is sent, so the very next request sees it.
  */
 import { z } from 'zod';
-import { QuotaSchema, tenantAttributes } from '../config/tenancy-fields.js';
-import { DNS_LABEL } from '../config/schema-fields.js';
+import { TenantSpecSchema } from '../api/tenant-schema.js';
+import { DNS_LABEL } from '../api/schema-fields.js';
 import { MlaasError } from '../errors.js';
 import { FlagSet } from '../flags/flag-set.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
@@ -15,14 +15,6 @@ import { found, type AdminDeps } from './admin-routes.js';
 import type { JsonObject, TenantInput } from './state-store.js';
 
 const ACTOR = 'admin';
-
-const tenantBody = z.strictObject({
-  displayName: z.string().min(1).max(200).optional(),
-  config: z.record(z.string(), z.unknown()).default({}),
-  attributes: tenantAttributes,
-  quota: QuotaSchema.optional(),
-  keyQuota: QuotaSchema.optional(),
-});
 
 /** A flagd document: `flags` is required; flagd's own schema checks the rest. */
 const flagsBody = z.looseObject({ flags: z.record(z.string(), z.unknown()) });
@@ -32,7 +24,7 @@ export function tenancyRoutes({ store, onChange }: AdminDeps): AdminRoute[] {
     defineRoute({
       method: 'PUT',
       path: '/v1/tenants/:id',
-      body: tenantBody,
+      body: TenantSpecSchema,
       handle: ({ params, body }) => {
         const id = params.id ?? '';
         if (!DNS_LABEL.test(id)) {

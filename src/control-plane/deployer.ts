@@ -6,7 +6,7 @@
  * its artifact is the built-in server. Progress is reported step by step for the CLI.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { ServiceSchema, type ServiceConfig } from '../config/index.js';
+import { ServiceSchema, type ServiceConfig } from '../api/service-schema.js';
 import { MlaasError } from '../errors.js';
 import { onnxServerArtifact } from './onnx-server-artifact.js';
 import { resolveModels, type ModelResolver } from './resolve-models.js';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { DeciderSettings } from '../autoscaler/index.js';
-import { DEFAULT_REVISION_TIMEOUT_SECONDS } from '../config/mlaas-config-schema.js';
+import { DEFAULT_REVISION_TIMEOUT_SECONDS } from '../api/service-schema.js';
 import type { RevisionRecord } from './state-store.js';
 
 const RecordedScaling = z.object({

@@ -5,7 +5,7 @@
  * caused it (`--max-instances: must be ≥ --min-instances (2), got 1`), not
  * the spec field.
  */
-import { ServiceSchema, type ServiceConfig } from '../config/index.js';
+import { ServiceSchema, type ServiceConfig } from '../api/service-schema.js';
 import { MlaasError, type FieldIssue } from '../errors.js';
 
 /** Cloud Run's limit on a request's timeout. */

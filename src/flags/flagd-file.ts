@@ -8,7 +8,7 @@
  * own paths (`flags[2].variants`), not at the map's they were found at.
  */
 import { configError } from '../config/config-error.js';
-import { describeValue } from '../config/zod-issues.js';
+import { describeValue } from '../api/zod-issues.js';
 import { MlaasError, type FieldIssue } from '../errors.js';
 import { FlagSet, type FlagSetOptions } from './flag-set.js';
 

@@ -6,7 +6,7 @@
  */
 import { MemoryStorage } from '@openfeature/flagd-core';
 import type { Logger } from '@openfeature/server-sdk';
-import { describeValue } from '../config/zod-issues.js';
+import { describeValue } from '../api/zod-issues.js';
 import type { FieldIssue } from '../errors.js';
 
 /** One error as flagd-core's precompiled (ajv) validator reports it. */

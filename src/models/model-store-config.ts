@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { strictObject } from '../config/schema-fields.js';
+import { strictObject } from '../api/schema-fields.js';
 import type { BlobBackend } from './blob-backend.js';
 import { FsBlobBackend } from './fs-blob-backend.js';
 import { S3BlobBackend } from './s3-blob-backend.js';

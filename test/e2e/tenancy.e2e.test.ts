@@ -267,7 +267,7 @@ describe('flag changes', () => {
     expect(listed.find((k) => k.id === acmeKey.id)?.lastUsedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   }, 15_000);
 
-  it('carries a flag changed in mlaas.yaml after a restart (there is no `mlaas apply` yet)', async () => {
+  it('carries a flag changed in mlaas.yaml over a restart', async () => {
     writeConfig(0.65);
     await up.stop('SIGTERM');
     up = await startMlaasUp(dir, 'state');

@@ -1,5 +1,8 @@
 /**
- * `services.S.traffic` in mlaas.yaml: Knative's `spec.traffic` targets
+ * Traffic as it crosses a process boundary. `TrafficPolicySchema` is the
+ * admin API's whole policy (`PUT /v1/services/:name/traffic`), in the store's
+ * terms; its rules that need the revisions are `validateTraffic`'s.
+ * `TrafficSchema` is `services.S.traffic` in mlaas.yaml: Knative's `spec.traffic` targets
  * (`revisionName`, `latestRevision`, `tag`, `percent`) with mlaas's routing
  * beside them (`sticky`, `tenantTags`, `flagTag`, `mirror`). Declaring it
  * hands the service's traffic to the files; leaving it out leaves traffic to
@@ -46,3 +49,21 @@ export const TrafficSchema = strictObject({
   .describe('Who gets which revision. Without it, traffic is not managed by the files (mlaas traffic and model rollouts own it).');
 
 export type TrafficConfig = z.output<typeof TrafficSchema>;
+
+/** A whole traffic policy as the admin API takes it (the store's `TrafficPolicy`, `sticky` optional). */
+export const TrafficPolicySchema = z.strictObject({
+  targets: z
+    .array(
+      z.strictObject({
+        revision: z.string().optional(),
+        latestRevision: z.boolean().optional(),
+        percent: z.number(),
+        tag: z.string().optional(),
+      }),
+    )
+    .min(1),
+  sticky: z.boolean().optional(),
+  tenantTags: z.record(z.string(), z.string()).optional(),
+  flagTag: z.string().optional(),
+  mirror: z.strictObject({ tag: z.string(), percent: z.number() }).optional(),
+});
