@@ -11,6 +11,7 @@ import { defineRoute } from './admin-router.js';
 import type { AdminChange } from './admin-routes.js';
 import { parseApiKey, verifySecret } from '../api/api-key.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
+import { exchange } from '../../test/fuzz/raw-http-exchange.js';
 
 const TOKEN = 'mlat_test-token-0123456789';
 const NOW = new Date('2025-03-01T12:00:00.000Z');
@@ -229,6 +230,15 @@ describe('admin API hostile input', () => {
     expect(problem.detail).toMatch(/the first 50 of 5002 errors are listed/);
     expect(text.length).toBeLessThan(40_000);
     expect(store.listKeys()).toEqual([]);
+  });
+
+  it('answers a DELETE whose chunked body is broken with one 400 and deletes nothing', async () => {
+    const port = Number(new URL(base).port);
+    const head = `DELETE /v1/tenants/acme HTTP/1.1\r\nHost: admin\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const { responses } = await exchange([Buffer.from(head), Buffer.from('zz\r\nnot a chunk\r\n')], { port, expect: 2, quietMs: 1500 });
+    expect(responses.map((r) => r.status)).toEqual([400]);
+    expect(JSON.parse(responses[0]?.body.toString() ?? '{}')).toMatchObject({ code: 'ADMIN_REQUEST_MALFORMED' });
+    expect(store.getTenant('acme')?.displayName).toBe('Acme');
   });
 });
 

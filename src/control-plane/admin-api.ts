@@ -86,8 +86,13 @@ async function handle(
   if (route.rawLimitBytes !== undefined) {
     return route.handle({ params, query, body: undefined, raw: await readBody(req, route.rawLimitBytes) });
   }
-  const body = route.body ? check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body') : undefined;
-  return route.handle({ params, query, body });
+  if (route.body === undefined) {
+    // A route that takes no body still runs only once the request has arrived whole: a broken body then
+    // gets its 400 and changes nothing, instead of racing a handler that acts on the head alone.
+    await readBody(req, ADMIN_BODY_LIMIT_BYTES);
+    return route.handle({ params, query, body: undefined });
+  }
+  return route.handle({ params, query, body: check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body') });
 }
 
 /** Compares digests, so neither the token's content nor its length leaks through timing. */
