@@ -41,6 +41,12 @@ program.addCommand(reloadCommand());
 program.addCommand(planCommand());
 program.addCommand(applyCommand());
 
+// `mlaas services list | head -1`: a reader that stops early is not an error, as for any Unix tool.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 configureUsageErrors(program);
 let running: Command = program;
 program.hook('preAction', (_program, action) => {

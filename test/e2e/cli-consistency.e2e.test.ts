@@ -7,7 +7,7 @@
  *
  * The tables are the point: a new command adds its rows.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -288,6 +288,20 @@ describe('-o json and -o yaml print the same data', () => {
     expect((await up.cliOk(['tenants', 'get', 'demo'])).split('\n')[0]).toMatch(/^ID\s+NAME/);
     expect(JSON.parse(await up.cliOk(['flags', 'get']))).toMatchObject({ flags: { beta: { defaultVariant: 'off' } } });
     expect((await up.cliOk(['flags', 'get', '-o', 'table'])).split('\n')[1]).toMatch(/^beta\s+ENABLED\s+off\s+on,off/);
+  });
+
+  it('a reader that closes the pipe early (| head) ends the command quietly, exit 0, no stack trace', async () => {
+    const child = spawn(process.execPath, [BIN, 'revisions', 'echo'], {
+      cwd: dir,
+      env: { ...process.env, MLAAS_STATE_DIR: path.join(dir, 'state') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
 
