@@ -166,6 +166,11 @@ describe('mlaas up with the spam-filter demo', () => {
     ]);
   });
 
+  it('plans no change for the files it started from: `mlaas plan --detailed-exitcode` exits 0', async () => {
+    const plan = await up.cli(['plan', '--detailed-exitcode']);
+    expect(plan).toMatchObject({ code: 0, stdout: 'No changes: the platform matches the files.\n' });
+  });
+
   it('stops on SIGTERM, leaving no child process', async () => {
     const pids = (JSON.parse(await up.cliOk(['status', '-o', 'json'])) as { services: { instances: { pid: number }[] }[] }).services.flatMap((s) =>
       s.instances.map((i) => i.pid),
