@@ -55,7 +55,10 @@ export async function desiredStateOf(loaded: LoadedConfig, options: DesiredState
       const packed = onnx ? undefined : await packSource(service.source);
       const artifact = packed === undefined ? onnxServerArtifact() : { digest: packed.digest, dir: '', kind: 'plain', env: {} };
       const resolved = await resolveModels(options.models, service.models, { onnxOnly: onnx });
-      const existing = options.store.listRevisions(name).some((r) => r.state !== 'failed' && sameRevisionSpec(r, service, artifact, resolved));
+      // As on Cloud Run, the service's latest revision is what its configuration made last: an older revision of the
+      // same spec (before a `services update`) does not count, or setting the file's value back would make none.
+      const latest = options.store.listRevisions(name).filter((r) => r.state !== 'failed').at(-1);
+      const existing = latest !== undefined && sameRevisionSpec(latest, service, artifact, resolved);
       services[name] = {
         spec: JSON.parse(JSON.stringify(service)) as JsonObject,
         revision: comparableRevisionSpec(revisionSpecOf(service, artifact, resolved)),

@@ -195,6 +195,24 @@ describe('mlaas plan / apply', () => {
     ]);
   }, 60_000);
 
+  it('shows a services update since the apply as drift with the revision that undoes it, which apply makes', async () => {
+    expect(await up.cliOk(['services', 'update', 'other', '--update-env-vars', 'EXTRA=1'])).toBe('revision other-00003 of service other is serving 100% of the traffic\n');
+    const plan = await up.cli(['plan', '--detailed-exitcode']);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain('~ service/other\n    env.EXTRA: 1 → (none)\n');
+    expect(plan.stdout).toContain('+ revision/other (replaces other-00003)');
+    const applied = await up.cli(['apply', '--yes']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await revisions('other')).map((r) => [r.name, r.percent])).toEqual([
+      ['other-00001', 0],
+      ['other-00002', 0],
+      ['other-00003', 0],
+      ['other-00004', 100],
+    ]);
+    expect(await call('/v1/new')).toEqual({ status: 200, body: expect.objectContaining({ service: 'other', revision: 'other-00004', foo: 'bar' }) });
+    expect((await up.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
+  }, 60_000);
+
   it('refuses a route to a service that --prune would delete, naming both, and names a service no route reaches', async () => {
     writeFiles({ ...EDITED, services: ['echo'] });
     const plan = await up.cli(['plan', '--prune']);
