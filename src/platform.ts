@@ -319,6 +319,7 @@ async function assemble(
     models,
     tenancy: gateway,
     served: () => reloader.served(),
+    reloaded: () => reloader.reloadedSinceApply(),
     setGatewayDocument: (document) => reloader.serve(document),
     onApplied: (applied) => reloader.adopt(applied),
     stateDir,

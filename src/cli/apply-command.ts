@@ -34,11 +34,13 @@ export function applyCommand(): Command {
       const plan = await callAdmin<PlanAnswer>(target, 'POST', '/v1/plan', request);
       const structured = flags.output !== 'table';
       if (!structured) printPlan(plan);
-      if (pendingChanges(plan.changes).length === 0) {
+      const pending = pendingChanges(plan.changes).length > 0;
+      // With nothing to change but what reloads applied, the apply only records that the platform matches the files.
+      if (!pending && plan.reloaded.length === 0) {
         if (structured) printStructured({ ...plan, applied: [], failed: [] }, flags.output);
         return;
       }
-      if (flags.yes !== true && !(await confirmed())) return;
+      if (pending && flags.yes !== true && !(await confirmed())) return;
       const res = await adminFetch(target, '/v1/apply', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...PROGRESS_HEADERS },

@@ -12,7 +12,7 @@ import { fileVariables } from '../config/file-variables.js';
 import { pendingChanges } from '../control-plane/plan-changes.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
-import { leftLine, planLines, planSummary, unroutedLines } from './plan-output.js';
+import { leftLine, planLines, planSummary, reloadedLine, unroutedLines } from './plan-output.js';
 
 interface PlanFlags extends AdminFlags {
   file: string;
@@ -43,6 +43,8 @@ export function printPlan(plan: PlanAnswer): void {
   const lines = [...planLines(plan.changes), planSummary(plan.changes)];
   const left = leftLine(plan.changes);
   if (left !== undefined) lines.push(left);
+  const reloaded = reloadedLine(plan.reloaded);
+  if (reloaded !== undefined) lines.push(reloaded);
   lines.push(...unroutedLines(plan.unrouted));
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -30,6 +30,12 @@ export function leftLine(changes: readonly Change[]): string | undefined {
   return left.length === 0 ? undefined : `left (not declared, use --prune to delete): ${left.join(', ')}`;
 }
 
+/** What a plan shows no change for because a reload already applied it (the file watch is on by default). */
+export function reloadedLine(reloaded: readonly string[] | undefined): string | undefined {
+  if (reloaded === undefined || reloaded.length === 0) return undefined;
+  return `applied live by a reload since the last apply (file watch, mlaas reload, SIGHUP): ${reloaded.join(', ')}`;
+}
+
 export function unroutedLines(unrouted: readonly string[]): string[] {
   return unrouted.map((s) => `warning: ${unroutedMessage(s)}`);
 }

@@ -27,6 +27,8 @@ export interface PlanAnswer {
   changes: Change[];
   /** Declared services no route of the gateway document reaches. */
   unrouted: string[];
+  /** What reloads (file watch, `mlaas reload`, SIGHUP) applied of the files since the last apply. */
+  reloaded: string[];
 }
 
 export interface ApplyAnswer extends PlanAnswer, ApplyResult {}
@@ -34,6 +36,8 @@ export interface ApplyAnswer extends PlanAnswer, ApplyResult {}
 export interface ConfigApplierOptions extends ApplyDeps {
   /** The gateway document served now (the ConfigReloader's). */
   served: () => GatewayDocument;
+  /** What reloads switched since the last apply (the ConfigReloader's). */
+  reloaded?: () => string[];
   /** Told of files an apply made the platform match (the reloader then compares with them). */
   onApplied?: (loaded: LoadedConfig) => void;
   /** Reads the files (default: loadConfig); `services` are the live ones a route may still name. */
@@ -53,7 +57,7 @@ export class ConfigApplier {
   plan(request: PlanRequest): Promise<PlanAnswer> {
     return this.#serially(async () => {
       const { declared, changes } = await this.#plan(request);
-      return { changes, unrouted: this.#unrouted(declared) };
+      return { changes, unrouted: this.#unrouted(declared), reloaded: this.#o.reloaded?.() ?? [] };
     });
   }
 
@@ -62,8 +66,9 @@ export class ConfigApplier {
       const { loaded, declared, changes } = await this.#plan(request);
       const result = await applyChanges(pendingChanges(changes), declared, loaded, this.#o, { actor: 'apply', ...(onProgress ? { onProgress } : {}) });
       adoptMatching(changes, declared, this.#o.store);
+      const reloaded = this.#o.reloaded?.() ?? [];
       if (result.failed.length === 0) this.#o.onApplied?.(loaded);
-      return { changes, unrouted: this.#unrouted(declared), ...result };
+      return { changes, unrouted: this.#unrouted(declared), reloaded, ...result };
     });
   }
 
@@ -81,7 +86,7 @@ export class ConfigApplier {
       for (const c of changes) if (c.kind === 'revision' && forced.has(c.name) && !wanted.includes(c)) wanted.push(c);
       const result = await applyChanges(wanted, declared, loaded, this.#o, { actor: 'up' });
       adoptMatching(changes, declared, this.#o.store);
-      return { changes, unrouted: this.#unrouted(declared), ...result };
+      return { changes, unrouted: this.#unrouted(declared), reloaded: [], ...result };
     });
   }
 

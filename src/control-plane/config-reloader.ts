@@ -50,6 +50,7 @@ export class ConfigReloader {
   private running: Promise<unknown> = Promise.resolve();
   private waiting: Promise<ReloadReport> | undefined;
   private closed = false;
+  private readonly reloaded = new Set<string>();
 
   constructor(options: ConfigReloaderOptions) {
     this.started = options.started;
@@ -107,6 +108,15 @@ export class ConfigReloader {
     return this.apply(next);
   }
 
+  /**
+   * The resources reloads switched since the last apply (`tenant/acme`,
+   * `route/POST /v1/x`, `flags`): a plan names them, since the running
+   * platform already matches the files there and it shows no change for them.
+   */
+  reloadedSinceApply(): string[] {
+    return [...this.reloaded];
+  }
+
   /** The gateway document served now: what a plan compares the files' with. */
   served(): GatewayDocument {
     return this.applied.gateway;
@@ -118,6 +128,7 @@ export class ConfigReloader {
    */
   adopt(applied: LoadedConfig): void {
     this.applied = applied;
+    this.reloaded.clear();
     this.started = { ...this.started, config: { ...this.started.config, services: applied.config.services } };
   }
 
@@ -154,6 +165,9 @@ export class ConfigReloader {
       demoKeys: stored.demoKeys,
       notApplied: notAppliedChanges(this.started, applied, next),
     };
+    for (const id of report.tenants) this.reloaded.add(`tenant/${id}`);
+    for (const op of [...report.operations.added, ...report.operations.changed, ...report.operations.removed]) this.reloaded.add(`route/${op}`);
+    if (report.flags.length > 0) this.reloaded.add('flags');
     return report;
   }
 

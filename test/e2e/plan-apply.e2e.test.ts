@@ -213,6 +213,18 @@ describe('mlaas plan / apply', () => {
     expect((await up.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
   }, 60_000);
 
+  it('names what a reload already applied since the last apply, which the platform then matches', async () => {
+    writeFiles({ ...EDITED, tenants: ['acme', 'beta', 'gamma'], routes: [...(EDITED.routes ?? []), { path: '/v1/more', address: 'mlaas://echo/answer' }] });
+    await up.cliOk(['reload']);
+    const plan = await up.cli(['plan', '--detailed-exitcode']);
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(plan.stdout).toBe(
+      'No changes: the platform matches the files.\napplied live by a reload since the last apply (file watch, mlaas reload, SIGHUP): tenant/gamma, route/POST /v1/more\n',
+    );
+    expect((await up.cli(['apply', '--yes'])).code).toBe(0);
+    expect((await up.cliOk(['plan'])).trim()).toBe('No changes: the platform matches the files.');
+  });
+
   it('refuses a route to a service that --prune would delete, naming both, and names a service no route reaches', async () => {
     writeFiles({ ...EDITED, services: ['echo'] });
     const plan = await up.cli(['plan', '--prune']);
