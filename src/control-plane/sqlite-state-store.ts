@@ -19,7 +19,6 @@ import {
   type JsonObject,
   type KeyRecord,
   type MutationContext,
-  type QuotaSpec,
   type RevisionRecord,
   type RevisionState,
   type ServiceRecord,
@@ -31,6 +30,7 @@ import {
   type TrafficPolicy,
 } from './state-store.js';
 import { revisionName } from './revision-name.js';
+import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
 
 export const STATE_DB_FILE = 'state.db';
 
@@ -41,43 +41,6 @@ export interface SqliteStateStoreOptions {
   random?: (size: number) => Buffer;
 }
 
-interface ServiceRow { name: string; spec: string; created_at: string; updated_at: string }
-interface TenantRow {
-  id: string;
-  display_name: string;
-  config: string;
-  attributes: string;
-  quota: string | null;
-  key_quota: string | null;
-  created_at: string;
-  updated_at: string;
-}
-interface KeyRow {
-  id: string;
-  tenant_id: string;
-  hash: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  description: string | null;
-  scopes: string | null;
-  quota: string | null;
-  allow_tags: number;
-  rotated_from: string | null;
-}
-interface RevisionRow {
-  name: string;
-  service: string;
-  number: number;
-  spec: string;
-  created_at: string;
-  state: string;
-  reason: string | null;
-  full_traffic_at: string | null;
-  last_active_at: string | null;
-}
-interface AuditRow { id: number; at: string; actor: string; action: string; target: string; detail: string }
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
@@ -439,66 +402,5 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO traffic (service, policy, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (service) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,
     ),
-  };
-}
-
-function serviceOf(row: ServiceRow): ServiceRecord {
-  return { name: row.name, spec: JSON.parse(row.spec) as ServiceSpec, createdAt: row.created_at, updatedAt: row.updated_at };
-}
-
-function tenantOf(row: TenantRow): TenantRecord {
-  const tenant: TenantRecord = {
-    id: row.id,
-    displayName: row.display_name,
-    config: JSON.parse(row.config) as JsonObject,
-    attributes: JSON.parse(row.attributes) as JsonObject,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-  if (row.quota !== null) tenant.quota = JSON.parse(row.quota) as QuotaSpec;
-  if (row.key_quota !== null) tenant.keyQuota = JSON.parse(row.key_quota) as QuotaSpec;
-  return tenant;
-}
-
-function jsonOrNull(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-function keyOf(row: KeyRow): KeyRecord {
-  const key: KeyRecord = { id: row.id, tenantId: row.tenant_id, hash: row.hash, createdAt: row.created_at };
-  if (row.expires_at !== null) key.expiresAt = row.expires_at;
-  if (row.revoked_at !== null) key.revokedAt = row.revoked_at;
-  if (row.last_used_at !== null) key.lastUsedAt = row.last_used_at;
-  if (row.description !== null) key.description = row.description;
-  if (row.scopes !== null) key.scopes = JSON.parse(row.scopes) as string[];
-  if (row.quota !== null) key.quota = JSON.parse(row.quota) as QuotaSpec;
-  if (row.allow_tags === 1) key.allowTags = true;
-  if (row.rotated_from !== null) key.rotatedFrom = row.rotated_from;
-  return key;
-}
-
-function revisionOf(row: RevisionRow): RevisionRecord {
-  const rev: RevisionRecord = {
-    name: row.name,
-    service: row.service,
-    number: row.number,
-    spec: JSON.parse(row.spec) as JsonObject,
-    createdAt: row.created_at,
-    state: row.state as RevisionState,
-  };
-  if (row.reason !== null) rev.reason = row.reason;
-  if (row.full_traffic_at !== null) rev.fullTrafficAt = row.full_traffic_at;
-  if (row.last_active_at !== null) rev.lastActiveAt = row.last_active_at;
-  return rev;
-}
-
-function auditOf(row: AuditRow): AuditEntry {
-  return {
-    id: row.id,
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    target: row.target,
-    detail: JSON.parse(row.detail) as JsonObject,
   };
 }

@@ -1,0 +1,104 @@
+/**
+ * The rows of state.db's tables and how each becomes the record the store
+ * hands out: JSON columns parsed, NULLs dropped, times kept as ISO strings.
+ */
+import type { AuditEntry, JsonObject, KeyRecord, QuotaSpec, RevisionRecord, RevisionState, ServiceRecord, ServiceSpec, TenantRecord } from './state-store.js';
+
+export interface ServiceRow { name: string; spec: string; created_at: string; updated_at: string }
+export interface TenantRow {
+  id: string;
+  display_name: string;
+  config: string;
+  attributes: string;
+  quota: string | null;
+  key_quota: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface KeyRow {
+  id: string;
+  tenant_id: string;
+  hash: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  description: string | null;
+  scopes: string | null;
+  quota: string | null;
+  allow_tags: number;
+  rotated_from: string | null;
+}
+export interface RevisionRow {
+  name: string;
+  service: string;
+  number: number;
+  spec: string;
+  created_at: string;
+  state: string;
+  reason: string | null;
+  full_traffic_at: string | null;
+  last_active_at: string | null;
+}
+export interface AuditRow { id: number; at: string; actor: string; action: string; target: string; detail: string }
+
+export function serviceOf(row: ServiceRow): ServiceRecord {
+  return { name: row.name, spec: JSON.parse(row.spec) as ServiceSpec, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export function tenantOf(row: TenantRow): TenantRecord {
+  const tenant: TenantRecord = {
+    id: row.id,
+    displayName: row.display_name,
+    config: JSON.parse(row.config) as JsonObject,
+    attributes: JSON.parse(row.attributes) as JsonObject,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.quota !== null) tenant.quota = JSON.parse(row.quota) as QuotaSpec;
+  if (row.key_quota !== null) tenant.keyQuota = JSON.parse(row.key_quota) as QuotaSpec;
+  return tenant;
+}
+
+export function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+export function keyOf(row: KeyRow): KeyRecord {
+  const key: KeyRecord = { id: row.id, tenantId: row.tenant_id, hash: row.hash, createdAt: row.created_at };
+  if (row.expires_at !== null) key.expiresAt = row.expires_at;
+  if (row.revoked_at !== null) key.revokedAt = row.revoked_at;
+  if (row.last_used_at !== null) key.lastUsedAt = row.last_used_at;
+  if (row.description !== null) key.description = row.description;
+  if (row.scopes !== null) key.scopes = JSON.parse(row.scopes) as string[];
+  if (row.quota !== null) key.quota = JSON.parse(row.quota) as QuotaSpec;
+  if (row.allow_tags === 1) key.allowTags = true;
+  if (row.rotated_from !== null) key.rotatedFrom = row.rotated_from;
+  return key;
+}
+
+export function revisionOf(row: RevisionRow): RevisionRecord {
+  const rev: RevisionRecord = {
+    name: row.name,
+    service: row.service,
+    number: row.number,
+    spec: JSON.parse(row.spec) as JsonObject,
+    createdAt: row.created_at,
+    state: row.state as RevisionState,
+  };
+  if (row.reason !== null) rev.reason = row.reason;
+  if (row.full_traffic_at !== null) rev.fullTrafficAt = row.full_traffic_at;
+  if (row.last_active_at !== null) rev.lastActiveAt = row.last_active_at;
+  return rev;
+}
+
+export function auditOf(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    detail: JSON.parse(row.detail) as JsonObject,
+  };
+}
