@@ -8,7 +8,7 @@
  */
 import type { FieldIssue } from '../errors.js';
 import type { BackendRule } from './gateway-backend.js';
-import type { GatewayOperation, HttpMethod } from './gateway-document.js';
+import type { GatewayOperation, HttpMethod } from './gateway-operation.js';
 import type { ApiKeyScheme } from './gateway-security.js';
 import { describeValue } from '../api/zod-issues.js';
 

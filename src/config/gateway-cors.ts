@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.js';
 import type { BackendRule } from './gateway-backend.js';
-import type { GatewayOperation, HttpMethod } from './gateway-document.js';
+import type { GatewayOperation, HttpMethod } from './gateway-operation.js';
 import type { ApiKeyScheme } from './gateway-security.js';
 import { parsePathTemplate, templateKey } from './path-template.js';
 import { strictObject } from '../api/schema-fields.js';

@@ -11,31 +11,13 @@ import { parseBackendRule, type BackendRule } from './gateway-backend.js';
 import { allowsCors, CorsRoutes } from './gateway-cors.js';
 import { refuseUnreadExtensions } from './gateway-extensions.js';
 import { checkPathKey, reportDuplicateRoutes } from './gateway-paths.js';
-import { parseManagement, parseOperationQuota, type QuotaCharge } from './gateway-quota.js';
-import { apiKeySchemesOf, parseSecurityDefinitions, resolveSecurity, type ApiKeyScheme, type SecurityScheme } from './gateway-security.js';
+import { parseManagement, parseOperationQuota } from './gateway-quota.js';
+import { apiKeySchemesOf, parseSecurityDefinitions, resolveSecurity } from './gateway-security.js';
 import { isJsonObject } from '../api/json-object.js';
 import { describeValue, formatPath } from '../api/zod-issues.js';
+import type { GatewayOperation, HttpMethod } from './gateway-operation.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
-
-export interface GatewayOperation extends BackendRule {
-  /** Full path template including `basePath`, e.g. `/v1/users/{id}`. */
-  path: string;
-  method: HttpMethod;
-  operationId?: string;
-  /** OR of ANDs, like OpenAPI; `[]` means no authentication. */
-  security: SecurityScheme[][];
-  /**
-   * Every API-key scheme of the document's `securityDefinitions`: where a
-   * caller may put a key, which never reaches a backend, even from an
-   * operation that checks none.
-   */
-  apiKeySchemes: ApiKeyScheme[];
-  /** Where the operation sits in the document, e.g. `paths./v1/x.post`, for messages. */
-  configPath: string;
-  /** The document limits a request is charged against (`x-google-quota`); none when absent. */
-  quota?: QuotaCharge[];
-}
+export type { GatewayOperation, HttpMethod } from './gateway-operation.js';
 
 export interface GatewayDocument {
   title: string;
