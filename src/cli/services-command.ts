@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import type { RevisionRecord, TrafficPolicy } from '../api/index.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { unroutedLines } from './plan-output.js';
 import { servicesUpdateCommand } from './services-update-command.js';
 
 interface ServiceSummary {
@@ -75,6 +76,7 @@ export function servicesCommand(): Command {
           ['revision', 'state', 'traffic', 'tags', 'ready', 'created'],
           d.revisions.map((r) => [r.name, r.state, `${r.percent}%`, r.tags.join(',') || '-', String(r.readyInstances), r.createdAt]),
         );
+        if (d.routes.length === 0) process.stdout.write(`${unroutedLines([d.name]).join('\n')}\n`);
       }),
   );
   services.addCommand(

@@ -202,6 +202,18 @@ describe('Cloud Run commands', () => {
     expect(unknown.stderr).toContain('no service nosuch');
   }, 30_000);
 
+  it('says of a service no route reaches that it has none: at deploy and in services describe', async () => {
+    const deployed = await up.cli(['deploy', 'lonely', '--source', 'echo', '--command', 'node server.mjs']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const warning = 'service lonely has no route in the gateway document (add a path whose x-google-backend.address is mlaas://lonely/...)';
+    expect(`${deployed.stdout}${deployed.stderr}`).toContain(warning);
+    const described = await up.cliOk(['services', 'describe', 'lonely']);
+    expect(described).toContain('routes:     none');
+    expect(described).toMatch(/RoutesReady\s+False\s+NoRoute/);
+    expect(described).toContain(`warning: ${warning}`);
+    await up.cliOk(['services', 'delete', 'lonely']);
+  }, 60_000);
+
   it('services delete stops the instances and deletes the service, its revisions and traffic, audited', async () => {
     expect(await up.cliOk(['services', 'delete', 'echo'])).toBe('deleted service echo and its 2 revision(s)\n');
     expect(await runningRevisions()).toEqual([]);
