@@ -6,7 +6,8 @@
 export { assertBlobKey, type BlobBackend, type BlobBody, type BlobInfo } from './blob-backend.js';
 export { FsBlobBackend } from './fs-blob-backend.js';
 export { S3BlobBackend, type S3BlobBackendOptions } from './s3-blob-backend.js';
-export { createBlobBackend, ModelStoreConfigSchema, type ModelStoreConfig } from './model-store-config.js';
+export { createBlobBackend } from './create-blob-backend.js';
+export { ModelStoreConfigSchema, type ModelStoreConfig } from './model-store-config.js';
 export {
   ModelRegistry,
   type AliasChange,

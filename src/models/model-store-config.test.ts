@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsBlobBackend } from './fs-blob-backend.js';
-import { createBlobBackend, ModelStoreConfigSchema } from './model-store-config.js';
+import { createBlobBackend } from './create-blob-backend.js';
+import { ModelStoreConfigSchema } from './model-store-config.js';
 import { S3BlobBackend } from './s3-blob-backend.js';
 
 const where = { baseDir: '/srv/app', stateDir: '/srv/app/.mlaas' };
