@@ -193,7 +193,8 @@ afterAll(async () => {
 }, 60_000);
 
 describe('an unknown name is an error naming it, exit 1, on every command', () => {
-  it.each(UNKNOWN_NAMES)('mlaas $args', async ({ args, says }) => {
+  // Read-only rows against one platform: they run side by side (each is a CLI process start).
+  it.concurrent.for(UNKNOWN_NAMES)('mlaas $args', async ({ args, says }) => {
     const r = await up.cli(args);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(says);
@@ -203,7 +204,7 @@ describe('an unknown name is an error naming it, exit 1, on every command', () =
 });
 
 describe('a usage error exits 2 with one line and a hint, never the whole help', () => {
-  it.each(USAGE_ERRORS)('mlaas $args', async ({ args, says, help }) => {
+  it.concurrent.for(USAGE_ERRORS)('mlaas $args', async ({ args, says, help }) => {
     const r = await cliWithout(args, { MLAAS_STATE_DIR: path.join(dir, 'no-platform') });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')).toEqual([expect.stringContaining(says), `run \`${help} --help\` for usage`, '']);
@@ -310,17 +311,18 @@ describe('with no platform running, every command says so in the same words, exi
   const expected = (stateDir: string): string =>
     `error: no mlaas platform is running for state dir ${stateDir} (start one with \`mlaas up\`, or pass --state-dir / --admin-url)\n`;
 
-  it.each(EVERY_COMMAND)('mlaas %s … (no state dir)', async (...args) => {
+  it.concurrent.for(EVERY_COMMAND)('mlaas %s … (no state dir)', async (args) => {
     const r = await cliWithout(args, { MLAAS_STATE_DIR: noPlatform() });
     expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 1, stderr: expected(noPlatform()), stdout: '' });
   });
 
-  it.each(EVERY_COMMAND)('mlaas %s … (a stale endpoint.json, nothing listening)', async (...args) => {
-    const stale = path.join(dir, 'stale');
+  it.concurrent.for(EVERY_COMMAND)('mlaas %s … (a stale endpoint.json, nothing listening)', async (args) => {
+    // One state dir per row: the rows run side by side.
+    const stale = path.join(dir, `stale-${args.join('-').replace(/[^a-z0-9-]/gi, '')}`);
     mkdirSync(stale, { recursive: true });
     writeFileSync(path.join(stale, 'endpoint.json'), JSON.stringify({ adminUrl: `http://127.0.0.1:${await closedPort()}` }));
     writeFileSync(path.join(stale, 'admin-token'), 'x');
-    const r = await cliWithout([...args, '--state-dir', 'stale'], {});
+    const r = await cliWithout([...args, '--state-dir', path.basename(stale)], {});
     expectOnlyError(r, expected(stale));
   });
 
