@@ -54,8 +54,11 @@ async function main(): Promise<void> {
       'gateway-overhead',
       { tool: generator.name, durationS: DURATION_S, connections: CONNECTIONS, direct, gateway, nginx: viaNginx ?? null, ratios },
       `${generator.name} c=${CONNECTIONS}: direct ${direct.requestsPerSec.toFixed(0)} req/s, gateway ${gateway.requestsPerSec.toFixed(0)} req/s ` +
-        `(×${ratios.throughputGatewayOverDirect}), nginx proxy ${viaNginx?.requestsPerSec.toFixed(0) ?? 'not installed'} req/s ` +
-        `(gateway/nginx ×${ratios.throughputGatewayOverNginx ?? '-'}); p50 direct ${direct.latencyMs.p50}, gateway ${gateway.latencyMs.p50} ms; ` +
+        `(×${ratios.throughputGatewayOverDirect}), ` +
+        (viaNginx === undefined
+          ? 'nginx proxy not measured (nginx not installed); '
+          : `nginx proxy ${viaNginx.requestsPerSec.toFixed(0)} req/s (gateway/nginx ×${ratios.throughputGatewayOverNginx ?? '-'}); `) +
+        `p50 direct ${direct.latencyMs.p50}, gateway ${gateway.latencyMs.p50} ms; ` +
         `gateway errors ${gateway.errors + gateway.non2xx}`,
     );
   } finally {
