@@ -6,8 +6,8 @@
  * described and deleted one by one.
  */
 import { z } from 'zod';
-import { MlaasError } from '../errors.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
+import { found } from './admin-routes.js';
 import type { Deployer } from './deployer.js';
 import { DEFAULT_TRAFFIC, latestReadyRevision, resolveTraffic, type ResolvedTraffic } from './resolve-traffic.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
@@ -80,8 +80,7 @@ export function serviceRoutes(deps: ServiceRouteDeps): AdminRoute[] {
       path: '/v1/services/:name',
       handle: ({ params }) => {
         const name = params.name ?? '';
-        const service = store.getService(name);
-        if (service === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no service ${name}`);
+        const service = found(store.getService(name), `service ${name}`);
         const resolved = resolvedOf(deps, name);
         const s = summaryOf(deps, name, resolved);
         return {
@@ -125,8 +124,7 @@ export function serviceRoutes(deps: ServiceRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/v1/revisions/:name',
       handle: ({ params }) => {
-        const rev = store.getRevision(params.name ?? '');
-        if (rev === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no revision ${params.name}`);
+        const rev = found(store.getRevision(params.name ?? ''), `revision ${params.name}`);
         return { status: 200, body: { ...withTraffic(rev, resolvedOf(deps, rev.service)), readyInstances: deps.readyInstances(rev.name) } };
       },
     }),
