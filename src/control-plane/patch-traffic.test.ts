@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MlaasError } from '../errors.js';
+import { thrownIssues } from '../../test/thrown-issues.js';
 import { patchTraffic } from './patch-traffic.js';
 import type { TrafficPolicy } from './state-store.js';
 
 const split = (targets: TrafficPolicy['targets'], extra: Partial<TrafficPolicy> = {}): TrafficPolicy => ({ targets, sticky: false, ...extra });
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MlaasError);
-    return ((err as MlaasError).errors ?? []).map((e) => `${e.path}: ${e.message}`);
-  }
-  throw new Error('expected TRAFFIC_INVALID');
-}
 
 describe('patchTraffic', () => {
   it('gives a third revision 20% of a 50/50 split by taking it from the others proportionally: 20/40/40', () => {
@@ -113,11 +103,11 @@ describe('patchTraffic', () => {
 
   it('refuses shares over 100, a remainder nobody can take, unknown tags and bad percents, naming each field', () => {
     const policy = split([{ revision: 'a', percent: 100, tag: 'stable' }]);
-    expect(issuesOf(() => patchTraffic(policy, { toRevisions: { b: 60, c: 50 } }))).toEqual(['toRevisions: percents must sum to at most 100, got 110']);
-    expect(issuesOf(() => patchTraffic(policy, { toRevisions: { a: 50 } }))).toEqual([
+    expect(thrownIssues(() => patchTraffic(policy, { toRevisions: { b: 60, c: 50 } }))).toEqual(['toRevisions: percents must sum to at most 100, got 110']);
+    expect(thrownIssues(() => patchTraffic(policy, { toRevisions: { a: 50 } }))).toEqual([
       'toRevisions: no other target serves traffic to take the remaining 50%: give percents that sum to 100, got 50',
     ]);
-    expect(issuesOf(() => patchTraffic(policy, { toTags: { nope: 10 }, removeTags: ['gone'], toRevisions: { b: 1.5 } }))).toEqual([
+    expect(thrownIssues(() => patchTraffic(policy, { toTags: { nope: 10 }, removeTags: ['gone'], toRevisions: { b: 1.5 } }))).toEqual([
       'removeTags.gone: expected a tag of this service (stable), got gone',
       'toRevisions.b: expected a whole number 0–100, got 1.5',
       'toTags.nope: expected a tag of this service (stable), got nope',

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { thrownIssues } from '../../test/thrown-issues.js';
 import { ServiceSchema, type ServiceConfig } from '../config/index.js';
-import { MlaasError } from '../errors.js';
 import { updatedServiceConfig } from './service-update.js';
 
 const current: ServiceConfig = ServiceSchema.parse({ command: ['node', 'server.mjs', '--port-from-env'], env: { A: '1', B: '2' }, scaling: { minInstances: 0, maxInstances: 4, stableWindow: '10s' } });
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MlaasError);
-    return ((err as MlaasError).errors ?? []).map((e) => `${e.path}: ${e.message}`);
-  }
-  throw new Error('expected ADMIN_BODY_INVALID');
-}
 
 describe('updatedServiceConfig (mlaas services update)', () => {
   it('sets, updates, removes and clears env vars as gcloud does', () => {
@@ -31,14 +21,14 @@ describe('updatedServiceConfig (mlaas services update)', () => {
   });
 
   it('names the flag, not the spec field, in every error', () => {
-    expect(issuesOf(() => updatedServiceConfig('s', current, { minInstances: 2, maxInstances: 1 }))).toEqual(['--max-instances: must be ≥ --min-instances (2), got 1']);
-    expect(issuesOf(() => updatedServiceConfig('s', current, { updateEnvVars: { PORT: '1' } }))).toEqual([
+    expect(thrownIssues(() => updatedServiceConfig('s', current, { minInstances: 2, maxInstances: 1 }))).toEqual(['--max-instances: must be ≥ --min-instances (2), got 1']);
+    expect(thrownIssues(() => updatedServiceConfig('s', current, { updateEnvVars: { PORT: '1' } }))).toEqual([
       '--update-env-vars: PORT: "PORT" is reserved: mlaas sets PORT, K_SERVICE, K_REVISION, K_CONFIGURATION and MLAAS_* itself',
     ]);
-    expect(issuesOf(() => updatedServiceConfig('s', current, { setEnvVars: { X: '1' }, removeEnvVars: ['A'], timeoutSeconds: 0 }))).toEqual([
+    expect(thrownIssues(() => updatedServiceConfig('s', current, { setEnvVars: { X: '1' }, removeEnvVars: ['A'], timeoutSeconds: 0 }))).toEqual([
       '--set-env-vars: replaces every variable: not with --update-env-vars, --remove-env-vars or --clear-env-vars',
       '--timeout: expected a duration from 1s to 3600s in whole seconds, got 0s',
     ]);
-    expect(issuesOf(() => updatedServiceConfig('s', current, { concurrency: -1 }))).toEqual(['--concurrency: expected integer ≥ 0, got -1']);
+    expect(thrownIssues(() => updatedServiceConfig('s', current, { concurrency: -1 }))).toEqual(['--concurrency: expected integer ≥ 0, got -1']);
   });
 });
