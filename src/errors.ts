@@ -103,6 +103,9 @@ export const ERROR_CODES = {
   ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
   ARTIFACT_BUILD_FAILED: { status: 422, title: 'Artifact build failed' },
 
+  // export (mlaas export)
+  EXPORT_OUT_INVALID: { status: 400, title: 'Export directory unusable' },
+
   // platform (mlaas up)
   PLATFORM_STATE_DIR_IN_USE: { status: 409, title: 'State directory in use by another mlaas' },
 } as const satisfies Record<string, CodeEntry>;
