@@ -15,13 +15,14 @@ const DEMO = path.join(ROOT, 'mlaas.yaml');
 const FIXTURE = path.join(ROOT, 'test/fixtures/export-gateway/mlaas.yaml');
 const RUN = (service: string) => `https://${service}-\${_HASH}-\${_REGION_CODE}.a.run.app`;
 
-type Json = Record<string, any>;
+/** The value at `keys` in a parsed document. */
+const at = (value: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
 
-function rendered(input: ExportInput, options: ExportOptions, urls?: ReturnType<typeof parseUrlMap>): { text: string; doc: Json } {
+function rendered(input: ExportInput, options: ExportOptions, urls?: ReturnType<typeof parseUrlMap>): { text: string; doc: Record<string, unknown> } {
   const { files } = renderGatewayDocument(input, options, urls);
   expect(files.map((f) => f.path)).toEqual([input.documentName]);
   const text = files[0]?.content as string;
-  return { text, doc: parse(text) as Json };
+  return { text, doc: parse(text) as Record<string, unknown> };
 }
 
 /** What Google and mlaas do with each operation besides where it goes: must not change in the rewrite. */
@@ -47,13 +48,13 @@ describe('renderGatewayDocument', () => {
     expect(await validateSwagger(doc)).toEqual([]);
     expect(meaning(doc)).toEqual(meaning(input.documentSource));
     const base = (s: string) => (options.target === 'knative' ? `http://${s}.ml.svc.cluster.local` : RUN(s));
-    expect(doc.paths['/v1/spam-filter/predict'].post['x-google-backend']).toEqual({ address: `${base('spam-filter')}/predict`, deadline: 10 });
-    expect(doc.paths['/v2/models/{model}/infer'].post['x-google-backend']).toEqual({
+    expect(at(doc, 'paths', '/v1/spam-filter/predict', 'post', 'x-google-backend')).toEqual({ address: `${base('spam-filter')}/predict`, deadline: 10 });
+    expect(at(doc, 'paths', '/v2/models/{model}/infer', 'post', 'x-google-backend')).toEqual({
       address: base('inference'),
       path_translation: 'APPEND_PATH_TO_ADDRESS',
       deadline: 10,
     });
-    expect(doc.securityDefinitions).toEqual(input.documentSource.securityDefinitions);
+    expect(at(doc, 'securityDefinitions')).toEqual(input.documentSource.securityDefinitions);
     expect(JSON.stringify(doc)).not.toContain('mlaas://');
   });
 
@@ -62,9 +63,9 @@ describe('renderGatewayDocument', () => {
     const { doc } = rendered(input, KNATIVE);
     expect(await validateSwagger(doc)).toEqual([]);
     expect(meaning(doc)).toEqual(meaning(input.documentSource));
-    expect(doc['x-google-backend']).toEqual({ address: 'http://scorer.ml.svc.cluster.local/api' });
-    expect(doc.paths['/v1/items/{id}'].get['x-google-backend']).toEqual({ address: 'http://canary-scorer.ml.svc.cluster.local/items', deadline: 5 });
-    expect(doc.paths['/v1/canary/{rest=**}'].post['x-google-backend']).toEqual({
+    expect(at(doc, 'x-google-backend')).toEqual({ address: 'http://scorer.ml.svc.cluster.local/api' });
+    expect(at(doc, 'paths', '/v1/items/{id}', 'get', 'x-google-backend')).toEqual({ address: 'http://canary-scorer.ml.svc.cluster.local/items', deadline: 5 });
+    expect(at(doc, 'paths', '/v1/canary/{rest=**}', 'post', 'x-google-backend')).toEqual({
       address: 'http://canary-scorer.ml.svc.cluster.local',
       path_translation: 'APPEND_PATH_TO_ADDRESS',
       jwt_audience: 'http://scorer.ml.svc.cluster.local',
@@ -76,25 +77,25 @@ describe('renderGatewayDocument', () => {
     const { doc } = rendered(input, CLOUDRUN);
     expect(await validateSwagger(doc)).toEqual([]);
     expect(meaning(doc)).toEqual(meaning(input.documentSource));
-    expect(doc['x-google-backend']).toEqual({ address: `${RUN('scorer')}/api` });
-    expect(doc.paths['/v1/items/{id}'].get['x-google-backend']).toEqual({
+    expect(at(doc, 'x-google-backend')).toEqual({ address: `${RUN('scorer')}/api` });
+    expect(at(doc, 'paths', '/v1/items/{id}', 'get', 'x-google-backend')).toEqual({
       address: `https://canary---scorer-\${_HASH}-\${_REGION_CODE}.a.run.app/items`,
       deadline: 5,
       jwt_audience: RUN('scorer'),
     });
-    expect(doc.paths['/v1/open'].get['x-google-backend']).toEqual({
+    expect(at(doc, 'paths', '/v1/open', 'get', 'x-google-backend')).toEqual({
       address: `${RUN('scorer')}/health`,
       path_translation: 'CONSTANT_ADDRESS',
       disable_auth: true,
     });
-    expect(doc.paths['/v1/outside'].get['x-google-backend']).toEqual({ address: 'https://example.com/x' });
-    expect(doc['x-google-management']).toEqual(input.documentSource['x-google-management']);
-    expect(doc.paths['/v1/score'].post['x-google-quota']).toEqual({ metricCosts: { predictions: 1 } });
+    expect(at(doc, 'paths', '/v1/outside', 'get', 'x-google-backend')).toEqual({ address: 'https://example.com/x' });
+    expect(at(doc, 'x-google-management')).toEqual(input.documentSource['x-google-management']);
+    expect(at(doc, 'paths', '/v1/score', 'post', 'x-google-quota')).toEqual({ metricCosts: { predictions: 1 } });
     // Google does not read mlaas's own extension; the rest of the JWT definition stays.
-    expect(doc.securityDefinitions.auth0['x-mlaas-tenant-claim']).toBeUndefined();
-    expect(doc.securityDefinitions.auth0['x-google-issuer']).toBe('https://issuer.example.com/');
+    expect(at(doc, 'securityDefinitions', 'auth0', 'x-mlaas-tenant-claim')).toBeUndefined();
+    expect(at(doc, 'securityDefinitions', 'auth0', 'x-google-issuer')).toBe('https://issuer.example.com/');
     // Written as the substituted source read: `$$` in the file was one `$`.
-    expect(doc.info.description).toBe('Costs $5 per call');
+    expect(at(doc, 'info', 'description')).toBe('Costs $5 per call');
   });
 
   it('puts the url map’s URLs in, making tag URLs from a run.app service URL', async () => {
@@ -102,15 +103,15 @@ describe('renderGatewayDocument', () => {
     const urls = parseUrlMap('scorer: https://scorer-abc123-ew.a.run.app/\n', 'urls.yaml');
     const { doc } = rendered(input, CLOUDRUN, urls);
     expect(await validateSwagger(doc)).toEqual([]);
-    expect(doc['x-google-backend'].address).toBe('https://scorer-abc123-ew.a.run.app/api');
-    expect(doc.paths['/v1/items/{id}'].get['x-google-backend']).toMatchObject({
+    expect(at(doc, 'x-google-backend', 'address')).toBe('https://scorer-abc123-ew.a.run.app/api');
+    expect(at(doc, 'paths', '/v1/items/{id}', 'get', 'x-google-backend')).toMatchObject({
       address: 'https://canary---scorer-abc123-ew.a.run.app/items',
       jwt_audience: 'https://scorer-abc123-ew.a.run.app',
     });
     const json = parseUrlMap('{"scorer": "https://api.example.com/scorer", "scorer@canary": "https://canary.example.com"}', 'urls.json');
     const custom = rendered(input, CLOUDRUN, json).doc;
-    expect(custom['x-google-backend'].address).toBe('https://api.example.com/scorer/api');
-    expect(custom.paths['/v1/canary/{rest=**}'].post['x-google-backend'].address).toBe('https://canary.example.com');
+    expect(at(custom, 'x-google-backend', 'address')).toBe('https://api.example.com/scorer/api');
+    expect(at(custom, 'paths', '/v1/canary/{rest=**}', 'post', 'x-google-backend', 'address')).toBe('https://canary.example.com');
   });
 
   it('refuses a url map that lacks an address the document uses, naming each', async () => {
