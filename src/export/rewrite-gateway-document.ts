@@ -35,7 +35,8 @@ export interface RewriteOptions {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
-const AUDIENCE_SERVICE = /^mlaas:\/\/([^/@?#]+)/;
+/** `mlaas://SERVICE…` as a `jwt_audience`: the token is for that service. */
+export const AUDIENCE_SERVICE = /^mlaas:\/\/([^/@?#]+)/;
 
 /** Throws `CONFIG_INVALID` when a `--url-map` has no URL for an address the document uses. */
 export function rewriteGatewayDocument(input: ExportInput, options: ExportOptions, urls?: UrlMap, rewrite: RewriteOptions = {}): JsonObject {
@@ -68,16 +69,7 @@ export function rewriteGatewayDocument(input: ExportInput, options: ExportOption
     holder['x-google-backend'] = backend;
   };
 
-  rewriteAt(doc, [], 'top');
-  if (isJsonObject(doc.paths)) {
-    for (const [pathKey, item] of Object.entries(doc.paths)) {
-      if (!isJsonObject(item)) continue;
-      for (const method of METHODS) {
-        const op = item[method];
-        if (isJsonObject(op)) rewriteAt(op, ['paths', pathKey, method], 'operation');
-      }
-    }
-  }
+  eachBackendHolder(doc, rewriteAt);
   if (missing.length > 0) throw configError('CONFIG_INVALID', rewrite.urlMapFile ?? 'url map', missing);
   if (rewrite.forMlaas === true) return escapeDollars(doc) as JsonObject;
   if (isJsonObject(doc.securityDefinitions)) {
@@ -87,6 +79,19 @@ export function rewriteGatewayDocument(input: ExportInput, options: ExportOption
     }
   }
   return doc;
+}
+
+/** Calls `fn` with each map that may hold an `x-google-backend`: the document, then each operation. */
+export function eachBackendHolder(doc: JsonObject, fn: (holder: JsonObject, at: readonly PropertyKey[], level: BackendLevel) => void): void {
+  fn(doc, [], 'top');
+  if (!isJsonObject(doc.paths)) return;
+  for (const [pathKey, item] of Object.entries(doc.paths)) {
+    if (!isJsonObject(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (isJsonObject(op)) fn(op, ['paths', pathKey, method], 'operation');
+    }
+  }
 }
 
 /** Every string value with `$` written `$$`, which mlaas's `${VAR}` substitution reads back as the `$` it was. */
