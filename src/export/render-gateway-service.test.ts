@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
+import { DockerfileParser } from 'dockerfile-ast';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
@@ -74,6 +75,21 @@ describe('renderGatewayService', () => {
     expect(dockerfile).toMatch(/^ENV .*PORT=8080 MLAAS_LISTEN_HOST=0\.0\.0\.0/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^CMD \["mlaas", "up", "-f", "mlaas\.yaml", "--no-watch"\]$/m);
+  });
+
+  it('has a Dockerfile that parses and copies only what its build context holds, none of it ignored', async () => {
+    const { files } = renderGatewayService(await exportInputFrom(FIXTURE), KNATIVE);
+    const dir = path.join(await writeOut(files), CONTEXT);
+    const dockerfile = DockerfileParser.parse(contentOf(files, `${CONTEXT}/Dockerfile`));
+    expect(dockerfile.getInstructions().map((i) => i.getKeyword())).toEqual(['FROM', 'ARG', 'RUN', 'WORKDIR', 'COPY', 'RUN', 'ENV', 'USER', 'EXPOSE', 'CMD']);
+    const sources = dockerfile.getCOPYs().flatMap((copy) => copy.getArguments().slice(0, -1).map((a) => a.getValue()));
+    expect(sources).toEqual(['.']);
+    for (const source of sources) await access(path.join(dir, source));
+    const ignored = contentOf(files, `${CONTEXT}/.dockerignore`).split('\n').filter((l) => l !== '');
+    for (const needed of ['mlaas.yaml', 'api-gateway.yaml', 'jwks/jwks.json']) {
+      await access(path.join(dir, needed));
+      expect(ignored).not.toContain(needed);
+    }
   });
 
   it('gives the same bytes, and so the same image, for the same input; another tenant changes the image', async () => {
