@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
 import type { Platform } from '../platform.js';
 import { startPlatform } from '../platform.js';
-import { CLOUDRUN, exportInputFrom, KNATIVE } from '../../test/export-input.js';
+import { CLOUDRUN, exportInputFrom, KNATIVE, writeDeclaration } from '../../test/export-input.js';
 import type { ExportFile } from './export-types.js';
 import { renderGatewayService } from './render-gateway-service.js';
 import { parseUrlMap } from './url-map.js';
@@ -120,6 +120,23 @@ describe('renderGatewayService', () => {
     // mlaas's own extension stays in its copy; the key set is read from the context.
     const jwt = loaded.gateway.operations.flatMap((op) => op.security.flat()).find((s) => s.type === 'jwt');
     expect(jwt).toMatchObject({ tenantClaim: 'org', jwksUri: 'jwks/jwks.json' });
+  });
+
+  it('copies a flags file into the context, where the gateway’s mlaas.yaml finds it', async () => {
+    const declaration = await writeDeclaration(
+      'gateway: { document: api-gateway.yaml }\nflags: { file: config/flags.yaml }\n',
+      "swagger: '2.0'\ninfo: { title: t, version: '1' }\npaths:\n  /x:\n    get:\n      x-google-backend: { address: 'https://example.com' }\n      responses: { '200': { description: ok } }\n",
+    );
+    await mkdir(path.join(path.dirname(declaration), 'config'));
+    await writeFile(
+      path.join(path.dirname(declaration), 'config/flags.yaml'),
+      'flags:\n  new-model:\n    state: ENABLED\n    variants: { on: true, off: false }\n    defaultVariant: on\n',
+    );
+    const { files } = renderGatewayService(await exportInputFrom(declaration), KNATIVE);
+    expect(files.map((f) => f.path)).toContain(`${CONTEXT}/flags/flags.yaml`);
+    const loaded = await loadConfig(path.join(await writeOut(files), CONTEXT, 'mlaas.yaml'), { env: {} });
+    expect(loaded.config.flags).toEqual({ file: 'flags/flags.yaml' });
+    expect(loaded.flags?.evaluate('new-model', { targetingKey: 'acme' }).value).toBe(true);
   });
 
   it('starts, and routes a demo tenant’s call to the service’s URL with its tenant context', async () => {
