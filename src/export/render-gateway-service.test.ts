@@ -51,13 +51,14 @@ describe('renderGatewayService', () => {
       spec: { versions: Array<{ schema: { openAPIV3Schema: object } }> };
     };
     const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(crd.spec.versions[0]?.schema.openAPIV3Schema ?? {});
-    const { files } = renderGatewayService(await exportInputFrom(DEMO), KNATIVE);
+    const { files, image } = renderGatewayService(await exportInputFrom(DEMO), KNATIVE);
     const service = parse(contentOf(files, 'services/mlaas-gateway.yaml')) as KnativeService;
     expect(validate(service), JSON.stringify(validate.errors)).toBe(true);
     expect(service.metadata).toMatchObject({ name: 'mlaas-gateway', namespace: 'ml' });
     expect(service.spec.template.metadata.annotations).toEqual({ 'autoscaling.knative.dev/max-scale': '1', 'autoscaling.knative.dev/min-scale': '1' });
     const [container] = service.spec.template.spec.containers;
     expect(container?.image).toMatch(/^gcr\.io\/PROJECT_ID\/mlaas-gateway:[0-9a-f]{12}$/);
+    expect(image).toBe(container?.image);
     expect(container?.ports).toEqual([{ name: 'http1', containerPort: 8080 }]);
     expect(files.map((f) => f.path).sort()).toEqual([
       `${CONTEXT}/.dockerignore`,

@@ -29,6 +29,11 @@ export const GATEWAY_SERVICE = 'mlaas-gateway';
 const CONTEXT = `build/${GATEWAY_SERVICE}`;
 const JWKS_DIR = 'jwks';
 
+/** The files, and the image the service runs: what cloudbuild.yaml builds from `build/mlaas-gateway/` and pushes. */
+export interface RenderedGatewayService extends Rendered {
+  image?: string;
+}
+
 /**
  * Nothing for the cloudrun target (Google API Gateway is its gateway).
  *
@@ -41,7 +46,7 @@ export function renderGatewayService(
   options: ExportOptions,
   urls?: UrlMap,
   rewrite: Pick<RewriteOptions, 'urlMapFile'> = {},
-): Rendered {
+): RenderedGatewayService {
   if (options.target !== 'knative') return { files: [], unsupported: [] };
   const document = rewriteGatewayDocument(input, options, urls, { ...rewrite, forMlaas: true });
   const keySets = localKeySets(document, path.dirname(input.config.gateway.document));
@@ -61,6 +66,7 @@ export function renderGatewayService(
       ...context.map((f) => ({ ...f, path: `${CONTEXT}/${f.path}` })),
     ],
     unsupported: [],
+    image,
   };
 }
 
