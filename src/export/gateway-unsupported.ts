@@ -18,7 +18,8 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
 export function gatewayUnsupported(input: ExportInput, options: ExportOptions): UnsupportedFeature[] {
   const knative = options.target === 'knative';
-  const google = knative ? 'The gateway document' : 'Google API Gateway';
+  const google = knative ? "ESPv2 (Google's gateway, run in the cluster)" : 'Google API Gateway';
+  const platform = knative ? 'Knative' : 'Cloud Run';
   /** For what only traffic routing inside mlaas does: the mlaas-gateway cannot do it either. */
   const routed = (text: string) => (knative ? `${text} (mlaas-gateway reaches the Knative Services by URL only, so it cannot either).` : `${text}.`);
   /** For tenancy: the mlaas-gateway keeps it. */
@@ -36,10 +37,10 @@ export function gatewayUnsupported(input: ExportInput, options: ExportOptions): 
       add(`${at}.flagTag`, routed(`${google} evaluates no flag to pick a tag: flag ${traffic.flagTag} routes nobody`));
     }
     if (traffic?.mirror !== undefined) {
-      add(`${at}.mirror`, routed(`No request is copied to tag ${traffic.mirror.tag}: neither Knative nor ${google} mirrors traffic`));
+      add(`${at}.mirror`, routed(`No request is copied to tag ${traffic.mirror.tag}: neither ${platform} nor ${google} mirrors traffic`));
     }
     if (traffic?.sticky === true) {
-      add(`${at}.sticky`, routed('Knative splits traffic per request, so one tenant\'s requests may reach different revisions'));
+      add(`${at}.sticky`, routed(`${platform} splits traffic per request, so one tenant's requests may reach different revisions`));
     }
     const targets = service.traffic ?? traffic?.targets ?? [];
     targets.forEach((target, i) => {

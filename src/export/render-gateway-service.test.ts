@@ -13,6 +13,7 @@ import { startPlatform } from '../platform.js';
 import { CLOUDRUN, exportInputFrom, KNATIVE, writeDeclaration } from '../../test/export-input.js';
 import type { ExportFile } from './export-types.js';
 import { renderGatewayService } from './render-gateway-service.js';
+import { thrownIssues } from '../../test/thrown-issues.js';
 import { parseUrlMap } from './url-map.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -138,6 +139,17 @@ describe('renderGatewayService', () => {
     const loaded = await loadConfig(path.join(await writeOut(files), CONTEXT, 'mlaas.yaml'), { env: {} });
     expect(loaded.config.flags).toEqual({ file: 'flags/flags.yaml' });
     expect(loaded.flags?.evaluate('new-model', { targetingKey: 'acme' }).value).toBe(true);
+  });
+
+  it('refuses a document whose local key set is not there, rather than build a gateway that cannot start', async () => {
+    const declaration = await writeDeclaration(
+      'gateway: { document: api-gateway.yaml }\n',
+      "swagger: '2.0'\ninfo: { title: t, version: '1' }\nsecurityDefinitions:\n  jwt: { type: oauth2, flow: implicit, authorizationUrl: 'https://i.example.com/a', x-google-issuer: 'https://i.example.com', x-google-jwks_uri: keys/missing.json }\npaths:\n  /x:\n    get:\n      security: [{ jwt: [] }]\n      x-google-backend: { address: 'https://example.com' }\n      responses: { '200': { description: ok } }\n",
+    );
+    const input = await exportInputFrom(declaration);
+    expect(thrownIssues(() => renderGatewayService(input, KNATIVE))).toEqual([
+      `securityDefinitions.jwt.x-google-jwks_uri: expected a key-set file, found none at ${path.join(path.dirname(declaration), 'keys/missing.json')}`,
+    ]);
   });
 
   it('starts, and routes a demo tenant’s call to the service’s URL with its tenant context', async () => {

@@ -14,10 +14,11 @@
  * count each tenant twice.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Document } from 'yaml';
 import { isJsonObject } from '../api/json-object.js';
+import { configError } from '../config/config-error.js';
 import type { ExportFile, ExportInput, ExportOptions, Rendered } from './export-types.js';
 import { GATEWAY_DOCKERIGNORE, gatewayDockerfile } from './gateway-image.js';
 import { gatewayMlaasYaml } from './gateway-mlaas-yaml.js';
@@ -49,7 +50,7 @@ export function renderGatewayService(
 ): RenderedGatewayService {
   if (options.target !== 'knative') return { files: [], unsupported: [] };
   const document = rewriteGatewayDocument(input, options, urls, { ...rewrite, forMlaas: true });
-  const keySets = localKeySets(document, path.dirname(input.config.gateway.document));
+  const keySets = localKeySets(document, path.dirname(input.config.gateway.document), input.documentName);
   const mlaasYaml = gatewayMlaasYaml(input.config, input.documentName);
   const context: ExportFile[] = [
     { path: '.dockerignore', content: GATEWAY_DOCKERIGNORE },
@@ -102,18 +103,24 @@ function serviceYaml(image: string, namespace: string): string {
  * JWT key sets the document reads from a local file: copied into the context
  * under jwks/, and the copy of the document pointed there.
  */
-function localKeySets(document: Record<string, unknown>, documentDir: string): ExportFile[] {
+function localKeySets(document: Record<string, unknown>, documentDir: string, documentName: string): ExportFile[] {
   const defs = document.securityDefinitions;
   if (!isJsonObject(defs)) return [];
   const out: ExportFile[] = [];
-  for (const def of Object.values(defs)) {
+  for (const [name, def] of Object.entries(defs)) {
     const uri = isJsonObject(def) ? def['x-google-jwks_uri'] : undefined;
     if (!isJsonObject(def) || typeof uri !== 'string' || /^https?:\/\//.test(uri)) continue;
     // The copy's value had each `$` doubled; the file's name is the value as mlaas reads it.
-    const file = uri.replaceAll('$$', '$');
+    const file = path.resolve(documentDir, uri.replaceAll('$$', '$'));
     const target = path.posix.join(JWKS_DIR, path.basename(file));
-    if (!out.some((f) => f.path === target)) out.push({ path: target, content: readFileSync(path.resolve(documentDir, file)) });
-    def['x-google-jwks_uri'] = target.replaceAll('$', '$$');
+    if (!out.some((f) => f.path === target)) {
+      if (!existsSync(file)) {
+        const at = `securityDefinitions.${name}.x-google-jwks_uri`;
+        throw configError('GATEWAY_DOC_INVALID', documentName, [{ path: at, message: `expected a key-set file, found none at ${file}` }]);
+      }
+      out.push({ path: target, content: readFileSync(file) });
+    }
+    def['x-google-jwks_uri'] = target.replaceAll('$', () => '$$');
   }
   return out;
 }
