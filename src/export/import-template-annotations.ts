@@ -38,7 +38,7 @@ export function importTemplateAnnotations(annotations: Record<string, string>, i
     else if (entry.value === 'duration' || entry.value === 'seconds-duration') {
       const ms = parseGoDuration(text);
       if (ms === undefined) issues.add(at, `expected a duration such as 60s or 1m30s, got ${JSON.stringify(text)}`);
-      else scaling[entry.field] = `${ms}ms`;
+      else scaling[entry.field] = mlaasDuration(text, ms);
     } else {
       const n = issues.number(text, at);
       if (n !== undefined) scaling[entry.field] = n;
@@ -62,6 +62,11 @@ export function importTemplateAnnotations(annotations: Record<string, string>, i
   }
   if (Object.keys(models).length > 0) input['models'] = models;
   return settings;
+}
+
+/** mlaas.yaml's spelling of a Go duration: as written when it is one unit (`60s`), so that messages quote it, else in ms. */
+function mlaasDuration(text: string, ms: number): string {
+  return /^\d+(?:\.\d+)?(?:ms|s|m|h)$/.test(text) ? text : `${ms}ms`;
 }
 
 /** The `mlaas.dev/*` settings of the template; false for a key that is none of them. */
@@ -90,7 +95,7 @@ function mlaasAnnotation(key: string, value: string, at: string, input: Record<s
     case MLAAS.scaleToZeroAfter: {
       const ms = parseGoDuration(value);
       if (ms === undefined) issues.add(at, `expected a duration such as 30s, got ${JSON.stringify(value)}`);
-      else scaling['scaleToZeroAfter'] = `${ms}ms`;
+      else scaling['scaleToZeroAfter'] = mlaasDuration(value, ms);
       origins.set('scaling.scaleToZeroAfter', at);
       return true;
     }

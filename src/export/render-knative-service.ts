@@ -48,9 +48,9 @@ export function defaultPlacement(name: string): ManifestPlacement {
   return { source: `../build/${name}` };
 }
 
-/** Kubernetes expands `$(VAR)` in env values and commands and reads `$$` as `$`: escaped, mlaas's text arrives as written. */
+/** Kubernetes expands `$(VAR)` in env values and commands and reads `$$` as `$`: every `$` doubled, mlaas's text arrives as written. */
 export function escapeDollars(text: string): string {
-  return text.replace(/\$(?=[$(])/g, '$$$$');
+  return text.replaceAll('$', '$$$$');
 }
 
 /** JSON with sorted keys, so that an annotation's bytes depend only on its value. */

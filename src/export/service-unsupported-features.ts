@@ -44,7 +44,6 @@ export function unsupportedFeatures(name: string, config: ServiceConfig, target:
   if (cloudRun && (scaling.concurrency === 0 || scaling.concurrency > CLOUD_RUN_MAX_CONCURRENCY)) {
     add('scaling.concurrency', `Cloud Run has no unlimited containerConcurrency and allows at most ${CLOUD_RUN_MAX_CONCURRENCY}: written as ${CLOUD_RUN_MAX_CONCURRENCY}`);
   }
-  if (cloudRun && scaling.metric === 'rps') add('scaling.metric', 'Cloud Run scales on concurrency and CPU, not requests per second');
   if (config.drainTimeoutSeconds !== DEFAULT_DRAIN_SECONDS) {
     add(
       'drainTimeoutSeconds',
