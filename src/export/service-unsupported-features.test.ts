@@ -39,6 +39,11 @@ describe('settings not carried over', () => {
     expect(listed('    scaling: { stableWindow: 7s, scaleDownDelay: 2s }\n', 'knative')).toEqual([]);
   });
 
+  it('scaling.initialInstances 0: Knative takes it only where the cluster allows it', () => {
+    expect(listed('    scaling: { initialInstances: 0 }\n', 'knative')).toEqual(['services.svc.scaling.initialInstances']);
+    expect(listed('    scaling: { initialInstances: 2 }\n', 'knative')).toEqual([]);
+  });
+
   it('on Cloud Run, every autoscaling setting beyond min and max scale', () => {
     const values: Record<string, string> = {
       initialInstances: '2',

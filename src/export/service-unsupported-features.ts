@@ -33,6 +33,9 @@ export function unsupportedFeatures(name: string, config: ServiceConfig, target:
       add(`scaling.${entry.field}`, `Knative takes autoscaling.knative.dev/${entry.key} in whole seconds: written rounded to ${Math.round((value as number) / 1000)}s`);
     }
   }
+  if (!cloudRun && scaling.initialInstances === 0) {
+    add('scaling.initialInstances', 'Knative takes initial-scale 0 only where the cluster allows it (allow-zero-initial-scale in the config-autoscaler ConfigMap)');
+  }
   if (scaling.scaleToZeroAfter !== DEFAULT_SCALE_TO_ZERO_AFTER_MS) {
     add(
       'scaling.scaleToZeroAfter',
