@@ -154,6 +154,18 @@ describe('import of a Knative Service', () => {
     ]);
   });
 
+  it('reads Go durations in any spelling Knative takes, and Knative’s kebab-case names beside Cloud Run’s camelCase', () => {
+    const document = doc(
+      ACCEPTABLE.replace(
+        "autoscaling.knative.dev/maxScale: '100'",
+        "autoscaling.knative.dev/maxScale: '100'\n        autoscaling.knative.dev/window: 1m30s\n        autoscaling.knative.dev/scale-down-delay: '0'\n        autoscaling.knative.dev/min-scale: '2'",
+      ),
+    );
+    const read = readKnativeService(document, DIR);
+    if (!read.ok) throw new Error(JSON.stringify(read.issues));
+    expect(read.config.scaling).toMatchObject({ stableWindow: 90_000, scaleDownDelay: 0, minInstances: 2, maxInstances: 100 });
+  });
+
   it('refuses the same setting in two spellings', () => {
     const document = doc(ACCEPTABLE.replace("autoscaling.knative.dev/maxScale: '100'", "autoscaling.knative.dev/maxScale: '100'\n        autoscaling.knative.dev/max-scale: '5'"));
     expect(pathsOf(document)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/maxScale']);
