@@ -32,6 +32,8 @@ export function importContainer(raw: unknown, at: string, issues: Issues, origin
   const container = issues.map(raw, at);
   for (const key of Object.keys(container)) {
     if (KNOWN.has(key) || MEANINGLESS_CONTAINER_KEYS.has(key)) continue;
+    // Knative's defaulting writes `resources: {}`: no requests or limits, as mlaas runs instances.
+    if (key === 'resources' && isMap(container[key]) && Object.keys(container[key]).length === 0) continue;
     const why = CONTAINER_REFUSALS[key];
     issues.add(`${at}.${key}`, why === undefined ? 'not supported by mlaas' : `not supported by mlaas: ${why}`);
   }
@@ -150,7 +152,8 @@ function probe(value: unknown, at: string, known: ReadonlySet<string>, issues: I
   if (value === undefined) return undefined;
   const map = issues.map(value, at);
   for (const key of Object.keys(map)) {
-    if (known.has(key)) continue;
+    // Knative's defaulting writes successThreshold 1, which is what mlaas does: the first 200 makes an instance ready.
+    if (known.has(key) || (key === 'successThreshold' && map[key] === 1)) continue;
     const why = ['tcpSocket', 'grpc', 'exec'].includes(key) ? 'mlaas probes readiness with an HTTP GET of a path only' : 'not supported by mlaas';
     issues.add(`${at}.${key}`, why);
   }

@@ -108,6 +108,19 @@ describe('import of a Knative Service', () => {
     });
   });
 
+  it('accepts what Knative’s defaulting writes where it is what mlaas does', () => {
+    const document = doc(
+      ACCEPTABLE.replace('      containers:\n', '      enableServiceLinks: false\n      containers:\n').replace(
+        '        command: [node, server.js]\n',
+        '        command: [node, server.js]\n        name: user-container\n        resources: {}\n        readinessProbe: { httpGet: { path: /healthz }, successThreshold: 1 }\n',
+      ),
+    );
+    const read = readKnativeService(document, DIR);
+    if (!read.ok) throw new Error(JSON.stringify(read.issues));
+    expect(read.config.readiness.path).toBe('/healthz');
+    expect(pathsOf(doc(ACCEPTABLE.replace('      containers:\n', '      enableServiceLinks: true\n      containers:\n')))).toEqual(['spec.template.spec.enableServiceLinks']);
+  });
+
   it('refuses an image without mlaas.dev/source: mlaas runs sources, there is no container engine', () => {
     const issues = issuesOf(doc(ACCEPTABLE.replace('    mlaas.dev/source: ../hello\n', '')));
     expect(issues).toEqual([{ path: 'spec.template.spec.containers[0].image', message: expect.stringContaining('mlaas runs a service from its source, not from an image') as string }]);
@@ -164,6 +177,12 @@ describe('import of a Knative Service', () => {
     const read = readKnativeService(document, DIR);
     if (!read.ok) throw new Error(JSON.stringify(read.issues));
     expect(read.config.scaling).toMatchObject({ stableWindow: 90_000, scaleDownDelay: 0, minInstances: 2, maxInstances: 100 });
+  });
+
+  it('asks for a command at the container’s command when there is none, as mlaas runs no image entrypoint', () => {
+    expect(issuesOf(doc(ACCEPTABLE.replace('        command: [node, server.js]\n', '')))).toEqual([
+      { path: 'spec.template.spec.containers[0].command', message: 'expected the command that starts an instance (runtime: process), got none' },
+    ]);
   });
 
   it('refuses the same setting in two spellings', () => {

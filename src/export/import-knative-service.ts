@@ -80,6 +80,8 @@ export function importKnativeService(doc: unknown, yamlFileDir: string): ImportR
   const podSpec = issues.map(template['spec'], 'spec.template.spec');
   const podAt = 'spec.template.spec';
   for (const key of Object.keys(podSpec)) {
+    // Knative's defaulting writes enableServiceLinks: false, which is mlaas's way: no other service's address in the env.
+    if (key === 'enableServiceLinks' && podSpec[key] === false) continue;
     if (!['containers', 'containerConcurrency', 'timeoutSeconds'].includes(key)) issues.add(`${podAt}.${key}`, 'not supported by mlaas');
   }
   const concurrency = podSpec['containerConcurrency'];
@@ -119,6 +121,14 @@ export function importKnativeService(doc: unknown, yamlFileDir: string): ImportR
   if (traffic !== undefined) input['traffic'] = { targets: trafficTargets(traffic, issues), ...routing };
   else if (Object.keys(routing).length > 0) issues.add(`metadata.annotations.${MLAAS.traffic}`, 'mlaas routing needs spec.traffic targets beside it');
   if (input['source'] === undefined) input['source'] = yamlFileDir;
+  // Where a setting that is missing belongs, for ServiceSchema's "expected …, got none".
+  for (const [field, at] of [
+    ['command', `${podAt}.containers[0].command`],
+    ['models', 'spec.template.metadata.annotations'],
+    ['onnx', `spec.template.metadata.annotations.${MLAAS.onnx}`],
+  ] as const) {
+    if (!origins.has(field)) origins.set(field, at);
+  }
   if (issues.list.length > 0) return { ok: false, issues: issues.list };
   return { ok: true, name: name as string, input, origins };
 }
