@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   CONFIG_NOT_FOUND: { status: 400, title: 'Configuration file not found' },
   GATEWAY_DOC_INVALID: { status: 400, title: 'Gateway document invalid' },
   CONFIG_PORT_UNAVAILABLE: { status: 409, title: 'Configured port not available' },
+  CONFIG_KNATIVE_SERVICE_INVALID: { status: 400, title: 'Knative Service not importable' },
 
   // admin API (control plane)
   ADMIN_TOKEN_MISSING: { status: 401, title: 'Admin token missing or invalid' },
