@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { MlaasError } from '../errors.js';
+import { readAptPackages } from './apt-packages.js';
 import { digestHex, digestOf } from './artifact-digest.js';
 import type { BuildProgress } from './build-progress.js';
 import { prepareNodeArtifact } from './node-artifact.js';
@@ -163,6 +164,10 @@ export class ArtifactStore {
       onProgress('unpack', digest);
       await this.#unpack(archive, workDir, digest);
       const kind = detectKind(workDir);
+      const aptPackages = readAptPackages(workDir);
+      if (aptPackages.length > 0) {
+        onProgress('dependencies', `apt.txt: ${aptPackages.join(' ')} (installed by exported images; here the host provides them)`);
+      }
       const prepared =
         kind === 'node'
           ? await prepareNodeArtifact(workDir, finalDir, { depsDir: this.#depsDir, platformRoot: this.platformRoot, onProgress })

@@ -3,7 +3,7 @@
  * directory into a content-addressed archive, `ArtifactStore` keeps it and
  * builds it into an immutable directory an instance runs from.
  */
-export { packSource, IGNORE_FILE } from './pack-source.js';
+export { listPackedFiles, packSource, IGNORE_FILE } from './pack-source.js';
 export type { PackedSource, PackOptions } from './pack-source.js';
 export { ArtifactStore, defaultCacheDir } from './artifact-store.js';
 export type { ArtifactKind, ArtifactStoreOptions, BuiltArtifact } from './artifact-store.js';
