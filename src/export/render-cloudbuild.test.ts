@@ -1,12 +1,13 @@
 // cloudbuild.yaml checked against Cloud Build's JSON Schema (SchemaStore's, in ../shared/schemas/, read at test
 // time) and for what the build must do: every image built for linux/amd64, pushed and deployed from its YAML.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ExportOptions, ExportTarget } from './export-types.js';
-import { fastapiService, onnxService, REPO_ROOT, spamFilterService } from './export-fixtures.js';
+import { fastapiService, onnxService, REPO_ROOT, spamFilterService } from './fixtures/exported-services.js';
 import { renderCloudBuild } from './render-cloudbuild.js';
 
 const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, '../shared/schemas/cloudbuild.schema.json'), 'utf8')) as object;
@@ -26,7 +27,9 @@ interface CloudBuild {
   images: string[];
 }
 
-const services = [spamFilterService(), fastapiService(), onnxService()];
+const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-export-'));
+afterAll(() => fs.rmSync(modelDir, { recursive: true, force: true }));
+const services = [spamFilterService(modelDir), fastapiService(), onnxService(modelDir)];
 const options = (target: ExportTarget): ExportOptions => ({ target, registry: 'gcr.io/my-project', namespace: 'ml', region: 'europe-west1' });
 
 function render(target: ExportTarget): { text: string; build: CloudBuild } {

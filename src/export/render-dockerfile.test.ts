@@ -4,10 +4,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Copy, DockerfileParser, Env, type Instruction } from 'dockerfile-ast';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileIgnoreRules } from '../artifacts/ignore-rules.js';
 import type { ExportedService } from './export-types.js';
-import { exportedService, fastapiService, onnxService, spamFilterService } from './export-fixtures.js';
+import { exportedService, fastapiService, onnxService, spamFilterService } from './fixtures/exported-services.js';
 import { renderBuildContext } from './render-build-context.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-export-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function sourceDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(root, 'src-'));
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  return dir;
+}
 
 interface ParsedImage {
   /** The instructions of the last stage: the image that runs. */
@@ -16,12 +26,14 @@ interface ParsedImage {
   stages: number;
   /** The context's files, relative to `build/<name>/`. */
   context: Set<string>;
+  dockerignore: string;
 }
 
 function parseImage(service: ExportedService, mlaasVersion = '0.1.0'): ParsedImage {
   const prefix = `build/${service.name}/`;
   const { files } = renderBuildContext(service, mlaasVersion);
   const dockerfile = files.find((file) => file.path === `${prefix}Dockerfile`);
+  const dockerignore = files.find((file) => file.path === `${prefix}.dockerignore`);
   const parsed = DockerfileParser.parse(String(dockerfile?.content));
   const all = parsed.getInstructions();
   const lastFrom = all.map((i) => i.getKeyword()).lastIndexOf('FROM');
@@ -30,6 +42,7 @@ function parseImage(service: ExportedService, mlaasVersion = '0.1.0'): ParsedIma
     all,
     stages: parsed.getFROMs().length,
     context: new Set(files.map((file) => file.path.slice(prefix.length))),
+    dockerignore: String(dockerignore?.content),
   };
 }
 
@@ -55,8 +68,12 @@ function envOf(instructions: Instruction[]): Record<string, string> {
 }
 
 function expectContainerContract(image: ParsedImage, command: string[]): void {
+  // .dockerignore's patterns here mean the same in gitignore syntax, which mlaas's own matcher reads.
+  const ignored = compileIgnoreRules(image.dockerignore.split('\n'));
   for (const source of contextSources(image)) {
-    if (source !== '.') expect(image.context, `COPY source ${source}`).toContain(source);
+    if (source === '.') continue;
+    expect(image.context, `COPY source ${source}`).toContain(source);
+    expect(ignored(source, false), `COPY source ${source} left out by .dockerignore`).toBe(false);
   }
   const users = keyword(image.final, 'USER').map((i) => args(i).join(' '));
   expect(users).toHaveLength(1);
@@ -71,7 +88,7 @@ function expectContainerContract(image: ParsedImage, command: string[]): void {
 
 describe('renderDockerfile', () => {
   it('builds the spam-filter (node, esbuild build script) in two stages: npm ci with dev deps and the build, then npm ci --omit=dev', () => {
-    const image = parseImage(spamFilterService());
+    const image = parseImage(spamFilterService(root));
     expectContainerContract(image, ['node', 'dist/server.js']);
     expect(image.stages).toBe(2);
     const runs = keyword(image.all, 'RUN').map((i) => i.getArgumentsContent() ?? '');
@@ -97,10 +114,7 @@ describe('renderDockerfile', () => {
   });
 
   it('installs the Linux packages of apt.txt in a python image', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-export-'));
-    fs.writeFileSync(path.join(dir, 'requirements.txt'), 'fastapi\n');
-    fs.writeFileSync(path.join(dir, 'apt.txt'), '# OCR\ntesseract-ocr\nlibgl1\n');
-    fs.writeFileSync(path.join(dir, 'main.py'), 'print(1)\n');
+    const dir = sourceDir({ 'requirements.txt': 'fastapi\n', 'apt.txt': '# OCR\ntesseract-ocr\nlibgl1\n', 'main.py': 'print(1)\n' });
     const image = parseImage(exportedService('ocr', 'python', { source: dir, command: ['python', 'main.py'] }));
     expectContainerContract(image, ['python', 'main.py']);
     const runs = keyword(image.all, 'RUN').map((i) => i.getArgumentsContent() ?? '');
@@ -108,16 +122,14 @@ describe('renderDockerfile', () => {
   });
 
   it('installs the requirements of pyproject.toml when there is no requirements.txt', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-export-'));
-    fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nname = "x"\ndependencies = ["fastapi"]\n');
-    fs.writeFileSync(path.join(dir, 'main.py'), 'print(1)\n');
+    const dir = sourceDir({ 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["fastapi"]\n', 'main.py': 'print(1)\n' });
     const image = parseImage(exportedService('py', 'python', { source: dir, command: ['python', 'main.py'] }));
     expectContainerContract(image, ['python', 'main.py']);
     expect(keyword(image.all, 'RUN').map((i) => i.getArgumentsContent() ?? '').join('\n')).toContain('pip install --no-cache-dir -r /tmp/requirements.txt');
   });
 
   it("runs mlaas's ONNX server installed from npm at the exporting version, with the models and settings in its env", () => {
-    const image = parseImage(onnxService(), '0.3.0');
+    const image = parseImage(onnxService(root), '0.3.0');
     expectContainerContract(image, ['node', '/opt/mlaas/lib/node_modules/mlaas/dist/src/serving/onnx-server-main.js']);
     expect(keyword(image.all, 'ARG').map(args)).toEqual([['MLAAS_PACKAGE=mlaas@0.3.0']]);
     expect(keyword(image.all, 'RUN').map((i) => i.getArgumentsContent() ?? '').join('\n')).toMatch(
@@ -134,8 +146,7 @@ describe('renderDockerfile', () => {
   });
 
   it('runs a plain source on the official image of its interpreter, else on Debian slim and says what is missing', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-export-'));
-    fs.writeFileSync(path.join(dir, 'server.py'), 'print(1)\n');
+    const dir = sourceDir({ 'server.py': 'print(1)\n' });
     const python = parseImage(exportedService('py', 'plain', { source: dir, command: ['python3', 'server.py'] }));
     expectContainerContract(python, ['python3', 'server.py']);
     expect(keyword(python.all, 'FROM').map(args)).toEqual([['python:3.12-slim-bookworm']]);
@@ -151,7 +162,7 @@ describe('renderDockerfile', () => {
   });
 
   it('gives the same bytes when rendered twice', () => {
-    const render = () => renderBuildContext(spamFilterService(), '0.1.0').files.find((f) => f.path.endsWith('/Dockerfile'))?.content;
+    const render = () => renderBuildContext(spamFilterService(root), '0.1.0').files.find((f) => f.path.endsWith('/Dockerfile'))?.content;
     expect(render()).toBe(render());
   });
 });
