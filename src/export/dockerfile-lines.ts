@@ -28,6 +28,15 @@ export function envInstruction(vars: ReadonlyArray<readonly [string, string]>): 
   return `ENV ${pairs.join(' ')}`;
 }
 
+/**
+ * Shell that deletes onnxruntime-node's macOS and Windows binaries under `dir`
+ * (its npm package carries every platform's): 220 MB less in an image that
+ * only runs on Linux, and a smaller image starts sooner from zero.
+ */
+export function pruneForeignBinaries(dir: string): string {
+  return `find ${dir} -type d -path '*/onnxruntime-node/bin/*' \\( -name darwin -o -name win32 \\) -prune -exec rm -rf {} +`;
+}
+
 /** The apt.txt packages in one layer without the package lists; nothing without packages. */
 export function aptInstall(packages: readonly string[]): string[] {
   if (packages.length === 0) return [];

@@ -8,11 +8,12 @@
  * has no platform beside it, so a service whose code imports `mlaas` while
  * its lockfile does not bring the package gets `npm install ${MLAAS_PACKAGE}`
  * (default `mlaas@<exporting version>`, a build arg so that a team can point
- * it at a tarball).
+ * it at a tarball URL or a git spec). `--ignore-scripts` there: the SDK loads
+ * no native module of mlaas's dependencies.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { aptInstall, APP_DIR, NODE_IMAGE, runLines } from './dockerfile-lines.js';
+import { aptInstall, APP_DIR, NODE_IMAGE, pruneForeignBinaries, runLines } from './dockerfile-lines.js';
 import type { ExportedService } from './export-types.js';
 
 export interface NodeImageInput {
@@ -58,8 +59,10 @@ function installLines(lockfile: string | undefined, withMlaas: boolean, dev: boo
     ...(withMlaas ? [`npm install --no-save --ignore-scripts ${omit} ${NPM_FLAGS} "$MLAAS_PACKAGE"`] : []),
   ];
   if (commands.length === 0) return [];
+  // The build stage is not shipped: only the image that runs is worth the pruning.
+  if (!dev) commands.push(pruneForeignBinaries('node_modules'), 'npm cache clean --force');
   // Without its scripts, as the local build installs it: a prepare or postinstall script would run before the sources are there.
-  return [`RUN npm pkg delete scripts && ${[...commands, 'npm cache clean --force'].join(' && ')}`];
+  return [`RUN npm pkg delete scripts \\`, ...commands.map((c, i) => `  && ${c}${i < commands.length - 1 ? ' \\' : ''}`)];
 }
 
 /** The Dockerfile's lines for a node service (`imageKind: node`). */

@@ -7,7 +7,7 @@
  */
 import { PYPROJECT_DEPENDENCIES } from '../artifacts/python-artifact.js';
 import { onnxServerEnv } from '../serving/onnx-server-env.js';
-import { APP_DIR, aptInstall, DEBIAN_IMAGE, envInstruction, NODE_IMAGE, PYTHON_IMAGE, runLines } from './dockerfile-lines.js';
+import { APP_DIR, aptInstall, DEBIAN_IMAGE, envInstruction, NODE_IMAGE, pruneForeignBinaries, PYTHON_IMAGE, runLines } from './dockerfile-lines.js';
 import type { ExportedService } from './export-types.js';
 import { nodeDockerfile } from './node-dockerfile.js';
 
@@ -76,12 +76,13 @@ function onnxDockerfile(service: ExportedService, context: DockerfileContext): s
   return [
     `FROM ${NODE_IMAGE}`,
     `WORKDIR ${APP_DIR}`,
-    '# mlaas from npm at the version that exported this image; --build-arg MLAAS_PACKAGE=./mlaas.tgz (in the context) for another.',
+    '# mlaas from npm at the version that exported this image; --build-arg MLAAS_PACKAGE=<tarball URL or git spec> for another.',
     `ARG MLAAS_PACKAGE=mlaas@${context.mlaasVersion}`,
     // The server loads pino, prom-client, onnx-proto and onnxruntime-node, whose CPU binaries are in its npm package.
     "# No install scripts: onnxruntime-node's would fetch CUDA binaries (the server runs on the CPU),",
     "# better-sqlite3's a native module the server never loads.",
     `RUN npm install --global --ignore-scripts --no-audit --no-fund --prefix ${MLAAS_PREFIX} "$MLAAS_PACKAGE" \\`,
+    `  && ${pruneForeignBinaries(MLAAS_PREFIX)} \\`,
     '  && npm cache clean --force',
     envInstruction([['MLAAS_SERVICE', service.name], ...settings]),
     ...runLines(service.models, ['node', `${MLAAS_PREFIX}/lib/node_modules/mlaas/dist/src/serving/onnx-server-main.js`]),
