@@ -62,7 +62,8 @@ function defaultPython(): string {
   return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
-function detectKind(dir: string): ArtifactKind {
+/** How a source directory builds: by its package.json, else requirements.txt or pyproject.toml, else as it is. */
+export function detectKind(dir: string): ArtifactKind {
   const has = (name: string) => fs.existsSync(path.join(dir, name));
   if (has('package.json')) return 'node';
   if (has('requirements.txt') || has('pyproject.toml')) return 'python';

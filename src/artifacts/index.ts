@@ -5,7 +5,7 @@
  */
 export { listPackedFiles, packSource, IGNORE_FILE } from './pack-source.js';
 export type { PackedSource, PackOptions } from './pack-source.js';
-export { ArtifactStore, defaultCacheDir } from './artifact-store.js';
+export { ArtifactStore, defaultCacheDir, detectKind } from './artifact-store.js';
 export type { ArtifactKind, ArtifactStoreOptions, BuiltArtifact } from './artifact-store.js';
 export type { BuildProgress, BuildStep } from './build-progress.js';
 export { compileIgnoreRules, DEFAULT_IGNORES } from './ignore-rules.js';

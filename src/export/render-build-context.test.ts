@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listPackedFiles } from '../artifacts/pack-source.js';
 import { exportedService, fastapiService, modelFile, REPO_ROOT, spamFilterService } from './fixtures/exported-services.js';
+import { imageKindOf } from './image-kind.js';
 import { renderBuildContext } from './render-build-context.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-export-'));
@@ -64,5 +65,15 @@ describe('renderBuildContext', () => {
 
   it('gives the same files when rendered twice', () => {
     expect(renderBuildContext(fastapiService(), '0.1.0')).toEqual(renderBuildContext(fastapiService(), '0.1.0'));
+  });
+});
+
+describe('imageKindOf', () => {
+  it('reads a source as the local build does, and runtime: onnx as the ONNX server', () => {
+    expect(imageKindOf(spamFilterService(root).config)).toBe('node');
+    expect(imageKindOf(fastapiService().config)).toBe('python');
+    expect(imageKindOf({ runtime: 'process', source: sourceDir({ 'pyproject.toml': '[project]\n' }) })).toBe('python');
+    expect(imageKindOf({ runtime: 'process', source: sourceDir({ 'run.sh': 'echo\n' }) })).toBe('plain');
+    expect(imageKindOf({ runtime: 'onnx', source: path.join(REPO_ROOT, 'examples/spam-filter') })).toBe('onnx');
   });
 });
