@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { MlaasError } from '../errors.js';
 import { aptInstall, APP_DIR, NODE_IMAGE, pruneForeignBinaries, runLines } from './dockerfile-lines.js';
 import type { ExportedService } from './export-types.js';
 
@@ -33,11 +34,21 @@ interface PackageJson {
   scripts?: Record<string, unknown>;
   dependencies?: Record<string, unknown>;
   devDependencies?: Record<string, unknown>;
+  optionalDependencies?: Record<string, unknown>;
 }
 
 function readJsonObject(file: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (err) {
+    throw new MlaasError('ARTIFACT_INVALID', `${file}: expected a JSON object, got an unreadable file (${(err as Error).message})`);
+  }
+}
+
+function countDeclared(pkg: PackageJson): number {
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.optionalDependencies }).length;
 }
 
 /** Whether the lockfile installs a package named mlaas (then it is the team's own choice of version). */
@@ -70,6 +81,14 @@ export function nodeDockerfile({ service, files, aptPackages, mlaasVersion }: No
   const root = service.config.source;
   const pkg = readJsonObject(path.join(root, 'package.json')) as PackageJson;
   const lockfile = LOCKFILES.find((name) => files.includes(name));
+  if (lockfile === undefined && countDeclared(pkg) > 0) {
+    // As `mlaas deploy` refuses it: npm ci needs the lockfile, and an image without one would not be reproducible.
+    throw new MlaasError(
+      'ARTIFACT_INVALID',
+      `services.${service.name}: package.json declares ${countDeclared(pkg)} dependencies but the source has no package-lock.json: ` +
+        'run `npm install --package-lock-only` in the service directory and export again',
+    );
+  }
   const withMlaas = !(lockfile !== undefined && lockBringsMlaas(path.join(root, lockfile))) && importsMlaas(root, files);
   const manifests = ['package.json', ...(lockfile === undefined ? [] : [lockfile]), ...(files.includes('.npmrc') ? ['.npmrc'] : [])];
   const copyManifests = `COPY ${manifests.join(' ')} ./`;

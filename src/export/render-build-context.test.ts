@@ -63,6 +63,30 @@ describe('renderBuildContext', () => {
     );
   });
 
+  it('refuses a node source with dependencies and no lockfile, as mlaas deploy does, and a package.json that is not JSON', () => {
+    const noLock = sourceDir({ 'package.json': JSON.stringify({ dependencies: { zod: '^4' } }), 'server.js': '' });
+    const service = exportedService('nolock', 'node', { source: noLock, command: ['node', 'server.js'] });
+    expect(() => renderBuildContext(service, '0.1.0')).toThrow(
+      'services.nolock: package.json declares 1 dependencies but the source has no package-lock.json: run `npm install --package-lock-only` in the service directory and export again',
+    );
+    const broken = sourceDir({ 'package.json': '{ nope', 'server.js': '' });
+    expect(() => renderBuildContext(exportedService('broken', 'node', { source: broken, command: ['node', 'server.js'] }), '0.1.0')).toThrow(
+      /package\.json: expected a JSON object, got an unreadable file/,
+    );
+  });
+
+  it('runs a node source without dependencies or build script in one stage, with no npm step', () => {
+    const dir = sourceDir({ 'package.json': JSON.stringify({ name: 'tiny', type: 'module' }), 'server.js': 'console.log(1)\n' });
+    const dockerfile = String(
+      renderBuildContext(exportedService('tiny', 'node', { source: dir, command: ['node', 'server.js'] }), '0.1.0').files.find((f) =>
+        f.path.endsWith('/Dockerfile'),
+      )?.content,
+    );
+    expect(dockerfile.match(/^FROM .*/gm)).toEqual(['FROM node:20-bookworm-slim']);
+    expect(dockerfile).not.toMatch(/^RUN /m);
+    expect(dockerfile).toContain('\nCOPY . .\n');
+  });
+
   it('gives the same files when rendered twice', () => {
     expect(renderBuildContext(fastapiService(), '0.1.0')).toEqual(renderBuildContext(fastapiService(), '0.1.0'));
   });
