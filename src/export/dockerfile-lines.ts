@@ -62,9 +62,11 @@ export function runLines(models: readonly ExportedModel[], command: readonly str
   return [
     ...modelLines(models),
     '# Knative and Cloud Run set PORT; their proxy reaches the container from outside its loopback.',
+    '# The user has no home directory: HOME is one it may write caches to.',
     envInstruction([
       ['PORT', String(IMAGE_PORT)],
       ['MLAAS_LISTEN_HOST', '0.0.0.0'],
+      ['HOME', '/tmp'],
     ]),
     `USER ${IMAGE_USER}`,
     `EXPOSE ${IMAGE_PORT}`,

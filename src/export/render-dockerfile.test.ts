@@ -79,7 +79,7 @@ function expectContainerContract(image: ParsedImage, command: string[]): void {
   expect(users).toHaveLength(1);
   expect(users[0]).not.toMatch(/^(root|0)(:|$)/);
   expect(keyword(image.final, 'EXPOSE').map(args)).toEqual([['8080']]);
-  expect(envOf(image.final)).toMatchObject({ PORT: '8080', MLAAS_LISTEN_HOST: '0.0.0.0' });
+  expect(envOf(image.final)).toMatchObject({ PORT: '8080', MLAAS_LISTEN_HOST: '0.0.0.0', HOME: '/tmp' });
   expect(keyword(image.final, 'WORKDIR').map(args)).toEqual([['/app']]);
   const cmd = keyword(image.final, 'CMD');
   expect(cmd).toHaveLength(1);
