@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { applyCommand } from './apply-command.js';
 import { deployCommand } from './deploy-command.js';
+import { exportCommand } from './export-command.js';
 import { flagsCommand } from './flags-command.js';
 import { keysCommand } from './keys-command.js';
 import { modelsCommand } from './models-command.js';
@@ -40,6 +41,7 @@ program.addCommand(modelsCommand());
 program.addCommand(reloadCommand());
 program.addCommand(planCommand());
 program.addCommand(applyCommand());
+program.addCommand(exportCommand());
 
 // `mlaas services list | head -1`: a reader that stops early is not an error, as for any Unix tool.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -32,6 +32,8 @@ export interface LoadedConfig {
    * that service only and leave everything else as it runs.
    */
   only?: string;
+  /** With `only`: the revision name its template gives (Knative's `spec.template.metadata.name`). */
+  onlyRevisionName?: string;
 }
 
 export interface LoadConfigOptions {

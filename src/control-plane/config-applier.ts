@@ -12,7 +12,7 @@ import { MlaasError } from '../errors.js';
 import { adoptMatching, applyChanges, type ApplyDeps, type ApplyProgress, type ApplyResult } from './apply-changes.js';
 import { changedSinceApplied, desiredStateOf, liveStateOf, type Declared, type DesiredStateOptions } from './declared-state.js';
 import { pendingChanges, planChanges, planProblems, type Change } from './plan-changes.js';
-import { knativeDeclaration, knativeServiceDocument } from './knative-declaration.js';
+import { knativeDeclaration, knativeServiceDocument, revisionNameProblems } from './knative-declaration.js';
 import { unroutedServices } from './unrouted-services.js';
 
 export interface PlanRequest {
@@ -99,6 +99,10 @@ export class ConfigApplier {
     const live = await this.#live(loaded);
     const options = { prune: request.prune === true };
     const problems = planProblems(declared.desired, live, options);
+    if (loaded.only !== undefined) {
+      const named = revisionNameProblems(loaded.only, loaded.onlyRevisionName, declared.desired.services[loaded.only]?.needsRevision === true, store.listRevisions(loaded.only));
+      if (named.length > 0) throw new MlaasError('CONFIG_KNATIVE_SERVICE_INVALID', `${loaded.config.configPath}: 1 error; nothing changed`, { errors: named });
+    }
     if (problems.length > 0) {
       throw new MlaasError('CONFIG_INVALID', `the files cannot be applied (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing changed`, {
         errors: problems,

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GatewayDocument } from '../config/index.js';
 import { MlaasError } from '../errors.js';
-import { knativeDeclaration, knativeServiceDocument } from './knative-declaration.js';
+import type { RevisionRecord } from '../api/index.js';
+import { knativeDeclaration, knativeServiceDocument, revisionNameProblems } from './knative-declaration.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-knative-decl-'));
 mkdirSync(path.join(dir, 'echo'));
@@ -78,5 +79,29 @@ describe('a Knative Service file as a declaration', () => {
     expect((await refusal(knativeDeclaration(await knativeServiceDocument(missing), missing, served, { prune: false }))).errors).toEqual([
       `metadata.annotations.mlaas.dev/source: expected the service's source directory, found none at ${path.join(dir, 'nosuch')}`,
     ]);
+  });
+});
+
+describe('a named template (spec.template.metadata.name), as Knative reads it', () => {
+  const rev = (number: number, state: RevisionRecord['state'] = 'ready') =>
+    ({ name: `echo-${String(number).padStart(5, '0')}`, service: 'echo', number, state }) as RevisionRecord;
+
+  it('is the revision this spec makes next, or the one that runs this spec now', () => {
+    expect(revisionNameProblems('echo', 'echo-00001', true, [])).toEqual([]);
+    expect(revisionNameProblems('echo', 'echo-00003', true, [rev(1), rev(2)])).toEqual([]);
+    expect(revisionNameProblems('echo', 'echo-00002', false, [rev(1), rev(2)])).toEqual([]);
+    expect(revisionNameProblems('echo', undefined, true, [rev(1)])).toEqual([]);
+  });
+
+  it('refuses any other name by its path instead of making a revision of another name', () => {
+    expect(revisionNameProblems('echo', 'echo-00007', true, [rev(1), rev(2)])).toEqual([
+      { path: 'spec.template.metadata.name', message: expect.stringMatching(/^expected echo-00003 \(this spec makes a new revision.*got echo-00007/) },
+    ]);
+    // The spec runs as echo-00002; naming the older revision would not make it run again.
+    expect(revisionNameProblems('echo', 'echo-00001', false, [rev(1), rev(2)])).toEqual([
+      { path: 'spec.template.metadata.name', message: expect.stringMatching(/^expected echo-00002 \(this spec is that of echo-00002/) },
+    ]);
+    // A failed revision keeps its number: the next one counts past it.
+    expect(revisionNameProblems('echo', 'echo-00002', true, [rev(1), rev(2, 'failed')])[0]?.message).toMatch(/expected echo-00003/);
   });
 });

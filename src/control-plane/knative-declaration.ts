@@ -13,6 +13,8 @@ import { MlaasConfigSchema, type GatewayDocument, type LoadedConfig } from '../c
 import { parseYaml } from '../config/parse-yaml.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import { MlaasError, type FieldIssue } from '../errors.js';
+import type { RevisionRecord } from '../api/index.js';
+import { revisionName } from './revision-name.js';
 import { MLAAS } from '../export/knative-annotations.js';
 import { isKnativeService } from '../export/import-knative-service.js';
 import { readKnativeService } from '../export/read-knative-service.js';
@@ -47,7 +49,31 @@ export async function knativeDeclaration(doc: unknown, file: string, served: Gat
     flags: undefined,
     variables: {},
     only: read.name,
+    ...(read.revisionName === undefined ? {} : { onlyRevisionName: read.revisionName }),
   };
+}
+
+/**
+ * Knative's rule for a named template: the name is the revision it makes, so
+ * it must be the revision that runs this very spec now, or — when the spec
+ * makes a new one — the name mlaas gives that one (`SERVICE-NNNNN`, in order).
+ * Anything else would be a name accepted and not honoured.
+ */
+export function revisionNameProblems(
+  service: string,
+  wanted: string | undefined,
+  needsRevision: boolean,
+  revisions: readonly RevisionRecord[],
+): FieldIssue[] {
+  if (wanted === undefined) return [];
+  const latest = revisions.filter((r) => r.state !== 'failed').at(-1);
+  if (!needsRevision && latest?.name === wanted) return [];
+  const next = revisionName(service, Math.max(0, ...revisions.map((r) => r.number)) + 1);
+  if (needsRevision && wanted === next) return [];
+  const what = needsRevision
+    ? `this spec makes a new revision, which mlaas names ${next}`
+    : `this spec is that of ${latest?.name ?? 'no revision'}, which runs now`;
+  return [{ path: 'spec.template.metadata.name', message: `expected ${needsRevision ? next : (latest?.name ?? next)} (${what}), got ${wanted}; or leave the name out` }];
 }
 
 async function isDirectory(p: string): Promise<boolean> {

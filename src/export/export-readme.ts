@@ -10,10 +10,10 @@ const TARGET_NAMES = { knative: 'Knative Serving', cloudrun: 'Cloud Run' } as co
 
 /**
  * @example
- * renderExportReadme(input, { target: 'cloudrun', registry: 'gcr.io/p', namespace: 'default', region: 'europe-west1' }, [])
+ * renderExportReadme(input, { target: 'cloudrun', registry: 'gcr.io/p', namespace: 'default', region: 'europe-west1' }, [], gatewayReadmeSection(input, options))
  * // '<!-- written by mlaas export … -->\n# ml-api on Cloud Run\n…'
  */
-export function renderExportReadme(input: ExportInput, options: ExportOptions, unsupported: readonly UnsupportedFeature[]): string {
+export function renderExportReadme(input: ExportInput, options: ExportOptions, unsupported: readonly UnsupportedFeature[], gatewaySection: string): string {
   const target = TARGET_NAMES[options.target];
   const names = input.services.map((s) => s.name);
   const lines = [
@@ -43,7 +43,9 @@ export function renderExportReadme(input: ExportInput, options: ExportOptions, u
     '',
     '## Apply',
     '',
-    ...applySteps(input, options),
+    ...applySteps(options),
+    '',
+    gatewaySection.trimEnd(),
     '',
     '## Not carried over',
     '',
@@ -63,32 +65,27 @@ export function renderExportReadme(input: ExportInput, options: ExportOptions, u
   return lines.join('\n');
 }
 
-function applySteps(input: ExportInput, options: ExportOptions): string[] {
-  const doc = input.documentName;
+function applySteps(options: ExportOptions): string[] {
   if (options.target === 'cloudrun') {
     return [
       'From this directory, with `gcloud` logged in to the project:',
       '',
       '```sh',
-      `gcloud builds submit . --config cloudbuild.yaml --substitutions=_PROJECT_ID=my-project,_REGION=${options.region}`,
-      `gcloud api-gateway api-configs create CONFIG_ID --api=API_ID --openapi-spec=${doc} --project=my-project`,
-      `gcloud api-gateway gateways create GATEWAY_ID --api=API_ID --api-config=CONFIG_ID --location=${options.region} --project=my-project`,
+      `gcloud builds submit --config cloudbuild.yaml --substitutions=_REGION=${options.region} .`,
       '```',
       '',
-      'Cloud Build builds each image for linux/amd64, pushes it and deploys it with `gcloud run services replace services/NAME.yaml`, ' +
-        'the same as running that command by hand. Pass `--registry` to `mlaas export` when the images go elsewhere than the registry named above.',
+      'Cloud Build builds each image for linux/amd64, pushes it and deploys it with `gcloud run services replace services/NAME.yaml` ' +
+        '(the same command by hand deploys one service). Images go to the registry named above: export again with `--registry` for another.',
     ];
   }
   return [
-    'Build and push the images (Cloud Build, or any builder for linux/amd64), then apply the Services:',
+    'From this directory: Cloud Build builds each image for linux/amd64, pushes it and applies its Service to the GKE cluster named by the substitutions ' +
+      '(elsewhere, build the contexts under `build/` with any builder and `kubectl apply` the files under `services/`):',
     '',
     '```sh',
-    'gcloud builds submit . --config cloudbuild.yaml --substitutions=_PROJECT_ID=my-project',
-    `kubectl apply -n ${options.namespace} -f services/`,
+    `gcloud builds submit --config cloudbuild.yaml --substitutions=_CLUSTER=CLUSTER,_CLUSTER_REGION=${options.region} .`,
+    `kubectl get ksvc -n ${options.namespace}`,
     '```',
-    '',
-    `\`${doc}\` routes to the Services by their cluster URLs; \`gcloud api-gateway api-configs create … --openapi-spec=${doc}\` takes it when the ` +
-      'cluster’s services are reachable from Google’s gateway, or `services/mlaas-gateway.yaml` keeps mlaas’s gateway in front of them.',
   ];
 }
 

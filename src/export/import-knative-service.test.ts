@@ -126,6 +126,16 @@ describe('import of a Knative Service', () => {
     expect(issues).toEqual([{ path: 'spec.template.spec.containers[0].image', message: expect.stringContaining('mlaas runs a service from its source, not from an image') as string }]);
   });
 
+  it('refuses mlaas’s own gateway Service (the export’s services/mlaas-gateway.yaml) with why, not as an image without source', () => {
+    const doc = YAML.parse(`apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: mlaas-gateway, annotations: { mlaas.dev/role: gateway } }
+spec: { template: { spec: { containers: [{ image: gcr.io/p/mlaas-gateway:1 }] } } }
+`) as unknown;
+    const read = readKnativeService(doc, DIR);
+    expect(read).toEqual({ ok: false, issues: [{ path: 'metadata.annotations.mlaas.dev/role', message: expect.stringMatching(/mlaas's own gateway .* nothing to apply/) }] });
+  });
+
   it('refuses a document that is no Knative Service', () => {
     expect(pathsOf({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual(['apiVersion']);
   });

@@ -22,6 +22,8 @@ export interface ImportedService {
   input: Record<string, unknown>;
   /** mlaas field path (`scaling.stableWindow`) → the Knative path it came from, for ServiceSchema's issues. */
   origins: Origins;
+  /** `spec.template.metadata.name`: the revision this template must make or be (checked against the store at plan time). */
+  revisionName?: string;
 }
 
 export type ImportResult = ({ ok: true } & ImportedService) | { ok: false; issues: FieldIssue[] };
@@ -46,6 +48,10 @@ export function importKnativeService(doc: unknown, yamlFileDir: string): ImportR
   issues.onlyKeys(metadata, 'metadata', META_KEYS, 'not supported by mlaas');
   labels(issues, metadata['labels'], 'metadata.labels');
   const serviceAnnotations = issues.stringMap(metadata['annotations'], 'metadata.annotations');
+  if (serviceAnnotations[MLAAS.role] === 'gateway') {
+    const why = "this is mlaas's own gateway as a Knative Service, for a cluster: a platform is its own gateway, so it has nothing to apply; apply the services' files";
+    return { ok: false, issues: [{ path: `metadata.annotations.${MLAAS.role}`, message: why }] };
+  }
   const input: Record<string, unknown> = {};
   const origins: Origins = new Map();
   let routing: Record<string, unknown> = {};
@@ -130,7 +136,7 @@ export function importKnativeService(doc: unknown, yamlFileDir: string): ImportR
     if (!origins.has(field)) origins.set(field, at);
   }
   if (issues.list.length > 0) return { ok: false, issues: issues.list };
-  return { ok: true, name: name as string, input, origins };
+  return { ok: true, name: name as string, input, origins, ...(typeof revisionName === 'string' ? { revisionName } : {}) };
 }
 
 /** An annotation outside the settings: metadata accepted, a matching value accepted, anything with behaviour refused. */

@@ -121,6 +121,8 @@ export const MLAAS = {
   traffic: 'mlaas.dev/traffic',
   /** A value the target cannot hold as mlaas means it (Cloud Run's containerConcurrency 0): the mlaas value. */
   concurrency: 'mlaas.dev/container-concurrency',
+  /** `gateway` on mlaas's own gateway as a Knative Service (render-gateway-service.ts). */
+  role: 'mlaas.dev/role',
 } as const;
 
 /** `models.mlaas.dev/<modelName>: spam@production`. */

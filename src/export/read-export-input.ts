@@ -5,10 +5,8 @@
  * same image), its models resolved to verified local files, and, when a
  * platform was asked, the revision it serves and its traffic.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { packSource } from '../artifacts/index.js';
 import { sha256Hex } from '../artifacts/artifact-digest.js';
 import type { TrafficPolicy } from '../api/index.js';
 import { loadConfig, type Environment, type MlaasConfig, type ServiceConfig } from '../config/index.js';
@@ -16,7 +14,9 @@ import { parseYaml } from '../config/parse-yaml.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import { MlaasError } from '../errors.js';
 import { ModelCache, ModelRegistry, createBlobBackend, parseModelRef } from '../models/index.js';
-import type { ExportedModel, ExportedService, ExportedTrafficTarget, ExportInput, ExportOptions, ImageKind } from './export-types.js';
+import type { ExportedModel, ExportedService, ExportedTrafficTarget, ExportInput, ExportOptions } from './export-types.js';
+import { imageKindOf } from './image-kind.js';
+import { imageName } from './image-name.js';
 
 /** What a running platform says of one service (`GET /v1/services/:name`). */
 export interface PlatformService {
@@ -49,15 +49,14 @@ export async function readExportInput(file: string, options: ExportOptions, read
     for (const [name, service] of Object.entries(config.services).sort(([a], [b]) => a.localeCompare(b))) {
       read.onStep?.(`service ${name}`);
       const exportedModels = await resolveModels(name, service, config.models.seed, cache);
-      const imageKind = imageKindOf(service);
-      const tag = imageKind === 'onnx' ? onnxImageTag(read.mlaasVersion, service, exportedModels) : (await packSource(service.source)).digest.slice(7, 19);
+      const image = await imageName({ registry: options.registry, name, config: service, models: exportedModels, mlaasVersion: read.mlaasVersion });
       const platform = read.platform?.get(name);
       const { config: exportedConfig, traffic } = withPlatformTraffic(service, platform?.traffic);
       services.push({
         name,
         config: exportedConfig,
-        imageKind,
-        image: `${options.registry}/${name}:${tag}`,
+        imageKind: imageKindOf(service),
+        image,
         ...(platform?.latestRevision === undefined ? {} : { revisionName: platform.latestRevision }),
         ...(traffic === undefined ? {} : { traffic }),
         models: exportedModels,
@@ -74,21 +73,6 @@ export async function readExportInput(file: string, options: ExportOptions, read
   } finally {
     await models.backend.close();
   }
-}
-
-/** As the artifact build decides: a package.json makes a Node image, a requirements.txt or pyproject.toml a Python one. */
-export function imageKindOf(service: ServiceConfig): ImageKind {
-  if (service.runtime === 'onnx') return 'onnx';
-  const has = (f: string) => existsSync(path.join(service.source, f));
-  if (has('package.json')) return 'node';
-  if (has('requirements.txt') || has('pyproject.toml')) return 'python';
-  return 'plain';
-}
-
-/** The ONNX server image holds mlaas's server, the models and its settings: its tag digests those. */
-function onnxImageTag(version: string, service: ServiceConfig, models: readonly ExportedModel[]): string {
-  const inputs = { version, onnx: service.onnx ?? null, models: models.map((m) => [m.name, m.digest]) };
-  return sha256Hex(JSON.stringify(inputs)).slice(0, 12);
 }
 
 /**

@@ -10,7 +10,7 @@ import { describeIssue, fieldIssuesOf } from '../api/zod-issues.js';
 import { importKnativeService } from './import-knative-service.js';
 import type { Origins } from './import-issues.js';
 
-export type ReadResult = { ok: true; name: string; config: ServiceConfig } | { ok: false; issues: FieldIssue[] };
+export type ReadResult = { ok: true; name: string; config: ServiceConfig; revisionName?: string } | { ok: false; issues: FieldIssue[] };
 
 export function readKnativeService(doc: unknown, yamlFileDir: string): ReadResult {
   const imported = importKnativeService(doc, yamlFileDir);
@@ -19,7 +19,7 @@ export function readKnativeService(doc: unknown, yamlFileDir: string): ReadResul
   if (!parsed.success) {
     return { ok: false, issues: fieldIssuesOf(parsed.error).map((i) => ({ path: knativePath(i.path, imported.origins), message: i.message })) };
   }
-  return { ok: true, name: imported.name, config: parsed.data };
+  return { ok: true, name: imported.name, config: parsed.data, ...(imported.revisionName === undefined ? {} : { revisionName: imported.revisionName }) };
 }
 
 /** The Knative path of an mlaas field path: its own origin, else its nearest parent's, else the template. */

@@ -13,6 +13,9 @@ import { Document } from 'yaml';
 import type { ExportedService, ExportFile, ExportOptions } from './export-types.js';
 import { buildContextDir } from './render-build-context.js';
 
+/** A step that runs once every service is deployed (the cloudrun gateway document's URLs). */
+export type FinalStep = Omit<Step, 'waitFor'>;
+
 /** What a build needs of a service: its name (context `build/<name>`, YAML `services/<name>.yaml`) and its image. */
 export type BuiltImage = Pick<ExportedService, 'name' | 'image'>;
 
@@ -70,16 +73,18 @@ function substitutionsOf(options: ExportOptions): Record<string, string> {
 }
 
 /**
- * `cloudbuild.yaml` for the services (and, on knative, the gateway's own image, given like a service), in name order.
+ * `cloudbuild.yaml` for the services (and, on knative, the gateway's own image, given like a service), in name order;
+ * `after` runs when all of them are deployed.
  *
  * @example
  * renderCloudBuild([{ name: 'spam-filter', image: 'gcr.io/p/spam-filter:3f2a…' }], { target: 'cloudrun', region: 'europe-west1', … });
  * // { path: 'cloudbuild.yaml', content: 'steps:\n  - id: build-spam-filter\n …' }
  */
-export function renderCloudBuild(services: readonly BuiltImage[], options: ExportOptions): ExportFile {
+export function renderCloudBuild(services: readonly BuiltImage[], options: ExportOptions, after: readonly FinalStep[] = []): ExportFile {
   const sorted = [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const deployed = sorted.map((service) => `deploy-${service.name}`);
   const doc = new Document({
-    steps: sorted.flatMap((service) => stepsOf(service, options)),
+    steps: [...sorted.flatMap((service) => stepsOf(service, options)), ...after.map((step) => ({ ...step, waitFor: deployed }))],
     substitutions: substitutionsOf(options),
     images: sorted.map((service) => service.image),
     timeout: BUILD_TIMEOUT,

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { Document } from 'yaml';
 import { isJsonObject } from '../api/json-object.js';
 import { configError } from '../config/config-error.js';
+import { MLAAS } from './knative-annotations.js';
 import type { ExportFile, ExportInput, ExportOptions, Rendered } from './export-types.js';
 import { GATEWAY_DOCKERIGNORE, gatewayDockerfile } from './gateway-image.js';
 import { gatewayMlaasYaml } from './gateway-mlaas-yaml.js';
@@ -81,7 +82,7 @@ function serviceYaml(image: string, namespace: string): string {
       namespace,
       labels: { 'app.kubernetes.io/component': 'gateway', 'app.kubernetes.io/name': GATEWAY_SERVICE },
       // Tells `mlaas apply -f` that this is the gateway, not a service of the declaration.
-      annotations: { 'mlaas.dev/role': 'gateway' },
+      annotations: { [MLAAS.role]: 'gateway' },
     },
     spec: {
       template: {
