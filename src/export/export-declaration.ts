@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { ExportInput, ExportOptions, Rendered, UnsupportedFeature } from './export-types.js';
 import { renderExportReadme } from './export-readme.js';
+import { platformUnsupported } from './platform-unsupported.js';
 import { gatewayReadmeSection } from './gateway-readme.js';
 import { gatewayUrlStep } from './gateway-url-step.js';
 import { renderGatewayDocument } from './render-gateway-document.js';
@@ -47,7 +48,7 @@ export function exportDeclaration(input: ExportInput, options: ExportOptions, pl
     urlStep === undefined ? [] : [{ id: urlStep.id, name: urlStep.name, entrypoint: urlStep.entrypoint, args: urlStep.args }],
   );
   const document = renderGatewayDocument(input, options, urls, rewrite);
-  const parts = [manifests, images, document, gatewayService];
+  const parts = [manifests, images, document, gatewayService, { files: [], unsupported: platformUnsupported(input, options) }];
   const unsupported = mergeUnsupported(parts.flatMap((p) => p.unsupported));
   const readme = renderExportReadme(input, options, unsupported, gatewayReadmeSection(input, options, urls));
   return { files: [...parts.flatMap((p) => p.files), { path: 'README.md', content: readme }], unsupported };
