@@ -161,6 +161,11 @@ function tooLarge(limitBytes: number): MlaasError {
 
 function sendReply(res: http.ServerResponse, reply: AdminReply): void {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.text !== undefined) {
+    res.writeHead(reply.status, { 'content-type': reply.text.contentType, 'content-length': Buffer.byteLength(reply.text.content) });
+    res.end(reply.text.content);
+    return;
+  }
   if (reply.status === 204 || reply.body === undefined) {
     res.writeHead(reply.status).end();
     return;

@@ -21,6 +21,8 @@ export interface AdminReply {
   /** Sent as JSON; omitted for 204. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as is with its content type instead of `body` as JSON: the Prometheus text of `/metrics`. */
+  text?: { contentType: string; content: string };
   /**
    * A long action that reports progress: sent as `application/x-ndjson`, one
    * line per emitted event, then `{"result": …}` with what it resolves to or

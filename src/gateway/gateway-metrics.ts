@@ -82,13 +82,13 @@ export class GatewayMetrics {
       help: 'How long requests that found no instance with room waited for one, by revision.',
       labelNames: ['revision'],
     });
-    const metrics = this;
+    const inFlight = (): number => this.inFlight;
     new Gauge({
       name: 'mlaas_gateway_requests_in_flight',
       help: 'Requests the gateway is handling now.',
       registers: [registry],
       collect() {
-        this.set(metrics.inFlight);
+        this.set(inFlight());
       },
     });
     const byRevision = (name: string, help: string, read: (g: GateStatus) => number): void => {
