@@ -27,15 +27,14 @@ export class RequestObservation {
   backendMs = 0;
   queueMs = 0;
   readonly startedAt = performance.now();
-  readonly bytesBefore: number;
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly requestId: string,
-  ) {
-    this.bytesBefore = req.socket.bytesWritten;
-  }
+    /** What the connection had written before this answer (a keep-alive connection carries many); read only for the log. */
+    readonly bytesBefore: number,
+  ) {}
 }
 
 export class RequestObserver {
@@ -57,7 +56,8 @@ export class RequestObserver {
 
   start(req: IncomingMessage, res: ServerResponse, requestId: string): RequestObservation {
     if (this.#metrics !== undefined) this.#metrics.inFlight++;
-    const o = new RequestObservation(req, res, requestId);
+    // Node's bytesWritten copies the socket's write buffer: not read when there is no log to write.
+    const o = new RequestObservation(req, res, requestId, this.#log === undefined ? 0 : req.socket.bytesWritten);
     o.route = this.#unmatched;
     return o;
   }
