@@ -15,6 +15,7 @@ import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig } from './config/index.js';
 import { watchFiles, type FileWatch } from './config/watch-files.js';
 import { createAdminServer } from './control-plane/admin-api.js';
+import { logRoutes } from './control-plane/admin-routes-logs.js';
 import { instanceMetricsRoutes, metricsRoutes } from './control-plane/admin-routes-metrics.js';
 import { jwksRoutes } from './control-plane/admin-routes-jwks.js';
 import { modelRoutes } from './control-plane/admin-routes-models.js';
@@ -346,6 +347,8 @@ async function assemble(
     stateDir,
   });
 
+  const closing = new AbortController();
+  undo.push(() => closing.abort());
   const admin = createAdminServer({
     store,
     token: adminToken,
@@ -380,6 +383,7 @@ async function assemble(
       ...modelRoutes({ store, registry: models, reconciler, deployer }),
       ...reloadRoutes(() => reload('admin API')),
       ...planRoutes(applier),
+      ...logRoutes({ store, logsDir, closing: closing.signal }),
       ...instanceMetricsRoutes({ instanceAddress: (revision, id) => supervisor.ready(revision).find((i) => i.id === id) }),
     ],
     publicRoutes: [...jwksRoutes(() => idTokens.jwks()), ...(platformMetrics === undefined ? [] : metricsRoutes(observed.registry))],
@@ -449,6 +453,7 @@ async function assemble(
     stop() {
       stopping ??= (async () => {
         fileWatch?.close();
+        closing.abort();
         await reloader.close();
         autoscaler.stop();
         revisionGc.stop();

@@ -8,6 +8,8 @@ import { applyCommand } from './apply-command.js';
 import { deployCommand } from './deploy-command.js';
 import { flagsCommand } from './flags-command.js';
 import { keysCommand } from './keys-command.js';
+import { logsCommand } from './logs-command.js';
+import { auditCommand } from './audit-command.js';
 import { modelsCommand } from './models-command.js';
 import { planCommand } from './plan-command.js';
 import { reloadCommand } from './reload-command.js';
@@ -40,6 +42,8 @@ program.addCommand(modelsCommand());
 program.addCommand(reloadCommand());
 program.addCommand(planCommand());
 program.addCommand(applyCommand());
+program.addCommand(logsCommand());
+program.addCommand(auditCommand());
 
 // `mlaas services list | head -1`: a reader that stops early is not an error, as for any Unix tool.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -178,6 +178,7 @@ describe('gateway request log', () => {
       tenant: 'tenant-a',
       service: 'echo',
       revision: 'echo-00001',
+      instance: 'echo-1',
       route: 'echo',
       method: 'POST',
       path: '/v1/echo',

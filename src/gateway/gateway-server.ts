@@ -297,7 +297,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         const upstream: Upstream = held;
         // The caller left while the request waited for an instance: nobody to answer.
         if (res.destroyed) return;
-        const sentAt = seen === undefined ? 0 : performance.now();
+        let sentAt = 0;
+        if (seen !== undefined) {
+          sentAt = performance.now();
+          if (revision !== undefined) seen.instance = upstream.id;
+        }
         try {
           await upstream.pool.stream(backendRequest(call, now(), res), into);
           if (seen !== undefined) seen.backendMs += performance.now() - sentAt;

@@ -13,6 +13,8 @@ export interface RequestLogLine {
   tenant: string | undefined;
   service: string | undefined;
   revision: string | undefined;
+  /** The instance that answered (the last one tried), for a platform service. */
+  instance: string | undefined;
   route: string;
   method: string;
   /** The request path, without its query (which may carry an API key). */

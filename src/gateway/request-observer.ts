@@ -20,6 +20,7 @@ export class RequestObservation {
   routeLabel: string = UNMATCHED_ROUTE;
   service: string | undefined = undefined;
   revision: string | undefined = undefined;
+  instance: string | undefined = undefined;
   tenant: string | undefined = undefined;
   /** The traceparent forwarded; empty when the request never reached a backend. */
   traceparent = '';
@@ -95,6 +96,7 @@ export class RequestObserver {
       tenant: o.tenant,
       service: o.service,
       revision: o.revision,
+      instance: o.instance,
       route: o.routeLabel,
       method: o.req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
