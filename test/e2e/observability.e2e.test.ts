@@ -4,14 +4,16 @@
  * `metrics.port` listener) counts them by service and status class with a
  * latency histogram, and shows an instance gauge per revision; the request log
  * has one JSON line per request carrying its x-request-id; the instance's log
- * is JSON lines naming it; its own metrics are relayed by the admin API; and
- * the public listener answers no `/metrics`.
+ * is JSON lines naming it; its own metrics are relayed by the admin API; the
+ * public listener answers no `/metrics`; `mlaas logs --follow` shows a new
+ * instance line within 1 s, `--requests` the request log; `mlaas audit` the changes.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMlaasUp, waitUntil, type MlaasUp } from './mlaas-process.js';
+import { BIN, startMlaasUp, waitUntil, type MlaasUp } from './mlaas-process.js';
 import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 let dir: string;
@@ -148,5 +150,36 @@ describe('mlaas up observability', () => {
     expect(relayed.status).toBe(200);
     expect(await relayed.text()).toContain('echo_own_total 7');
     expect((await fetch(`${adminUrl}/v1/revisions/echo-00001/instances/${id}/metrics`)).status).toBe(401);
+  });
+
+  it('follows the instance log with mlaas logs --follow: a new line shows within 1 s', async () => {
+    const follow = spawn(process.execPath, [BIN, 'logs', 'echo', '--follow', '--since', '1m'], {
+      cwd: dir,
+      env: { ...process.env, MLAAS_STATE_DIR: path.join(dir, 'state') },
+    });
+    let out = '';
+    follow.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitUntil('the lines so far', async () => out, (o) => o.includes('handled e2e-49'), 10_000, 20);
+      const sentAt = Date.now();
+      await (await fetch(`${up.gatewayUrl}/v1/echo`, { method: 'POST', body: '{}', headers: { 'x-api-key': up.demoKey, 'x-request-id': 'followed-1' } })).text();
+      await waitUntil('the new line', async () => out, (o) => o.includes('handled followed-1'), 5_000, 10);
+      expect(Date.now() - sentAt).toBeLessThan(1_000);
+      expect(out).toMatch(/^\S+Z {2}echo-00001-\w+ {2}stdout {2}handled followed-1$/m);
+    } finally {
+      follow.kill('SIGINT');
+    }
+  });
+
+  it('prints the request log with --requests and the audit log with mlaas audit', async () => {
+    const requests = (await up.cliOk(['logs', 'echo', '--requests', '-o', 'json'])).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(requests.filter((l) => String(l['requestId']).startsWith('e2e-'))).toHaveLength(REQUESTS);
+    const text = await up.cliOk(['logs', 'echo', '--requests', '--since', '10m']);
+    expect(text).toMatch(/^\S+Z {2}500 {2}POST \/v1\/echo {2}[\d.]+ms {2}echo-00001 {2}e2e-0$/m);
+    const audit = JSON.parse(await up.cliOk(['audit', '--since', '1h', '-o', 'json'])) as { action: string; target: string }[];
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'service.upsert', target: 'service/echo' }));
+    const unknown = await up.cli(['logs', 'nosuch']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no service nosuch');
   });
 });
