@@ -6,7 +6,6 @@
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { MlaasConfig } from './config/index.js';
 import { createMetricsServer } from './control-plane/metrics-server.js';
@@ -39,8 +38,7 @@ export function platformObservability(config: MlaasConfig, logsDir: string, sour
     registry,
     metrics: on ? new PlatformMetrics(registry, sources) : undefined,
     gatewayMetrics: on ? { registry, tenantLabels: config.metrics.tenantLabels } : undefined,
-    // The platform's log format (mlaas.log's): pino with the pid.
-    requestLog: file === undefined ? undefined : new RequestLog({ logger: pino({ base: { pid: process.pid } }, file), sample: requestLogs.sample }),
+    requestLog: file === undefined ? undefined : new RequestLog({ destination: file, sample: requestLogs.sample }),
     metricsServer: on && config.metrics.port !== undefined ? createMetricsServer(registry) : undefined,
     close: async () => file?.close(),
   };

@@ -3,7 +3,7 @@
  * Prometheus text of its registry and the JSON lines of its request log, after
  * real requests over loopback to a real upstream.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -71,7 +71,7 @@ async function start(options: { sample?: number; tenantLabels?: number } = {}): 
     maxBodyBytes: 1024,
     logger: pino({ level: 'silent' }),
     metrics: { registry, tenantLabels: options.tenantLabels ?? 0 },
-    requestLog: new RequestLog({ logger: pino({ base: undefined }, sink), sample: options.sample ?? 1 }),
+    requestLog: new RequestLog({ destination: { write: (l: string) => sink.write(l) }, sample: options.sample ?? 1 }),
   });
   gateway.setRouting('echo', compileRouting({ service: 'echo', sticky: false, targets: [{ revision: 'echo-00001', percent: 100, tag: undefined }] }));
   await new Promise<void>((r) => gateway.server.listen(0, '127.0.0.1', r));
@@ -194,6 +194,22 @@ describe('gateway request log', () => {
     expect(lines[1]).toMatchObject({ requestId: 'req-2', status: 401, route: 'echo', service: 'echo' });
     expect(lines[1]).not.toHaveProperty('revision');
     expect(lines[1]?.['traceId']).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('keeps its lines valid JSON whatever the path holds', async () => {
+    const s = await start();
+    const path = '/nowhere/"quoted"\\back';
+    await new Promise<void>((resolve, reject) => {
+      const port = Number(new URL(s.base).port);
+      const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'x-request-id': 'odd-1' } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const [line] = await linesOf(s, 1);
+    expect(line).toMatchObject({ requestId: 'odd-1', status: 404, route: '(unmatched)', path });
   });
 
   it('logs only server errors when sampling is 0', async () => {
