@@ -4,8 +4,9 @@
  * quotas, tenant config: request-tenancy.ts), reads the body within the
  * limit, picks the revision and the least-busy ready instance and forwards over a pooled
  * keep-alive connection within the route's deadline and the revision's timeout; a share of requests may
- * be copied to a shadow revision afterwards (shadow-mirror.ts). Everything it
- * consults (routes, keys, tenants, flags) is precomputed and swapped whole on change.
+ * be copied to a shadow revision afterwards (shadow-mirror.ts); once answered,
+ * each request is counted and logged (request-observer.ts). Everything it
+ * consults (routes, keys, tenants, flags, metric series) is precomputed and swapped whole on change.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
