@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SizeRotatedFile } from './size-rotated-file.js';
 
@@ -12,8 +11,7 @@ describe('SizeRotatedFile', () => {
   it('rotates by size, keeps the newest files, and loses no line', async () => {
     const file = path.join(dir, 'logs', 'requests.log');
     const out = new SizeRotatedFile({ file, maxBytes: 4096, keep: 2 });
-    const logger = pino({ base: undefined, timestamp: false }, out);
-    for (let i = 0; i < 300; i++) logger.info({ i, pad: 'x'.repeat(40) }, 'request');
+    for (let i = 0; i < 300; i++) out.write(`${JSON.stringify({ i, pad: 'x'.repeat(40), msg: 'request' })}\n`);
     await out.close();
     expect(readdirSync(path.dirname(file)).sort()).toEqual(['requests.log', 'requests.log.1', 'requests.log.2']);
     for (const name of ['requests.log.1', 'requests.log.2']) {
@@ -27,6 +25,15 @@ describe('SizeRotatedFile', () => {
       .map((l) => (JSON.parse(l) as { i: number }).i);
     expect(kept.at(-1)).toBe(299);
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, k) => 300 - kept.length + k));
+  });
+
+  it('writes a lone line out without being closed, for a follower', async () => {
+    const file = path.join(dir, 'lone.log');
+    const out = new SizeRotatedFile({ file, maxBytes: 1 << 20, keep: 1 });
+    out.write('{"msg":"alone"}\n');
+    for (let i = 0; i < 100 && readFileSync(file, 'utf8') === ''; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(readFileSync(file, 'utf8')).toBe('{"msg":"alone"}\n');
+    await out.close();
   });
 
   it('appends to an existing file and counts its size', async () => {

@@ -1,15 +1,14 @@
 /**
- * A log file rotated by size, as a pino destination: when `file` has taken
- * about `maxBytes`, it is renamed `file.1` (`file.1` becoming `file.2`, …, the
- * one past `keep` deleted) and writing goes on in a new `file`. Writes are
- * buffered and asynchronous (SonicBoom, pino's own destination); at a
- * rotation the old file's buffer still drains into it (now `file.1`) while new
- * lines go to the new one, so nothing is lost and no line is split.
+ * A log file rotated by size: when `file` has taken about `maxBytes`, it is
+ * renamed `file.1` (`file.1` becoming `file.2`, …, the one past `keep`
+ * deleted) and writing goes on in a new `file`. Lines are kept in memory and
+ * written in batches (one write per BATCH_CHARS, and at least every
+ * FLUSH_MS), in order, by one write at a time: a request log costs the
+ * gateway an array push per request, not a system call. Lines written before
+ * a rotation still go to the old file (now `file.1`); none is lost or split.
  */
-import { chmodSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { chmodSync, close, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, write } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 
 export interface SizeRotatedFileOptions {
   file: string;
@@ -18,80 +17,127 @@ export interface SizeRotatedFileOptions {
   keep: number;
 }
 
-type Boom = ReturnType<typeof pino.destination>;
-
-/** What is buffered before a write; a request log line is a few hundred bytes. */
-const BATCH_BYTES = 8 * 1024;
-/** The longest a line waits in the buffer: `mlaas logs --follow` shows it well within a second. */
+/** What is gathered before a write: a request log line is a few hundred bytes. */
+const BATCH_CHARS = 64 * 1024;
+/** The longest a line waits in memory: `mlaas logs --follow` shows it well within a second. */
 export const FLUSH_MS = 200;
+/** Past this much waiting for a slow disk, new lines are dropped rather than memory grown without bound. */
+const MAX_QUEUED_CHARS = 64 * 1024 * 1024;
+
+type Job = { fd: number; data: string } | { close: number };
 
 export class SizeRotatedFile {
   readonly file: string;
   readonly #maxBytes: number;
   readonly #keep: number;
-  #boom: Boom;
+  #fd: number;
   /** Characters written to the current file: bytes for the ASCII of JSON lines, close enough for a size limit. */
   #size: number;
-  /** Files of earlier rotations still draining. */
-  readonly #draining = new Set<Promise<unknown>>();
+  #pending: string[] = [];
+  #pendingChars = 0;
+  readonly #jobs: Job[] = [];
+  #queuedChars = 0;
+  #busy = false;
+  #idle: Array<() => void> = [];
+  readonly #timer: NodeJS.Timeout;
+  /** Lines dropped because the disk could not keep up. */
+  dropped = 0;
 
-  /** Opens (appends to) `file`, synchronously, so that an exit right after can still flush it. */
+  /** Opens (appends to) `file`, synchronously. */
   constructor(options: SizeRotatedFileOptions) {
     this.file = options.file;
     this.#maxBytes = options.maxBytes;
     this.#keep = options.keep;
     mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
-    const { boom, size } = this.#open();
-    this.#boom = boom;
-    this.#size = size;
+    this.#fd = this.#open();
+    this.#size = fstatSync(this.#fd).size;
+    this.#timer = setInterval(() => this.#flush(), FLUSH_MS).unref();
   }
 
-  write(chunk: string): boolean {
-    const ok = this.#boom.write(chunk);
-    this.#size += chunk.length;
+  write(line: string): boolean {
+    if (this.#queuedChars + this.#pendingChars > MAX_QUEUED_CHARS) {
+      this.dropped++;
+      return false;
+    }
+    this.#pending.push(line);
+    this.#pendingChars += line.length;
+    this.#size += line.length;
     if (this.#size >= this.#maxBytes) this.#rotate();
-    return ok;
+    else if (this.#pendingChars >= BATCH_CHARS) this.#flush();
+    return true;
   }
 
+  /** Calls back once every line written so far is in the file. */
   flush(cb?: (err?: Error) => void): void {
-    this.#boom.flush(cb);
+    this.#flush();
+    this.#whenIdle(() => cb?.());
   }
 
-  /** pino's exit flush. */
-  flushSync(): void {
-    this.#boom.flushSync();
+  /** Writes what is left and closes the file. */
+  close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#flush();
+    this.#jobs.push({ close: this.#fd });
+    this.#next();
+    return new Promise((resolve) => this.#whenIdle(resolve));
   }
 
-  /** Flushes and closes the file, and waits for rotated ones still draining. */
-  async close(): Promise<void> {
-    await Promise.all([end(this.#boom), ...this.#draining]);
-  }
-
-  #open(): { boom: Boom; size: number } {
+  #open(): number {
     const fd = openSync(this.file, 'a', 0o600);
     // Owner-only, as everything in the state dir, also when the file existed with other bits.
     chmodSync(this.file, 0o600);
-    // Lines are written out in batches (one write per few KiB, not one per request), and at least every FLUSH_MS.
-    return { boom: pino.destination({ fd, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_MS }), size: fstatSync(fd).size };
+    return fd;
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const data = this.#pending.join('');
+    this.#pending = [];
+    this.#pendingChars = 0;
+    this.#jobs.push({ fd: this.#fd, data });
+    this.#queuedChars += data.length;
+    this.#next();
   }
 
   #rotate(): void {
+    this.#flush();
+    this.#jobs.push({ close: this.#fd });
     rmSync(`${this.file}.${this.#keep}`, { force: true });
     for (let i = this.#keep - 1; i >= 1; i--) {
       if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
     }
     renameSync(this.file, `${this.file}.1`);
-    const old = this.#boom;
-    const { boom, size } = this.#open();
-    this.#boom = boom;
-    this.#size = size;
-    const drained = end(old).finally(() => this.#draining.delete(drained));
-    this.#draining.add(drained);
+    this.#fd = this.#open();
+    this.#size = 0;
+    this.#next();
   }
-}
 
-function end(boom: Boom): Promise<unknown> {
-  const closed = once(boom, 'close');
-  boom.end();
-  return closed;
+  /** Runs the jobs one at a time, in order: a batch's bytes never interleave with the next one's. */
+  #next(): void {
+    if (this.#busy) return;
+    const job = this.#jobs.shift();
+    if (job === undefined) {
+      for (const resolve of this.#idle.splice(0)) resolve();
+      return;
+    }
+    this.#busy = true;
+    const done = (): void => {
+      this.#busy = false;
+      this.#next();
+    };
+    if ('close' in job) {
+      close(job.close, done);
+      return;
+    }
+    // A failed write (disk full) loses its batch; the log must never take the gateway down.
+    write(job.fd, job.data, () => {
+      this.#queuedChars -= job.data.length;
+      done();
+    });
+  }
+
+  #whenIdle(resolve: () => void): void {
+    if (!this.#busy && this.#jobs.length === 0) resolve();
+    else this.#idle.push(resolve);
+  }
 }
