@@ -83,6 +83,8 @@ export interface Platform {
   gatewayUrl: string;
   adminUrl: string;
   adminToken: string;
+  /** Where Prometheus scrapes: `metrics.port`'s listener, else the admin port's `/metrics`; undefined when metrics are off. */
+  metricsUrl: string | undefined;
   /** Tenant id → its demo API key, for tenants declared with `demoKey: true`. */
   demoKeys: Record<string, string>;
   services: ServiceStartResult[];
@@ -444,6 +446,7 @@ async function assemble(
     gatewayUrl,
     adminUrl,
     adminToken,
+    metricsUrl: metricsUrl ?? (platformMetrics === undefined ? undefined : `${adminUrl}/metrics`),
     demoKeys,
     services,
     unrouted: started.unrouted,

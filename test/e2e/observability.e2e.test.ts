@@ -102,8 +102,10 @@ describe('mlaas up observability', () => {
   });
 
   it('serves the same metrics on metrics.port, and none on the public listener', async () => {
+    // Printed by mlaas up, and in its log.
+    const metricsUrl = /metrics\s+(http:\/\/\S+)/.exec(up.output().stdout)?.[1] ?? '';
     const log = readLines(path.join(dir, 'state', 'logs', 'mlaas.log'));
-    const metricsUrl = log.find((l) => l['msg'] === 'mlaas up')?.['metricsUrl'] as string;
+    expect(log.find((l) => l['msg'] === 'mlaas up')?.['metricsUrl']).toBe(metricsUrl);
     expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const text = await (await fetch(metricsUrl)).text();
     expect(text).toContain(`mlaas_gateway_request_duration_seconds_count{service="echo",revision="echo-00001",route="POST /v1/echo"} ${REQUESTS}`);
