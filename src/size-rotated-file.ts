@@ -40,8 +40,6 @@ export class SizeRotatedFile {
   #busy = false;
   #idle: Array<() => void> = [];
   readonly #timer: NodeJS.Timeout;
-  /** Lines dropped because the disk could not keep up. */
-  dropped = 0;
 
   /** Opens (appends to) `file`, synchronously. */
   constructor(options: SizeRotatedFileOptions) {
@@ -54,23 +52,15 @@ export class SizeRotatedFile {
     this.#timer = setInterval(() => this.#flush(), FLUSH_MS).unref();
   }
 
+  /** False when the line was dropped: too much is still waiting for the disk. */
   write(line: string): boolean {
-    if (this.#queuedChars + this.#pendingChars > MAX_QUEUED_CHARS) {
-      this.dropped++;
-      return false;
-    }
+    if (this.#queuedChars + this.#pendingChars > MAX_QUEUED_CHARS) return false;
     this.#pending.push(line);
     this.#pendingChars += line.length;
     this.#size += line.length;
     if (this.#size >= this.#maxBytes) this.#rotate();
     else if (this.#pendingChars >= BATCH_CHARS) this.#flush();
     return true;
-  }
-
-  /** Calls back once every line written so far is in the file. */
-  flush(cb?: (err?: Error) => void): void {
-    this.#flush();
-    this.#whenIdle(() => cb?.());
   }
 
   /** Writes what is left and closes the file. */

@@ -35,7 +35,6 @@ export const UNMATCHED_ROUTE = '(unmatched)';
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 export class GatewayMetrics {
-  readonly registry: Registry;
   readonly tenantLabels: number;
   readonly #requests: CounterFamily;
   readonly #duration: HistogramFamily;
@@ -49,7 +48,7 @@ export class GatewayMetrics {
   inFlight = 0;
 
   constructor(options: GatewayMetricsOptions, activator: { status(): GateStatus[] }) {
-    const registry = (this.registry = options.registry);
+    const registry = options.registry;
     this.tenantLabels = options.tenantLabels ?? 0;
     const labelNames = ['service', 'revision', 'route', ...(this.tenantLabels > 0 ? ['tenant'] : [])];
     this.#requests = new CounterFamily({
