@@ -47,7 +47,6 @@ export class RequestObserver {
     this.#metrics = metrics;
     this.#log = log;
     this.#unmatched = metrics?.route('', UNMATCHED_ROUTE);
-    if (metrics !== undefined) metrics.inFlight = 0;
   }
 
   /** The series of a route, made once per route at config load; undefined without metrics. */
