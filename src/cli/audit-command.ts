@@ -1,12 +1,13 @@
 /**
  * `mlaas audit [--since 1h] [--limit N] [-o json]`: the control plane's
- * audit log, newest first: when, who, what was done to what, and the
- * change's detail as the store recorded it.
+ * audit log, newest first: when, who, what was done to what, the rest of the
+ * detail the store recorded, then the change's diff, one `path: old → new`
+ * line per field as `mlaas plan` prints it.
  */
 import { Command } from 'commander';
 import type { AuditEntry } from '../control-plane/state-store.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
-import { printStructured, printTable, withOutputFlag, type OutputFormat } from './output-format.js';
+import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 
 type Flags = AdminFlags & { since?: string; limit: string; output: OutputFormat };
 
@@ -23,9 +24,28 @@ export function auditCommand(): Command {
         since: '--since',
       });
       if (printStructured(items, flags.output)) return;
-      printTable(
-        ['at', 'actor', 'action', 'target', 'detail'],
-        items.map((e) => [e.at, e.actor, e.action, e.target, Object.keys(e.detail).length === 0 ? '' : JSON.stringify(e.detail)]),
-      );
+      process.stdout.write(auditLines(items).map((l) => `${l}\n`).join(''));
     });
+}
+
+interface Change {
+  path: string;
+  old?: unknown;
+  new?: unknown;
+}
+
+/** One aligned line per entry, its diff's lines below it. */
+export function auditLines(items: readonly AuditEntry[]): string[] {
+  const width = (pick: (e: AuditEntry) => string) => Math.max(0, ...items.map((e) => pick(e).length));
+  const [actor, action, target] = [width((e) => e.actor), width((e) => e.action), width((e) => e.target)];
+  return items.flatMap((e) => {
+    const { changes, ...rest } = e.detail as { changes?: Change[] };
+    const head = `${e.at}  ${e.actor.padEnd(actor)}  ${e.action.padEnd(action)}  ${e.target.padEnd(target)}  ${Object.keys(rest).length === 0 ? '' : JSON.stringify(rest)}`;
+    return [head.trimEnd(), ...(changes ?? []).map((c) => `    ${c.path === '' ? '(whole)' : c.path}: ${show(c.old)} → ${show(c.new)}`)];
+  });
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '(none)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -180,6 +180,9 @@ describe('mlaas up observability', () => {
     expect(text).toMatch(/^\S+Z {2}500 {2}POST \/v1\/echo {2}[\d.]+ms {2}echo-00001 {2}e2e-0$/m);
     const audit = JSON.parse(await up.cliOk(['audit', '--since', '1h', '-o', 'json'])) as { action: string; target: string }[];
     expect(audit).toContainEqual(expect.objectContaining({ action: 'service.upsert', target: 'service/echo' }));
+    await up.cliOk(['tenants', 'set', 'acme', '--config', '{"threshold":0.7}']);
+    const diff = await up.cliOk(['audit', '--limit', '1']);
+    expect(diff).toMatch(/^\S+Z {2}\S+ {2}tenant\.upsert {2}tenant\/acme {2}\{"created":false\}\n {4}config\.threshold: \(none\) → 0\.7\n$/);
     const unknown = await up.cli(['logs', 'nosuch']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no service nosuch');
