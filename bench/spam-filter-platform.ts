@@ -26,8 +26,11 @@ export interface SpamPlatform {
   close(): Promise<void>;
 }
 
-/** `scaling` is the YAML flow mapping of the service's scaling, e.g. `{ minInstances: 1 }`. */
-export async function startSpamPlatform(scaling: string): Promise<SpamPlatform> {
+/**
+ * `scaling` is the YAML flow mapping of the service's scaling, e.g. `{ minInstances: 1 }`;
+ * `settings` are more top-level lines of mlaas.yaml (`metrics: { enabled: false }`).
+ */
+export async function startSpamPlatform(scaling: string, settings = ''): Promise<SpamPlatform> {
   ensureSpamModel();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-bench-'));
   const source = path.join(dir, 'spam-filter');
@@ -64,7 +67,7 @@ services:
     scaling: ${scaling}
 tenants:
   bench: { demoKey: true }
-`,
+${settings}`,
   );
   const up = await startMlaasUp(dir, 'state');
   return {

@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   ADMIN_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
   ADMIN_CONNECTIONS_EXHAUSTED: { status: 503, title: 'Too many open connections' },
   ADMIN_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  ADMIN_INSTANCE_UNREACHABLE: { status: 502, title: 'Instance did not answer' },
 
   // SDK (inside a service)
   SDK_BODY_INVALID: { status: 400, title: 'Request body invalid' },

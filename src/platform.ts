@@ -15,6 +15,8 @@ import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig } from './config/index.js';
 import { watchFiles, type FileWatch } from './config/watch-files.js';
 import { createAdminServer } from './control-plane/admin-api.js';
+import { logRoutes } from './control-plane/admin-routes-logs.js';
+import { instanceMetricsRoutes, metricsRoutes } from './control-plane/admin-routes-metrics.js';
 import { jwksRoutes } from './control-plane/admin-routes-jwks.js';
 import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
@@ -43,6 +45,7 @@ import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.
 import { MlaasError } from './errors.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway } from './gateway/index.js';
+import { platformObservability } from './platform-observability.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
 import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
@@ -80,6 +83,8 @@ export interface Platform {
   gatewayUrl: string;
   adminUrl: string;
   adminToken: string;
+  /** Where Prometheus scrapes: `metrics.port`'s listener, else the admin port's `/metrics`; undefined when metrics are off. */
+  metricsUrl: string | undefined;
   /** Tenant id → its demo API key, for tenants declared with `demoKey: true`. */
   demoKeys: Record<string, string>;
   services: ServiceStartResult[];
@@ -168,7 +173,21 @@ async function assemble(
   undo.push(() => store.close());
   const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
   undo.push(() => keyUsage.close());
-  const modelCache = new ModelCache({ dir: path.join(cacheDir, 'models'), registry: models });
+  const observed = platformObservability(config, logsDir, {
+    instances: () => supervisor.status(),
+    autoscaler: () => autoscaler.status(),
+    shadow: () => gateway.shadowStats(),
+  });
+  undo.push(() => observed.close());
+  const platformMetrics = observed.metrics;
+  const modelCache = new ModelCache({
+    dir: path.join(cacheDir, 'models'),
+    registry: models,
+    events: {
+      loaded: (model, ms) => platformMetrics?.modelLoaded(model.name, ms),
+      digestMismatch: (model) => platformMetrics?.digestFailed(model.name),
+    },
+  });
   const adminToken = ensureAdminToken(stateDir);
   // The issuer is the admin API, where the key set is published; it listens before the gateway takes a request.
   let adminUrl = '';
@@ -221,8 +240,13 @@ async function assemble(
     logger: logger.child({ component: 'gateway' }),
     activation: {
       poke: (revision) => autoscaler.poke(revision),
-      coldStart: (revision, ms) => coldStarts.record(revision, ms),
+      coldStart: (revision, ms) => {
+        coldStarts.record(revision, ms);
+        platformMetrics?.coldStart(revision, ms);
+      },
     },
+    metrics: observed.gatewayMetrics,
+    requestLog: observed.requestLog,
   });
   const reloader = new ConfigReloader({
     started: loaded,
@@ -325,6 +349,8 @@ async function assemble(
     stateDir,
   });
 
+  const closing = new AbortController();
+  undo.push(() => closing.abort());
   const admin = createAdminServer({
     store,
     token: adminToken,
@@ -359,8 +385,10 @@ async function assemble(
       ...modelRoutes({ store, registry: models, reconciler, deployer }),
       ...reloadRoutes(() => reload('admin API')),
       ...planRoutes(applier),
+      ...logRoutes({ store, logsDir, closing: closing.signal }),
+      ...instanceMetricsRoutes({ instanceAddress: (revision, id) => supervisor.ready(revision).find((i) => i.id === id) }),
     ],
-    publicRoutes: jwksRoutes(() => idTokens.jwks()),
+    publicRoutes: [...jwksRoutes(() => idTokens.jwks()), ...(platformMetrics === undefined ? [] : metricsRoutes(observed.registry))],
   });
 
   // What served before a restart is routed before the gateway listens: requests wait for its instances, not 503.
@@ -369,6 +397,13 @@ async function assemble(
   const adminPort = await listen(admin, options.adminPort ?? config.controlPlane.port, '127.0.0.1', 'controlPlane.port');
   undo.push(() => closeServer(admin));
   adminUrl = `http://127.0.0.1:${adminPort}`;
+  const { metricsServer } = observed;
+  let metricsUrl: string | undefined;
+  if (metricsServer !== undefined) {
+    const port = await listen(metricsServer, config.metrics.port ?? 0, config.metrics.host, 'metrics.port');
+    undo.push(() => closeServer(metricsServer));
+    metricsUrl = `http://${config.metrics.host}:${port}/metrics`;
+  }
   const host = config.gateway.host ?? '127.0.0.1';
   const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
   undo.push(() => gateway.close());
@@ -404,13 +439,14 @@ async function assemble(
       s.ready += supervisor.ready(t.revision).length;
     }
   }
-  logger.info({ gatewayUrl, adminUrl, services }, 'mlaas up');
+  logger.info({ gatewayUrl, adminUrl, metricsUrl, services }, 'mlaas up');
 
   let stopping: Promise<void> | undefined;
   return {
     gatewayUrl,
     adminUrl,
     adminToken,
+    metricsUrl: metricsUrl ?? (platformMetrics === undefined ? undefined : `${adminUrl}/metrics`),
     demoKeys,
     services,
     unrouted: started.unrouted,
@@ -420,10 +456,12 @@ async function assemble(
     stop() {
       stopping ??= (async () => {
         fileWatch?.close();
+        closing.abort();
         await reloader.close();
         autoscaler.stop();
         revisionGc.stop();
-        await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll()]);
+        await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll(), metricsServer && closeServer(metricsServer)]);
+        await observed.close();
         keyUsage.close();
         store.close();
         models.backend.close();

@@ -9,6 +9,8 @@ import { deployCommand } from './deploy-command.js';
 import { exportCommand } from './export-command.js';
 import { flagsCommand } from './flags-command.js';
 import { keysCommand } from './keys-command.js';
+import { logsCommand } from './logs-command.js';
+import { auditCommand } from './audit-command.js';
 import { modelsCommand } from './models-command.js';
 import { planCommand } from './plan-command.js';
 import { reloadCommand } from './reload-command.js';
@@ -42,6 +44,8 @@ program.addCommand(reloadCommand());
 program.addCommand(planCommand());
 program.addCommand(applyCommand());
 program.addCommand(exportCommand());
+program.addCommand(logsCommand());
+program.addCommand(auditCommand());
 
 // `mlaas services list | head -1`: a reader that stops early is not an error, as for any Unix tool.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -60,6 +60,7 @@ function printSummary(p: Platform): void {
     `  gateway   ${p.gatewayUrl}`,
     `  admin     ${p.adminUrl}   (token in ${rel(path.join(p.stateDir, 'admin-token'))})`,
   ];
+  if (p.metricsUrl !== undefined) lines.push(`  metrics   ${p.metricsUrl}`);
   for (const s of p.services) {
     const serving = s.serving.length === 0 ? 'no revision serving' : s.serving.join(', ');
     lines.push(`  service   ${s.service}: ${s.error === undefined ? `${s.ready} ready, ${serving}` : `NOT READY — ${s.error}`}`);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MODEL_ALIAS, MODEL_NAME as STORE_MODEL_NAME } from '../models/model-ref.js';
 import { ModelStoreConfigSchema } from '../models/model-store-config.js';
 import { RevisionsSettingsSchema } from './revision-gc-fields.js';
+import { MetricsSettingsSchema, RequestLogSettingsSchema } from './observability-fields.js';
 import { FlagsSchema } from '../api/tenancy-fields.js';
 import { DNS_LABEL, duration, integer, patternString, strictObject } from '../api/schema-fields.js';
 import { ADMIN_MAX_CONNECTIONS, ADMIN_TIMEOUTS, GATEWAY_TIMEOUTS } from '../http/listener.js';
@@ -87,6 +88,8 @@ export const MlaasConfigSchema = strictObject({
   models: models.default({ store: { kind: 'fs' }, seed: {} }),
   services: z.record(patternString(DNS_LABEL, 'a service name (DNS label)'), ServiceSchema).default({}),
   revisions: RevisionsSettingsSchema.prefault({}),
+  metrics: MetricsSettingsSchema.prefault({}),
+  requestLogs: RequestLogSettingsSchema.prefault({}),
   tenants: z.record(patternString(DNS_LABEL, 'a tenant id (DNS label)'), TenantSchema).default({}),
   flags: FlagsSchema,
 }).meta({ title: 'mlaas.yaml', description: 'Services, tenants and the gateway document of an mlaas deployment.' });

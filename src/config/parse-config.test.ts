@@ -63,6 +63,8 @@ describe('parseConfig', () => {
         },
       },
       revisions: { gc: { retainSinceCreateTime: 172_800_000, retainSinceLastActiveTime: 54_000_000, minNonActiveRevisions: 20, maxNonActiveRevisions: 1000 } },
+      metrics: { enabled: true, host: '127.0.0.1', tenantLabels: 0 },
+      requestLogs: { enabled: true, sample: 1, maxFileBytes: 64 * 1024 * 1024, keepFiles: 5 },
       tenants: {},
     });
   });

@@ -58,7 +58,10 @@ export function createAdminServer(options: AdminServerOptions): http.Server {
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     void handle(req, routes, options.publicRoutes ?? [], tokenDigest)
-      .then((reply) => (reply.events === undefined ? sendReply(res, reply) : sendEvents(res, reply.events, requestId, options.logger)))
+      .then((reply) => {
+        if (reply.stream !== undefined) return sendStream(res, reply.stream, requestId, options.logger);
+        return reply.events === undefined ? sendReply(res, reply) : sendEvents(res, reply.events, requestId, options.logger);
+      })
       .catch((err: unknown) => sendError(res, err, requestId, options.logger));
   });
 }
@@ -161,6 +164,11 @@ function tooLarge(limitBytes: number): MlaasError {
 
 function sendReply(res: http.ServerResponse, reply: AdminReply): void {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.text !== undefined) {
+    res.writeHead(reply.status, { 'content-type': reply.text.contentType, 'content-length': Buffer.byteLength(reply.text.content) });
+    res.end(reply.text.content);
+    return;
+  }
   if (reply.status === 204 || reply.body === undefined) {
     res.writeHead(reply.status).end();
     return;
@@ -171,6 +179,30 @@ function sendReply(res: http.ServerResponse, reply: AdminReply): void {
 }
 
 const NDJSON = 'application/x-ndjson';
+
+/** Streams an answer until its writer is done or the client leaves; a failure midway cuts the connection. */
+async function sendStream(
+  res: http.ServerResponse,
+  stream: NonNullable<AdminReply['stream']>,
+  requestId: string,
+  logger: AdminLogger | undefined,
+): Promise<void> {
+  const left = new AbortController();
+  res.once('close', () => left.abort());
+  res.writeHead(200, { 'content-type': stream.contentType, 'cache-control': 'no-store' });
+  // The head goes out now: a follower that has nothing yet still learns the stream started.
+  res.flushHeaders();
+  try {
+    await stream.run((chunk) => {
+      if (!res.destroyed) res.write(chunk);
+    }, left.signal);
+  } catch (err) {
+    logger?.error({ err, requestId }, 'admin stream failed');
+    res.destroy();
+    return;
+  }
+  res.end();
+}
 
 /**
  * The trailer of a progress stream that carries the action's own status: the

@@ -21,6 +21,13 @@ export interface AdminReply {
   /** Sent as JSON; omitted for 204. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as is with its content type instead of `body` as JSON: the Prometheus text of `/metrics`. */
+  text?: { contentType: string; content: string };
+  /**
+   * An answer written as it comes (`mlaas logs --follow`): `run` writes with
+   * `write` until it resolves, or until `signal` aborts because the client left.
+   */
+  stream?: { contentType: string; run: (write: (chunk: string) => void, signal: AbortSignal) => Promise<void> };
   /**
    * A long action that reports progress: sent as `application/x-ndjson`, one
    * line per emitted event, then `{"result": …}` with what it resolves to or

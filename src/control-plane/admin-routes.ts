@@ -4,6 +4,7 @@
  * in `admin-routes-tenancy.ts`, services in `admin-routes-services.ts`.
  */
 import { z } from 'zod';
+import { duration } from '../api/schema-fields.js';
 import { MlaasError } from '../errors.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import type { StateStore } from './state-store.js';
@@ -23,9 +24,11 @@ export const AUDIT_LIMIT_MAX = 1000;
 
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(AUDIT_LIMIT_MAX).default(AUDIT_LIMIT_DEFAULT),
+  /** Only the changes of this last while (`1h`), of the newest `limit`. */
+  since: duration(0, 366 * 24 * 3_600_000).optional(),
 });
 
-export function adminRoutes({ store, status }: AdminDeps): AdminRoute[] {
+export function adminRoutes({ store, status, now }: AdminDeps): AdminRoute[] {
   return [
     defineRoute({ method: 'GET', path: '/v1/status', handle: () => ({ status: 200, body: status() }) }),
 
@@ -40,7 +43,12 @@ export function adminRoutes({ store, status }: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/v1/audit',
       query: auditQuery,
-      handle: ({ query }) => ({ status: 200, body: { items: store.listAudit({ limit: query.limit }) } }),
+      handle: ({ query }) => {
+        const items = store.listAudit({ limit: query.limit });
+        if (query.since === undefined) return { status: 200, body: { items } };
+        const from = now().getTime() - query.since;
+        return { status: 200, body: { items: items.filter((e) => Date.parse(e.at) >= from) } };
+      },
     }),
   ];
 }

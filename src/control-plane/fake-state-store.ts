@@ -26,6 +26,7 @@ import {
   type TrafficPolicy,
 } from './state-store.js';
 import { revisionName } from './revision-name.js';
+import { auditChanges, tenantFields } from './audit-changes.js';
 
 interface State {
   services: Map<string, ServiceRecord>;
@@ -67,7 +68,7 @@ export class FakeStateStore implements StateStore {
       const at = this.stamp();
       const record = { name, spec: structuredClone(spec), createdAt: previous?.createdAt ?? at, updatedAt: at };
       this.state.services.set(name, record);
-      this.audit(ctx, 'service.upsert', `service/${name}`, { created: previous === undefined });
+      this.audit(ctx, 'service.upsert', `service/${name}`, { created: previous === undefined, changes: auditChanges(previous?.spec, spec) });
       return structuredClone(record);
     });
   }
@@ -108,7 +109,7 @@ export class FakeStateStore implements StateStore {
       if (input.quota !== undefined) record.quota = structuredClone(input.quota);
       if (input.keyQuota !== undefined) record.keyQuota = structuredClone(input.keyQuota);
       this.state.tenants.set(id, record);
-      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: previous === undefined });
+      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: previous === undefined, changes: auditChanges(tenantFields(previous), tenantFields(input)) });
       return structuredClone(record);
     });
   }
@@ -178,9 +179,13 @@ export class FakeStateStore implements StateStore {
 
   setFlags(document: JsonObject, ctx: MutationContext = {}): void {
     this.atomically(() => {
+      const before = this.state.flags;
       this.state.flags = structuredClone(document);
       const flags = document['flags'];
-      this.audit(ctx, 'flags.set', 'flags', { flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0 });
+      this.audit(ctx, 'flags.set', 'flags', {
+        flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0,
+        changes: auditChanges(before, document),
+      });
     });
   }
 
@@ -285,8 +290,9 @@ export class FakeStateStore implements StateStore {
 
   setTraffic(service: string, policy: TrafficPolicy, ctx: MutationContext = {}): TrafficPolicy {
     return this.atomically(() => {
+      const before = this.state.traffic.get(service);
       this.state.traffic.set(service, structuredClone(policy));
-      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky });
+      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky, changes: auditChanges(before, policy) });
       return structuredClone(policy);
     });
   }

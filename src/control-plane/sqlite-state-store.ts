@@ -31,6 +31,7 @@ import {
 } from './state-store.js';
 import { revisionName } from './revision-name.js';
 import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
+import { auditChanges, tenantFields } from './audit-changes.js';
 
 export const STATE_DB_FILE = 'state.db';
 
@@ -78,10 +79,10 @@ export class SqliteStateStore implements StateStore {
 
   upsertService(name: string, spec: ServiceSpec, ctx: MutationContext = {}): ServiceRecord {
     return this.atomically(() => {
-      const created = this.sql.getService.get(name) === undefined;
+      const before = this.getService(name);
       const at = this.stamp();
       const row = this.sql.upsertService.get(name, JSON.stringify(spec), at, at) as ServiceRow;
-      this.audit(ctx, 'service.upsert', `service/${name}`, { created });
+      this.audit(ctx, 'service.upsert', `service/${name}`, { created: before === undefined, changes: auditChanges(before?.spec, spec) });
       return serviceOf(row);
     });
   }
@@ -107,7 +108,7 @@ export class SqliteStateStore implements StateStore {
 
   upsertTenant(id: string, input: TenantInput, ctx: MutationContext = {}): TenantRecord {
     return this.atomically(() => {
-      const created = this.sql.getTenant.get(id) === undefined;
+      const before = this.getTenant(id);
       const at = this.stamp();
       const row = this.sql.upsertTenant.get(
         id,
@@ -119,7 +120,7 @@ export class SqliteStateStore implements StateStore {
         at,
         at,
       ) as TenantRow;
-      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created });
+      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: before === undefined, changes: auditChanges(tenantFields(before), tenantFields(input)) });
       return tenantOf(row);
     });
   }
@@ -178,9 +179,13 @@ export class SqliteStateStore implements StateStore {
 
   setFlags(document: JsonObject, ctx: MutationContext = {}): void {
     this.atomically(() => {
+      const before = this.getFlags();
       this.sql.setFlags.run(JSON.stringify(document), this.stamp());
       const flags = document['flags'];
-      this.audit(ctx, 'flags.set', 'flags', { flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0 });
+      this.audit(ctx, 'flags.set', 'flags', {
+        flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0,
+        changes: auditChanges(before, document),
+      });
     });
   }
 
@@ -287,8 +292,9 @@ export class SqliteStateStore implements StateStore {
 
   setTraffic(service: string, policy: TrafficPolicy, ctx: MutationContext = {}): TrafficPolicy {
     return this.atomically(() => {
+      const before = this.getTraffic(service);
       this.sql.setTraffic.run(service, JSON.stringify(policy), this.stamp());
-      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky });
+      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky, changes: auditChanges(before, policy) });
       return structuredClone(policy);
     });
   }

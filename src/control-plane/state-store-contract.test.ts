@@ -268,7 +268,29 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
         { actor: 'system', action: 'tenant.upsert', target: 'tenant/acme' },
         { actor: 'apply', action: 'service.upsert', target: 'service/spam' },
       ]);
-      expect(store.listAudit()[5]?.detail).toEqual({ created: true });
+      expect(store.listAudit()[5]?.detail).toEqual({ created: true, changes: [] });
+    });
+
+    it('records what a change changed, field by field, with the old and new values', () => {
+      const store = open();
+      store.upsertService('spam', { scaling: { maxInstances: 3 }, env: { A: '1' } } as never);
+      store.upsertService('spam', { scaling: { maxInstances: 5 }, env: {} } as never);
+      expect(store.listAudit({ limit: 1 })[0]?.detail).toEqual({
+        created: false,
+        changes: [
+          { path: 'env.A', old: '1' },
+          { path: 'scaling.maxInstances', old: 3, new: 5 },
+        ],
+      });
+      store.upsertTenant('acme', { displayName: 'Acme', config: { threshold: 0.5 } });
+      store.upsertTenant('acme', { displayName: 'Acme', config: { threshold: 0.7 }, quota: { requestsPerMinute: 60 } });
+      expect(store.listAudit({ limit: 1 })[0]?.detail['changes']).toEqual([
+        { path: 'config.threshold', old: 0.5, new: 0.7 },
+        { path: 'quota.requestsPerMinute', new: 60 },
+      ]);
+      store.setFlags({ flags: { f: { state: 'ENABLED' } } });
+      store.setFlags({ flags: { f: { state: 'DISABLED' } } });
+      expect(store.listAudit({ limit: 1 })[0]?.detail['changes']).toEqual([{ path: 'flags.f.state', old: 'ENABLED', new: 'DISABLED' }]);
     });
 
     it('limits, and takes entries appended from outside', () => {

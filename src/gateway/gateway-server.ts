@@ -4,10 +4,12 @@
  * quotas, tenant config: request-tenancy.ts), reads the body within the
  * limit, picks the revision and the least-busy ready instance and forwards over a pooled
  * keep-alive connection within the route's deadline and the revision's timeout; a share of requests may
- * be copied to a shadow revision afterwards (shadow-mirror.ts). Everything it
- * consults (routes, keys, tenants, flags) is precomputed and swapped whole on change.
+ * be copied to a shadow revision afterwards (shadow-mirror.ts); once answered,
+ * each request is counted and logged (request-observer.ts). Everything it
+ * consults (routes, keys, tenants, flags, metric series) is precomputed and swapped whole on change.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -30,6 +32,9 @@ import type { ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
 import { requestIdOf, traceparentOf } from './trace-context.js';
 import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-pools.js';
+import { GatewayMetrics, type GatewayMetricsOptions } from './gateway-metrics.js';
+import type { RequestLog } from './request-log.js';
+import { RequestObserver, type RequestObservation } from './request-observer.js';
 
 /** Where the gateway learns which instances of a service can take requests now. */
 export interface InstanceSource {
@@ -60,6 +65,10 @@ export interface GatewayOptions {
   jwksBaseDir?: string;
   /** Signs the ID tokens backends get; needed as soon as an operation has a `backendAudience`. */
   idTokens?: BackendIdTokens;
+  /** Where the gateway's Prometheus metrics go (gateway-metrics.ts); none are kept when absent. */
+  metrics?: GatewayMetricsOptions;
+  /** One JSON line per request (request-log.ts); none when absent. */
+  requestLog?: RequestLog;
 }
 
 export interface Gateway {
@@ -107,8 +116,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const pools = new UpstreamPools();
   const activator = new Activator({ ready: (revision) => instances.ready(revision), pools, hooks: options.activation, now });
   const idTokens = options.idTokens;
+  const metrics = options.metrics === undefined ? undefined : new GatewayMetrics(options.metrics, activator);
+  const observer = metrics === undefined && options.requestLog === undefined ? undefined : new RequestObserver(metrics, options.requestLog);
   const prepare = (operations: readonly GatewayOperation[]): PreparedOperation[] => {
     const out = operations.map(prepareOperation);
+    for (const op of out) op.routeMetrics = observer?.route(op.backend.kind === 'service' ? op.backend.service : '', op.routeLabel);
     const needy = out.find((op) => op.backendAudience !== undefined);
     if (needy !== undefined && idTokens === undefined) {
       throw new Error(`${needy.method} ${needy.path} sends its backend an ID token, and the gateway has no key to sign one (idTokens)`);
@@ -121,10 +133,27 @@ export function createGateway(options: GatewayOptions): Gateway {
   const tenancy = new RequestTenancy({ ...options, now, quotaLimiter });
   const shadow = new ShadowMirror({ ready: (revision) => instances.ready(revision), random, now });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const arrivedAt = now();
+  /** Handles one request and, once it is answered, counts and logs it. */
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
+    const seen = observer?.start(req, res, requestId);
+    try {
+      await handle(req, res, requestId, seen);
+    } catch (err) {
+      if (err instanceof MlaasError) {
+        if (err.code === 'GW_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+        sendError(res, err, requestId);
+      } else {
+        logger.error({ err: errorMessage(err), requestId }, 'gateway request failed');
+        sendProblem(res, 'GW_INTERNAL', 'the gateway failed to handle this request', requestId);
+      }
+    }
+    if (seen !== undefined) observer?.finish(seen);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, seen: RequestObservation | undefined): Promise<void> {
+    const arrivedAt = now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -141,11 +170,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     }
     const prep = match.route;
+    if (seen !== undefined) {
+      seen.route = prep.routeMetrics;
+      seen.routeLabel = prep.routeLabel;
+      if (prep.backend.kind === 'service') seen.service = prep.backend.service;
+    }
 
     const admitted = tenancy.admit(req, prep, rawQuery);
     const admission = admitted instanceof Promise ? await admitted : admitted;
-    if (!admission.ok) return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
+    if (!admission.ok) {
+      if (admission.quota !== undefined) observer?.quotaRejected(admission.quota.scope, admission.quota.limit);
+      return sendProblem(res, admission.code, admission.detail, requestId, admission.headers);
+    }
     const { tenantId, configHeader, allowTags, userInfo } = admission;
+    if (seen !== undefined) seen.tenant = tenantId;
     // Before an instance is held, so that a failure to sign leaves none held.
     const minted = prep.backendAudience === undefined ? undefined : (idTokens as BackendIdTokens).token(prep.backendAudience);
     const backendToken = minted instanceof Promise ? await minted : minted;
@@ -161,6 +199,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       throw err;
     }
+    if (seen !== undefined) seen.requestBytes = body.length;
 
     let deadlineMs = prep.deadlineMs;
     let deadlineAt = arrivedAt + deadlineMs;
@@ -179,6 +218,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const callerTag = typeof sentTag === 'string' && (allowTags || traffic.byTenant.size === 0) ? sentTag : undefined;
       const tag = prep.backend.tag ?? callerTag;
       revision = tag === undefined ? tenancy.pickRevision(traffic, tenantId, random) : traffic.byTag.get(tag);
+      if (seen !== undefined) seen.revision = revision;
       if (revision === undefined) {
         if (tag !== undefined) return sendProblem(res, 'GW_TAG_UNKNOWN', `service ${service} has no revision tagged ${tag}`, requestId);
         return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
@@ -191,15 +231,17 @@ export function createGateway(options: GatewayOptions): Gateway {
         deadlineAt = arrivedAt + timeoutMs;
       }
       const slot = activator.acquire(revision, deadlineAt);
-      upstream = slot instanceof Promise ? await slot : slot;
+      upstream = slot instanceof Promise ? await waited(slot, revision, seen) : slot;
     } else {
       upstream = pools.forOrigin(prep.backend.origin, prep.backend.h2);
       upstream.inFlight++;
     }
 
+    const traceparent = traceparentOf(req.headers['traceparent']);
+    if (seen !== undefined) seen.traceparent = traceparent;
     const headers = forwardHeaders(req.headers, prep, {
       requestId,
-      traceparent: traceparentOf(req.headers['traceparent']),
+      traceparent,
       tenantId,
       configHeader,
       userInfo,
@@ -218,7 +260,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestId,
       shadow: shadowCopy,
     };
-    await forward(res, upstream, revision, call);
+    await forward(res, upstream, revision, call, seen);
     // After the caller has its answer, so the copy cannot delay it.
     shadowCopy?.send(call);
   }
@@ -232,7 +274,13 @@ export function createGateway(options: GatewayOptions): Gateway {
    * the connection before answering: instances keep no state between requests
    * (the service contract), so the one that died had done nothing lasting.
    */
-  async function forward(res: ServerResponse, first: Upstream, revision: string | undefined, call: BackendCall): Promise<void> {
+  async function forward(
+    res: ServerResponse,
+    first: Upstream,
+    revision: string | undefined,
+    call: BackendCall,
+    seen: RequestObservation | undefined,
+  ): Promise<void> {
     let held: Upstream | undefined = first;
     let failed: Upstream[] | undefined;
     let resent = false;
@@ -250,10 +298,17 @@ export function createGateway(options: GatewayOptions): Gateway {
         const upstream: Upstream = held;
         // The caller left while the request waited for an instance: nobody to answer.
         if (res.destroyed) return;
+        let sentAt = 0;
+        if (seen !== undefined) {
+          sentAt = performance.now();
+          if (revision !== undefined) seen.instance = upstream.id;
+        }
         try {
           await upstream.pool.stream(backendRequest(call, now(), res), into);
+          if (seen !== undefined) seen.backendMs += performance.now() - sentAt;
           return;
         } catch (err) {
+          if (seen !== undefined) seen.backendMs += performance.now() - sentAt;
           if (res.destroyed) return;
           // Part of the answer is out: cutting the connection is the only way to say it broke off.
           if (res.headersSent) {
@@ -280,7 +335,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           activator.release(revision, upstream);
           held = undefined;
           try {
-            held = slot instanceof Promise ? await slot : slot;
+            held = slot instanceof Promise ? await waited(slot, revision, seen) : slot;
           } catch (refusal) {
             return unreachable(res, upstream, call, refusal);
           }
@@ -292,6 +347,17 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (revision === undefined) held.inFlight--;
         else activator.release(revision, held);
       }
+    }
+  }
+
+  /** Waits for an instance with room, the wait counted in the activator's histogram and the request's queue time. */
+  async function waited(slot: Promise<Upstream>, revision: string, seen: RequestObservation | undefined): Promise<Upstream> {
+    if (seen === undefined) return slot;
+    const since = performance.now();
+    try {
+      return await slot;
+    } finally {
+      observer?.activatorWait(seen, revision, performance.now() - since);
     }
   }
 
@@ -307,17 +373,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     );
   }
 
-  const server = createHttpServer({ listener: GATEWAY_LISTENER, limits: options.connections }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const requestId = String(res.getHeader('x-request-id') ?? requestIdOf(req.headers['x-request-id']));
-      if (err instanceof MlaasError) {
-        if (err.code === 'GW_BODY_TOO_LARGE') res.setHeader('connection', 'close');
-        return sendError(res, err, requestId);
-      }
-      logger.error({ err: errorMessage(err), requestId }, 'gateway request failed');
-      sendProblem(res, 'GW_INTERNAL', 'the gateway failed to handle this request', requestId);
-    });
-  });
+  const server = createHttpServer({ listener: GATEWAY_LISTENER, limits: options.connections }, (req, res) => void serve(req, res));
 
   return {
     server,
@@ -340,7 +396,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     instancesChanged: (revision) => activator.readyChanged(revision),
     revisionLoad: (revision) => activator.load(revision),
     revisionRequests: (revision) => activator.requests(revision),
-    forgetRevision: (revision) => activator.forget(revision),
+    forgetRevision(revision) {
+      activator.forget(revision);
+      observer?.forgetRevision(revision);
+    },
     activatorStatus: () => activator.status(),
     retainInstances(liveIds) {
       pools.retain(liveIds);

@@ -6,6 +6,7 @@
  * backend path (Google's `path_translation`).
  */
 import type { GatewayOperation, JwtScheme, QuotaCharge, SecurityScheme } from '../config/index.js';
+import type { RouteMetrics } from './gateway-metrics.js';
 
 export type KeyLocation = { in: 'header'; name: string } | { in: 'query'; name: string };
 
@@ -26,6 +27,10 @@ export interface PreparedOperation {
   path: string;
   method: string;
   operationId: string | undefined;
+  /** The `route` of metrics and request logs: the operationId, else `METHOD /path/{template}`. */
+  routeLabel: string;
+  /** This route's metric series, set by the gateway when it keeps metrics. */
+  routeMetrics: RouteMetrics | undefined;
   /**
    * The requirements a caller may meet (OR), those naming a key first, so
    * that a request meeting several takes its tenant from the key; `{}`
@@ -75,6 +80,8 @@ export function prepareOperation(op: GatewayOperation): PreparedOperation {
     path: op.path,
     method: op.method,
     operationId: op.operationId,
+    routeLabel: op.operationId ?? `${op.method.toUpperCase()} ${op.path}`,
+    routeMetrics: undefined,
     requirements: [...withKey, ...withoutKey],
     anonymous,
     keyLocations,

@@ -19,12 +19,16 @@ export interface QuotaRefusal {
   code: ErrorCode;
   detail: string;
   headers: Record<string, string>;
+  /** The limit that refused, for the rejection counter: `key`, `tenant`, or the document limit's name. */
+  quota: { scope: 'key' | 'tenant' | 'document'; limit: string };
 }
 
 export function quotaRefusal(decision: Exclude<QuotaDecision, { allowed: true }>, tenantId: string): QuotaRefusal {
   const retry = `retry in ${decision.retryAfterSeconds}s`;
   let detail: string;
+  let limitName: string = decision.limitedBy;
   if (decision.limitedBy === 'document') {
+    limitName = decision.charge.limit;
     const { limit, metric, perMinute, cost } = decision.charge;
     const whose = tenantId === ANONYMOUS_CONSUMER ? 'callers without a tenant (they share one allowance) are' : `tenant ${tenantId} is`;
     detail = `${whose} over limit "${limit}" of the gateway document: ${perMinute} per minute of metric ${metric}, this operation costs ${cost}; ${retry}`;
@@ -32,5 +36,11 @@ export function quotaRefusal(decision: Exclude<QuotaDecision, { allowed: true }>
     const whose = decision.limitedBy === 'key' ? 'this API key' : `tenant ${tenantId}`;
     detail = `${whose} is over its rate limit; ${retry}`;
   }
-  return { ok: false, code: 'GW_QUOTA_EXCEEDED', detail, headers: { 'retry-after': String(decision.retryAfterSeconds) } };
+  return {
+    ok: false,
+    code: 'GW_QUOTA_EXCEEDED',
+    detail,
+    headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    quota: { scope: decision.limitedBy, limit: limitName },
+  };
 }

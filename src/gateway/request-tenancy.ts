@@ -22,7 +22,7 @@ import { CredentialCheck, type Credentials } from './credential-check.js';
 import { buildKeyIndex, type KeyIndex } from './key-index.js';
 import type { PreparedOperation } from './prepared-operation.js';
 import { QuotaLimiter } from './quota-limiter.js';
-import { ANONYMOUS_CONSUMER, quotaRefusal } from './quota-refusal.js';
+import { ANONYMOUS_CONSUMER, quotaRefusal, type QuotaRefusal } from './quota-refusal.js';
 import { pickRevision, type ServiceRouting } from './traffic-router.js';
 
 export type Admission =
@@ -35,7 +35,7 @@ export type Admission =
       /** The verified JWT's payload as the backend gets it in `X-Apigateway-Api-Userinfo` (base64url JSON). */
       userInfo?: string;
     }
-  | { ok: false; code: ErrorCode; detail: string; headers?: Record<string, string> };
+  | { ok: false; code: ErrorCode; detail: string; headers?: Record<string, string>; quota?: QuotaRefusal['quota'] };
 
 export interface RequestTenancyOptions {
   keys: readonly KeyRecord[];

@@ -32,6 +32,14 @@ export interface FetchOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
+/** Told of each copy from the store (the platform's model metrics). */
+export interface ModelCacheEvents {
+  /** A version was copied and verified in `ms`. */
+  loaded?(model: ModelVersion, ms: number): void;
+  /** The bytes copied did not match the version's digest; the copy was thrown away. */
+  digestMismatch?(model: ModelVersion): void;
+}
+
 const MARKER = 'verified.json';
 const markerSchema = z.object({ sha256: z.string(), size: z.int(), mtimeMs: z.number() });
 
@@ -40,10 +48,12 @@ export class ModelCache {
   private readonly registry: ModelRegistry;
   /** One copy per digest at a time, however many revisions ask for it at once. */
   private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly events: ModelCacheEvents;
 
-  constructor(options: { dir: string; registry: ModelRegistry }) {
+  constructor(options: { dir: string; registry: ModelRegistry; events?: ModelCacheEvents }) {
     this.dir = path.resolve(options.dir);
     this.registry = options.registry;
+    this.events = options.events ?? {};
   }
 
   /** Where the verified copy of a version lives (whether or not it has been fetched yet). */
@@ -93,6 +103,7 @@ export class ModelCache {
 
   private async copy(model: ModelVersion, target: string, onProgress?: FetchOptions['onProgress']): Promise<string> {
     const ref = formatModelRef(model.name, model.version);
+    const startedAt = Date.now();
     await mkdir(this.dir, { recursive: true });
     const partial = path.join(this.dir, `.partial-${randomBytes(6).toString('hex')}`);
     const digest = new DigestStream(model.size, onProgress);
@@ -105,6 +116,7 @@ export class ModelCache {
       }
       const actual = digest.hex();
       if (actual !== model.sha256 || digest.bytes !== model.size) {
+        this.events.digestMismatch?.(model);
         throw new MlaasError(
           'MODEL_DIGEST_MISMATCH',
           `${ref}: digest mismatch: the bytes in ${this.registry.backend.location} are not the ones pushed: expected sha256 ${model.sha256} (${model.size} bytes), got sha256 ${actual} (${digest.bytes} bytes)`,
@@ -119,6 +131,7 @@ export class ModelCache {
       const markerTemp = `${partial}.marker`;
       await writeFile(markerTemp, JSON.stringify({ sha256: model.sha256, size: model.size, mtimeMs }));
       await rename(markerTemp, path.join(dir, MARKER));
+      this.events.loaded?.(model, Date.now() - startedAt);
       return target;
     } finally {
       await rm(partial, { force: true });

@@ -365,6 +365,23 @@ describe.each([
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
 
+  it('tells its events of each verified copy and each digest mismatch, for the model metrics', async () => {
+    const loaded: string[] = [];
+    const mismatched: string[] = [];
+    const events = { loaded: (m: { name: string; version: number }, ms: number) => loaded.push(`${m.name}@${m.version} ${ms >= 0}`), digestMismatch: (m: { name: string }) => mismatched.push(m.name) };
+    const watched = new ModelCache({ dir: cacheDir, registry, events });
+    await registry.push('spam', v1);
+    await watched.fetch('spam@1');
+    await watched.fetch('spam@1');
+    expect(loaded).toEqual(['spam@1 true']);
+    const stored = (await store.contents()).filter((f) => !f.path.endsWith('.json'));
+    await store.tamper(stored[0]?.path ?? '', Buffer.from(v2));
+    const elsewhere = new ModelCache({ dir: fs.mkdtempSync(path.join(root, 'cache-')), registry, events });
+    expect((await codeOf(elsewhere.fetch('spam@1'))).code).toBe('MODEL_DIGEST_MISMATCH');
+    expect(mismatched).toEqual(['spam']);
+    expect(loaded).toHaveLength(1);
+  });
+
   it('lists, reads, heads and deletes blobs by key prefix', async () => {
     const { backend } = store;
     await backend.put('a/x/1.bin', Buffer.from('one'));

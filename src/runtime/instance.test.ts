@@ -36,6 +36,11 @@ async function instanceOf(fixture: string, extra: Partial<InstanceOptions> = {})
   return instance;
 }
 
+/** The exit note is written once the process's streams have closed, just after `stop` resolves. */
+async function waitForLine(file: string, line: RegExp): Promise<void> {
+  for (let i = 0; i < 100 && !line.test(fs.readFileSync(file, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
 function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http
@@ -92,6 +97,20 @@ describe('Instance', () => {
     const log = fs.readFileSync(instance.logFile, 'utf8');
     expect(log).toContain(`listening on ${instance.port}`);
     expect(log).toContain('this line goes to stderr');
+  });
+
+  it('writes its output as JSON lines naming service, revision, instance and stream, keeping the fields of JSON lines', async () => {
+    const instance = await instanceOf('mixed-output.mjs', { revision: 'svc-00003' });
+    await instance.start();
+    await instance.stop();
+    await waitForLine(instance.logFile, /stopped: exited with code 0/);
+    const lines = fs.readFileSync(instance.logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const own = { service: 'svc', revision: 'svc-00003', instance: instance.id };
+    expect(lines[0]).toMatchObject({ ...own, stream: 'mlaas', level: 30, msg: expect.stringContaining(`starting ${instance.id} on 127.0.0.1:${instance.port}`) });
+    expect(lines).toContainEqual({ ...own, stream: 'stdout', level: 30, time: expect.any(Number), msg: 'plain line' });
+    expect(lines).toContainEqual({ ...own, stream: 'stderr', level: 40, time: 1, msg: 'structured', requestId: 'r-1' });
+    expect(lines).toContainEqual({ ...own, stream: 'stdout', level: 30, time: expect.any(Number), msg: 'no newline yet' });
+    expect(lines.at(-1)).toMatchObject({ ...own, stream: 'mlaas', msg: `${instance.id} stopped: exited with code 0` });
   });
 
   it('reports the exit code of a process that dies before it is ready', async () => {

@@ -1,6 +1,6 @@
 /**
  * One running process of a service (or revision): spawned with the service
- * contract's environment, its output appended to a log file, probed until
+ * contract's environment, its output appended to a log file as JSON lines (instance-output.ts), probed until
  * ready, and drained on stop (SIGTERM, then SIGKILL after the drain timeout).
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MlaasError } from '../errors.js';
 import { instanceEnvironment } from './instance-environment.js';
+import { InstanceOutput } from './instance-output.js';
 import { formatDuration, waitUntilReady } from './readiness-probe.js';
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'crashed';
@@ -73,6 +74,7 @@ export class Instance {
 
   private readonly options: InstanceOptions;
   private child: ChildProcess | undefined;
+  private output: InstanceOutput | undefined;
   private readonly probeAbort = new AbortController();
   private stopRequested = false;
   private stopping: Promise<InstanceExit> | undefined;
@@ -180,34 +182,33 @@ export class Instance {
     const [file, ...args] = options.command;
     if (file === undefined) throw new Error(`instance ${this.id}: command is empty`);
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(this.logFile, 'a', 0o600);
-    try {
-      const command = options.command.join(' ');
-      fs.writeSync(fd, `[mlaas] ${new Date().toISOString()} starting ${this.id} on ${this.host}:${this.port}: ${command}\n`);
-      // detached: the instance leads its own process group, so stop() reaches
-      // the children it forks too, and a Ctrl-C in the terminal reaches only
-      // mlaas, which then drains instances in order instead of all dying at once.
-      this.child = (options.spawnFn ?? nodeSpawn)(file, args, {
-        cwd: options.cwd,
-        env: instanceEnvironment({
-          base: options.baseEnv,
-          inherit: options.inheritEnv ?? [],
-          env: options.env,
-          port: options.port,
-          service: options.service,
-          revision: options.revision,
-          instanceId: this.id,
-          models: options.models,
-          drainTimeoutMs: options.drainTimeoutMs,
-          marks: options.marks,
-        }),
-        stdio: ['ignore', fd, fd],
-        detached: true,
-        ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
-      });
-    } finally {
-      fs.closeSync(fd);
-    }
+    const output = new InstanceOutput(this.logFile, { service: options.service, revision: options.revision, instance: this.id });
+    this.output = output;
+    output.note(`starting ${this.id} on ${this.host}:${this.port}: ${options.command.join(' ')}`);
+    // detached: the instance leads its own process group, so stop() reaches
+    // the children it forks too, and a Ctrl-C in the terminal reaches only
+    // mlaas, which then drains instances in order instead of all dying at once.
+    this.child = (options.spawnFn ?? nodeSpawn)(file, args, {
+      cwd: options.cwd,
+      env: instanceEnvironment({
+        base: options.baseEnv,
+        inherit: options.inheritEnv ?? [],
+        env: options.env,
+        port: options.port,
+        service: options.service,
+        revision: options.revision,
+        instanceId: this.id,
+        models: options.models,
+        drainTimeoutMs: options.drainTimeoutMs,
+        marks: options.marks,
+      }),
+      // Pipes, not the log file itself: each line becomes a JSON line naming the instance and the stream.
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
+    });
+    if (this.child.stdout !== null) output.attach(this.child.stdout, 'stdout');
+    if (this.child.stderr !== null) output.attach(this.child.stderr, 'stderr');
     this.startTime = options.now();
     this.childPid = this.child.pid;
     this.child.once('exit', (code, signal) => this.onChildExit(code, signal));
@@ -234,9 +235,8 @@ export class Instance {
     const exit: InstanceExit = { code, signal, reason, at: this.options.now() };
     this.exitInfo = exit;
     this.probeAbort.abort(new Error(reason));
-    const line = `[mlaas] ${new Date().toISOString()} ${this.id} ${this.currentState}: ${reason}\n`;
-    // Best effort: the logs directory may be gone (a test's temp dir) by the time a process ends.
-    fs.appendFile(this.logFile, line, () => {});
+    // After the process's last output; best effort: the logs directory may be gone (a test's temp dir) by then.
+    void this.output?.end(`${this.id} ${this.currentState}: ${reason}`);
     this.resolveExited(exit);
   }
 

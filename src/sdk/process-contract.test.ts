@@ -104,7 +104,7 @@ describe('a service as a child process', () => {
       child.kill('SIGKILL');
     }
     const lines = stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.find((l) => l['msg'] === 'handler failed')).toMatchObject({ requestId: 'r-9', level: 'error' });
+    expect(lines.find((l) => l['msg'] === 'handler failed')).toMatchObject({ requestId: 'r-9', level: 50, time: expect.any(Number), pid: child.pid });
     expect(lines.some((l) => l['msg'] === 'SIGTERM: draining')).toBe(true);
   });
 });

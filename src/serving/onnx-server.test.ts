@@ -281,6 +281,10 @@ async function metric(url: string, pattern: RegExp): Promise<number> {
 }
 
 describe('dynamic batching', () => {
+  it('publishes how long the model took to load', async () => {
+    expect(await metric(server.url, /^mlaas_onnx_model_load_seconds\{model="affine"\} (\S+)$/m)).toBeGreaterThan(0);
+  });
+
   it('answers 64 concurrent requests each with its own result, in batches larger than one', async () => {
     const before = await metric(server.url, /mlaas_onnx_batch_size_count\{model="affine"\} (\d+)/);
     const rows = Array.from({ length: 64 }, (_, i) => [i, i + 0.5, -i]);

@@ -40,6 +40,7 @@ function paddingFor(config: ServingConfig, raw: RawModelInfo): Map<string, numbe
 }
 
 async function loadModels(config: ServingConfig, options: OnnxServerOptions, metrics: ServingMetrics) {
+  const startedAt = performance.now();
   const { pool, models: infos } = await WorkerPool.start({
     size: config.workers,
     models: config.models,
@@ -62,6 +63,7 @@ async function loadModels(config: ServingConfig, options: OnnxServerOptions, met
         onQueueLength: (length) => metrics.queueLength(served.name, length),
       });
       models.set(served.name, { signature, batcher });
+      metrics.loaded(served.name, (performance.now() - startedAt) / 1000);
       options.log.info(
         { model: served.name, version: served.version, batchable: signature.batchable, padding: Object.fromEntries(signature.padding) },
         'model loaded',

@@ -12,6 +12,8 @@ export interface ServingMetrics {
   request(model: string, outcome: RequestOutcome): void;
   batch(model: string, rows: number): void;
   queueLength(model: string, length: number): void;
+  /** The model is loaded and its session ready, `seconds` after the server started loading. */
+  loaded(model: string, seconds: number): void;
 }
 
 export function createServingMetrics(): ServingMetrics {
@@ -35,10 +37,17 @@ export function createServingMetrics(): ServingMetrics {
     labelNames: ['model'] as const,
     registers: [registry],
   });
+  const loadTime = new Gauge({
+    name: 'mlaas_onnx_model_load_seconds',
+    help: "Seconds from the server's start until the model's sessions were ready in every worker (models load together).",
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     request: (model, outcome) => requests.inc({ model, outcome }),
     batch: (model, rows) => batchSize.observe({ model }, rows),
     queueLength: (model, length) => queue.set({ model }, length),
+    loaded: (model, seconds) => loadTime.set({ model }, seconds),
   };
 }

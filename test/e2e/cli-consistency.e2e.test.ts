@@ -80,6 +80,8 @@ const EVERY_COMMAND: ReadonlyArray<readonly string[]> = [
   ['revisions', 'delete', 'echo-00001'],
   ['plan'],
   ['apply', '--yes'],
+  ['logs', 'echo'],
+  ['audit'],
 ];
 
 /** An unknown name on each command that takes one: what stderr must name. */
