@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   CONFIG_NOT_FOUND: { status: 400, title: 'Configuration file not found' },
   GATEWAY_DOC_INVALID: { status: 400, title: 'Gateway document invalid' },
   CONFIG_PORT_UNAVAILABLE: { status: 409, title: 'Configured port not available' },
+  CONFIG_KNATIVE_SERVICE_INVALID: { status: 400, title: 'Knative Service not importable' },
 
   // admin API (control plane)
   ADMIN_TOKEN_MISSING: { status: 401, title: 'Admin token missing or invalid' },
@@ -103,6 +104,9 @@ export const ERROR_CODES = {
   ARTIFACT_INVALID: { status: 400, title: 'Artifact invalid' },
   ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
   ARTIFACT_BUILD_FAILED: { status: 422, title: 'Artifact build failed' },
+
+  // export (mlaas export)
+  EXPORT_OUT_INVALID: { status: 400, title: 'Export directory unusable' },
 
   // platform (mlaas up)
   PLATFORM_STATE_DIR_IN_USE: { status: 409, title: 'State directory in use by another mlaas' },

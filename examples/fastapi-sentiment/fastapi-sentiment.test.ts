@@ -26,9 +26,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForHealthy(deadline: number): Promise<void> {
+async function waitForHealthy(base: string, deadline: number): Promise<void> {
   for (let attempt = 0; Date.now() < deadline && attempt < 200; attempt++) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -57,7 +57,7 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitForHealthy(Date.now() + 20_000);
+  await waitForHealthy(url, Date.now() + 20_000);
 });
 
 afterAll(() => {
@@ -107,6 +107,21 @@ describe('examples/fastapi-sentiment as a deployed python artifact', () => {
       requestId: 'req-42',
       errors: [{ path: 'text', message: expect.any(String) }],
     });
+  });
+
+  it('listens on MLAAS_LISTEN_HOST instead of 127.0.0.1 when set, as the exported image does', async () => {
+    const port = await freePort();
+    const other = spawn('python', ['serve.py'], {
+      cwd: artifact.dir,
+      env: { ...process.env, ...artifact.env, PORT: String(port), MLAAS_LISTEN_HOST: '127.0.0.2' },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    try {
+      await waitForHealthy(`http://127.0.0.2:${port}`, Date.now() + 20_000);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('exits cleanly on SIGTERM', async () => {

@@ -1,4 +1,5 @@
-"""Starts the service the way the platform's contract asks: on 127.0.0.1:$PORT.
+"""Starts the service the way the platform's contract asks: on 127.0.0.1:$PORT
+($MLAAS_LISTEN_HOST instead when set: the exported container image sets 0.0.0.0).
 
 Reading PORT here means the instance command needs no shell expansion:
 `[python, serve.py]`, with the artifact's venv first in PATH. uvicorn
@@ -12,7 +13,7 @@ import uvicorn
 if __name__ == "__main__":
     uvicorn.run(
         "main:app",
-        host="127.0.0.1",
+        host=os.environ.get("MLAAS_LISTEN_HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "8000")),
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
         # The gateway logs every request already.

@@ -89,6 +89,19 @@ describe('ArtifactStore.build', () => {
     expect(stdout.trim()).toBe('function');
   });
 
+  it("names the Linux packages of apt.txt in the build's progress and refuses a line that is not a package name", async () => {
+    const store = newStore();
+    const good = await stored(store, source({ 'run.sh': 'echo hi\n', 'apt.txt': '# OCR\ntesseract-ocr\n\nlibgl1 # for cv2\n' }));
+    const details: string[] = [];
+    expect((await store.build(good, { onProgress: (_step, detail) => details.push(detail ?? '') })).kind).toBe('plain');
+    expect(details).toContain('apt.txt: tesseract-ocr libgl1 (installed by exported images; here the host provides them)');
+
+    const bad = await stored(store, source({ 'run.sh': 'echo hi\n', 'apt.txt': 'curl\ncurl; rm -rf /\n' }));
+    const err = await store.build(bad).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ARTIFACT_INVALID' });
+    expect((err as Error).message).toBe('apt.txt:2: expected one Debian package name per line, got "curl; rm -rf /"');
+  });
+
   it('reuses the dependency layer for a code-only change, also when both builds run at once', async () => {
     const store = newStore();
     const first = await stored(store, source(nodeService('console.log(1);')));

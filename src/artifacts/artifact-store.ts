@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { MlaasError } from '../errors.js';
+import { readAptPackages } from './apt-packages.js';
 import { digestHex, digestOf } from './artifact-digest.js';
 import type { BuildProgress } from './build-progress.js';
 import { prepareNodeArtifact } from './node-artifact.js';
@@ -61,7 +62,8 @@ function defaultPython(): string {
   return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
-function detectKind(dir: string): ArtifactKind {
+/** How a source directory builds: by its package.json, else requirements.txt or pyproject.toml, else as it is. */
+export function detectKind(dir: string): ArtifactKind {
   const has = (name: string) => fs.existsSync(path.join(dir, name));
   if (has('package.json')) return 'node';
   if (has('requirements.txt') || has('pyproject.toml')) return 'python';
@@ -163,6 +165,10 @@ export class ArtifactStore {
       onProgress('unpack', digest);
       await this.#unpack(archive, workDir, digest);
       const kind = detectKind(workDir);
+      const aptPackages = readAptPackages(workDir);
+      if (aptPackages.length > 0) {
+        onProgress('dependencies', `apt.txt: ${aptPackages.join(' ')} (installed by exported images; here the host provides them)`);
+      }
       const prepared =
         kind === 'node'
           ? await prepareNodeArtifact(workDir, finalDir, { depsDir: this.#depsDir, platformRoot: this.platformRoot, onProgress })

@@ -3,9 +3,9 @@
  * directory into a content-addressed archive, `ArtifactStore` keeps it and
  * builds it into an immutable directory an instance runs from.
  */
-export { packSource, IGNORE_FILE } from './pack-source.js';
+export { listPackedFiles, packSource, IGNORE_FILE } from './pack-source.js';
 export type { PackedSource, PackOptions } from './pack-source.js';
-export { ArtifactStore, defaultCacheDir } from './artifact-store.js';
+export { ArtifactStore, defaultCacheDir, detectKind } from './artifact-store.js';
 export type { ArtifactKind, ArtifactStoreOptions, BuiltArtifact } from './artifact-store.js';
 export type { BuildProgress, BuildStep } from './build-progress.js';
 export { compileIgnoreRules, DEFAULT_IGNORES } from './ignore-rules.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MlaasError } from '../errors.js';
-import { packSource } from './pack-source.js';
+import { listPackedFiles, packSource } from './pack-source.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -62,6 +62,7 @@ describe('packSource', () => {
     expect(names.filter((n) => !n.endsWith('/')).sort()).toEqual(['.mlaasignore', 'lib/train.ts', 'server.ts']);
     expect(packed.files).toBe(3);
     expect(progress.at(-1)).toEqual([3, 3]);
+    expect(listPackedFiles(dir)).toEqual(['.mlaasignore', 'lib/train.ts', 'server.ts']);
   });
 
   it('refuses a missing directory and an empty one with ARTIFACT_INVALID', async () => {

@@ -35,12 +35,14 @@ export interface PackOptions {
 interface Listing {
   /** Relative `/`-separated paths, directories included, in archive order. */
   entries: string[];
+  /** The regular files and symbolic links among them. */
+  fileEntries: string[];
   files: number;
 }
 
 /** Depth-first, names in code-unit order: independent of the file system's readdir order and of the locale. */
 function listSource(root: string, ignored: IgnoreMatcher): Listing {
-  const listing: Listing = { entries: [], files: 0 };
+  const listing: Listing = { entries: [], fileEntries: [], files: 0 };
   const visit = (relativeDir: string): void => {
     const dirents = fs.readdirSync(path.join(root, relativeDir), { withFileTypes: true });
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -53,6 +55,7 @@ function listSource(root: string, ignored: IgnoreMatcher): Listing {
       } else if (dirent.isFile() || dirent.isSymbolicLink()) {
         if (ignored(relative, false)) continue;
         listing.entries.push(relative);
+        listing.fileEntries.push(relative);
         listing.files++;
       }
     }
@@ -72,6 +75,28 @@ function normalisedMode(stat: fs.Stats): number {
   return stat.mode & 0o100 ? 0o755 : 0o644;
 }
 
+function listRoot(dir: string): { root: string; listing: Listing } {
+  const root = path.resolve(dir);
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new MlaasError('ARTIFACT_INVALID', `source: expected a directory, got ${root} (not found or not a directory)`);
+  }
+  const ignored = compileIgnoreRules([...DEFAULT_IGNORES, ...readIgnoreFile(root)]);
+  const listing = listSource(root, ignored);
+  if (listing.files === 0) throw new MlaasError('ARTIFACT_INVALID', `source ${root}: expected at least one file to pack, found none`);
+  return { root, listing };
+}
+
+/**
+ * The files (and symbolic links) `packSource` puts in the archive, relative and
+ * `/`-separated, in archive order: what an exported image's build context holds.
+ *
+ * @example
+ * listPackedFiles('examples/spam-filter'); // ['.npmrc', 'model-signature.ts', 'package-lock.json', …]
+ */
+export function listPackedFiles(dir: string): string[] {
+  return listRoot(dir).listing.fileEntries;
+}
+
 /**
  * The archive of `dir` and its digest.
  *
@@ -80,13 +105,10 @@ function normalisedMode(stat: fs.Stats): number {
  * await store.put(bytes, digest);
  */
 export async function packSource(dir: string, options: PackOptions = {}): Promise<PackedSource> {
-  const root = path.resolve(dir);
-  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new MlaasError('ARTIFACT_INVALID', `source: expected a directory, got ${root} (not found or not a directory)`);
-  }
-  const ignored = compileIgnoreRules([...DEFAULT_IGNORES, ...readIgnoreFile(root)]);
-  const { entries, files } = listSource(root, ignored);
-  if (files === 0) throw new MlaasError('ARTIFACT_INVALID', `source ${root}: expected at least one file to pack, found none`);
+  const {
+    root,
+    listing: { entries, files },
+  } = listRoot(dir);
 
   let packed = 0;
   const stream = tar.create(

@@ -27,7 +27,8 @@ export interface PythonArtifactOptions {
   onProgress: BuildProgress;
 }
 
-const PYPROJECT_DEPENDENCIES =
+/** Prints pyproject.toml's `[project].dependencies`, one a line: the requirements of a source without requirements.txt. */
+export const PYPROJECT_DEPENDENCIES =
   "import sys, tomllib; d = tomllib.load(open(sys.argv[1], 'rb')); print('\\n'.join(d.get('project', {}).get('dependencies', [])))";
 
 const UNSATISFIABLE = [

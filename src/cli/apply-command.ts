@@ -3,6 +3,7 @@
  * (on a terminal; elsewhere `--yes` is required, as Terraform's
  * -auto-approve), then makes the platform match the files, printing each
  * step as it happens. A second apply of the same files changes nothing.
+ * A Knative Service YAML upserts that one service and leaves the rest.
  * Exit 1 when any resource could not be changed.
  */
 import { Command } from 'commander';
@@ -25,7 +26,7 @@ interface ApplyFlags extends AdminFlags {
 export function applyCommand(): Command {
   return withOutputFlag(withAdminFlags(new Command('apply')))
     .description('make the running platform match the files: deploy, traffic, tenants, flags, routes')
-    .option('-f, --file <path>', 'the mlaas.yaml to apply', 'mlaas.yaml')
+    .option('-f, --file <path>', 'the mlaas.yaml to apply, or a Knative Service YAML (upserts that one service, as gcloud run services replace)', 'mlaas.yaml')
     .option('--prune', 'delete what the files no longer declare (services stop, tenants go with their keys)')
     .option('-y, --yes', 'apply without asking (required when not on a terminal)')
     .action(async (flags: ApplyFlags) => {

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { applyCommand } from './apply-command.js';
 import { deployCommand } from './deploy-command.js';
+import { exportCommand } from './export-command.js';
 import { flagsCommand } from './flags-command.js';
 import { keysCommand } from './keys-command.js';
 import { logsCommand } from './logs-command.js';
@@ -42,6 +43,7 @@ program.addCommand(modelsCommand());
 program.addCommand(reloadCommand());
 program.addCommand(planCommand());
 program.addCommand(applyCommand());
+program.addCommand(exportCommand());
 program.addCommand(logsCommand());
 program.addCommand(auditCommand());
 

@@ -26,6 +26,14 @@ export interface LoadedConfig {
    * same files the same way.
    */
   variables: Record<string, string>;
+  /**
+   * Set when the file declares one service and nothing else (a Knative
+   * Service YAML, `mlaas apply -f service.yaml`): plan and apply then touch
+   * that service only and leave everything else as it runs.
+   */
+  only?: string;
+  /** With `only`: the revision name its template gives (Knative's `spec.template.metadata.name`). */
+  onlyRevisionName?: string;
 }
 
 export interface LoadConfigOptions {

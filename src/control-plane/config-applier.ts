@@ -12,6 +12,7 @@ import { MlaasError } from '../errors.js';
 import { adoptMatching, applyChanges, type ApplyDeps, type ApplyProgress, type ApplyResult } from './apply-changes.js';
 import { changedSinceApplied, desiredStateOf, liveStateOf, type Declared, type DesiredStateOptions } from './declared-state.js';
 import { pendingChanges, planChanges, planProblems, type Change } from './plan-changes.js';
+import { knativeDeclaration, knativeServiceDocument, revisionNameProblems } from './knative-declaration.js';
 import { unroutedServices } from './unrouted-services.js';
 
 export interface PlanRequest {
@@ -51,7 +52,7 @@ export class ConfigApplier {
 
   constructor(options: ConfigApplierOptions) {
     this.#o = options;
-    this.#load = options.load ?? loadFiles;
+    this.#load = options.load ?? ((request, services) => loadFiles(request, services, options.served()));
   }
 
   plan(request: PlanRequest): Promise<PlanAnswer> {
@@ -67,7 +68,8 @@ export class ConfigApplier {
       const result = await applyChanges(pendingChanges(changes), declared, loaded, this.#o, { actor: 'apply', ...(onProgress ? { onProgress } : {}) });
       adoptMatching(changes, declared, this.#o.store);
       const reloaded = this.#o.reloaded?.() ?? [];
-      if (result.failed.length === 0) this.#o.onApplied?.(loaded);
+      // One service from a Knative file is no new version of the files the reloader compares with.
+      if (result.failed.length === 0 && loaded.only === undefined) this.#o.onApplied?.(loaded);
       return { changes, unrouted: this.#unrouted(declared), reloaded, ...result };
     });
   }
@@ -97,12 +99,17 @@ export class ConfigApplier {
     const live = await this.#live(loaded);
     const options = { prune: request.prune === true };
     const problems = planProblems(declared.desired, live, options);
+    if (loaded.only !== undefined) {
+      const named = revisionNameProblems(loaded.only, loaded.onlyRevisionName, declared.desired.services[loaded.only]?.needsRevision === true, store.listRevisions(loaded.only));
+      if (named.length > 0) throw new MlaasError('CONFIG_KNATIVE_SERVICE_INVALID', `${loaded.config.configPath}: 1 error; nothing changed`, { errors: named });
+    }
     if (problems.length > 0) {
       throw new MlaasError('CONFIG_INVALID', `the files cannot be applied (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing changed`, {
         errors: problems,
       });
     }
-    return { loaded, declared, changes: planChanges(declared.desired, live, options) };
+    const changes = planChanges(declared.desired, live, options);
+    return { loaded, declared, changes: loaded.only === undefined ? changes : changes.filter((c) => isServiceChange(c, loaded.only as string)) };
   }
 
   #live(loaded: LoadedConfig) {
@@ -121,7 +128,17 @@ export class ConfigApplier {
   }
 }
 
-/** The one place the CLI's variables reach the loader: `${VAR}` substitution reads them as its environment. */
-function loadFiles(request: PlanRequest, services: string[]): Promise<LoadedConfig> {
+/**
+ * The one place the CLI's variables reach the loader: `${VAR}` substitution reads them as its environment.
+ * A Knative Service file is taken as written (Kubernetes substitutes nothing) and keeps the document served.
+ */
+async function loadFiles(request: PlanRequest, services: string[], served: GatewayDocument): Promise<LoadedConfig> {
+  const knative = await knativeServiceDocument(request.configPath);
+  if (knative !== undefined) return knativeDeclaration(knative, request.configPath, served, { prune: request.prune === true });
   return loadConfig(request.configPath, { services, env: request.variables ?? {} });
+}
+
+/** What a Knative Service file declares: the service, its revision and its traffic. */
+function isServiceChange(change: Change, service: string): boolean {
+  return change.name === service && (change.kind === 'service' || change.kind === 'revision' || change.kind === 'traffic');
 }

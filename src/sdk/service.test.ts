@@ -284,3 +284,25 @@ describe('readiness and documentation', () => {
     expect(doc.components.schemas.Problem.required).toContain('code');
   });
 });
+
+describe('listen address', () => {
+  it('listens on MLAAS_LISTEN_HOST when set (an image sets 0.0.0.0), and only there', async () => {
+    process.env['MLAAS_LISTEN_HOST'] = '127.0.0.2';
+    try {
+      const app = service({ name: 'test', routes: [], log: (line) => logged.push(line) });
+      const listening = await app.listen({ port: 0, handleSignals: false });
+      running.push(listening);
+      await listening.ready;
+      expect(listening.host).toBe('127.0.0.2');
+      expect((await fetch(`http://127.0.0.2:${listening.port}/healthz`)).status).toBe(200);
+      await expect(fetch(`http://127.0.0.1:${listening.port}/healthz`)).rejects.toThrow();
+    } finally {
+      delete process.env['MLAAS_LISTEN_HOST'];
+    }
+  });
+
+  it('listens on 127.0.0.1 without MLAAS_LISTEN_HOST', async () => {
+    const { listening } = await start();
+    expect(listening.host).toBe('127.0.0.1');
+  });
+});

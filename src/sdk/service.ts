@@ -1,8 +1,8 @@
 /**
  * A service as the runtime expects it (the Cloud Run contract without the
- * container): listen on 127.0.0.1:$PORT, answer `/healthz` 200 once
- * `onStart` is done, and on SIGTERM finish in-flight requests, then exit
- * within the drain timeout.
+ * container): listen on 127.0.0.1:$PORT (on `MLAAS_LISTEN_HOST` when set, as
+ * in an exported image), answer `/healthz` 200 once `onStart` is done, and on
+ * SIGTERM finish in-flight requests, then exit within the drain timeout.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +29,7 @@ export interface ServiceOptions {
 export interface ListenOptions {
   /** Default `PORT` from the environment; 0 picks a free port. */
   port?: number;
+  /** Default `MLAAS_LISTEN_HOST` from the environment, else 127.0.0.1. */
   host?: string;
   /** Drain and exit on SIGTERM and SIGINT; default true. */
   handleSignals?: boolean;
@@ -133,7 +134,8 @@ export function service(options: ServiceOptions): Service {
   async function listen(listenOptions: ListenOptions = {}): Promise<Listening> {
     if (server !== undefined) throw new Error(`service ${options.name} is already listening`);
     const port = listenOptions.port ?? portFromEnv();
-    const host = listenOptions.host ?? '127.0.0.1';
+    // A container image sets MLAAS_LISTEN_HOST=0.0.0.0: there the platform's proxy is outside the loopback.
+    const host = listenOptions.host ?? (process.env['MLAAS_LISTEN_HOST'] || '127.0.0.1');
     const s = createServer((req, res) => {
       void handleRequest(req, res);
     });

@@ -1,7 +1,8 @@
 /**
  * The process of a `runtime: onnx` instance: serves every model the runtime
  * names in `MLAAS_MODEL_<NAME>` over the Open Inference Protocol V2 on
- * 127.0.0.1:$PORT, with dynamic batching and inference in worker threads.
+ * 127.0.0.1:$PORT (MLAAS_LISTEN_HOST instead when set), with dynamic batching
+ * and inference in worker threads.
  *
  *   PORT=8080 MLAAS_MODEL_CLASSIFIER=model.onnx node dist/src/serving/onnx-server-main.js
  *

@@ -23,6 +23,11 @@ describe('readServingConfig', () => {
     expect(readServingConfig({ MLAAS_MODEL_M: '/m.onnx', MLAAS_ONNX_BATCHING: '0' }).batching).toBe(false);
   });
 
+  it('listens on 127.0.0.1 unless MLAAS_LISTEN_HOST names another address (0.0.0.0 in a container image)', () => {
+    expect(readServingConfig({ MLAAS_MODEL_M: '/m.onnx' }).host).toBe('127.0.0.1');
+    expect(readServingConfig({ MLAAS_MODEL_M: '/m.onnx', MLAAS_LISTEN_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
   it('reads padding values by the input name as an env variable spells it', () => {
     const config = readServingConfig({ MLAAS_MODEL_M: '/m.onnx', MLAAS_ONNX_PAD_INPUT_IDS: '0' });
     expect([...config.paddingByEnvName]).toEqual([['INPUT_IDS', 0]]);

@@ -2,7 +2,8 @@
  * The ONNX server's settings, read once from its environment at start-up and
  * then frozen. The runtime starts it like any instance: `PORT`,
  * `MLAAS_SERVICE` and one `MLAAS_MODEL_<NAME>` per model; the `MLAAS_ONNX_*`
- * variables tune batching and threads.
+ * variables tune batching and threads, `MLAAS_LISTEN_HOST` (default 127.0.0.1)
+ * the address it listens on.
  */
 import { MlaasError, type FieldIssue } from '../errors.js';
 
@@ -82,7 +83,8 @@ export function readServingConfig(env: NodeJS.ProcessEnv): ServingConfig {
     errors.push({ path: 'MLAAS_ONNX_BATCHING', message: `expected 0 or 1, got "${batchingRaw}"` });
   }
   const config: ServingConfig = {
-    host: '127.0.0.1',
+    // 127.0.0.1 behind mlaas's own gateway; a container image sets 0.0.0.0 so that Knative's queue-proxy reaches it.
+    host: env['MLAAS_LISTEN_HOST'] || '127.0.0.1',
     port: whole('PORT', 8080, 0),
     service: env['MLAAS_SERVICE'] || 'onnx',
     models: models.sort((a, b) => a.name.localeCompare(b.name)),
