@@ -359,7 +359,7 @@ async function assemble(
       return ready;
     },
   });
-  series.start();
+  void series.start();
   undo.push(() => series.stop());
   const admin = createAdminServer({
     store,

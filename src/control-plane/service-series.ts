@@ -68,22 +68,25 @@ export class ServiceSeries {
     this.#now = options.now ?? Date.now;
   }
 
-  start(): void {
-    const at = this.#now();
-    void this.#read().then((totals) => this.#history.push({ at, totals }));
+  /** Reads the starting totals (resolved once read), then samples every interval. */
+  start(): Promise<void> {
     this.#timer = setInterval(() => void this.sample(), SAMPLE_INTERVAL_MS);
     this.#timer.unref();
+    return this.sample();
   }
 
   stop(): void {
     clearInterval(this.#timer);
   }
 
-  /** Adds one sample per service: what happened since the previous one. */
+  /** Adds one sample per service: what happened since the previous reading (the first reading only sets the start). */
   async sample(): Promise<void> {
     const at = this.#now();
-    const previous = this.#history.at(-1) ?? { at, totals: new Map<string, Totals>() };
+    const previous = this.#history.at(-1);
     const totals = await this.#read();
+    this.#history.push({ at, totals });
+    if (this.#history.length > SUMMARY_SAMPLES + 1) this.#history.shift();
+    if (previous === undefined) return;
     const ready = this.#options.readyInstances();
     for (const service of new Set([...totals.keys(), ...ready.keys()])) {
       const window = figures(previous.totals.get(service) ?? EMPTY, totals.get(service) ?? EMPTY, at - previous.at);
@@ -100,8 +103,6 @@ export class ServiceSeries {
       samples.instances.push(ready.get(service) ?? 0);
       if (samples.t.length > SAMPLES_KEPT) for (const list of Object.values(samples) as unknown[][]) list.shift();
     }
-    this.#history.push({ at, totals });
-    if (this.#history.length > SUMMARY_SAMPLES + 1) this.#history.shift();
   }
 
   /** Every service's samples and last-minute figures, and the interval between samples. */
