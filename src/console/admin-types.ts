@@ -11,7 +11,7 @@ export interface ServiceSummary {
 }
 
 export interface TrafficTarget {
-  revisionName?: string;
+  revision?: string;
   latestRevision?: boolean;
   percent?: number;
   tag?: string;

@@ -20,6 +20,7 @@ export interface SeriesChartProps {
 
 const WIDTH = 520;
 const HEIGHT = 180;
+const WINDOW_S = 15 * 60;
 
 export function SeriesChart({ title, t, lines, unit }: SeriesChartProps): VNode {
   const box = useRef<HTMLDivElement>(null);
@@ -35,7 +36,8 @@ export function SeriesChart({ title, t, lines, unit }: SeriesChartProps): VNode 
       height: HEIGHT,
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, spanGaps: false }))],
       axes: [{}, { label: unit, size: 60 }],
-      scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      // Always the last 15 minutes, however few samples there are yet; from 0 up, so a flat line reads as what it is.
+      scales: { x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       legend: { live: true },
     };
     plot.current = new uPlot(opts, data, box.current);

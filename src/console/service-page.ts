@@ -31,9 +31,9 @@ export function ServicePage({ name }: { name: string }): VNode {
   };
   const rollback = async (): Promise<void> => {
     try {
-      const answer = await adminFetch<{ resolved: { revision: string; percent: number }[] }>('POST', `${path}/rollback`);
+      const answer = await adminFetch<{ resolved: { targets: { revision: string; percent: number; tag?: string }[] } }>('POST', `${path}/rollback`);
       setError(undefined);
-      setDone(`Rolled back: ${answer.resolved.map((t) => `${t.revision} ${t.percent}%`).join(', ')}`);
+      setDone(`Rolled back: ${answer.resolved.targets.map((t) => `${t.revision} ${t.percent}%${t.tag ? ` @${t.tag}` : ''}`).join(', ')}`);
       reloadAll();
     } catch (err) {
       setError(err as Error);

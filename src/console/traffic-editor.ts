@@ -36,8 +36,8 @@ export function targetsOf(rows: readonly Row[]): TrafficTarget[] {
     const tags = row.tags.split(',').map((t) => t.trim()).filter((t) => t !== '');
     if (row.percent === 0 && tags.length === 0) continue;
     const [first, ...rest] = tags;
-    targets.push({ revisionName: row.revision, percent: row.percent, ...(first === undefined ? {} : { tag: first }) });
-    for (const tag of rest) targets.push({ revisionName: row.revision, percent: 0, tag });
+    targets.push({ revision: row.revision, percent: row.percent, ...(first === undefined ? {} : { tag: first }) });
+    for (const tag of rest) targets.push({ revision: row.revision, percent: 0, tag });
   }
   return targets;
 }
