@@ -25,6 +25,9 @@ let adminUrl: string;
 let browser: { context: BrowserContext; close: () => Promise<void> };
 let page: Page;
 const problems: string[] = [];
+/** A trickle of requests while the test runs (bounded: at most 400, 10 a second), for the live charts to draw. */
+let loading = true;
+let load: Promise<void> | undefined;
 
 function predict(key: string): Promise<number> {
   return fetch(`${up.gatewayUrl}/v1/spam-filter/predict`, {
@@ -76,6 +79,12 @@ tenants:
   // A second revision with no traffic, for the traffic editor to split onto.
   await up.cliOk(['services', 'update', 'spam-filter', '--update-env-vars', 'CONSOLE_E2E=1', '--no-traffic']);
   for (let i = 0; i < 20; i++) expect(await predict(up.demoKey)).toBe(200);
+  load = (async () => {
+    for (let i = 0; i < 400 && loading; i++) {
+      await predict(up.demoKey);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
   mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   page = await browser.context.newPage();
@@ -90,6 +99,8 @@ tenants:
 }, 180_000);
 
 afterAll(async () => {
+  loading = false;
+  await load;
   await browser?.close();
   await up?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -133,8 +144,6 @@ describe('the web console in chromium', () => {
     await page.getByText('Traffic saved.').waitFor();
     expect(await servingOf('spam-filter')).toEqual({ 'spam-filter-00001': 70, 'spam-filter-00002': 30 });
     expect(await up.cliOk(['revisions', 'spam-filter'])).toMatch(/spam-filter-00002\s+ready\s+30%\s+candidate/);
-    await page.locator('.charts figure').first().waitFor();
-    await shot('service');
   });
 
   it('rolls back with one click and a confirmation', async () => {
@@ -188,6 +197,19 @@ describe('the web console in chromium', () => {
     await page.locator('.audit td', { hasText: 'key.revoke' }).first().waitFor();
     await page.locator('.audit td', { hasText: 'flags.set' }).first().waitFor();
     await shot('audit');
+  });
+
+  it('draws live charts of requests/s, latency and instances from the platform’s samples', async () => {
+    const token = readFileSync(path.join(dir, 'state', 'admin-token'), 'utf8').trim();
+    const samples = (): Promise<number[]> =>
+      fetch(`${adminUrl}/v1/console/series`, { headers: { authorization: `Bearer ${token}` } })
+        .then((r) => r.json() as Promise<{ services: Record<string, { rps: number[] }> }>)
+        .then((b) => b.services['spam-filter']?.rps ?? []);
+    await waitUntil('three samples with requests', samples, (rps) => rps.filter((r) => r > 0).length >= 3, 20_000, 500);
+    await page.goto(`${adminUrl}/services/spam-filter`);
+    await page.locator('.charts figure canvas').nth(2).waitFor();
+    expect(await page.locator('.charts figure').evaluateAll((fs) => fs.map((f) => f.getAttribute('aria-label')))).toEqual(['Requests/s', 'Latency', 'Ready instances']);
+    await shot('service');
     expect(problems).toEqual([]);
   });
 });
