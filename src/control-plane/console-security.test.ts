@@ -85,6 +85,11 @@ describe('without the cookie or the token', () => {
     expect(store.listKeys()).toHaveLength(0);
   });
 
+  it('the token is checked before the route is looked up: an unknown path answers 401 too, naming no route', async () => {
+    const res = await send('GET', '/v1/no-such-route');
+    expect(res.status).toBe(401);
+  });
+
   it('a cookie the platform did not issue counts as none', async () => {
     const res = await send('GET', '/v1/tenants', { cookie: `${SESSION_COOKIE}=made-up` });
     expect(res.status).toBe(401);
@@ -147,6 +152,8 @@ describe('signed in', () => {
   it('a read the browser marks as cross-site is refused too', async () => {
     const { cookie } = await signIn();
     expect((await send('GET', '/v1/keys', { cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    // Another port of 127.0.0.1 (the gateway, whose services serve anything) is the same site, not the same origin.
+    expect((await send('GET', '/v1/keys', { cookie, 'sec-fetch-site': 'same-site' })).status).toBe(403);
     expect((await send('GET', '/v1/keys', { cookie, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
   });
 
