@@ -59,6 +59,7 @@ function printSummary(p: Platform): void {
     'mlaas is up',
     `  gateway   ${p.gatewayUrl}`,
     `  admin     ${p.adminUrl}   (token in ${rel(path.join(p.stateDir, 'admin-token'))})`,
+    `  console   ${p.adminUrl}/   (sign in with that token)`,
   ];
   for (const s of p.services) {
     const serving = s.serving.length === 0 ? 'no revision serving' : s.serving.join(', ');

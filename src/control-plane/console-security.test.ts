@@ -176,6 +176,21 @@ describe('the Bearer token (the CLI) keeps working', () => {
   });
 });
 
+describe('a platform whose console is not built', () => {
+  it('answers its pages with 503 ADMIN_CONSOLE_NOT_BUILT saying how to build it', async () => {
+    const bare = createAdminServer({ store, token: TOKEN, status: () => ({}), onChange: () => {}, console: { assetsDir: path.join(dir, 'nothing') } });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/sign-in`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toMatchObject({ code: 'ADMIN_CONSOLE_NOT_BUILT', detail: expect.stringContaining('npm run build') });
+    } finally {
+      await new Promise((resolve) => bare.close(resolve));
+    }
+  });
+});
+
 describe('Content-Security-Policy', () => {
   it('is on every console answer: pages, redirects, sign-in, the bundle, errors', async () => {
     const { cookie } = await signIn();

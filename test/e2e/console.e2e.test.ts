@@ -108,6 +108,7 @@ afterAll(async () => {
 
 describe('the web console in chromium', () => {
   it('sends a visitor without a session to sign in, and signs in with the admin token', async () => {
+    expect(up.output().stdout).toContain(`console   ${adminUrl}/   (sign in with that token)`);
     await page.goto(`${adminUrl}/`);
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await shot('sign-in');
