@@ -14,4 +14,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The web console runs in the browser, not in Node.
+  { files: ['src/console/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   ADMIN_CONNECTIONS_EXHAUSTED: { status: 503, title: 'Too many open connections' },
   ADMIN_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   ADMIN_INSTANCE_UNREACHABLE: { status: 502, title: 'Instance did not answer' },
+  ADMIN_CSRF_REJECTED: { status: 403, title: 'Cross-site request refused' },
+  ADMIN_CONSOLE_NOT_BUILT: { status: 503, title: 'Web console not built' },
 
   // SDK (inside a service)
   SDK_BODY_INVALID: { status: 400, title: 'Request body invalid' },

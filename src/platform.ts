@@ -17,6 +17,8 @@ import { watchFiles, type FileWatch } from './config/watch-files.js';
 import { createAdminServer } from './control-plane/admin-api.js';
 import { logRoutes } from './control-plane/admin-routes-logs.js';
 import { instanceMetricsRoutes, metricsRoutes } from './control-plane/admin-routes-metrics.js';
+import { seriesRoutes } from './control-plane/admin-routes-series.js';
+import { ServiceSeries } from './control-plane/service-series.js';
 import { jwksRoutes } from './control-plane/admin-routes-jwks.js';
 import { modelRoutes } from './control-plane/admin-routes-models.js';
 import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
@@ -351,6 +353,16 @@ async function assemble(
 
   const closing = new AbortController();
   undo.push(() => closing.abort());
+  const series = new ServiceSeries({
+    registry: observed.registry,
+    readyInstances: () => {
+      const ready = new Map<string, number>();
+      for (const k of supervisor.status()) ready.set(k.service, (ready.get(k.service) ?? 0) + k.ready);
+      return ready;
+    },
+  });
+  void series.start();
+  undo.push(() => series.stop());
   const admin = createAdminServer({
     store,
     token: adminToken,
@@ -387,7 +399,9 @@ async function assemble(
       ...planRoutes(applier),
       ...logRoutes({ store, logsDir, closing: closing.signal }),
       ...instanceMetricsRoutes({ instanceAddress: (revision, id) => supervisor.ready(revision).find((i) => i.id === id) }),
+      ...seriesRoutes(series),
     ],
+    console: { assetsDir: path.join(PLATFORM_ROOT, 'dist', 'console') },
     publicRoutes: [...jwksRoutes(() => idTokens.jwks()), ...(platformMetrics === undefined ? [] : metricsRoutes(observed.registry))],
   });
 
@@ -459,6 +473,7 @@ async function assemble(
         closing.abort();
         await reloader.close();
         autoscaler.stop();
+        series.stop();
         revisionGc.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll(), metricsServer && closeServer(metricsServer)]);
         await observed.close();

@@ -59,6 +59,7 @@ function printSummary(p: Platform): void {
     'mlaas is up',
     `  gateway   ${p.gatewayUrl}`,
     `  admin     ${p.adminUrl}   (token in ${rel(path.join(p.stateDir, 'admin-token'))})`,
+    `  console   ${p.adminUrl}/   (sign in with that token)`,
   ];
   if (p.metricsUrl !== undefined) lines.push(`  metrics   ${p.metricsUrl}`);
   for (const s of p.services) {

@@ -1,21 +1,25 @@
 /**
  * The control plane's admin API: a node:http server the CLI and console talk
- * to. Every route needs the admin bearer token, but for the few published to
- * anyone (the gateway's public keys); input is checked against the
+ * to. Every route needs the admin bearer token or the console's session
+ * (see admin-auth.ts), but for the few published to anyone (the gateway's
+ * public keys, the console's sign-in); input is checked against the
  * route's zod schemas; every error leaves as application/problem+json, made
  * in exactly one place (`problemFor`), never with a stack trace.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { z } from 'zod';
 import { MlaasError, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode, type Problem } from '../errors.js';
 import { describeIssue, fieldIssuesOf } from '../api/zod-issues.js';
 import { ADMIN_LISTENER, createHttpServer, type ConnectionLimits } from '../http/index.js';
 import { assertJsonDepth } from '../json-depth.js';
+import { assertAllowed, digest, identifyCaller } from './admin-auth.js';
 import { matchRoute, type AdminReply, type AdminRoute } from './admin-router.js';
 import { adminRoutes, type AdminChange } from './admin-routes.js';
 import { keyRoutes } from './admin-routes-keys.js';
 import { tenancyRoutes } from './admin-routes-tenancy.js';
+import { CONSOLE_SECURITY_HEADERS, consoleRoutes } from './console-routes.js';
+import { ConsoleSessions } from './console-sessions.js';
 import type { StateStore } from './state-store.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -40,6 +44,8 @@ export interface AdminServerOptions {
   routes?: readonly AdminRoute[];
   /** Routes served without the admin token: what the platform publishes, such as `/.well-known/jwks.json`. */
   publicRoutes?: readonly AdminRoute[];
+  /** The web console at `/`, with its bundle in this folder; no console when absent. */
+  console?: { assetsDir: string };
 }
 
 /**
@@ -51,13 +57,17 @@ export interface AdminServerOptions {
  */
 export function createAdminServer(options: AdminServerOptions): http.Server {
   const deps = { ...options, now: options.now ?? (() => new Date()) };
-  const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps), ...tenancyRoutes(deps), ...(options.routes ?? [])];
   const tokenDigest = digest(options.token);
+  const sessions = new ConsoleSessions();
+  const web = options.console === undefined ? { open: [], signedIn: [] } : consoleRoutes({ sessions, tokenDigest, assetsDir: options.console.assetsDir });
+  const routes: readonly AdminRoute[] = [...adminRoutes(deps), ...keyRoutes(deps), ...tenancyRoutes(deps), ...web.signedIn, ...(options.routes ?? [])];
+  const publicRoutes = [...(options.publicRoutes ?? []), ...web.open];
 
   return createHttpServer({ listener: ADMIN_LISTENER, limits: options.connections }, (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
-    void handle(req, routes, options.publicRoutes ?? [], tokenDigest)
+    for (const [name, value] of Object.entries(CONSOLE_SECURITY_HEADERS)) res.setHeader(name, value);
+    void handle(req, routes, publicRoutes, tokenDigest, sessions)
       .then((reply) => {
         if (reply.stream !== undefined) return sendStream(res, reply.stream, requestId, options.logger);
         return reply.events === undefined ? sendReply(res, reply) : sendEvents(res, reply.events, requestId, options.logger);
@@ -71,41 +81,30 @@ async function handle(
   routes: readonly AdminRoute[],
   publicRoutes: readonly AdminRoute[],
   tokenDigest: Buffer,
+  sessions: ConsoleSessions,
 ): Promise<AdminReply> {
   // Prefixing keeps `//x` and absolute-form targets from being read as a host: they just match no route.
   const url = new URL(`http://admin${req.url?.startsWith('/') ? req.url : '/'}`);
   const method = req.method ?? 'GET';
+  const caller = identifyCaller(req, tokenDigest, sessions);
   const open = matchRoute(publicRoutes, method, url.pathname);
-  if (open === undefined && !authorized(req.headers.authorization, tokenDigest)) {
-    throw new MlaasError('ADMIN_TOKEN_MISSING', 'send the admin token as `Authorization: Bearer <token>` (see <stateDir>/admin-token)', {
-      headers: { 'www-authenticate': 'Bearer realm="mlaas-admin"' },
-    });
-  }
+  if (open === undefined) assertAllowed(req, caller);
   const matched = open ?? matchRoute(routes, method, url.pathname);
   if (matched === undefined) throw new MlaasError('ADMIN_ROUTE_NOT_FOUND', `no admin route for ${method} ${url.pathname}`);
   const { route, params } = matched;
+  const session = caller?.kind === 'session' ? caller.session : undefined;
 
   const query = route.query ? check(route.query, Object.fromEntries(url.searchParams), 'ADMIN_QUERY_INVALID', 'query') : undefined;
   if (route.rawLimitBytes !== undefined) {
-    return route.handle({ params, query, body: undefined, raw: await readBody(req, route.rawLimitBytes) });
+    return route.handle({ params, query, body: undefined, raw: await readBody(req, route.rawLimitBytes), session });
   }
   if (route.body === undefined) {
     // A route that takes no body still runs only once the request has arrived whole: a broken body then
     // gets its 400 and changes nothing, instead of racing a handler that acts on the head alone.
     await readBody(req, ADMIN_BODY_LIMIT_BYTES);
-    return route.handle({ params, query, body: undefined });
+    return route.handle({ params, query, body: undefined, session });
   }
-  return route.handle({ params, query, body: check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body') });
-}
-
-/** Compares digests, so neither the token's content nor its length leaks through timing. */
-function authorized(header: string | undefined, tokenDigest: Buffer): boolean {
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), tokenDigest);
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
+  return route.handle({ params, query, body: check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body'), session });
 }
 
 function check(schema: z.ZodType, value: unknown, code: ErrorCode, what: string): unknown {

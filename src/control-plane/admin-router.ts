@@ -4,6 +4,7 @@
  * against them before a handler runs, so handlers see typed, checked values.
  */
 import type { z } from 'zod';
+import type { ConsoleSession } from './console-sessions.js';
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -14,6 +15,8 @@ export interface AdminRequest<B = unknown, Q = unknown> {
   query: Q;
   /** The uploaded bytes of a route with `rawLimitBytes`. */
   raw?: Buffer;
+  /** The web console's session, when the request came with its cookie. */
+  session?: ConsoleSession | undefined;
 }
 
 export interface AdminReply {
