@@ -1,6 +1,6 @@
 /**
  * The gateway's spans as a tracing backend sees them: a real OTLP/HTTP
- * receiver on loopback takes what the exporter sends (JSON, POST /v1/traces),
+ * receiver on loopback (fixtures/otlp-receiver.ts) takes what the exporter sends,
  * while a real gateway forwards real requests to a real upstream.
  */
 import { createServer, type Server } from 'node:http';
@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey, hashSecret } from '../api/api-key.js';
 import type { KeyRecord, TenantRecord } from '../api/index.js';
 import type { GatewayOperation } from '../config/index.js';
+import { CLIENT_KIND as CLIENT, SERVER_KIND as SERVER, spanAttribute, startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../tracing/fixtures/otlp-receiver.js';
 import { otlpTracingFromEnv, type OtlpTracing } from '../tracing/otlp-tracing-from-env.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { compileRouting } from './traffic-router.js';
@@ -31,32 +32,16 @@ const k = generateApiKey();
 const key: KeyRecord = { id: k.id, tenantId: 'tenant-a', hash: hashSecret(k.secret), createdAt: '' };
 const tenant: TenantRecord = { id: 'tenant-a', displayName: 'A', config: {}, attributes: {}, createdAt: '', updatedAt: '' };
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: { stringValue?: string; intValue?: number | string } }[];
-  status?: { code?: number };
-}
-const SERVER = 2;
-const CLIENT = 3;
-
-let receiver: Server;
+let receiver: OtlpReceiver;
 let receiverUrl: string;
-/** What the receiver got: each POST's path and content type, and the spans with their resource's service.name. */
-const exports: { path: string; contentType: string | undefined }[] = [];
-const spans: (OtlpSpan & { serviceName: string | undefined })[] = [];
+let exports: OtlpReceiver['posts'];
+let spans: OtlpSpan[];
 let upstream: Server;
 let upstreamPort: number;
 const upstreamSaw: (string | undefined)[] = [];
 const open: { gateway: Gateway; tracing: OtlpTracing | undefined }[] = [];
 
-function attr(span: OtlpSpan, name: string): string | number | undefined {
-  const v = span.attributes.find((a) => a.key === name)?.value;
-  return v?.stringValue ?? (v?.intValue === undefined ? undefined : Number(v.intValue));
-}
+const attr = spanAttribute;
 
 async function start(env: NodeJS.ProcessEnv, ready: ReadyInstance[]): Promise<{ base: string; tracing: OtlpTracing | undefined; logged: string[] }> {
   const logged: string[] = [];
@@ -82,23 +67,8 @@ const post = (base: string, headers: Record<string, string> = {}) =>
   fetch(`${base}/v1/items/7?verbose=1`, { method: 'POST', body: '{}', headers: { 'x-api-key': k.key, ...headers } });
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      exports.push({ path: req.url ?? '', contentType: req.headers['content-type'] });
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans: { resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
-      };
-      for (const rs of body.resourceSpans) {
-        const serviceName = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
-        for (const ss of rs.scopeSpans) for (const span of ss.spans) spans.push({ ...span, serviceName });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startOtlpReceiver();
+  ({ url: receiverUrl, posts: exports, spans } = receiver);
   upstream = createServer((req, res) => {
     upstreamSaw.push(req.headers['traceparent'] as string | undefined);
     req.resume();
@@ -120,7 +90,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
   await new Promise((r) => upstream.close(r));
 });
 
