@@ -184,8 +184,11 @@ describe('gateway tracing over OTLP/HTTP', () => {
 
 describe('gateway tracing off', () => {
   it('makes no tracer without an endpoint, with OTEL_SDK_DISABLED=true or with OTEL_TRACES_EXPORTER=none', () => {
-    const logger = pino({ level: 'silent' });
+    const warned: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (warned.push(chunk.toString()), done()) }));
     expect(otlpTracingFromEnv({ OTEL_SERVICE_NAME: 'edge', OTEL_EXPORTER_OTLP_ENDPOINT: '' }, logger)).toBeUndefined();
+    // A variable that would shape spans, set without an endpoint, is not silently dropped.
+    expect(warned.join('')).toMatch(/"set":\["OTEL_SERVICE_NAME"\].*tracing off/);
     expect(otlpTracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_SDK_DISABLED: 'true' }, logger)).toBeUndefined();
     expect(otlpTracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_EXPORTER: 'none' }, logger)).toBeUndefined();
   });

@@ -29,7 +29,12 @@ export const DEFAULT_SERVICE_NAME = 'mlaas-gateway';
 
 export function otlpTracingFromEnv(env: NodeJS.ProcessEnv, logger: Logger): OtlpTracing | undefined {
   const endpoint = tracesEndpoint(env);
-  if (endpoint === undefined) return undefined;
+  if (endpoint === undefined) {
+    // The spec's default endpoint (localhost:4318) is not assumed: traces are opt-in, and a half-made setup is said out loud.
+    const set = Object.keys(env).filter((name) => name.startsWith('OTEL_') && blankAsUnset(env[name]) !== undefined);
+    if (set.length > 0) logger.warn({ set }, 'tracing off: neither OTEL_EXPORTER_OTLP_ENDPOINT nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, so these are not used');
+    return undefined;
+  }
   if (blankAsUnset(env['OTEL_SDK_DISABLED'])?.toLowerCase() === 'true') {
     logger.info({ endpoint }, 'tracing off: OTEL_SDK_DISABLED=true');
     return undefined;
