@@ -64,10 +64,11 @@ export function otlpTracingFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Otlp
   for (const problem of problems) logger.warn(problem);
 
   // The SDK's own complaints (a failed export, a dropped span) go to the platform's log.
+  const complain = (message: string, ...args: unknown[]): void => logger.warn({ args: args.map(String) }, `opentelemetry: ${message}`);
   diag.setLogger(
     {
-      error: (message, ...args) => logger.warn({ args }, `opentelemetry: ${message}`),
-      warn: (message, ...args) => logger.warn({ args }, `opentelemetry: ${message}`),
+      error: complain,
+      warn: complain,
       info: () => undefined,
       debug: () => undefined,
       verbose: () => undefined,
