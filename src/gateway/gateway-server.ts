@@ -334,11 +334,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         try {
           await upstream.pool.stream(backendRequest(call, now(), res), into);
           if (seen !== undefined) seen.backendMs += performance.now() - sentAt;
-          if (attempt !== undefined) tracing?.attemptEnded(attempt, undefined);
+          if (attempt !== undefined) tracing?.attemptEnded(attempt);
           return;
         } catch (err) {
           if (seen !== undefined) seen.backendMs += performance.now() - sentAt;
-          if (attempt !== undefined) tracing?.attemptEnded(attempt, errorType(err));
+          if (attempt !== undefined) tracing?.attemptFailed(attempt, err);
           if (res.destroyed) return;
           // Part of the answer is out: cutting the connection is the only way to say it broke off.
           if (res.headersSent) {
@@ -498,13 +498,6 @@ function failureOf(err: unknown): 'timeout' | 'refused' | 'closed' | 'other' {
     default:
       return 'other';
   }
-}
-
-/** A failure's `error.type` for its span: the error's code (`ECONNREFUSED`, `UND_ERR_…`) or its class. */
-function errorType(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return err instanceof Error ? err.name : '_OTHER';
 }
 
 function errorMessage(err: unknown): string {

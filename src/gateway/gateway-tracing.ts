@@ -131,12 +131,16 @@ export class GatewayTracing {
     if (status >= 400) a.span.setStatus({ code: SpanStatusCode.ERROR });
   }
 
-  /** The attempt is over; `failure` names what broke it, if anything did. */
-  attemptEnded(a: BackendAttempt, failure: string | undefined): void {
-    if (failure !== undefined) {
-      a.span.setAttribute(ATTR_ERROR_TYPE, failure);
-      a.span.setStatus({ code: SpanStatusCode.ERROR });
-    }
+  /** The attempt is over: the answer went through to the caller. */
+  attemptEnded(a: BackendAttempt): void {
+    a.span.end();
+  }
+
+  /** The attempt broke off; `error.type` is the error's code (`ECONNREFUSED`, `UND_ERR_…`) or its class. */
+  attemptFailed(a: BackendAttempt, err: unknown): void {
+    const code = (err as { code?: unknown } | null)?.code;
+    a.span.setAttribute(ATTR_ERROR_TYPE, typeof code === 'string' ? code : err instanceof Error ? err.name : '_OTHER');
+    a.span.setStatus({ code: SpanStatusCode.ERROR });
     a.span.end();
   }
 
