@@ -48,6 +48,7 @@ import { MlaasError } from './errors.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway } from './gateway/index.js';
 import { platformObservability } from './platform-observability.js';
+import { otlpTracingFromEnv } from './tracing/otlp-tracing-from-env.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
 import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
@@ -181,6 +182,8 @@ async function assemble(
     shadow: () => gateway.shadowStats(),
   });
   undo.push(() => observed.close());
+  const tracing = otlpTracingFromEnv(process.env, logger.child({ component: 'tracing' }));
+  if (tracing !== undefined) undo.push(() => tracing.shutdown());
   const platformMetrics = observed.metrics;
   const modelCache = new ModelCache({
     dir: path.join(cacheDir, 'models'),
@@ -249,6 +252,7 @@ async function assemble(
     },
     metrics: observed.gatewayMetrics,
     requestLog: observed.requestLog,
+    tracer: tracing?.tracer,
   });
   const reloader = new ConfigReloader({
     started: loaded,
@@ -476,7 +480,8 @@ async function assemble(
         series.stop();
         revisionGc.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll(), metricsServer && closeServer(metricsServer)]);
-        await observed.close();
+        // After the gateway closed: the last requests' spans are ended and go in the final batch.
+        await Promise.all([observed.close(), tracing?.shutdown()]);
         keyUsage.close();
         store.close();
         models.backend.close();

@@ -5,7 +5,8 @@
  * limit, picks the revision and the least-busy ready instance and forwards over a pooled
  * keep-alive connection within the route's deadline and the revision's timeout; a share of requests may
  * be copied to a shadow revision afterwards (shadow-mirror.ts); once answered,
- * each request is counted and logged (request-observer.ts). Everything it
+ * each request is counted and logged (request-observer.ts) and, when a tracer
+ * is given, traced (gateway-tracing.ts). Everything it
  * consults (routes, keys, tenants, flags, metric series) is precomputed and swapped whole on change.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -13,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
+import type { Tracer } from '@opentelemetry/api';
 import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord } from '../api/key.js';
 import type { TenantRecord } from '../api/tenant.js';
@@ -35,6 +37,7 @@ import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-poo
 import { GatewayMetrics, type GatewayMetricsOptions } from './gateway-metrics.js';
 import type { RequestLog } from './request-log.js';
 import { RequestObserver, type RequestObservation } from './request-observer.js';
+import { ATTR_MLAAS_REVISION, ATTR_MLAAS_TENANT, GatewayTracing, type BackendAttempt, type RequestTrace } from './gateway-tracing.js';
 
 /** Where the gateway learns which instances of a service can take requests now. */
 export interface InstanceSource {
@@ -69,6 +72,8 @@ export interface GatewayOptions {
   metrics?: GatewayMetricsOptions;
   /** One JSON line per request (request-log.ts); none when absent. */
   requestLog?: RequestLog;
+  /** Where the gateway's spans go (gateway-tracing.ts); no span is made when absent. */
+  tracer?: Tracer;
 }
 
 export interface Gateway {
@@ -118,6 +123,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const idTokens = options.idTokens;
   const metrics = options.metrics === undefined ? undefined : new GatewayMetrics(options.metrics, activator);
   const observer = metrics === undefined && options.requestLog === undefined ? undefined : new RequestObserver(metrics, options.requestLog);
+  const tracing = options.tracer === undefined ? undefined : new GatewayTracing(options.tracer);
   const prepare = (operations: readonly GatewayOperation[]): PreparedOperation[] => {
     const out = operations.map(prepareOperation);
     for (const op of out) op.routeMetrics = observer?.route(op.backend.kind === 'service' ? op.backend.service : '', op.routeLabel);
@@ -138,8 +144,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const seen = observer?.start(req, res, requestId);
+    const traced = tracing?.start(req, requestId);
+    if (traced !== undefined && seen !== undefined) seen.traceparent = traced.traceparent;
     try {
-      await handle(req, res, requestId, seen);
+      await handle(req, res, requestId, seen, traced);
     } catch (err) {
       if (err instanceof MlaasError) {
         if (err.code === 'GW_BODY_TOO_LARGE') res.setHeader('connection', 'close');
@@ -150,9 +158,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
     if (seen !== undefined) observer?.finish(seen);
+    if (traced !== undefined) tracing?.finish(traced, res);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, seen: RequestObservation | undefined): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    seen: RequestObservation | undefined,
+    traced: RequestTrace | undefined,
+  ): Promise<void> {
     const arrivedAt = now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -175,6 +190,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       seen.routeLabel = prep.routeLabel;
       if (prep.backend.kind === 'service') seen.service = prep.backend.service;
     }
+    if (traced !== undefined) tracing?.matched(traced, prep.path, prep.backend.kind === 'service' ? prep.backend.service : undefined);
 
     const admitted = tenancy.admit(req, prep, rawQuery);
     const admission = admitted instanceof Promise ? await admitted : admitted;
@@ -184,6 +200,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const { tenantId, configHeader, allowTags, userInfo } = admission;
     if (seen !== undefined) seen.tenant = tenantId;
+    if (traced !== undefined && tenantId !== undefined) traced.span.setAttribute(ATTR_MLAAS_TENANT, tenantId);
     // Before an instance is held, so that a failure to sign leaves none held.
     const minted = prep.backendAudience === undefined ? undefined : (idTokens as BackendIdTokens).token(prep.backendAudience);
     const backendToken = minted instanceof Promise ? await minted : minted;
@@ -219,6 +236,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const tag = prep.backend.tag ?? callerTag;
       revision = tag === undefined ? tenancy.pickRevision(traffic, tenantId, random) : traffic.byTag.get(tag);
       if (seen !== undefined) seen.revision = revision;
+      if (traced !== undefined && revision !== undefined) traced.span.setAttribute(ATTR_MLAAS_REVISION, revision);
       if (revision === undefined) {
         if (tag !== undefined) return sendProblem(res, 'GW_TAG_UNKNOWN', `service ${service} has no revision tagged ${tag}`, requestId);
         return sendProblem(res, 'GW_NO_INSTANCE', `service ${service} has no revision serving traffic`, requestId, RETRY_SOON);
@@ -237,7 +255,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       upstream.inFlight++;
     }
 
-    const traceparent = traceparentOf(req.headers['traceparent']);
+    // With tracing, each attempt's client span replaces it (forward).
+    const traceparent = traced === undefined ? traceparentOf(req.headers['traceparent']) : traced.traceparent;
     if (seen !== undefined) seen.traceparent = traceparent;
     const headers = forwardHeaders(req.headers, prep, {
       requestId,
@@ -260,7 +279,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestId,
       shadow: shadowCopy,
     };
-    await forward(res, upstream, revision, call, seen);
+    await forward(res, upstream, revision, call, seen, traced);
+    // The copy is the gateway's doing, not the primary attempt's.
+    if (traced !== undefined) call.headers['traceparent'] = traced.traceparent;
     // After the caller has its answer, so the copy cannot delay it.
     shadowCopy?.send(call);
   }
@@ -280,16 +301,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     revision: string | undefined,
     call: BackendCall,
     seen: RequestObservation | undefined,
+    traced: RequestTrace | undefined,
   ): Promise<void> {
     let held: Upstream | undefined = first;
     let failed: Upstream[] | undefined;
     let resent = false;
+    let attempt: BackendAttempt | undefined;
     const onClose = (): void => {
       if (!res.writableFinished) res.emit('abort');
     };
     res.once('close', onClose);
     // Writes the answer's head and hands undici the caller's response to stream the body into.
     const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData): Writable => {
+      if (attempt !== undefined) tracing?.answered(attempt, statusCode);
       res.writeHead(statusCode, responseHeaders(headers, call.requestId));
       return call.shadow === undefined ? res : call.shadow.tap(statusCode, res);
     };
@@ -303,12 +327,18 @@ export function createGateway(options: GatewayOptions): Gateway {
           sentAt = performance.now();
           if (revision !== undefined) seen.instance = upstream.id;
         }
+        if (traced !== undefined && tracing !== undefined) {
+          attempt = tracing.attempt(traced, upstream.origin, call.path, revision === undefined ? undefined : upstream.id, failed?.length ?? 0);
+          call.headers['traceparent'] = attempt.traceparent;
+        }
         try {
           await upstream.pool.stream(backendRequest(call, now(), res), into);
           if (seen !== undefined) seen.backendMs += performance.now() - sentAt;
+          if (attempt !== undefined) tracing?.attemptEnded(attempt);
           return;
         } catch (err) {
           if (seen !== undefined) seen.backendMs += performance.now() - sentAt;
+          if (attempt !== undefined) tracing?.attemptFailed(attempt, err);
           if (res.destroyed) return;
           // Part of the answer is out: cutting the connection is the only way to say it broke off.
           if (res.headersSent) {

@@ -22,7 +22,7 @@ export class RequestObservation {
   revision: string | undefined = undefined;
   instance: string | undefined = undefined;
   tenant: string | undefined = undefined;
-  /** The traceparent forwarded; empty when the request never reached a backend. */
+  /** The traceparent forwarded (or the gateway's server span's); empty when there is neither. */
   traceparent = '';
   requestBytes = 0;
   backendMs = 0;

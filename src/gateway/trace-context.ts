@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/** A W3C traceparent of version 00: trace id, parent id, flags. */
+export const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 export function requestIdOf(sent: string | string[] | undefined): string {
   return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
