@@ -92,5 +92,10 @@ describe('mlaas deploy packs only what is safe to pack', () => {
     const revisions = JSON.parse(await up.cliOk(['revisions', 'npmfail', '--output', 'json'])) as Array<{ name: string; state: string; reason?: string }>;
     expect(revisions).toEqual([expect.objectContaining({ name: 'npmfail-00001', state: 'failed', reason: expect.stringMatching(/Missing: mlaas@\S* from lock file/) })]);
     expect(await up.cliOk(['revisions', 'npmfail'])).toMatch(/npmfail-00001\s+failed.*Missing: mlaas@\S* from lock file/);
+
+    // A revision that never built has no artifact a `services update` could reuse.
+    const update = await up.cli(['services', 'update', 'npmfail', '--update-env-vars', 'A=1']);
+    expect(update.code).not.toBe(0);
+    expect(update.stderr).toMatch(/service npmfail has no revision to update: deploy it first/);
   }, 120_000);
 });
