@@ -1,9 +1,10 @@
 /**
  * Black-box: what `mlaas deploy` packs and what it says when it cannot. A
- * service folder holding a `.mlaas/` state dir is deployed without it (the
- * progress says it was left out), one holding an absolute symbolic link is
- * refused naming the link, and a service whose `npm ci` fails is recorded
- * as a failed revision whose reason is npm's own error line.
+ * service folder holding a `.mlaas/` dir and the running platform's state
+ * dir is deployed without them (the progress says they were left out), one
+ * holding an absolute symbolic link is refused naming the link, and a
+ * service whose `npm ci` fails is recorded as a failed revision whose
+ * reason is npm's own error line.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(
     path.join(dir, 'mlaas.yaml'),
     `gateway: { document: api-gateway.yaml }
-stateDir: state
+stateDir: app/.state
 services:
   app:
     source: app
@@ -36,7 +37,8 @@ tenants:
   demo: { demoKey: true }
 `,
   );
-  up = await startMlaasUp(dir, 'state');
+  // The platform's own state dir inside the service's source: neither `up`'s plan nor `deploy` packs it.
+  up = await startMlaasUp(dir, 'app/.state');
 }, 120_000);
 
 afterAll(async () => {
@@ -65,7 +67,7 @@ describe('mlaas deploy packs only what is safe to pack', () => {
     const deployed = await up.cli(['deploy', 'app']);
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/revision app-00002 deployed/);
-    expect(deployed.stderr).toMatch(/left out by default: \.mlaas\//);
+    expect(deployed.stderr).toMatch(/left out by default: \.mlaas\/, \.state\//);
     expect(await servedFiles()).toEqual(['main.mjs', 'server.mjs']);
   }, 120_000);
 
