@@ -106,6 +106,7 @@ export const ERROR_CODES = {
   ARTIFACT_INVALID: { status: 400, title: 'Artifact invalid' },
   ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
   ARTIFACT_BUILD_FAILED: { status: 422, title: 'Artifact build failed' },
+  ARTIFACT_SOURCE_REFUSED: { status: 400, title: 'Source holds files that must not be packed' },
 
   // export (mlaas export)
   EXPORT_OUT_INVALID: { status: 400, title: 'Export directory unusable' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileIgnoreRules } from './ignore-rules.js';
+import { compileIgnoreRules, compileReincludeRules } from './ignore-rules.js';
 
 describe('compileIgnoreRules (gitignore syntax of .mlaasignore)', () => {
   it('matches a bare name at any depth, files and directories alike', () => {
@@ -50,5 +50,12 @@ describe('compileIgnoreRules (gitignore syntax of .mlaasignore)', () => {
     const ignored = compileIgnoreRules(['a+b(1).txt']);
     expect(ignored('a+b(1).txt', false)).toBe(true);
     expect(ignored('aab1.txt', false)).toBe(false);
+  });
+
+  it('tells a path taken back with ! from one no rule matched', () => {
+    const reincluded = compileReincludeRules(['*.pem', '!certs/ca.pem']);
+    expect(reincluded('certs/ca.pem', false)).toBe(true);
+    expect(reincluded('certs/other.pem', false)).toBe(false);
+    expect(reincluded('server.js', false)).toBe(false);
   });
 });

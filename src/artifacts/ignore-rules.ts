@@ -21,8 +21,13 @@ interface Rule {
   directoryOnly: boolean;
 }
 
-/** What every source leaves out even without a `.mlaasignore`. */
-export const DEFAULT_IGNORES: readonly string[] = ['node_modules/', '.git/'];
+/**
+ * What every source leaves out even without a `.mlaasignore`: installed
+ * dependencies, version control, the platform's state (admin token, keys,
+ * model store, earlier artifacts), logs and environment files. A `!` line in
+ * `.mlaasignore` takes any of them back.
+ */
+export const DEFAULT_IGNORES: readonly string[] = ['node_modules/', '.git/', '.mlaas/', '*.log', '.env*'];
 
 const REGEX_SPECIAL = /[\\^$.|+(){}]/;
 
@@ -97,13 +102,32 @@ function parseRule(line: string): Rule | undefined {
  * ignored('src/a.test.ts', false); // true
  */
 export function compileIgnoreRules(lines: readonly string[]): IgnoreMatcher {
+  const decide = compileDecision(lines);
+  return (relativePath, isDirectory) => decide(relativePath, isDirectory) === 'ignored';
+}
+
+/**
+ * Whether the last rule that matches a path is a `!` line: the path is
+ * included on purpose, not merely left unmatched. A secret-looking file is
+ * packed only then.
+ *
+ * @example
+ * const reincluded = compileReincludeRules(['!config/admin-token']);
+ * reincluded('config/admin-token', false); // true
+ */
+export function compileReincludeRules(lines: readonly string[]): IgnoreMatcher {
+  const decide = compileDecision(lines);
+  return (relativePath, isDirectory) => decide(relativePath, isDirectory) === 'reincluded';
+}
+
+function compileDecision(lines: readonly string[]): (relativePath: string, isDirectory: boolean) => 'ignored' | 'reincluded' | 'unmatched' {
   const rules = lines.map(parseRule).filter((rule): rule is Rule => rule !== undefined);
   return (relativePath, isDirectory) => {
-    let ignored = false;
+    let decision: 'ignored' | 'reincluded' | 'unmatched' = 'unmatched';
     for (const rule of rules) {
       if (rule.directoryOnly && !isDirectory) continue;
-      if (rule.regex.test(relativePath)) ignored = !rule.negate;
+      if (rule.regex.test(relativePath)) decision = rule.negate ? 'reincluded' : 'ignored';
     }
-    return ignored;
+    return decision;
   };
 }

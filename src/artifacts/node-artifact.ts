@@ -10,6 +10,7 @@ import { MlaasError } from '../errors.js';
 import { sha256Hex } from './artifact-digest.js';
 import type { BuildProgress } from './build-progress.js';
 import { ensureLayer } from './dependency-layer.js';
+import { explainNpmFailure } from './explain-npm-failure.js';
 import { runTool } from './run-tool.js';
 
 export interface NodeArtifactOptions {
@@ -99,6 +100,7 @@ async function installLayer(
         args: ['ci', '--no-audit', '--no-fund', '--include=dev'],
         cwd: tempDir,
         env: toolEnv(),
+        explain: (output) => explainNpmFailure('npm ci', output),
       });
     }
     const modules = path.join(tempDir, 'node_modules');

@@ -41,4 +41,10 @@ describe('python artifacts', () => {
     expect((err as Error).message).toMatch(/^requirement "surely-not-a-real-package==1.0" cannot be satisfied/);
     expect(fs.readdirSync(path.join(root, 'cache/deps')).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
+
+  it("fails the build with pip's own ERROR: lines for any other pip failure", async () => {
+    const err = await buildPython('-r other-requirements.txt\n').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ARTIFACT_BUILD_FAILED' });
+    expect((err as Error).message).toMatch(/^pip install failed:\nERROR: Could not open requirements file: .*other-requirements\.txt/);
+  });
 });

@@ -31,12 +31,15 @@ export interface PythonArtifactOptions {
 export const PYPROJECT_DEPENDENCIES =
   "import sys, tomllib; d = tomllib.load(open(sys.argv[1], 'rb')); print('\\n'.join(d.get('project', {}).get('dependencies', [])))";
 
+/** pip prints one `ERROR:` line per problem; the last ones are the cause. */
+const TAIL_ERRORS = 10;
+
 const UNSATISFIABLE = [
   /No matching distribution found for (\S+)/,
   /Could not find a version that satisfies the requirement (\S+)/,
 ];
 
-/** Names the requirement pip could not satisfy, and what to do about it. */
+/** Names the requirement pip could not satisfy, and what to do about it; else pip's own `ERROR:` lines. */
 export function explainPipFailure(output: string): string | undefined {
   for (const pattern of UNSATISFIABLE) {
     const requirement = pattern.exec(output)?.[1];
@@ -48,7 +51,8 @@ export function explainPipFailure(output: string): string | undefined {
       );
     }
   }
-  return undefined;
+  const errors = output.split('\n').filter((line) => line.startsWith('ERROR:'));
+  return errors.length === 0 ? undefined : `pip install failed:\n${errors.slice(-TAIL_ERRORS).join('\n')}`;
 }
 
 async function readRequirements(workDir: string, options: PythonArtifactOptions): Promise<string> {

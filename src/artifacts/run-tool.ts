@@ -1,7 +1,8 @@
 /**
  * Runs one build tool (npm, pip, a build script) as a child process and turns
- * its failure into ARTIFACT_BUILD_FAILED carrying the last lines it printed,
- * which is where every one of these tools says what went wrong.
+ * its failure into ARTIFACT_BUILD_FAILED carrying what the tool said went
+ * wrong: its own error lines when `explain` finds them (npm's, pip's), else
+ * the last lines of its stderr (of all its output when stderr is empty).
  */
 import { spawn } from 'node:child_process';
 import { MlaasError } from '../errors.js';
@@ -17,7 +18,7 @@ export interface ToolRun {
   args: readonly string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** A better error detail for a known failure, from the whole kept output. */
+  /** A better error detail for a known failure, from the whole kept output (stdout and stderr interleaved). */
   explain?: (output: string) => string | undefined;
 }
 
@@ -29,13 +30,18 @@ export function lastLines(text: string, count = TAIL_LINES): string {
 export function runTool(run: ToolRun): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
+    let stderr = '';
     const keep = (chunk: Buffer) => {
       output += chunk.toString('utf8');
       if (output.length > KEEP_OUTPUT_CHARS) output = output.slice(-KEEP_OUTPUT_CHARS);
     };
     const child = spawn(run.command, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    child.stderr.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      stderr += chunk.toString('utf8');
+      if (stderr.length > KEEP_OUTPUT_CHARS) stderr = stderr.slice(-KEEP_OUTPUT_CHARS);
+    });
     child.once('error', (err) => {
       reject(new MlaasError('ARTIFACT_BUILD_FAILED', `${run.what}: could not start ${run.command}: ${err.message}`, { cause: err }));
     });
@@ -45,7 +51,8 @@ export function runTool(run: ToolRun): Promise<string> {
         return;
       }
       const how = signal === null ? `exit code ${code}` : `signal ${signal}`;
-      const detail = run.explain?.(output) ?? `${run.what} failed (${how}):\n${lastLines(output)}`;
+      const said = stderr.trim() === '' ? output : stderr;
+      const detail = run.explain?.(output) ?? `${run.what} failed (${how}):\n${lastLines(said)}`;
       reject(new MlaasError('ARTIFACT_BUILD_FAILED', detail));
     });
   });

@@ -68,6 +68,7 @@ async function listRevisions(service: string, flags: Flags): Promise<void> {
   if (printStructured(items, flags.output)) return;
   printTable(
     ['revision', 'state', 'traffic', 'tags', 'created', 'reason'],
-    items.map((r) => [r.name, r.state, `${r.percent}%`, r.tags.join(',') || '-', r.createdAt, r.reason ?? '']),
+    // A build's reason holds the tool's error lines: one row each revision, its lines joined.
+    items.map((r) => [r.name, r.state, `${r.percent}%`, r.tags.join(',') || '-', r.createdAt, r.reason?.replace(/\s*\n\s*/g, ' / ') ?? '']),
   );
 }

@@ -81,7 +81,7 @@ export class ConfigApplier {
    */
   startUp(loaded: LoadedConfig, options: Pick<DesiredStateOptions, 'forceRevision' | 'onServiceError'>): Promise<ApplyAnswer> {
     return this.#serially(async () => {
-      const declared = await desiredStateOf(loaded, { store: this.#o.store, models: this.#o.models, ...options });
+      const declared = await desiredStateOf(loaded, { store: this.#o.store, models: this.#o.models, stateDir: this.#o.stateDir, ...options });
       const changes = planChanges(declared.desired, await this.#live(loaded));
       const forced = options.forceRevision ?? new Set<string>();
       const wanted = changedSinceApplied(changes, declared.desired, this.#o.store);
@@ -93,9 +93,9 @@ export class ConfigApplier {
   }
 
   async #plan(request: PlanRequest): Promise<{ loaded: LoadedConfig; declared: Declared; changes: Change[] }> {
-    const { store, models } = this.#o;
+    const { store, models, stateDir } = this.#o;
     const loaded = await this.#load(request, store.listServices().map((s) => s.name));
-    const declared = await desiredStateOf(loaded, { store, models });
+    const declared = await desiredStateOf(loaded, { store, models, stateDir });
     const live = await this.#live(loaded);
     const options = { prune: request.prune === true };
     const problems = planProblems(declared.desired, live, options);

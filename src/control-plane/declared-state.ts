@@ -35,6 +35,8 @@ export interface Declared {
 export interface DesiredStateOptions {
   store: StateStore;
   models: ModelRegistry;
+  /** The platform's state directory: never packed, even inside a service's source. */
+  stateDir?: string;
   /** Services that get a new revision even from an unchanged spec (their recovery failed at start-up). */
   forceRevision?: ReadonlySet<string>;
   /**
@@ -52,7 +54,7 @@ export async function desiredStateOf(loaded: LoadedConfig, options: DesiredState
     const { traffic, ...service } = declared;
     try {
       const onnx = service.runtime === 'onnx';
-      const packed = onnx ? undefined : await packSource(service.source);
+      const packed = onnx ? undefined : await packSource(service.source, options.stateDir === undefined ? {} : { stateDir: options.stateDir });
       const artifact = packed === undefined ? onnxServerArtifact() : { digest: packed.digest, dir: '', kind: 'plain', env: {} };
       const resolved = await resolveModels(options.models, service.models, { onnxOnly: onnx });
       // As on Cloud Run, the service's latest revision is what its configuration made last: an older revision of the

@@ -4,6 +4,8 @@
  * by the lockfile), resolve the service's models to versions, record the
  * revision, start it, move traffic. A `runtime: onnx` service has no archive:
  * its artifact is the built-in server. Progress is reported step by step for the CLI.
+ * A build that fails is recorded too, as a failed revision whose reason is
+ * what the build tool said (Cloud Run lists a revision that never started).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ServiceSchema, type ServiceConfig } from '../api/service-schema.js';
@@ -11,7 +13,7 @@ import { MlaasError } from '../errors.js';
 import { onnxServerArtifact } from './onnx-server-artifact.js';
 import { resolveModels, type ModelResolver } from './resolve-models.js';
 import type { DeployOptions, RevisionReconciler } from './revision-reconciler.js';
-import { parseRevisionSpec, revisionSpecOf, type BuiltArtifactRef } from './revision-spec.js';
+import { parseRevisionSpec, revisionSpecOf, UNBUILT_ARTIFACT_KIND, type BuiltArtifactRef } from './revision-spec.js';
 import { updatedServiceConfig, type ServiceChange } from './service-update.js';
 import type { JsonObject, RevisionRecord, StateStore } from './state-store.js';
 
@@ -50,7 +52,7 @@ export class Deployer {
     const progress = req.onProgress ?? (() => undefined);
     const config = this.#serviceConfig(req);
     const onnx = config.runtime === 'onnx';
-    const built = onnx ? onnxServerArtifact() : await this.#build(req, progress);
+    const built = onnx ? onnxServerArtifact() : await this.#build(req, config, progress);
     const models = await resolveModels(this.models, config.models, { onnxOnly: onnx });
     for (const [key, m] of Object.entries(models)) progress({ step: 'model', detail: `${key}: ${m.ref} → ${m.name}@${m.version} (sha256:${m.sha256.slice(0, 12)})` });
     progress({ step: 'revision', detail: built.digest });
@@ -70,7 +72,8 @@ export class Deployer {
   async update(service: string, change: ServiceChange, options: DeployOptions = {}): Promise<UpdateResult> {
     const stored = this.store.getService(service);
     if (stored === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no service ${service}`);
-    const latest = this.store.listRevisions(service).at(-1);
+    // A revision whose build failed has no artifact to reuse.
+    const latest = this.store.listRevisions(service).filter((r) => parseRevisionSpec(r).artifact.kind !== UNBUILT_ARTIFACT_KIND).at(-1);
     if (latest === undefined) throw new MlaasError('ADMIN_CONFLICT', `service ${service} has no revision to update: deploy it first`);
     const current = stored.spec as ServiceConfig;
     const config = updatedServiceConfig(service, current, change);
@@ -83,13 +86,25 @@ export class Deployer {
     return { changed: true, revision: await this.reconciler.deploy(service, spec, { ...options, actor: ctx.actor }) };
   }
 
-  async #build(req: DeployRequest, progress: NonNullable<DeployRequest['onProgress']>): Promise<BuiltArtifactRef> {
+  async #build(req: DeployRequest, config: ServiceConfig, progress: NonNullable<DeployRequest['onProgress']>): Promise<BuiltArtifactRef> {
     if (req.archive === undefined) {
       throw new MlaasError('ADMIN_BODY_INVALID', `service ${req.service}: a deploy needs the source archive (only runtime: onnx has none)`);
     }
     progress({ step: 'artifact', detail: `${req.archive.length} bytes` });
     const { digest } = await this.artifacts.put(req.archive);
-    return this.artifacts.build(digest, { onProgress: (step, detail) => progress({ step, ...(detail === undefined ? {} : { detail }) }) });
+    try {
+      return await this.artifacts.build(digest, { onProgress: (step, detail) => progress({ step, ...(detail === undefined ? {} : { detail }) }) });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const ctx = { actor: req.actor ?? 'deploy' };
+      const unbuilt = { digest, dir: '', kind: UNBUILT_ARTIFACT_KIND, env: {} };
+      this.store.upsertService(req.service, JSON.parse(JSON.stringify(config)) as JsonObject, ctx);
+      const rev = this.store.createRevision(req.service, revisionSpecOf(config, unbuilt, {}), ctx);
+      this.store.setRevisionState(rev.name, 'failed', reason, ctx);
+      progress({ step: 'failed', detail: `${rev.name}: build failed` });
+      const code = err instanceof MlaasError ? err.code : 'ARTIFACT_BUILD_FAILED';
+      throw new MlaasError(code, `${rev.name} failed to build; traffic is unchanged: ${reason}`, { cause: err });
+    }
   }
 
   /**

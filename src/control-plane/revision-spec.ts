@@ -26,6 +26,9 @@ export const RecordedModelSchema = z.object({
 
 export type RecordedModel = z.infer<typeof RecordedModelSchema>;
 
+/** The artifact kind of a revision whose build failed: recorded failed, with no directory to run from. */
+export const UNBUILT_ARTIFACT_KIND = 'unbuilt';
+
 /** The artifact kind of `runtime: onnx` revisions: the built-in server, no source. */
 export const ONNX_ARTIFACT_KIND = 'onnx';
 

@@ -53,6 +53,8 @@ export interface ExportedService {
   /** The service after defaults (absolute `source`). */
   config: ServiceConfig;
   imageKind: ImageKind;
+  /** The platform's state directory, which the build context leaves out of the source as a deploy does. */
+  stateDir?: string;
   /** `REGISTRY/NAME:TAG`, the same in the service YAML and the build. */
   image: string;
   /** The revision the platform serves now (template name), when a platform was asked. */

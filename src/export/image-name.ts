@@ -22,6 +22,8 @@ export interface ImageNameInput {
   config: Pick<ServiceConfig, 'runtime' | 'source' | 'onnx'>;
   models: readonly Pick<ExportedModel, 'name' | 'digest' | 'version'>[];
   mlaasVersion: string;
+  /** The platform's state directory, left out of the source as a deploy leaves it out. */
+  stateDir?: string;
 }
 
 /** The tag of an ONNX server image: what changes the image, in a fixed order. */
@@ -45,6 +47,6 @@ function onnxTag(input: ImageNameInput): string {
  */
 export async function imageName(input: ImageNameInput): Promise<string> {
   const tag =
-    input.config.runtime === 'onnx' ? onnxTag(input) : digestHex((await packSource(input.config.source)).digest).slice(0, TAG_LENGTH);
+    input.config.runtime === 'onnx' ? onnxTag(input) : digestHex((await packSource(input.config.source, input.stateDir === undefined ? {} : { stateDir: input.stateDir })).digest).slice(0, TAG_LENGTH);
   return `${input.registry.replace(/\/+$/, '')}/${input.name}:${tag}`;
 }

@@ -49,13 +49,14 @@ export async function readExportInput(file: string, options: ExportOptions, read
     for (const [name, service] of Object.entries(config.services).sort(([a], [b]) => a.localeCompare(b))) {
       read.onStep?.(`service ${name}`);
       const exportedModels = await resolveModels(name, service, config.models.seed, cache);
-      const image = await imageName({ registry: options.registry, name, config: service, models: exportedModels, mlaasVersion: read.mlaasVersion });
+      const image = await imageName({ registry: options.registry, name, config: service, models: exportedModels, mlaasVersion: read.mlaasVersion, stateDir: config.stateDir });
       const platform = read.platform?.get(name);
       const { config: exportedConfig, traffic } = withPlatformTraffic(service, platform?.traffic);
       services.push({
         name,
         config: exportedConfig,
         imageKind: imageKindOf(service),
+        stateDir: config.stateDir,
         image,
         ...(platform?.latestRevision === undefined ? {} : { revisionName: platform.latestRevision }),
         ...(traffic === undefined ? {} : { traffic }),

@@ -60,7 +60,7 @@ function plainCommandNote(service: ExportedService, files: readonly string[], ap
 export function renderBuildContext(service: ExportedService, mlaasVersion: string): Rendered {
   const dir = buildContextDir(service.name);
   const fromSource = service.imageKind !== 'onnx';
-  const packed = fromSource ? listPackedFiles(service.config.source) : [];
+  const packed = fromSource ? listPackedFiles(service.config.source, service.stateDir === undefined ? {} : { stateDir: service.stateDir }) : [];
   const aptPackages = fromSource ? readAptPackages(service.config.source) : [];
   const unsupported: UnsupportedFeature[] = packed
     .filter((file) => GENERATED.includes(file))

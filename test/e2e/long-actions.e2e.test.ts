@@ -141,6 +141,8 @@ describe('long admin actions answer with their real status', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ {2}packed \d+ files/m);
     expect(r.stderr).toMatch(/^ {2}build: echo compiling; exit 7$/m);
-    expect(r.stderr).toMatch(/^error: build script "echo compiling; exit 7" failed \(exit code 7\):\ncompiling \[ARTIFACT_BUILD_FAILED\]$/m);
+    expect(r.stderr).toMatch(
+      /^error: echo-\d{5} failed to build; traffic is unchanged: build script "echo compiling; exit 7" failed \(exit code 7\):\ncompiling \[ARTIFACT_BUILD_FAILED\]$/m,
+    );
   }, 60_000);
 });
