@@ -21,7 +21,7 @@ import { readExportInput, type PlatformService } from '../export/read-export-inp
 import { readConfigFile } from '../config/read-config-file.js';
 import { DEFAULT_REGISTRY } from '../export/image-name.js';
 import { parseUrlMap } from '../export/url-map.js';
-import { writeExport } from '../export/write-export.js';
+import { assertOutsideSources, writeExport } from '../export/write-export.js';
 import { planRequest } from './plan-command.js';
 import { adminTarget, callAdmin, PlatformNotRunning, withAdminFlags, type AdminFlags } from './admin-client.js';
 
@@ -66,6 +66,10 @@ export function exportCommand(): Command {
         onStep: (s) => step(`reading ${s}`),
       });
       const urlMap = flags.urlMap === undefined ? undefined : { urls: parseUrlMap(await readConfigFile(flags.urlMap, 'url map'), flags.urlMap), urlMapFile: flags.urlMap };
+      assertOutsideSources(
+        flags.out,
+        input.services.filter((s) => s.imageKind !== 'onnx').map((s) => ({ name: s.name, source: s.config.source })),
+      );
       const rendered = exportDeclaration(input, options, { outDir: flags.out, ...urlMap });
       await writeExport(flags.out, rendered.files);
       const out = path.resolve(flags.out);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXPORT_MARKER, writeExport } from './write-export.js';
+import { assertOutsideSources, EXPORT_MARKER, writeExport } from './write-export.js';
 
 let tmp: string;
 beforeEach(() => {
@@ -47,5 +47,15 @@ describe('writeExport', () => {
     await expect(writeExport(file, [readme])).rejects.toMatchObject({ code: 'EXPORT_OUT_INVALID' });
     await expect(writeExport(path.join(tmp, 'o'), [readme, { path: '../escape', content: 'x' }])).rejects.toMatchObject({ code: 'EXPORT_OUT_INVALID' });
     expect(readdirSync(tmp).sort()).toEqual(['file']);
+  });
+});
+
+describe('assertOutsideSources', () => {
+  it('refuses an output directory inside a service’s source, naming the service, and takes one beside it', () => {
+    const sources = [{ name: 'spam-filter', source: path.join(tmp, 'app') }];
+    expect(() => assertOutsideSources(path.join(tmp, 'app', 'deploy'), sources)).toThrow(/inside the source of service spam-filter/);
+    expect(() => assertOutsideSources(path.join(tmp, 'app'), sources)).toThrow(/inside the source of service spam-filter/);
+    expect(() => assertOutsideSources(path.join(tmp, 'deploy'), sources)).not.toThrow();
+    expect(() => assertOutsideSources(path.join(tmp, 'application'), sources)).not.toThrow();
   });
 });

@@ -30,6 +30,23 @@ export async function writeExport(dir: string, files: readonly ExportFile[]): Pr
   }
 }
 
+/**
+ * An output directory inside a service's source would go into that service's
+ * artifact and its next export's build context: refused, naming the service.
+ */
+export function assertOutsideSources(dir: string, sources: ReadonlyArray<{ name: string; source: string }>): void {
+  const root = path.resolve(dir);
+  for (const { name, source } of sources) {
+    const relative = path.relative(path.resolve(source), root);
+    if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+      throw new MlaasError(
+        'EXPORT_OUT_INVALID',
+        `--out: ${root} is inside the source of service ${name} (${source}), whose artifact and image would then hold the export; name a directory outside it`,
+      );
+    }
+  }
+}
+
 async function assertReplaceable(root: string): Promise<void> {
   let entries: string[];
   try {
