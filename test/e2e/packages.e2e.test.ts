@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from './spam-model.js';
+import { ensureSpamModel, REPO, SPAM_MODEL } from './spam-model.js';
 
 const run = promisify(execFile);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-packages-'));
@@ -75,8 +75,10 @@ describe('the packages, installed into an empty folder', () => {
     expect(stdout.trim()).toBe('function function true');
   });
 
-  it('mlaas init + mlaas up serve the scaffolded TypeScript service through the gateway, and up lists its route', async () => {
+  it('mlaas init + mlaas up serve the scaffolded TypeScript service and ONNX model through the gateway, and up lists their routes', async () => {
     expect((await mlaas(['init', 'hello'])).stdout).toContain('POST /v1/hello/predict');
+    ensureSpamModel();
+    expect((await mlaas(['init', '--template', 'onnx', '--model', SPAM_MODEL, '--name', 'spam', 'models/spam'])).stdout).toContain('POST /v2/models/spam/infer');
     up = spawn('npx', ['--offline', 'mlaas', 'up', '--port', '0', '--admin-port', '0', '--no-watch'], { cwd: app, env: cleanEnv() });
     let stdout = '';
     let stderr = '';
@@ -88,7 +90,9 @@ describe('the packages, installed into an empty folder', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(stdout).toContain('service   hello: 1 ready, hello-00001 (100%)');
+    expect(stdout).toContain('service   spam: 1 ready, spam-00001 (100%)');
     expect(stdout).toContain('route     POST /v1/hello/predict → hello');
+    expect(stdout).toContain('route     POST /v2/models/spam/infer → spam');
     expect(stdout).not.toContain('spam-filter');
     const gateway = /gateway\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
     const key = fs.readFileSync(path.join(app, '.mlaas', 'demo-keys', 'demo'), 'utf8').trim();
@@ -101,5 +105,12 @@ describe('the packages, installed into an empty folder', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await bad.json()).toMatchObject({ code: 'SDK_BODY_INVALID', errors: [{ path: 'text' }] });
+    const infer = await fetch(`${gateway}/v2/models/spam/infer`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'indices', shape: [1, 3], datatype: 'INT64', data: [17, 4242, 90001] }] }),
+    });
+    expect(infer.status).toBe(200);
+    expect(await infer.json()).toMatchObject({ model_name: 'spam', outputs: [expect.objectContaining({ name: 'spam_probability' })] });
   }, 200_000);
 });
