@@ -8,5 +8,10 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
   },
-  resolve: { alias: { 'mlaas/sdk': new URL('./src/sdk/index.ts', import.meta.url).pathname } },
+  resolve: {
+    alias: {
+      'mlaas/sdk': new URL('./src/sdk/index.ts', import.meta.url).pathname,
+      '@mlaas/sdk': new URL('./src/sdk/index.ts', import.meta.url).pathname,
+    },
+  },
 });

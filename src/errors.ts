@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   GATEWAY_DOC_INVALID: { status: 400, title: 'Gateway document invalid' },
   CONFIG_PORT_UNAVAILABLE: { status: 409, title: 'Configured port not available' },
   CONFIG_KNATIVE_SERVICE_INVALID: { status: 400, title: 'Knative Service not importable' },
+  CONFIG_INIT_CONFLICT: { status: 409, title: 'mlaas init would overwrite something' },
 
   // admin API (control plane)
   ADMIN_TOKEN_MISSING: { status: 401, title: 'Admin token missing or invalid' },

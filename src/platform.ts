@@ -513,13 +513,19 @@ const LISTEN_BACKLOG = 4096;
 
 const LISTEN_FAILURES: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied' };
 
+/** The `mlaas up` flag that overrides each port setting, named when that port is taken. */
+const PORT_FLAGS: Record<string, string> = { 'gateway.port': ' or `mlaas up --port`', 'controlPlane.port': ' or `mlaas up --admin-port`' };
+
 /** Listens; a port that is taken or forbidden is reported against `field`, the setting that chose it. */
 function listen(server: Server, port: number, host: string, field: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException): void => {
       const reason = LISTEN_FAILURES[err.code ?? ''];
       if (reason === undefined) reject(err);
-      else reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}`, { cause: err }));
+      else {
+        const change = `choose another port with ${field} in mlaas.yaml${PORT_FLAGS[field] ?? ''}`;
+        reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}; ${change}`, { cause: err }));
+      }
     };
     server.once('error', fail);
     // Node's backlog of 511 overflows under a flood of connections (each then waits a SYN retransmit, ≥ 1 s);

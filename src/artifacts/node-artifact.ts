@@ -1,10 +1,12 @@
 /**
  * Prepares a Node.js artifact: links the dependency layer for its lockfile
  * (installed once with `npm ci`, devDependencies included because the build
- * script may need them), makes the platform's SDK (`mlaas/sdk`) resolvable,
+ * script may need them), makes the SDK resolvable as `mlaas/sdk` (the
+ * platform) and as `@mlaas/sdk` (the SDK package the platform depends on),
  * and runs the package's `build` script.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MlaasError } from '../errors.js';
 import { sha256Hex } from './artifact-digest.js';
@@ -34,6 +36,14 @@ interface Lockfile {
 }
 
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'] as const;
+
+const SDK_PACKAGE = '@mlaas/sdk';
+
+/** Where the platform finds its SDK dependency: a workspace in the repository, a sibling in an install. */
+function sdkRoot(platformRoot: string): string {
+  const require = createRequire(path.join(platformRoot, 'package.json'));
+  return path.dirname(require.resolve(`${SDK_PACKAGE}/package.json`));
+}
 
 function readJson<T>(file: string, what: string): T {
   try {
@@ -87,6 +97,7 @@ async function installLayer(
   const key = sha256Hex(lock?.text ?? '', '\0', declared, '\0', npmrc, '\0', options.platformRoot).slice(0, 32);
   const lockPackages = Object.keys(lock?.parsed.packages ?? lock?.parsed.dependencies ?? {}).filter((k) => k !== '');
   const bringsMlaas = lockPackages.includes('node_modules/mlaas') || lockPackages.includes('mlaas');
+  const bringsSdk = lockPackages.includes(`node_modules/${SDK_PACKAGE}`) || lockPackages.includes(SDK_PACKAGE);
 
   return ensureLayer(options.depsDir, `node-${key}`, async (tempDir) => {
     fs.writeFileSync(path.join(tempDir, 'package.json'), layerPackageJson(pkg));
@@ -106,6 +117,10 @@ async function installLayer(
     const modules = path.join(tempDir, 'node_modules');
     fs.mkdirSync(modules, { recursive: true });
     if (!bringsMlaas) fs.symlinkSync(options.platformRoot, path.join(modules, 'mlaas'), 'dir');
+    if (!bringsSdk) {
+      fs.mkdirSync(path.join(modules, '@mlaas'), { recursive: true });
+      fs.symlinkSync(sdkRoot(options.platformRoot), path.join(modules, SDK_PACKAGE), 'dir');
+    }
   });
 }
 

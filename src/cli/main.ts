@@ -8,6 +8,7 @@ import { applyCommand } from './apply-command.js';
 import { deployCommand } from './deploy-command.js';
 import { exportCommand } from './export-command.js';
 import { flagsCommand } from './flags-command.js';
+import { initCommand } from './init-command.js';
 import { keysCommand } from './keys-command.js';
 import { logsCommand } from './logs-command.js';
 import { auditCommand } from './audit-command.js';
@@ -29,6 +30,7 @@ const program = new Command('mlaas')
   // Lets a command with subcommands (revisions) take flags of its own: a flag after a subcommand's name is that subcommand's.
   .enablePositionalOptions();
 
+program.addCommand(initCommand());
 program.addCommand(upCommand());
 program.addCommand(keysCommand());
 program.addCommand(tenantsCommand());

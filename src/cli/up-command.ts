@@ -6,10 +6,12 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
+import type { GatewayOperation } from '../config/index.js';
 import { formatIssues, MlaasError } from '../errors.js';
 import type { Platform, ReloadOutcome } from '../platform.js';
 import { unroutedMessage } from '../control-plane/unrouted-services.js';
 import { reloadSummary } from './reload-summary.js';
+import { routeLines, tryLines } from './route-summary.js';
 
 interface UpFlags {
   file: string;
@@ -42,7 +44,7 @@ export function upCommand(): Command {
       const platform = await starting;
       // Instances run in their own process groups; whatever ends this process, they must not outlive it.
       process.once('exit', () => platform.killNow());
-      printSummary(platform);
+      printSummary(platform, loaded.gateway.operations);
     });
 }
 
@@ -53,7 +55,7 @@ function portValue(value: string): number {
   return port;
 }
 
-function printSummary(p: Platform): void {
+function printSummary(p: Platform, operations: readonly GatewayOperation[]): void {
   const rel = (f: string): string => path.relative(process.cwd(), f) || '.';
   const lines = [
     'mlaas is up',
@@ -66,6 +68,7 @@ function printSummary(p: Platform): void {
     const serving = s.serving.length === 0 ? 'no revision serving' : s.serving.join(', ');
     lines.push(`  service   ${s.service}: ${s.error === undefined ? `${s.ready} ready, ${serving}` : `NOT READY — ${s.error}`}`);
   }
+  lines.push(...routeLines(operations));
   for (const service of p.unrouted) lines.push(`  warning   ${unroutedMessage(service)}`);
   for (const [tenant, key] of Object.entries(p.demoKeys)) lines.push(`  demo key  ${key}   (tenant ${tenant})`);
   lines.push(`  state     ${rel(path.join(p.stateDir, 'state.db'))}   logs ${rel(path.join(p.stateDir, 'logs'))}/`);
@@ -74,15 +77,7 @@ function printSummary(p: Platform): void {
       ? `  instances run as this user and can read what mlaas can: ${p.instances.shared ?? ''}`
       : `  instances run as ${p.instances.user.name} (uid ${p.instances.user.uid})`,
   );
-  const [tenantKey] = Object.values(p.demoKeys);
-  if (tenantKey !== undefined) {
-    lines.push(
-      '',
-      'try:',
-      `  curl -s ${p.gatewayUrl}/v1/spam-filter/predict -H 'x-api-key: ${tenantKey}' \\`,
-      `    -H 'content-type: application/json' -d '{"text":"WIN a FREE prize now, click here!"}'`,
-    );
-  }
+  lines.push(...tryLines(p.gatewayUrl, operations, Object.values(p.demoKeys)[0]));
   lines.push('', 'Ctrl-C stops everything.');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

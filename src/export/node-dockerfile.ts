@@ -4,12 +4,14 @@
  * devDependencies and the package's `build` script in a build stage, then a
  * runtime stage with `npm ci --omit=dev` and the built files.
  *
- * The local build links the platform's SDK as `node_modules/mlaas`; an image
- * has no platform beside it, so a service whose code imports `mlaas` while
- * its lockfile does not bring the package gets `npm install ${MLAAS_PACKAGE}`
- * (default `mlaas@<exporting version>`, a build arg so that a team can point
- * it at a tarball URL or a git spec). `--ignore-scripts` there: the SDK loads
- * no native module of mlaas's dependencies.
+ * The local build links the platform as `node_modules/mlaas` and its SDK as
+ * `node_modules/@mlaas/sdk`; an image has no platform beside it, so a service
+ * whose code imports `mlaas` (or only `@mlaas/sdk`) while its lockfile does not
+ * bring the package gets `npm install ${MLAAS_PACKAGE}` (default
+ * `mlaas@<exporting version>`, or `@mlaas/sdk@<exporting version>`, which
+ * brings no ONNX Runtime; a build arg so that a team can point it at a
+ * tarball URL or a git spec). `--ignore-scripts` there: the SDK loads no
+ * native module of mlaas's dependencies.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +30,8 @@ export interface NodeImageInput {
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'];
 const CODE_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 const IMPORTS_MLAAS = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]mlaas(?:\/[^'"]*)?['"]/;
+const IMPORTS_SDK = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]@mlaas\/sdk['"]/;
+const SDK_PACKAGE = '@mlaas/sdk';
 const NPM_FLAGS = '--no-audit --no-fund';
 
 interface PackageJson {
@@ -51,15 +55,23 @@ function countDeclared(pkg: PackageJson): number {
   return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.optionalDependencies }).length;
 }
 
-/** Whether the lockfile installs a package named mlaas (then it is the team's own choice of version). */
-function lockBringsMlaas(file: string): boolean {
+/** Whether the lockfile installs the package (then it is the team's own choice of version). */
+function lockBrings(file: string, name: string): boolean {
   const lock = readJsonObject(file);
   const packages = { ...(lock['packages'] as object | undefined), ...(lock['dependencies'] as object | undefined) };
-  return 'node_modules/mlaas' in packages || 'mlaas' in packages;
+  return `node_modules/${name}` in packages || name in packages;
 }
 
-function importsMlaas(root: string, files: readonly string[]): boolean {
-  return files.some((file) => CODE_FILE.test(file) && IMPORTS_MLAAS.test(fs.readFileSync(path.join(root, file), 'utf8')));
+function imports(root: string, files: readonly string[], pattern: RegExp): boolean {
+  return files.some((file) => CODE_FILE.test(file) && pattern.test(fs.readFileSync(path.join(root, file), 'utf8')));
+}
+
+/** The package npm must add for the service's imports, or undefined when its lockfile brings what it imports. */
+function sdkPackage(root: string, files: readonly string[], lockfile: string | undefined, mlaasVersion: string): string | undefined {
+  const brings = (name: string): boolean => lockfile !== undefined && lockBrings(path.join(root, lockfile), name);
+  if (!brings('mlaas') && imports(root, files, IMPORTS_MLAAS)) return `mlaas@${mlaasVersion}`;
+  if (!brings('mlaas') && !brings(SDK_PACKAGE) && imports(root, files, IMPORTS_SDK)) return `${SDK_PACKAGE}@${mlaasVersion}`;
+  return undefined;
 }
 
 /** The npm lines of one stage: dependencies from the lockfile, then the SDK when the service needs it from npm. */
@@ -89,10 +101,11 @@ export function nodeDockerfile({ service, files, aptPackages, mlaasVersion }: No
         'run `npm install --package-lock-only` in the service directory and export again',
     );
   }
-  const withMlaas = !(lockfile !== undefined && lockBringsMlaas(path.join(root, lockfile))) && importsMlaas(root, files);
+  const sdk = sdkPackage(root, files, lockfile, mlaasVersion);
+  const withMlaas = sdk !== undefined;
   const manifests = ['package.json', ...(lockfile === undefined ? [] : [lockfile]), ...(files.includes('.npmrc') ? ['.npmrc'] : [])];
   const copyManifests = `COPY ${manifests.join(' ')} ./`;
-  const mlaasArg = withMlaas ? [`ARG MLAAS_PACKAGE=mlaas@${mlaasVersion}`] : [];
+  const mlaasArg = withMlaas ? [`ARG MLAAS_PACKAGE=${sdk}`] : [];
   const build = pkg.scripts?.['build'];
   const hasBuild = typeof build === 'string' && build.trim() !== '';
   const command = service.config.command ?? [];

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compileIgnoreRules } from '../artifacts/ignore-rules.js';
 import type { ExportedService } from './export-types.js';
 import { exportedService, fastapiService, onnxService, spamFilterService } from './fixtures/exported-services.js';
+import { tsTemplateFiles } from '../init/ts-template.js';
 import { renderBuildContext } from './render-build-context.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-export-'));
@@ -114,6 +115,14 @@ describe('renderDockerfile', () => {
     expect(keyword(image.all, 'FROM').map(args)).toEqual([['python:3.12-slim-bookworm']]);
     expect(keyword(image.all, 'RUN').map((i) => i.getArgumentsContent())).toEqual(['pip install --no-cache-dir -r requirements.txt']);
     expect(image.context).toContain('requirements.txt');
+  });
+
+  it('installs @mlaas/sdk alone, without the platform, for a service that imports only it (mlaas init --template ts)', () => {
+    const dir = sourceDir(tsTemplateFiles('hello'));
+    const image = parseImage(exportedService('hello', 'node', { source: dir, command: ['node', 'dist/server.js'] }));
+    expectContainerContract(image, ['node', 'dist/server.js']);
+    expect(keyword(image.all, 'ARG').map(args)).toContainEqual(['MLAAS_PACKAGE=@mlaas/sdk@0.1.0']);
+    expect(keyword(image.final, 'RUN').map((i) => i.getArgumentsContent() ?? '').join('\n')).toContain('npm install --no-save --ignore-scripts --omit=dev');
   });
 
   it('installs the Linux packages of apt.txt in a python image', () => {

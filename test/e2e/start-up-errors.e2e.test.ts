@@ -130,7 +130,7 @@ describe('mlaas up on a mlaas.yaml it cannot start from', () => {
     const port = (blocker.address() as net.AddressInfo).port;
     try {
       const exit = await up(dir, ['--port', '0', '--admin-port', String(port)]);
-      expectOneErrorLine(exit, new RegExp(`^error: controlPlane\\.port: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use \\[CONFIG_PORT_UNAVAILABLE\\]$`));
+      expectOneErrorLine(exit, new RegExp(`^error: controlPlane\\.port: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use; choose another port with controlPlane\\.port in mlaas\\.yaml or \`mlaas up --admin-port\` \\[CONFIG_PORT_UNAVAILABLE\\]$`));
     } finally {
       blocker.close();
     }
