@@ -1,4 +1,5 @@
 /** The shapes of the admin API's answers that the console reads (the parts it shows). */
+import type { TrafficPolicy } from '../api/traffic.js';
 
 export interface ServiceSummary {
   name: string;
@@ -10,20 +11,8 @@ export interface ServiceSummary {
   routes: string[];
 }
 
-export interface TrafficTarget {
-  revision?: string;
-  latestRevision?: boolean;
-  percent?: number;
-  tag?: string;
-}
-
-export interface TrafficPolicy {
-  targets: TrafficTarget[];
-  sticky: boolean;
-  tenantTags?: Record<string, string>;
-  flagTag?: string;
-  mirror?: { tag: string; percent: number };
-}
+/** The admin API's traffic policy is the resource model's own (types only: nothing of src/api is bundled). */
+export type { TrafficPolicy, TrafficTarget } from '../api/traffic.js';
 
 export interface Revision {
   name: string;
