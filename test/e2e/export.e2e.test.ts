@@ -23,7 +23,7 @@ const TENANTS = `models:
 tenants:
   demo:
     demoKey: true
-    config: { threshold: 0.5 }
+    config: { spamThreshold: 0.5 }
   acme: {}
 `;
 

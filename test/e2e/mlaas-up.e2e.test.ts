@@ -43,7 +43,7 @@ services:
 tenants:
   demo:
     demoKey: true
-    config: { threshold: 0.5 }
+    config: { spamThreshold: 0.5 }
   acme: {}
 ${extra}`;
 }
