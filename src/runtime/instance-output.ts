@@ -15,6 +15,10 @@ export type OutputStream = 'stdout' | 'stderr' | 'mlaas';
 /** Longer lines are cut into pieces of this many characters, so a process without newlines cannot grow the buffer. */
 export const MAX_LINE_CHARS = 16 * 1024;
 
+/** How many of the last stderr lines an exit's reason quotes, and how much of each. */
+const TAIL_LINES = 3;
+const TAIL_LINE_CHARS = 300;
+
 const INFO = 30;
 
 export interface InstanceLabels {
@@ -27,6 +31,7 @@ export class InstanceOutput {
   readonly #out: fs.WriteStream;
   readonly #labels: InstanceLabels;
   readonly #open = new Set<Promise<void>>();
+  readonly #stderrTail: string[] = [];
 
   /** Appends to `file` (owner-only), opened now so that a failure to open is the caller's at once. */
   constructor(file: string, labels: InstanceLabels) {
@@ -51,21 +56,33 @@ export class InstanceOutput {
         pending += decoder.write(chunk);
         let nl: number;
         while ((nl = pending.indexOf('\n')) >= 0) {
-          this.#write(this.#line(pending.slice(0, nl), name));
+          this.#take(pending.slice(0, nl), name);
           pending = pending.slice(nl + 1);
         }
         while (pending.length >= MAX_LINE_CHARS) {
-          this.#write(this.#line(pending.slice(0, MAX_LINE_CHARS), name));
+          this.#take(pending.slice(0, MAX_LINE_CHARS), name);
           pending = pending.slice(MAX_LINE_CHARS);
         }
       });
       stream.once('close', () => {
         pending += decoder.end();
-        if (pending !== '') this.#write(this.#line(pending, name));
+        if (pending !== '') this.#take(pending, name);
         resolve();
       });
     });
     this.#open.add(ended);
+  }
+
+  /**
+   * The last few lines the process wrote on stderr, once its streams have
+   * ended or `waitMs` has passed (a child it left behind may hold them open).
+   */
+  async stderrTail(waitMs: number): Promise<string[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    await Promise.race([Promise.all(this.#open), waited]);
+    clearTimeout(timer);
+    return [...this.#stderrTail];
   }
 
   /** Once the attached streams have ended: writes the last note, if any, and closes the file. */
@@ -73,6 +90,14 @@ export class InstanceOutput {
     await Promise.all(this.#open);
     if (lastNote !== undefined) this.note(lastNote);
     await new Promise<void>((resolve) => this.#out.end(resolve));
+  }
+
+  #take(text: string, stream: 'stdout' | 'stderr'): void {
+    if (stream === 'stderr' && text.trim() !== '') {
+      this.#stderrTail.push(text.length > TAIL_LINE_CHARS ? `${text.slice(0, TAIL_LINE_CHARS)}…` : text);
+      if (this.#stderrTail.length > TAIL_LINES) this.#stderrTail.shift();
+    }
+    this.#write(this.#line(text, stream));
   }
 
   #write(line: string): void {

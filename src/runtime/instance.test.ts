@@ -132,7 +132,7 @@ describe('Instance', () => {
     const instance = await instanceOf('never-ready.mjs', { readiness: { path: '/healthz', timeoutMs: 300 } });
     await expect(instance.start()).rejects.toThrow('not ready after 300ms: GET /healthz answered 503');
     expect(isRunning(instance.pid ?? -1)).toBe(false);
-    expect(instance.exit?.reason).toBe('not ready after 300ms: GET /healthz answered 503');
+    expect(instance.exit?.reason).toMatch(/^not ready after 300ms: GET \/healthz answered 503 \(log: \/.*\/never-ready-0\.log\)$/);
   });
 
   it('lets an in-flight request finish before the process exits on stop', async () => {

@@ -59,6 +59,9 @@ export interface InstanceOptions {
  * await instance.start();           // rejects with RUNTIME_START_FAILED and the reason
  * await instance.stop();            // SIGTERM, SIGKILL after drainTimeoutMs
  */
+/** How long an exit waits for the rest of the process's stderr (its pipes close just after it exits). */
+const STDERR_WAIT_MS = 250;
+
 export class Instance {
   readonly id: string;
   readonly host: string;
@@ -211,7 +214,7 @@ export class Instance {
     if (this.child.stderr !== null) output.attach(this.child.stderr, 'stderr');
     this.startTime = options.now();
     this.childPid = this.child.pid;
-    this.child.once('exit', (code, signal) => this.onChildExit(code, signal));
+    this.child.once('exit', (code, signal) => void this.onChildExit(code, signal));
     this.child.on('error', (err) => {
       // Only a failed spawn leaves no pid; other errors come with an exit event.
       if (this.childPid === undefined) {
@@ -220,12 +223,17 @@ export class Instance {
     });
   }
 
-  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+  private async onChildExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     // Whatever the leader left behind in its group goes with it.
     this.signalGroup('SIGKILL');
     const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
     const beforeReady = this.currentState === 'starting' && !this.stopRequested;
-    const reason = this.overrideReason ?? (beforeReady ? `${how} before becoming ready` : how);
+    let reason = this.overrideReason ?? (beforeReady ? `${how} before becoming ready` : how);
+    if (!this.stopRequested && this.output !== undefined) {
+      // A crash says why in the process's own words: its last stderr lines, and where the rest is.
+      const tail = await this.output.stderrTail(STDERR_WAIT_MS);
+      reason += tail.length > 0 ? `; last stderr: ${tail.join(' / ')} (log: ${this.logFile})` : ` (log: ${this.logFile})`;
+    }
     this.recordExit(code, signal, reason);
   }
 

@@ -84,10 +84,13 @@ describe('Supervisor', () => {
     const sup = supervisor();
     await expect(sup.ensure(spec('broken', 'exit-at-start.mjs'), 1)).rejects.toMatchObject({
       code: 'RUNTIME_START_FAILED',
-      message: expect.stringMatching(/^broken: instance broken-\w+ exited with code 1 before becoming ready$/),
+      // The reason quotes what the process said on stderr, and names its log.
+      message: expect.stringMatching(
+        /^broken: instance broken-\w+ exited with code 1 before becoming ready; last stderr: fatal: model file not found \(log: \/.*\/broken\/broken-\w+\.log\)$/,
+      ),
     });
     expect(sup.ready('broken')).toHaveLength(0);
-    expect(sup.status()[0]?.lastExit?.reason).toBe('exited with code 1 before becoming ready');
+    expect(sup.status()[0]?.lastExit?.reason).toMatch(/^exited with code 1 before becoming ready; last stderr: fatal: model file not found \(log: /);
   });
 
   it('takes a crashed instance out of the ready set at once and restarts it on a new process', async () => {
@@ -103,7 +106,7 @@ describe('Supervisor', () => {
     await until(() => sup.ready('crashy').length === 1);
     const [second] = sup.ready('crashy');
     const instance = sup.status()[0]?.instances[0];
-    expect(instance).toMatchObject({ id: first?.id, state: 'ready', restarts: 1, lastExit: { code: 3, reason: 'exited with code 3' } });
+    expect(instance).toMatchObject({ id: first?.id, state: 'ready', restarts: 1, lastExit: { code: 3, reason: expect.stringMatching(/^exited with code 3 \(log: \/.*\/crashy-\w+\.log\)$/) } });
     expect(instance?.pid).not.toBe(firstPid);
     expect((await get(second?.port ?? 0, '/')).body).toBe(String(instance?.pid));
     expect(changes).toEqual([1, 0, 1]);
