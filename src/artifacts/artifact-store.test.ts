@@ -64,11 +64,11 @@ describe('ArtifactStore.put', () => {
 });
 
 describe('ArtifactStore.build', () => {
-  it('unpacks a plain source into <dir>/<hex>/ and answers a second build, also of a new store, from its record', async () => {
+  it('unpacks a plain source into <dir>/<hex>-<platform>/ and answers a second build, also of a new store, from its record', async () => {
     const store = newStore();
     const digest = await stored(store, source({ 'run.sh': 'echo hi\n', 'data/x.txt': 'x' }));
     const artifact = await store.build(digest);
-    expect(artifact).toEqual({ digest, dir: path.join(store.dir, digest.slice(7)), kind: 'plain', env: {} });
+    expect(artifact).toEqual({ digest, dir: expect.stringMatching(new RegExp(`^${store.dir}/${digest.slice(7)}-[0-9a-f]{8}$`)), kind: 'plain', env: {} });
     expect(fs.readFileSync(path.join(artifact.dir, 'data/x.txt'), 'utf8')).toBe('x');
 
     const steps: BuildStep[] = [];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { MlaasError } from '../errors.js';
 import { readAptPackages } from './apt-packages.js';
-import { digestHex, digestOf } from './artifact-digest.js';
+import { digestHex, digestOf, sha256Hex } from './artifact-digest.js';
 import type { BuildProgress } from './build-progress.js';
 import { prepareNodeArtifact } from './node-artifact.js';
 import { makeTempDir, publishDir, sweepDeadTemps } from './publish-dir.js';
@@ -135,7 +135,7 @@ export class ArtifactStore {
 
   /** The finished build of `digest`, if there is one whose dependency layers still exist. */
   built(digest: string): BuiltArtifact | undefined {
-    const recordFile = path.join(this.dir, `${digestHex(digest)}.json`);
+    const recordFile = path.join(this.dir, `${this.#buildName(digestHex(digest))}.json`);
     if (!fs.existsSync(recordFile)) return undefined;
     const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as BuildRecord;
     if (!fs.existsSync(record.dir) || !record.layers.every((layer) => fs.existsSync(layer))) return undefined;
@@ -158,7 +158,7 @@ export class ArtifactStore {
   async #build(digest: string, hex: string, onProgress: BuildProgress): Promise<BuiltArtifact> {
     const archive = this.archivePath(digest);
     if (!fs.existsSync(archive)) throw new MlaasError('ARTIFACT_NOT_FOUND', `artifact ${digest}: no archive in ${this.dir}`);
-    const finalDir = path.join(this.dir, hex);
+    const finalDir = path.join(this.dir, this.#buildName(hex));
 
     const workDir = makeTempDir(finalDir);
     try {
@@ -179,7 +179,7 @@ export class ArtifactStore {
       // cleared layers were just installed again at the same content-derived paths.
       publishDir(workDir, finalDir);
       const record: BuildRecord = { digest, dir: finalDir, kind, env: prepared.env, layers: prepared.layers };
-      writeFileAtomically(path.join(this.dir, `${hex}.json`), JSON.stringify(record, null, 2));
+      writeFileAtomically(path.join(this.dir, `${this.#buildName(hex)}.json`), JSON.stringify(record, null, 2));
       onProgress('ready', finalDir);
       const { layers: _layers, ...artifact } = record;
       return artifact;
@@ -187,6 +187,14 @@ export class ArtifactStore {
       fs.rmSync(workDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * A build links the platform it was made by (`node_modules/mlaas`, `@mlaas/sdk`): builds of one archive by
+   * platforms at other paths are others, so that one removed or moved never leaves a build pointing at it.
+   */
+  #buildName(hex: string): string {
+    return `${hex}-${sha256Hex(this.platformRoot).slice(0, 8)}`;
   }
 
   async #unpack(archive: string, workDir: string, digest: string): Promise<void> {

@@ -31,4 +31,24 @@ describe('a Node artifact build', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['dist/server.js'], { cwd: artifact.dir });
     expect(stdout.trim()).toBe('function true');
   });
+
+  it('builds again for a platform at another path: a build never links a platform that was moved or removed', async () => {
+    const dir = fs.mkdtempSync(path.join(root, 'src-'));
+    for (const [name, content] of Object.entries(SERVICE)) fs.writeFileSync(path.join(dir, name), content);
+    const state = fs.mkdtempSync(path.join(root, 'state-'));
+    const { bytes, digest } = await packSource(dir);
+    const storeAt = (platformRoot: string) => new ArtifactStore({ dir: path.join(state, 'artifacts'), cacheDir: path.join(state, 'cache'), platformRoot });
+    // Two installations of the platform (the same files, reached by two paths); the first is then removed.
+    const first = path.join(root, 'platform-a');
+    const second = path.join(root, 'platform-b');
+    fs.symlinkSync(repo, first, 'dir');
+    fs.symlinkSync(repo, second, 'dir');
+    const a = storeAt(first);
+    await a.put(bytes, digest);
+    await a.build(digest);
+    fs.rmSync(first);
+    const artifact = await storeAt(second).build(digest);
+    const { stdout } = await promisify(execFile)(process.execPath, ['dist/server.js'], { cwd: artifact.dir });
+    expect(stdout.trim()).toBe('function true');
+  });
 });
