@@ -118,7 +118,7 @@ describe('loadConfig', () => {
     expect(config.services['spam-filter']?.models.classifier).toBe('spam@production');
     expect(config.services.inference?.runtime).toBe('onnx');
     expect(config.models.seed.spam).toEqual({ file: path.join(REPO_ROOT, 'examples/spam-filter/model/spam.onnx'), alias: 'production' });
-    expect(config.tenants.demo).toEqual({ displayName: 'Demo tenant', config: { threshold: 0.5 }, demoKey: true, attributes: {} });
+    expect(config.tenants.demo).toEqual({ displayName: 'Demo tenant', config: { spamThreshold: 0.5 }, demoKey: true, attributes: {} });
     expect(Object.keys(config.tenants)).toEqual(['demo', 'acme']);
     const query = { name: 'api_key', type: 'apiKey', in: 'query', keyName: 'key' };
     const header = { name: 'api_key_header', type: 'apiKey', in: 'header', keyName: 'x-api-key' };

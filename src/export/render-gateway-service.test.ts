@@ -182,7 +182,7 @@ describe('renderGatewayService', () => {
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/predict' });
     expect(seen[0]?.headers['x-mlaas-tenant']).toBe('demo');
     const config = JSON.parse(Buffer.from(String(seen[0]?.headers['x-mlaas-config']), 'base64url').toString('utf8')) as unknown;
-    expect(config).toMatchObject({ threshold: 0.5 });
+    expect(config).toMatchObject({ spamThreshold: 0.5 });
     expect(seen[0]?.headers['x-api-key']).toBeUndefined();
 
     const anonymous = await fetch(`${platform.gatewayUrl}/v1/spam-filter/predict`, { method: 'POST', body: '{}' });
