@@ -28,6 +28,7 @@ interface PackageJson {
   dependencies?: Record<string, unknown>;
   devDependencies?: Record<string, unknown>;
   optionalDependencies?: Record<string, unknown>;
+  allowScripts?: Record<string, unknown>;
 }
 
 interface Lockfile {
@@ -92,8 +93,9 @@ async function installLayer(
   const npmrcFile = path.join(appDir, '.npmrc');
   const npmrc = fs.existsSync(npmrcFile) ? fs.readFileSync(npmrcFile, 'utf8') : '';
   // Besides the lockfile: the declared dependencies (npm ci refuses a lockfile out of step with them), the
-  // .npmrc (onnxruntime-node-install=skip changes what gets installed) and the platform root the SDK link points at.
-  const declared = JSON.stringify([pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies]);
+  // .npmrc and package.json's allowScripts (which install scripts run changes what gets installed) and the
+  // platform root the SDK link points at.
+  const declared = JSON.stringify([pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies, pkg.allowScripts]);
   const key = sha256Hex(lock?.text ?? '', '\0', declared, '\0', npmrc, '\0', options.platformRoot).slice(0, 32);
   const lockPackages = Object.keys(lock?.parsed.packages ?? lock?.parsed.dependencies ?? {}).filter((k) => k !== '');
   const bringsMlaas = lockPackages.includes('node_modules/mlaas') || lockPackages.includes('mlaas');

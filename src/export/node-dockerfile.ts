@@ -39,6 +39,7 @@ interface PackageJson {
   dependencies?: Record<string, unknown>;
   devDependencies?: Record<string, unknown>;
   optionalDependencies?: Record<string, unknown>;
+  allowScripts?: Record<string, unknown>;
 }
 
 function readJsonObject(file: string): Record<string, unknown> {
@@ -106,6 +107,10 @@ export function nodeDockerfile({ service, files, aptPackages, mlaasVersion }: No
   const manifests = ['package.json', ...(lockfile === undefined ? [] : [lockfile]), ...(files.includes('.npmrc') ? ['.npmrc'] : [])];
   const copyManifests = `COPY ${manifests.join(' ')} ./`;
   const mlaasArg = withMlaas ? [`ARG MLAAS_PACKAGE=${sdk}`] : [];
+  // The image's npm 10 does not read package.json's allowScripts: a denied onnxruntime-node install script
+  // (it fetches CUDA binaries; the CPU ones are in the package) is skipped by the variable the script reads.
+  const skipOnnxInstall =
+    pkg.allowScripts?.['onnxruntime-node'] === false ? ['ENV ONNXRUNTIME_NODE_INSTALL=skip'] : [];
   const build = pkg.scripts?.['build'];
   const hasBuild = typeof build === 'string' && build.trim() !== '';
   const command = service.config.command ?? [];
@@ -115,6 +120,7 @@ export function nodeDockerfile({ service, files, aptPackages, mlaasVersion }: No
     `WORKDIR ${APP_DIR}`,
     ...aptInstall(aptPackages),
     ...mlaasArg,
+    ...skipOnnxInstall,
     copyManifests,
     ...installLines(lockfile, withMlaas, false),
     ...(hasBuild ? ['# The sources and what the build script made of them, without the build stage\'s node_modules.', 'COPY --from=build /app/ ./'] : ['COPY . .']),
@@ -128,6 +134,7 @@ export function nodeDockerfile({ service, files, aptPackages, mlaasVersion }: No
     `WORKDIR ${APP_DIR}`,
     ...aptInstall(aptPackages),
     ...mlaasArg,
+    ...skipOnnxInstall,
     copyManifests,
     ...installLines(lockfile, withMlaas, true),
     'COPY . .',

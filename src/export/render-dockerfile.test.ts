@@ -104,6 +104,8 @@ describe('renderDockerfile', () => {
     // server.ts imports mlaas/sdk and its lockfile does not bring mlaas: npm does, at the exporting version.
     expect(keyword(image.all, 'ARG').map(args)).toContainEqual(['MLAAS_PACKAGE=mlaas@0.1.0']);
     expect(envOf(image.final)['MLAAS_MODEL_CLASSIFIER']).toBe('/app/models/classifier.onnx');
+    // package.json denies onnxruntime-node's CUDA download (allowScripts), which the image's npm 10 does not read.
+    for (const stage of [image.all, image.final]) expect(envOf(stage)['ONNXRUNTIME_NODE_INSTALL']).toBe('skip');
     // .mlaasignore keeps the training code, tests and the local model out of the context.
     expect(image.context).toContain('server.ts');
     expect([...image.context].filter((f) => f.endsWith('.test.ts') || f.startsWith('model/') || f === 'train.ts')).toEqual([]);
