@@ -2,8 +2,9 @@
  * A throw-away `redis-server` (Debian's package) for tests: on a free
  * loopback port, nothing persisted (`--save '' --appendonly no`), stopped
  * after. `kill()` takes it away the way a crash does and `start()` brings a
- * fresh, empty one back on the same port, for tests of what gateways do
- * while their Redis is gone.
+ * fresh, empty one back on the same port; `pause()` leaves its connections
+ * open but unanswered (SIGSTOP, as a hung or partitioned server) until
+ * `resume()`: for tests of what gateways do while their Redis is gone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../src/runtime/free-port.js';
@@ -18,6 +19,10 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** A new empty server on the same port (after kill). */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing is answered. */
+  pause(): void;
+  /** SIGCONT: answers again, what it was sent meanwhile first. */
+  resume(): void;
   /** Stops it for good; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -42,7 +47,15 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop: kill };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    start,
+    stop: kill,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+  };
 }
 
 /** Spawns the server and resolves once it accepts connections (it says so on stdout), within 10 s. */

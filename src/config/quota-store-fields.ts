@@ -11,21 +11,16 @@ import { describeValue } from '../api/zod-issues.js';
 
 /**
  * The URL with its password (and a user given alone, which Redis takes as
- * the password) replaced by `***`, for logs and messages. Text that is no URL
- * comes back with everything between `//` and `@` masked.
+ * the password) replaced by `***`, for logs and messages; the rest as written.
  *
  * @example
  * redactRedisUrl('redis://:s3cret@cache:6379/0'); // 'redis://:***@cache:6379/0'
  */
 export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    else if (u.username !== '') u.username = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
+  return url.replace(/\/\/([^/]*)@/, (_all, userInfo: string) => {
+    const colon = userInfo.indexOf(':');
+    return colon < 0 ? '//***@' : `//${userInfo.slice(0, colon)}:***@`;
+  });
 }
 
 /** Why `url` is no Redis URL ioredis can use, or undefined when it is one. */

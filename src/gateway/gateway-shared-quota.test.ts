@@ -207,6 +207,23 @@ describe('limits shared by two gateways through Redis', () => {
     }
   });
 
+  it('with failOpen, answers within its timeout when Redis stops answering on an open connection, and shares again once it answers', async () => {
+    const c = await twoGateways(true);
+    expect(statuses(await alternate(c, 4, c.secrets.limited))).toEqual({ 200: 4 });
+    redis.pause();
+    try {
+      // Each gateway waits out the 250ms timeout once, then counts alone: 10 each.
+      expect(statuses(await alternate(c, 24, c.secrets.limited))).toEqual({ 200: 20, 429: 4 });
+      await untilGauges(c, 1);
+    } finally {
+      redis.resume();
+    }
+    // The connection never closed: the gateways' probe finds Redis answering again.
+    await untilGauges(c, 0);
+    // Redis kept its window: the 4 admitted before the pause (and the 2 checks that timed out, which it ran once resumed) leave 4.
+    expect(statuses(await alternate(c, 6, c.secrets.limited))).toEqual({ 200: 4, 429: 2 });
+  });
+
   it('without failOpen, answers 503 GW_QUOTA_UNAVAILABLE while Redis is gone, serves what no limit applies to, and shares again once it is back', async () => {
     const c = await twoGateways(false);
     expect(statuses(await alternate(c, 4, c.secrets.limited))).toEqual({ 200: 4 });
