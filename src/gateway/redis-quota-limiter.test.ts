@@ -75,6 +75,30 @@ describe('RedisQuotaLimiter', () => {
     ]);
   });
 
+  it('starts without waiting for a Redis that is down, degraded, and shares its limits once Redis is up', async () => {
+    const late = await startRedis();
+    await late.kill();
+    try {
+      const lines: string[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push((JSON.parse(line) as { msg: string }).msg) });
+      const settings = { redis: late.url, failOpen: false, timeout: 250 };
+      const limiter = await RedisQuotaLimiter.connect({ settings, logger });
+      limiters.push(limiter);
+      expect(limiter.degraded).toBe(true);
+      expect(await limiter.check('key-g', 'acme', { key: { requestsPerMinute: 1 } })).toEqual({ allowed: false, limitedBy: 'unavailable' });
+      expect(lines).toEqual(['quotas degraded: Redis unreachable, requests a limit applies to are refused with 503 until it answers']);
+      await late.start();
+      const until = Date.now() + 5_000;
+      while (limiter.degraded && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(limiter.degraded).toBe(false);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toBe('quotas shared through Redis');
+      expect(await limiter.check('key-g', 'acme', { key: { requestsPerMinute: 1 } })).toEqual({ allowed: true });
+    } finally {
+      await late.stop();
+    }
+  });
+
   it('shares the gateway document’s limits per consumer, charging each operation its cost, and reports the use', async () => {
     const pair = [await gatewayLimiter(), await gatewayLimiter()];
     const charge = { limit: 'read-limit', metric: 'read-requests', perMinute: 5, cost: 2 };
