@@ -13,7 +13,7 @@ export const REDIS_SERVER = process.env['MLAAS_TEST_REDIS_SERVER'] ?? '/usr/bin/
 
 export interface TestRedis {
   readonly port: number;
-  /** `redis://127.0.0.1:PORT`. */
+  /** `redis://127.0.0.1:PORT`, with `:PASSWORD@` when it has one. */
   readonly url: string;
   /** SIGKILL: clients see their connection reset, nothing is saved. */
   kill(): Promise<void>;
@@ -32,11 +32,12 @@ export interface TestRedis {
  * const redis = await startRedis();
  * try { ... redis.url ... } finally { await redis.stop(); }
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
+  const auth = options.password === undefined ? [] : ['--requirepass', options.password];
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = await launch(port);
+    child = await launch(port, auth);
   };
   const kill = async (): Promise<void> => {
     const running = child;
@@ -49,7 +50,7 @@ export async function startRedis(): Promise<TestRedis> {
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.password === undefined ? '' : `:${options.password}@`}127.0.0.1:${port}`,
     kill,
     start,
     stop: kill,
@@ -59,8 +60,8 @@ export async function startRedis(): Promise<TestRedis> {
 }
 
 /** Spawns the server and resolves once it accepts connections (it says so on stdout), within 10 s. */
-function launch(port: number): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'];
+function launch(port: number, auth: readonly string[]): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', ...auth];
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
