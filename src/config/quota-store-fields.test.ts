@@ -27,8 +27,8 @@ describe('quotas in mlaas.yaml', () => {
     expect(parseConfig(withQuotas('  {}').replace('quotas:\n  {}', ''), at).quotas).toBeUndefined();
   });
 
-  it('takes a redis:// URL, failOpen true and a 250ms timeout by default', () => {
-    expect(parseConfig(withQuotas('  redis: redis://cache:6379/2'), at).quotas).toEqual({ redis: 'redis://cache:6379/2', failOpen: true, timeout: 250 });
+  it('takes a redis:// URL, failOpen true and a 500ms timeout by default', () => {
+    expect(parseConfig(withQuotas('  redis: redis://cache:6379/2'), at).quotas).toEqual({ redis: 'redis://cache:6379/2', failOpen: true, timeout: 500 });
     expect(parseConfig(withQuotas('  redis: rediss://:pw@cache\n  failOpen: false\n  timeout: 1s'), at).quotas).toEqual({
       redis: 'rediss://:pw@cache',
       failOpen: false,

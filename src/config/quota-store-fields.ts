@@ -59,8 +59,10 @@ export const QuotaStoreSettingsSchema = strictObject({
       'While Redis cannot be reached: true (default) serves and counts in each gateway’s memory, so N gateways admit up to N times a limit; false answers 503 GW_QUOTA_UNAVAILABLE to every request a limit applies to.',
     ),
   timeout: duration(10, 10_000)
-    .default(250)
-    .describe('How long one check may wait for Redis before it counts as unreachable (default 250ms).'),
+    .default(500)
+    .describe(
+      'How long one check may wait for Redis before it counts as unreachable (default 500ms: far above a Redis round trip, and above the event-loop stalls of a loaded gateway, which would otherwise fire the timer first).',
+    ),
 }).describe(
   'Shared rate limits: every limit counted in one Redis, so that gateways in several processes or machines enforce it together. Absent: each gateway counts in its own memory.',
 );

@@ -82,8 +82,8 @@ function keyRecord(tenantId: string, quota?: KeyRecord['quota']): { record: KeyR
   return { record: { id: k.id, tenantId, hash: hashSecret(k.secret), createdAt: '', ...(quota === undefined ? {} : { quota }) }, secret: k.key };
 }
 
-/** Two gateways over one Redis, with the same keys and tenants. */
-async function twoGateways(failOpen: boolean): Promise<Cluster> {
+/** Two gateways over one Redis, with the same keys and tenants; a generous timeout, so that a loaded machine times out no check a test does not mean to. */
+async function twoGateways(failOpen: boolean, timeout = 1_000): Promise<Cluster> {
   const limited = keyRecord('acme', { requestsPerMinute: 10 });
   const free = keyRecord('acme');
   const reader = keyRecord('globex');
@@ -100,7 +100,7 @@ async function twoGateways(failOpen: boolean): Promise<Cluster> {
         },
       }),
     );
-    const quotas = await RedisQuotaLimiter.connect({ settings: { redis: redis.url, failOpen, timeout: 250 }, logger });
+    const quotas = await RedisQuotaLimiter.connect({ settings: { redis: redis.url, failOpen, timeout }, logger });
     const registry = new Registry();
     const gateway = createGateway({
       operations: parseGatewayDocument(document()).operations,
@@ -208,11 +208,11 @@ describe('limits shared by two gateways through Redis', () => {
   });
 
   it('with failOpen, answers within its timeout when Redis stops answering on an open connection, and shares again once it answers', async () => {
-    const c = await twoGateways(true);
+    const c = await twoGateways(true, 500);
     expect(statuses(await alternate(c, 4, c.secrets.limited))).toEqual({ 200: 4 });
     redis.pause();
     try {
-      // Each gateway waits out the 250ms timeout once, then counts alone: 10 each.
+      // Each gateway waits out its 500ms timeout once, then counts alone: 10 each.
       expect(statuses(await alternate(c, 24, c.secrets.limited))).toEqual({ 200: 20, 429: 4 });
       await untilGauges(c, 1);
     } finally {

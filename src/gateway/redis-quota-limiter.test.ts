@@ -9,8 +9,9 @@ import { RedisQuotaLimiter } from './redis-quota-limiter.js';
 let redis: TestRedis;
 const limiters: RedisQuotaLimiter[] = [];
 
+// A generous timeout, so that a loaded machine times out no check a test does not mean to.
 async function gatewayLimiter(failOpen = true): Promise<RedisQuotaLimiter> {
-  const limiter = await RedisQuotaLimiter.connect({ settings: { redis: redis.url, failOpen, timeout: 250 }, logger: pino({ level: 'silent' }) });
+  const limiter = await RedisQuotaLimiter.connect({ settings: { redis: redis.url, failOpen, timeout: 1_000 }, logger: pino({ level: 'silent' }) });
   limiters.push(limiter);
   return limiter;
 }
