@@ -386,6 +386,7 @@ async function assemble(
       coldStarts: coldStarts.summary(),
       shadow: gateway.shadowStats(),
       quotas: gateway.documentQuotas(),
+      quotaStore: sharedQuotas?.status(),
     }),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),

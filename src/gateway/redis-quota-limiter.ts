@@ -68,6 +68,15 @@ const PROBE_EVERY_MS = 1_000;
 const ALLOWED: QuotaDecision = Object.freeze({ allowed: true });
 const UNAVAILABLE: QuotaUnavailable = Object.freeze({ allowed: false, limitedBy: 'unavailable' });
 
+/** What `mlaas status` says of the quota store. */
+export interface QuotaStoreStatus {
+  /** The Redis URL, its password masked. */
+  redis: string;
+  failOpen: boolean;
+  /** False while Redis cannot be reached: limits counted in this gateway only (failOpen), or refused. */
+  shared: boolean;
+}
+
 export interface RedisQuotaLimiterOptions {
   settings: QuotaStoreSettings;
   logger: Logger;
@@ -140,6 +149,10 @@ export class RedisQuotaLimiter implements QuotaChecker {
 
   get degraded(): boolean {
     return this.#degraded;
+  }
+
+  status(): QuotaStoreStatus {
+    return { redis: this.#redis, failOpen: this.#failOpen, shared: !this.#degraded };
   }
 
   check(keyId: string, tenantId: string, limits: QuotaLimits): QuotaCheckResult | Promise<QuotaCheckResult> {

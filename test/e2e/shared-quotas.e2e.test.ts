@@ -3,8 +3,8 @@
  * tenant) with `quotas.redis` pointing at one real redis-server
  * (test/redis-server.ts) enforce the tenant's limit together; with
  * `failOpen: false` they answer 503 GW_QUOTA_UNAVAILABLE while Redis is
- * gone, say so on /metrics and once in their log (the Redis password
- * masked), and share again once it is back.
+ * gone, say so on /metrics, in `mlaas status` and once in their log (the
+ * Redis password masked), and share again once it is back.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -104,12 +104,17 @@ describe('quotas.redis across two mlaas platforms', () => {
   it('lets 10 of 15 requests of one tenant through across both under its limit of 10 per minute', async () => {
     expect(await degradedGauges()).toEqual(['0', '0']);
     expect(await alternate(15)).toEqual({ statuses: { 200: 10, 429: 5 }, codes: ['GW_QUOTA_EXCEEDED'] });
+    const status = JSON.parse(await (platforms[0] as MlaasUp).cliOk(['status', '--output', 'json'])) as { quotaStore: unknown };
+    expect(status.quotaStore).toEqual({ redis: `redis://:***@127.0.0.1:${redis.port}/3`, failOpen: false, shared: true });
   });
 
   it('answers 503 GW_QUOTA_UNAVAILABLE from both while Redis is gone (failOpen: false), then shares a fresh Redis again', async () => {
     await redis.kill();
     expect(await alternate(6)).toEqual({ statuses: { 503: 6 }, codes: ['GW_QUOTA_UNAVAILABLE'] });
     await untilGauges('1');
+    expect(await (platforms[1] as MlaasUp).cliOk(['status'])).toContain(
+      `quotas: DEGRADED, redis://:***@127.0.0.1:${redis.port}/3 unreachable; requests a limit applies to get 503 (failOpen: false)`,
+    );
     await redis.start();
     await untilGauges('0');
     expect(await alternate(15)).toEqual({ statuses: { 200: 10, 429: 5 }, codes: ['GW_QUOTA_EXCEEDED'] });
