@@ -162,6 +162,7 @@ export class RedisQuotaLimiter implements QuotaChecker {
     return this.#shared(keyId, tenantId, limits);
   }
 
+  /** Each document limit's use in its current window as Redis last answered this gateway (all gateways' use, as of then); while degraded, this gateway's own. */
   documentUse(): DocumentQuotaUse[] {
     if (this.#degraded) return this.#local.documentUse();
     const now = this.#now();
