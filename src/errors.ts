@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   GW_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
   GW_CONNECTIONS_EXHAUSTED: { status: 503, title: 'Too many open connections' },
   GW_TOKEN_MISSING: { status: 401, title: 'JWT missing' },
+  GW_QUOTA_UNAVAILABLE: { status: 503, title: 'Quota store unreachable' },
 
   // configuration (mlaas.yaml and the gateway document)
   CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },

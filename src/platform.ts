@@ -233,6 +233,12 @@ async function assemble(
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
   undo.push(() => supervisor.killAll());
+  // Loaded only with quotas.redis; an unreachable Redis does not hold up start-up (the gateway starts degraded).
+  const sharedQuotas =
+    config.quotas === undefined
+      ? undefined
+      : await (await import('./gateway/redis-quota-limiter.js')).RedisQuotaLimiter.connect({ settings: config.quotas, logger: logger.child({ component: 'quotas' }) });
+  if (sharedQuotas !== undefined) undo.push(() => sharedQuotas.close());
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
@@ -253,6 +259,7 @@ async function assemble(
     metrics: observed.gatewayMetrics,
     requestLog: observed.requestLog,
     tracer: tracing?.tracer,
+    quotas: sharedQuotas,
   });
   const reloader = new ConfigReloader({
     started: loaded,
@@ -379,6 +386,7 @@ async function assemble(
       coldStarts: coldStarts.summary(),
       shadow: gateway.shadowStats(),
       quotas: gateway.documentQuotas(),
+      quotaStore: sharedQuotas?.status(),
     }),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
@@ -480,6 +488,7 @@ async function assemble(
         series.stop();
         revisionGc.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll(), metricsServer && closeServer(metricsServer)]);
+        await sharedQuotas?.close();
         // After the gateway closed: the last requests' spans are ended and go in the final batch.
         await Promise.all([observed.close(), tracing?.shutdown()]);
         keyUsage.close();

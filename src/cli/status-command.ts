@@ -2,13 +2,14 @@
  * `mlaas status`: per revision, what the autoscaler wants against what is
  * ready, panic mode, requests in flight and waiting at the gateway, and cold
  * starts; shadow traffic, if any; the gateway document's quota limits and
- * each tenant's use of them, if any; then every instance with its process,
- * port, state and restarts.
+ * each tenant's use of them, if any; whether quotas shared through Redis are
+ * shared now; then every instance with its process, port, state and restarts.
  */
 import { Command } from 'commander';
 import type { ColdStartSummary, ScaleStatus } from '../autoscaler/index.js';
 import type { GateStatus } from '../gateway/activator.js';
 import type { DocumentQuotaStatus } from '../gateway/document-quota-status.js';
+import type { QuotaStoreStatus } from '../gateway/redis-quota-limiter.js';
 import type { ShadowStats } from '../gateway/shadow-mirror.js';
 import type { KeyStatus } from '../runtime/supervisor.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
@@ -24,6 +25,7 @@ interface PlatformStatus {
   coldStarts?: ColdStartSummary[];
   shadow?: ShadowStats[];
   quotas?: DocumentQuotaStatus[];
+  quotaStore?: QuotaStoreStatus;
 }
 
 export function statusCommand(): Command {
@@ -51,6 +53,7 @@ export function statusCommand(): Command {
       );
       if (status.shadow !== undefined && status.shadow.length > 0) printShadowTable(status.shadow);
       if (status.quotas !== undefined && status.quotas.length > 0) printQuotaTable(status.quotas);
+      if (status.quotaStore !== undefined) process.stdout.write(`\n${quotaStoreLine(status.quotaStore)}\n`);
       const instances = status.services.flatMap((s) => s.instances.map((i) => ({ s, i })));
       if (instances.length === 0) return;
       process.stdout.write('\n');
@@ -67,4 +70,10 @@ export function statusCommand(): Command {
         ]),
       );
     });
+}
+
+function quotaStoreLine(q: QuotaStoreStatus): string {
+  if (q.shared) return `quotas: shared through ${q.redis}`;
+  const then = q.failOpen ? 'each gateway counts its limits alone (failOpen)' : 'requests a limit applies to get 503 (failOpen: false)';
+  return `quotas: DEGRADED, ${q.redis} unreachable; ${then}`;
 }

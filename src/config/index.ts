@@ -23,5 +23,6 @@ export {
 } from './gateway-document.js';
 export type { Backend, BackendRule, PathTranslation } from './gateway-backend.js';
 export type { QuotaCharge } from './gateway-quota.js';
+export { redactRedisUrl, type QuotaStoreSettings } from './quota-store-fields.js';
 export type { ApiKeyScheme, JwtScheme, SecurityScheme } from './gateway-security.js';
 export type { JwtLocation } from './jwt-locations.js';

@@ -8,6 +8,7 @@ import { MODEL_ALIAS, MODEL_NAME as STORE_MODEL_NAME } from '../models/model-ref
 import { ModelStoreConfigSchema } from '../models/model-store-config.js';
 import { RevisionsSettingsSchema } from './revision-gc-fields.js';
 import { MetricsSettingsSchema, RequestLogSettingsSchema } from './observability-fields.js';
+import { QuotaStoreSettingsSchema } from './quota-store-fields.js';
 import { FlagsSchema } from '../api/tenancy-fields.js';
 import { DNS_LABEL, duration, integer, patternString, strictObject } from '../api/schema-fields.js';
 import { ADMIN_MAX_CONNECTIONS, ADMIN_TIMEOUTS, GATEWAY_TIMEOUTS } from '../http/listener.js';
@@ -92,6 +93,7 @@ export const MlaasConfigSchema = strictObject({
   requestLogs: RequestLogSettingsSchema.prefault({}),
   tenants: z.record(patternString(DNS_LABEL, 'a tenant id (DNS label)'), TenantSchema).default({}),
   flags: FlagsSchema,
+  quotas: QuotaStoreSettingsSchema.optional(),
 }).meta({ title: 'mlaas.yaml', description: 'Services, tenants and the gateway document of an mlaas deployment.' });
 
 type ParsedConfig = z.output<typeof MlaasConfigSchema>;

@@ -47,7 +47,7 @@ export class GatewayMetrics {
   /** Requests the gateway is handling now, from arrival to the last byte of the answer. */
   inFlight = 0;
 
-  constructor(options: GatewayMetricsOptions, activator: { status(): GateStatus[] }) {
+  constructor(options: GatewayMetricsOptions, activator: { status(): GateStatus[] }, quotas: { readonly degraded: boolean }) {
     const registry = options.registry;
     this.tenantLabels = options.tenantLabels ?? 0;
     const labelNames = ['service', 'revision', 'route', ...(this.tenantLabels > 0 ? ['tenant'] : [])];
@@ -88,6 +88,14 @@ export class GatewayMetrics {
       registers: [registry],
       collect() {
         this.set(inFlight());
+      },
+    });
+    new Gauge({
+      name: 'mlaas_gateway_quota_degraded',
+      help: 'Whether quotas meant to be shared through Redis (quotas.redis) are not now, Redis being unreachable: 1 while this gateway counts them alone (failOpen) or refuses with 503; else 0.',
+      registers: [registry],
+      collect() {
+        this.set(quotas.degraded ? 1 : 0);
       },
     });
     const byRevision = (name: string, help: string, read: (g: GateStatus) => number): void => {

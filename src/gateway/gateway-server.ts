@@ -27,6 +27,7 @@ import { backendPath, prepareOperation, type PreparedOperation } from './prepare
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import type { FlagSet } from '../flags/flag-set.js';
 import { documentQuotaStatus, type DocumentQuotaStatus } from './document-quota-status.js';
+import type { QuotaChecker } from './quota-checker.js';
 import { QuotaLimiter } from './quota-limiter.js';
 import { RequestTenancy } from './request-tenancy.js';
 import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
@@ -74,6 +75,8 @@ export interface GatewayOptions {
   requestLog?: RequestLog;
   /** Where the gateway's spans go (gateway-tracing.ts); no span is made when absent. */
   tracer?: Tracer;
+  /** What counts the rate limits: shared ones (RedisQuotaLimiter, `quotas.redis`); in this process when absent. */
+  quotas?: QuotaChecker;
 }
 
 export interface Gateway {
@@ -121,7 +124,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const pools = new UpstreamPools();
   const activator = new Activator({ ready: (revision) => instances.ready(revision), pools, hooks: options.activation, now });
   const idTokens = options.idTokens;
-  const metrics = options.metrics === undefined ? undefined : new GatewayMetrics(options.metrics, activator);
+  const quotaLimiter = options.quotas ?? new QuotaLimiter({ now });
+  const metrics = options.metrics === undefined ? undefined : new GatewayMetrics(options.metrics, activator, quotaLimiter);
   const observer = metrics === undefined && options.requestLog === undefined ? undefined : new RequestObserver(metrics, options.requestLog);
   const tracing = options.tracer === undefined ? undefined : new GatewayTracing(options.tracer);
   const prepare = (operations: readonly GatewayOperation[]): PreparedOperation[] => {
@@ -135,7 +139,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   let prepared = prepare(options.operations);
   let routes: RouteTable<PreparedOperation> = compileRoutes(prepared);
-  const quotaLimiter = new QuotaLimiter({ now });
   const tenancy = new RequestTenancy({ ...options, now, quotaLimiter });
   const shadow = new ShadowMirror({ ready: (revision) => instances.ready(revision), random, now });
 

@@ -16,6 +16,7 @@
  * moves. Time is injected; checks are synchronous.
  */
 import type { QuotaCharge } from '../config/index.js';
+import type { QuotaChecker } from './quota-checker.js';
 
 export interface RateLimit {
   /** At most this many requests in any 60 seconds. */
@@ -131,7 +132,9 @@ export interface QuotaLimiterOptions {
   now?: () => number;
 }
 
-export class QuotaLimiter {
+export class QuotaLimiter implements QuotaChecker {
+  /** Limits counted here are never meant to be shared. */
+  readonly degraded = false;
   private readonly keys = new Map<string, Logs>();
   private readonly tenants = new Map<string, Logs>();
   /** Document limit name → consumer → what it admitted; by name, so that counts survive a reloaded document. */

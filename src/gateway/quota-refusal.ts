@@ -1,9 +1,11 @@
 /**
  * The 429 a caller gets when a quota refuses it: whose limit (the key's, the
  * tenant's, or one of the gateway document's, by name) and when to retry, in
- * the detail and in Retry-After.
+ * the detail and in Retry-After. And the 503 when the limits could not be
+ * checked at all (their Redis unreachable, `quotas.failOpen: false`).
  */
 import type { ErrorCode } from '../errors.js';
+import type { QuotaCheckResult } from './quota-checker.js';
 import type { QuotaDecision } from './quota-limiter.js';
 
 /**
@@ -23,7 +25,26 @@ export interface QuotaRefusal {
   quota: { scope: 'key' | 'tenant' | 'document'; limit: string };
 }
 
-export function quotaRefusal(decision: Exclude<QuotaDecision, { allowed: true }>, tenantId: string): QuotaRefusal {
+/** The 503 for limits that could not be checked; Retry-After 1, as the gateway tries its Redis again each second. */
+export interface QuotaUnchecked {
+  ok: false;
+  code: ErrorCode;
+  detail: string;
+  headers: Record<string, string>;
+}
+
+const UNCHECKED: QuotaUnchecked = Object.freeze({
+  ok: false,
+  code: 'GW_QUOTA_UNAVAILABLE',
+  detail: 'the rate limits of this request are kept in a Redis the gateway cannot reach now, and quotas.failOpen is false; retry shortly',
+  headers: Object.freeze({ 'retry-after': '1' }) as Record<string, string>,
+});
+
+export function quotaRefusal(decision: Exclude<QuotaCheckResult, { allowed: true }>, tenantId: string): QuotaRefusal | QuotaUnchecked {
+  return decision.limitedBy === 'unavailable' ? UNCHECKED : overQuota(decision, tenantId);
+}
+
+function overQuota(decision: Exclude<QuotaDecision, { allowed: true }>, tenantId: string): QuotaRefusal {
   const retry = `retry in ${decision.retryAfterSeconds}s`;
   let detail: string;
   let limitName: string = decision.limitedBy;

@@ -21,6 +21,7 @@ import { TenantConfigCache, contextOf, type TenantProfile } from '../flags/tenan
 import { CredentialCheck, type Credentials } from './credential-check.js';
 import { buildKeyIndex, type KeyIndex } from './key-index.js';
 import type { PreparedOperation } from './prepared-operation.js';
+import type { QuotaChecker, QuotaCheckResult } from './quota-checker.js';
 import { QuotaLimiter } from './quota-limiter.js';
 import { ANONYMOUS_CONSUMER, quotaRefusal, type QuotaRefusal } from './quota-refusal.js';
 import { pickRevision, type ServiceRouting } from './traffic-router.js';
@@ -48,8 +49,8 @@ export interface RequestTenancyOptions {
   onKeyUsed?: (keyId: string, atMs: number) => void;
   /** Where a JWKS given as a relative file path is found: the gateway document's directory. */
   jwksBaseDir?: string;
-  /** The limiter of every quota, passed in so that its owner can report use; a new one when absent. */
-  quotaLimiter?: QuotaLimiter;
+  /** The limiter of every quota, passed in so that its owner can report use; a new in-process one when absent. */
+  quotaLimiter?: QuotaChecker;
 }
 
 interface Snapshot {
@@ -71,7 +72,7 @@ export class RequestTenancy {
   private tenantRecords: readonly TenantRecord[];
   private flags: FlagSet;
   private overridable: ReadonlyMap<string, ReadonlySet<string>>;
-  private readonly quotaLimiter: QuotaLimiter;
+  private readonly quotaLimiter: QuotaChecker;
   private readonly credentials: CredentialCheck;
   private readonly options: RequestTenancyOptions;
 
@@ -108,7 +109,7 @@ export class RequestTenancy {
 
   /**
    * Authenticates and admits a request for `prep`, or says which problem to
-   * answer. Synchronous unless a token has to be checked.
+   * answer. Synchronous unless a token has to be checked or the quotas live in Redis.
    *
    * @throws MlaasError GW_SETTINGS_INVALID when `x-mlaas-settings` is malformed
    */
@@ -154,31 +155,41 @@ export class RequestTenancy {
     callerId: string,
     callerQuota: QuotaSpec | undefined,
     allowTags: boolean,
-  ): Admission {
+  ): Admission | Promise<Admission> {
     const tenantQuota = s.quotas.get(tenantId);
     if (callerQuota === undefined && tenantQuota === undefined && prep.quota.length === 0) return configured(s, req, prep, tenantId, allowTags);
     const decision = this.quotaLimiter.check(callerId, tenantId, { key: callerQuota, tenant: tenantQuota, document: prep.quota });
-    if (decision.allowed) return configured(s, req, prep, tenantId, allowTags);
-    return quotaRefusal(decision, tenantId);
+    // The in-process limiter answers at once: no closure on that path.
+    if (decision instanceof Promise) return decision.then((d) => decided(d, s, req, prep, tenantId, allowTags));
+    return decided(decision, s, req, prep, tenantId, allowTags);
   }
 
   /** A caller without a tenant on an operation the document charges: the shared allowance. */
-  private admitAnonymous(prep: PreparedOperation): Admission {
+  private admitAnonymous(prep: PreparedOperation): Admission | Promise<Admission> {
     const decision = this.quotaLimiter.check(ANONYMOUS_CONSUMER, ANONYMOUS_CONSUMER, { document: prep.quota });
-    return decision.allowed ? ANONYMOUS : quotaRefusal(decision, ANONYMOUS_CONSUMER);
+    return decision instanceof Promise ? decision.then(anonymous) : anonymous(decision);
   }
 
   /**
    * The tenant of the credentials: the key's when one admitted the request,
    * else the JWT's tenant claim, else none; a verified JWT's claims ride along.
    */
-  private admitCredentials(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, c: Credentials, now: number): Admission {
+  private admitCredentials(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, c: Credentials, now: number): Admission | Promise<Admission> {
     if (!c.ok) return c;
     const admission = this.tenantOf(s, req, prep, c, now);
-    return c.jwt === undefined || !admission.ok ? admission : { ...admission, userInfo: c.jwt.encodedPayload };
+    if (c.jwt === undefined) return admission;
+    const userInfo = c.jwt.encodedPayload;
+    if (admission instanceof Promise) return admission.then((a) => withUserInfo(a, userInfo));
+    return withUserInfo(admission, userInfo);
   }
 
-  private tenantOf(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, c: Credentials & { ok: true }, now: number): Admission {
+  private tenantOf(
+    s: Snapshot,
+    req: IncomingMessage,
+    prep: PreparedOperation,
+    c: Credentials & { ok: true },
+    now: number,
+  ): Admission | Promise<Admission> {
     const { key } = c;
     if (key !== undefined) {
       const service = prep.backend.kind === 'service' ? prep.backend.service : undefined;
@@ -215,6 +226,18 @@ export class RequestTenancy {
       flagRoutes: new Map(),
     };
   }
+}
+
+function decided(d: QuotaCheckResult, s: Snapshot, req: IncomingMessage, prep: PreparedOperation, tenantId: string, allowTags: boolean): Admission {
+  return d.allowed ? configured(s, req, prep, tenantId, allowTags) : quotaRefusal(d, tenantId);
+}
+
+function withUserInfo(admission: Admission, userInfo: string): Admission {
+  return admission.ok ? { ...admission, userInfo } : admission;
+}
+
+function anonymous(decision: QuotaCheckResult): Admission {
+  return decision.allowed ? ANONYMOUS : quotaRefusal(decision, ANONYMOUS_CONSUMER);
 }
 
 /** The tenant's resolved config with the request's overridable settings over it, as the header value. */
