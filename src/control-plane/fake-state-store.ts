@@ -328,6 +328,11 @@ export class FakeStateStore implements StateStore {
     }
   }
 
+  /** A stub until the data-plane branch's implementation replaces it: no change is told. */
+  onChange(_listener: () => void): () => void {
+    return () => undefined;
+  }
+
   close(): void {
     this.state = emptyState();
   }

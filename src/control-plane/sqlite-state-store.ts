@@ -319,6 +319,11 @@ export class SqliteStateStore implements StateStore {
     return this.db.transaction(fn)();
   }
 
+  /** A stub until the data-plane branch's implementation replaces it: no change is told. */
+  onChange(_listener: () => void): () => void {
+    return () => undefined;
+  }
+
   close(): void {
     this.db.close();
   }
