@@ -266,12 +266,12 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, { m
       expect({ keys: store.listKeys(), audit: store.listAudit() }).toEqual(before);
     });
 
-    it('a key-id collision fails the create and leaves no key row or audit row behind', () => {
+    it('a key-id collision fails the create with ADMIN_CONFLICT and leaves no key row or audit row behind', () => {
       const store = open(repeatingRandom);
       store.upsertTenant('acme', { displayName: 'Acme', config: {} });
       store.createKey('acme');
       const auditCount = store.listAudit().length;
-      expect(() => store.createKey('acme')).toThrow();
+      expect(() => store.createKey('acme')).toThrow(expect.objectContaining({ code: 'ADMIN_CONFLICT' }));
       expect(store.listKeys()).toHaveLength(1);
       expect(store.listAudit()).toHaveLength(auditCount);
     });
