@@ -11,7 +11,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { createSyncFn } from 'synckit';
 import { MlaasError } from '../errors.js';
 import { changesChannel, type QueryResult, type WorkerFailure, type WorkerReply, type WorkerRequest } from './postgres-protocol.js';
-import { passwordOf, postgresAddress } from './postgres-url.js';
+import { passwordOf, postgresAddress } from '../config/postgres-url.js';
 
 /** pg's own limits: a server that stops answering fails a call rather than freezing the process. */
 const LIMITS = { connectTimeoutMs: 5000, queryTimeoutMs: 10_000 };
