@@ -13,8 +13,11 @@ import { MlaasError } from '../errors.js';
 import { changesChannel, type QueryResult, type WorkerFailure, type WorkerReply, type WorkerRequest } from './postgres-protocol.js';
 import { passwordOf, postgresAddress } from '../config/postgres-url.js';
 
-/** pg's own limits: a server that stops answering fails a call rather than freezing the process. */
-const LIMITS = { connectTimeoutMs: 5000, queryTimeoutMs: 10_000 };
+/**
+ * pg's own limits: a server that stops answering, or a row another process
+ * keeps locked, fails a call rather than freezing this process's event loop.
+ */
+const LIMITS = { connectTimeoutMs: 5000, queryTimeoutMs: 10_000, lockTimeoutMs: 5000 };
 /** A backstop beyond them, should the worker itself stop answering. */
 const CALL_TIMEOUT_MS = 30_000;
 
@@ -55,6 +58,7 @@ export class PostgresConnection {
   private readonly password: string | undefined;
   private readonly id: number;
   private channel: BroadcastChannel | undefined;
+  private closed = false;
 
   /**
    * Connects, or throws ADMIN_STATE_UNAVAILABLE naming the `state` setting and the server.
@@ -121,7 +125,10 @@ export class PostgresConnection {
     this.call({ op: 'unlisten', id: this.id });
   }
 
+  /** Closes both connections; closing again does nothing. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.channel?.close();
     this.channel = undefined;
     this.call({ op: 'close', id: this.id });
@@ -146,6 +153,7 @@ export class PostgresConnection {
       case '23503': // foreign_key_violation: what it refers to went away meanwhile
       case '40001': // serialization_failure
       case '40P01': // deadlock_detected
+      case '55P03': // lock_not_available: another process held the row past lockTimeoutMs
         return new MlaasError('ADMIN_CONFLICT', `${what} (a concurrent change got there first; try again)`);
       case '22021': // character_not_in_repertoire: PostgreSQL text cannot hold NUL
       case '22P05':

@@ -9,6 +9,8 @@
 export interface ConnectionLimits {
   connectTimeoutMs: number;
   queryTimeoutMs: number;
+  /** How long a statement waits for a row lock another transaction holds. */
+  lockTimeoutMs: number;
 }
 
 export type WorkerRequest =

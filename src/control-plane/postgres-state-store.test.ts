@@ -1,6 +1,9 @@
 // What only the PostgreSQL store has to keep (the shared contract is in state-store-contract.test.ts):
 // transactions on the server, changes told to other processes, data that outlives a store, and a
 // server that is unreachable or goes away.
+import { execFile } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../../test/postgres-server.js';
@@ -129,6 +132,21 @@ describe('PostgresStateStore on a database that outlives it', () => {
     expect(second.getTenant('acme')?.config).toEqual({ threshold: 0.5 });
     expect(second.getKey(key.id)?.description).toBe('ci');
     expect(second.listAudit().map((e) => e.action)).toEqual(['key.create', 'tenant.upsert']);
+  });
+
+  it('migrates a new database once when several processes start on it at the same time', async () => {
+    // Four processes, as four gateways started together: each must find the schema whole, none may fail.
+    const built = pathToFileURL(fileURLToPath(new URL('../../dist/src/control-plane/postgres-state-store.js', import.meta.url))).href;
+    // Each opens its store at the same moment, once loaded, so that their migrations overlap.
+    const script = `import { PostgresStateStore } from ${JSON.stringify(built)};
+      await new Promise((r) => setTimeout(r, Number(process.argv[2]) - Date.now()));
+      const store = new PostgresStateStore({ url: process.argv[1] });
+      store.upsertTenant('t' + process.pid, { displayName: 'T', config: {} });
+      store.close();`;
+    const at = String(Date.now() + 1500);
+    const runs = [1, 2, 3, 4].map(() => promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, url, at]));
+    await Promise.all(runs);
+    expect(open().listTenants()).toHaveLength(4);
   });
 
   it('refuses a database written by a newer mlaas, and leaves it as it was', async () => {

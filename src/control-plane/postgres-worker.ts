@@ -43,6 +43,7 @@ async function connect(conn: Connection, onLost: () => void): Promise<pg.Client>
     connectionString: conn.url,
     connectionTimeoutMillis: conn.limits.connectTimeoutMs,
     query_timeout: conn.limits.queryTimeoutMs,
+    lock_timeout: conn.limits.lockTimeoutMs,
     keepAlive: true,
     application_name: 'mlaas',
   });
