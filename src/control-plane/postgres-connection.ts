@@ -4,13 +4,14 @@
  * that talks to the server. What fails becomes the MlaasError the SQLite
  * store would give, and no message names the password.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BroadcastChannel } from 'node:worker_threads';
 import { createSyncFn } from 'synckit';
 import { MlaasError } from '../errors.js';
-import { changesChannel, type QueryResult, type WorkerFailure, type WorkerReply, type WorkerRequest } from './postgres-protocol.js';
+import { type QueryResult, type WorkerFailure, type WorkerReply, type WorkerRequest } from './postgres-protocol.js';
 import { passwordOf, postgresAddress } from '../config/postgres-url.js';
 
 /**
@@ -110,11 +111,18 @@ export class PostgresConnection {
   /** LISTENs on `channel` (on a connection of its own) and calls `onNotify` for each notification until `unlisten`. */
   listen(channel: string, onNotify: () => void): void {
     if (this.channel !== undefined) return;
-    this.call({ op: 'listen', id: this.id, channel });
-    const messages = new BroadcastChannel(changesChannel(this.id));
+    // Subscribed before the worker LISTENs, so that no notification falls between the two.
+    const broadcast = `mlaas-postgres-changes-${randomUUID()}`;
+    const messages = new BroadcastChannel(broadcast);
     messages.onmessage = onNotify;
     // Listening must not keep a process alive that has nothing else to do.
     messages.unref();
+    try {
+      this.call({ op: 'listen', id: this.id, channel, broadcast });
+    } catch (err) {
+      messages.close();
+      throw err;
+    }
     this.channel = messages;
   }
 

@@ -22,8 +22,8 @@ export type WorkerRequest =
   | { op: 'commit'; id: number }
   /** ROLLBACK, or back to the innermost savepoint. */
   | { op: 'rollback'; id: number }
-  /** LISTENs on a second connection and posts every notification on `changesChannel(id)`. */
-  | { op: 'listen'; id: number; channel: string }
+  /** LISTENs on `channel` on a second connection and posts every notification on the BroadcastChannel `broadcast`. */
+  | { op: 'listen'; id: number; channel: string; broadcast: string }
   | { op: 'unlisten'; id: number }
   | { op: 'close'; id: number };
 
@@ -46,8 +46,3 @@ export interface WorkerFailure {
 }
 
 export type WorkerReply = { ok: true; value: unknown } | { ok: false; failure: WorkerFailure };
-
-/** The BroadcastChannel a connection's notifications arrive on, in the main thread. */
-export function changesChannel(id: number): string {
-  return `mlaas-postgres-changes-${id}`;
-}

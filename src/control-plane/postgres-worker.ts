@@ -10,7 +10,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import pg from 'pg';
 import { runAsWorker } from 'synckit';
-import { changesChannel, type ConnectionLimits, type WorkerFailure, type WorkerReply, type WorkerRequest } from './postgres-protocol.js';
+import { type ConnectionLimits, type WorkerFailure, type WorkerReply, type WorkerRequest } from './postgres-protocol.js';
 
 // count(*) and BIGINT ids fit a double for as long as mlaas will run; the stores hand out numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, Number);
@@ -84,9 +84,9 @@ async function run(conn: Connection, sql: string, params: readonly unknown[] = [
   }
 }
 
-async function listen(conn: Connection, id: number, channel: string): Promise<void> {
+async function listen(conn: Connection, channel: string, broadcast: string): Promise<void> {
   if (conn.listener !== undefined) return;
-  const listener: Listener = { client: undefined, channel: new BroadcastChannel(changesChannel(id)), stopped: false };
+  const listener: Listener = { client: undefined, channel: new BroadcastChannel(broadcast), stopped: false };
   const start = async (): Promise<void> => {
     const client = await connect(conn, () => {
       if (listener.client !== client) return;
@@ -186,7 +186,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       await run(conn, conn.depth === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT s${conn.depth}; RELEASE SAVEPOINT s${conn.depth}`);
       return undefined;
     case 'listen':
-      await listen(conn, req.id, req.channel);
+      await listen(conn, req.channel, req.broadcast);
       return undefined;
     case 'unlisten':
       await unlisten(conn);
