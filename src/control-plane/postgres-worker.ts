@@ -53,7 +53,7 @@ async function connect(conn: Connection, onLost: () => void): Promise<pg.Client>
   try {
     await client.connect();
   } catch (err) {
-    client.removeAllListeners();
+    client.removeAllListeners().on('error', () => undefined);
     await client.end().catch(() => undefined);
     throw err;
   }
@@ -94,16 +94,26 @@ async function listen(conn: Connection, channel: string, broadcast: string): Pro
       client.end().catch(() => undefined);
       if (!listener.stopped) setTimeout(() => void restart(), RELISTEN_MS);
     });
-    client.on('notification', () => listener.channel.postMessage('change'));
-    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    listener.client = client;
+    client.on('notification', () => {
+      if (!listener.stopped) listener.channel.postMessage('change');
+    });
+    try {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      client.removeAllListeners().on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    // Unlistened while this connection was being made: it is not wanted any more.
+    if (listener.stopped) await client.end().catch(() => undefined);
+    else listener.client = client;
   };
   const restart = async (): Promise<void> => {
     if (listener.stopped) return;
     try {
       await start();
       // Whatever changed while nobody listened was not notified: say that something may have.
-      listener.channel.postMessage('change');
+      if (!listener.stopped) listener.channel.postMessage('change');
     } catch {
       setTimeout(() => void restart(), RELISTEN_MS);
     }
