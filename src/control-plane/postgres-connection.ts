@@ -154,7 +154,7 @@ export class PostgresConnection {
   }
 
   private errorOf(failure: WorkerFailure): Error {
-    if (failure.lost === true) return this.unavailable('lost', failure);
+    if (failure.lost === true) return this.unavailable('lost the connection to', failure);
     const what = this.scrub(failure.detail ?? failure.message);
     switch (failure.sqlstate) {
       case '23505': // unique_violation
@@ -173,8 +173,7 @@ export class PostgresConnection {
 
   private unavailable(verb: string, failure: WorkerFailure): MlaasError {
     const reason = (failure.errno !== undefined ? REASONS[failure.errno] : undefined) ?? this.scrub(failure.message);
-    const detail = verb === 'lost' ? `lost PostgreSQL at ${this.address}` : `${verb} PostgreSQL at ${this.address}`;
-    return new MlaasError('ADMIN_STATE_UNAVAILABLE', `state: ${detail} (${reason})`);
+    return new MlaasError('ADMIN_STATE_UNAVAILABLE', `state: ${verb} PostgreSQL at ${this.address} (${reason})`);
   }
 
   private scrub(text: string): string {

@@ -185,7 +185,9 @@ describe('PostgresStateStore without its server', () => {
     await reaches(() => heard, 1, 1000);
     await postgres.halt();
     try {
-      expect(() => store.listTenants()).toThrow(expect.objectContaining({ code: 'ADMIN_STATE_UNAVAILABLE' }));
+      expect(() => store.listTenants()).toThrow(
+        expect.objectContaining({ code: 'ADMIN_STATE_UNAVAILABLE', message: expect.stringMatching(/^state: lost the connection to PostgreSQL at 127\.0\.0\.1:\d+ \(.+\)$/) }),
+      );
       expect(() => store.atomically(() => store.upsertService('spam', {}))).toThrow(expect.objectContaining({ code: 'ADMIN_STATE_UNAVAILABLE' }));
     } finally {
       await postgres.resume();
