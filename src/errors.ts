@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   ADMIN_INSTANCE_UNREACHABLE: { status: 502, title: 'Instance did not answer' },
   ADMIN_CSRF_REJECTED: { status: 403, title: 'Cross-site request refused' },
   ADMIN_CONSOLE_NOT_BUILT: { status: 503, title: 'Web console not built' },
+  ADMIN_STATE_UNAVAILABLE: { status: 503, title: 'State database unavailable' },
 
   // SDK (inside a service)
   SDK_BODY_INVALID: { status: 400, title: 'Request body invalid' },

@@ -40,7 +40,7 @@ import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
 import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec } from './control-plane/revision-spec.js';
-import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
+import { openStateStore, stateLocation } from './control-plane/open-state-store.js';
 import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
 import type { RevisionRecord } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
@@ -94,6 +94,8 @@ export interface Platform {
   /** Declared services no route of the gateway document reaches. */
   unrouted: string[];
   stateDir: string;
+  /** Where the state store is: `<stateDir>/state.db`, or the `state:` PostgreSQL URL with its password redacted. */
+  state: string;
   /** The user instances run as; undefined when it is the platform's own (they can then read what mlaas can). */
   instances: InstanceUserChoice;
   /**
@@ -172,7 +174,7 @@ async function assemble(
   for (const seed of await seedModels(models, config.models.seed)) {
     if (seed.pushed) logger.info(seed, 'seeded the model store');
   }
-  const store = new SqliteStateStore({ stateDir });
+  const store = openStateStore(config);
   undo.push(() => store.close());
   const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
   undo.push(() => keyUsage.close());
@@ -477,6 +479,7 @@ async function assemble(
     services,
     unrouted: started.unrouted,
     stateDir,
+    state: stateLocation(config),
     instances,
     reload,
     stop() {

@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import type { GatewayOperation } from '../config/index.js';
+import { isPostgresUrl } from '../config/postgres-url.js';
 import { formatIssues, MlaasError } from '../errors.js';
 import type { Platform, ReloadOutcome } from '../platform.js';
 import { unroutedMessage } from '../control-plane/unrouted-services.js';
@@ -71,7 +72,7 @@ function printSummary(p: Platform, operations: readonly GatewayOperation[]): voi
   lines.push(...routeLines(operations));
   for (const service of p.unrouted) lines.push(`  warning   ${unroutedMessage(service)}`);
   for (const [tenant, key] of Object.entries(p.demoKeys)) lines.push(`  demo key  ${key}   (tenant ${tenant})`);
-  lines.push(`  state     ${rel(path.join(p.stateDir, 'state.db'))}   logs ${rel(path.join(p.stateDir, 'logs'))}/`);
+  lines.push(`  state     ${isPostgresUrl(p.state) ? p.state : rel(p.state)}   logs ${rel(path.join(p.stateDir, 'logs'))}/`);
   lines.push(
     p.instances.user === undefined
       ? `  instances run as this user and can read what mlaas can: ${p.instances.shared ?? ''}`

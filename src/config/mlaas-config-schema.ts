@@ -11,6 +11,8 @@ import { MetricsSettingsSchema, RequestLogSettingsSchema } from './observability
 import { QuotaStoreSettingsSchema } from './quota-store-fields.js';
 import { FlagsSchema } from '../api/tenancy-fields.js';
 import { DNS_LABEL, duration, integer, patternString, strictObject } from '../api/schema-fields.js';
+import { describeValue } from '../api/zod-issues.js';
+import { isPostgresUrl, redactPostgresUrl } from './postgres-url.js';
 import { ADMIN_MAX_CONNECTIONS, ADMIN_TIMEOUTS, GATEWAY_TIMEOUTS } from '../http/listener.js';
 import { ServiceSchema } from '../api/service-schema.js';
 import { TenantSchema } from '../api/tenant-schema.js';
@@ -86,6 +88,16 @@ export const MlaasConfigSchema = strictObject({
     .default({})
     .describe('How the runtime starts instances.'),
   stateDir: z.string().min(1).default('.mlaas').describe('Where state.db and the model store live, relative to mlaas.yaml.'),
+  state: z
+    .string()
+    .refine(isPostgresUrl, {
+      // The found value is quoted without its password: a wrong URL still holds a right password.
+      error: (iss) => `expected postgres://user:password@host:port/database, got ${describeValue(typeof iss.input === 'string' ? redactPostgresUrl(iss.input) : iss.input)}`,
+    })
+    .optional()
+    .describe(
+      'Where the state store (services, revisions, traffic, tenants, keys, flags, audit log) lives. Absent: SQLite in <stateDir>/state.db, the embedded default. postgres://user:password@host:port/database: PostgreSQL, which several gateways and control planes share, each told of every change within a second; write the password as ${VAR} to keep it out of the file.',
+    ),
   models: models.default({ store: { kind: 'fs' }, seed: {} }),
   services: z.record(patternString(DNS_LABEL, 'a service name (DNS label)'), ServiceSchema).default({}),
   revisions: RevisionsSettingsSchema.prefault({}),

@@ -356,4 +356,14 @@ flags:
       }),
     );
   });
+
+  it('takes `state: postgres://…` as given, from a variable too, and quotes a wrong one without its password', () => {
+    expect(parseConfig(MINIMAL, at).state).toBeUndefined();
+    const env = { MLAAS_STATE: 'postgresql://app:s3cret@db.internal:6432/mlaas' };
+    expect(parseConfig(`${MINIMAL}state: \${MLAAS_STATE}\n`, { ...at, env }).state).toBe('postgresql://app:s3cret@db.internal:6432/mlaas');
+    expect(issuesOf(`${MINIMAL}state: mysql://app:s3cret@db/mlaas\n`)).toEqual([
+      { path: 'state', message: 'expected postgres://user:password@host:port/database, got "mysql://app:***@db/mlaas"' },
+    ]);
+    expect(issuesOf(`${MINIMAL}state: 5432\n`)).toEqual([{ path: 'state', message: 'expected string, got 5432' }]);
+  });
 });

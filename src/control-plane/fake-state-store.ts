@@ -191,8 +191,8 @@ export class FakeStateStore implements StateStore {
 
   private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
     const generated = generateApiKey(this.random);
-    // SQLite's primary key refuses a duplicate id; the fake must fail the same way.
-    if (this.state.keys.has(generated.id)) throw new Error(`key id '${generated.id}' already exists`);
+    // The real stores' primary key refuses a duplicate id; the fake must fail the same way.
+    if (this.state.keys.has(generated.id)) throw new MlaasError('ADMIN_CONFLICT', `key id '${generated.id}' already exists; create the key again`);
     const record: KeyRecord = { id: generated.id, tenantId, hash: hashSecret(generated.secret), createdAt: this.stamp() };
     if (opts.expiresAt !== undefined) record.expiresAt = opts.expiresAt;
     if (opts.description !== undefined) record.description = opts.description;
@@ -326,6 +326,11 @@ export class FakeStateStore implements StateStore {
       this.state = before;
       throw err;
     }
+  }
+
+  /** A stub until the data-plane branch's implementation replaces it: no change is told. */
+  onChange(_listener: () => void): () => void {
+    return () => undefined;
   }
 
   close(): void {

@@ -201,18 +201,27 @@ export class SqliteStateStore implements StateStore {
 
   private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
     const generated = generateApiKey(this.random);
-    const row = this.sql.insertKey.get(
-      generated.id,
-      tenantId,
-      hashSecret(generated.secret),
-      this.stamp(),
-      opts.expiresAt ?? null,
-      opts.description ?? null,
-      jsonOrNull(opts.scopes),
-      jsonOrNull(opts.quota),
-      opts.allowTags === true ? 1 : 0,
-      rotatedFrom ?? null,
-    ) as KeyRow;
+    let row: KeyRow;
+    try {
+      row = this.sql.insertKey.get(
+        generated.id,
+        tenantId,
+        hashSecret(generated.secret),
+        this.stamp(),
+        opts.expiresAt ?? null,
+        opts.description ?? null,
+        jsonOrNull(opts.scopes),
+        jsonOrNull(opts.quota),
+        opts.allowTags === true ? 1 : 0,
+        rotatedFrom ?? null,
+      ) as KeyRow;
+    } catch (err) {
+      // A unique violation is a conflict, as PostgreSQL's is (postgres-connection.ts).
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new MlaasError('ADMIN_CONFLICT', `key id '${generated.id}' already exists; create the key again`, { cause: err });
+      }
+      throw err;
+    }
     return { key: keyOf(row), secretKey: generated.key };
   }
 
@@ -317,6 +326,11 @@ export class SqliteStateStore implements StateStore {
   atomically<T>(fn: () => T): T {
     // better-sqlite3 turns a nested call into a savepoint, so blocks compose.
     return this.db.transaction(fn)();
+  }
+
+  /** A stub until the data-plane branch's implementation replaces it: no change is told. */
+  onChange(_listener: () => void): () => void {
+    return () => undefined;
   }
 
   close(): void {

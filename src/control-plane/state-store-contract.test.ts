@@ -1,11 +1,14 @@
-// The StateStore contract, run against both the SQLite store and the fake, so the fake cannot drift.
+// The StateStore contract, run against the SQLite store, the PostgreSQL store (on a throw-away
+// server, a fresh database per test) and the fake, so that none can drift from the others.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MlaasError } from '../errors.js';
 import { hashSecret, parseApiKey, verifySecret } from '../api/api-key.js';
+import { startPostgres, type PostgresServer } from '../../test/postgres-server.js';
 import { FakeStateStore } from './fake-state-store.js';
+import { PostgresStateStore } from './postgres-state-store.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import type { StateStore } from './state-store.js';
 
@@ -25,19 +28,43 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const implementations: Array<[string, MakeStore]> = [
-  ['FakeStateStore', (opts) => new FakeStateStore(opts)],
+let postgres: PostgresServer;
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.close();
+});
+
+/** Each test's PostgreSQL database, made before it runs (the stores open synchronously, a database is made asynchronously). */
+let database = '';
+
+/** How to make a store, and what a test needs made first. */
+const implementations: Array<[string, { make: MakeStore; before?: () => Promise<void> }]> = [
+  ['FakeStateStore', { make: (opts) => new FakeStateStore(opts) }],
   [
     'SqliteStateStore',
-    (opts) => {
-      const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
-      dirs.push(stateDir);
-      return new SqliteStateStore({ stateDir, ...opts });
+    {
+      make: (opts) => {
+        const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
+        dirs.push(stateDir);
+        return new SqliteStateStore({ stateDir, ...opts });
+      },
+    },
+  ],
+  [
+    'PostgresStateStore',
+    {
+      make: (opts) => new PostgresStateStore({ url: database, ...opts }),
+      before: async () => {
+        database = await postgres.createDatabase();
+      },
     },
   ],
 ];
 
-describe.each(implementations)('%s honours the StateStore contract', (_name, make) => {
+describe.each(implementations)('%s honours the StateStore contract', (_name, { make, before }) => {
+  if (before !== undefined) beforeEach(before);
   function open(random?: (size: number) => Buffer): StateStore {
     const store = make({ now: tickingClock(), random });
     stores.push(store);
@@ -239,12 +266,12 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
       expect({ keys: store.listKeys(), audit: store.listAudit() }).toEqual(before);
     });
 
-    it('a key-id collision fails the create and leaves no key row or audit row behind', () => {
+    it('a key-id collision fails the create with ADMIN_CONFLICT and leaves no key row or audit row behind', () => {
       const store = open(repeatingRandom);
       store.upsertTenant('acme', { displayName: 'Acme', config: {} });
       store.createKey('acme');
       const auditCount = store.listAudit().length;
-      expect(() => store.createKey('acme')).toThrow();
+      expect(() => store.createKey('acme')).toThrow(expect.objectContaining({ code: 'ADMIN_CONFLICT' }));
       expect(store.listKeys()).toHaveLength(1);
       expect(store.listAudit()).toHaveLength(auditCount);
     });

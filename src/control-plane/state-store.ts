@@ -1,9 +1,10 @@
 /**
  * The control plane's desired state: services, tenants, API keys and the audit
- * log of every change to them. `SqliteStateStore` is the real one;
+ * log of every change to them. `SqliteStateStore` is the embedded default,
+ * `PostgresStateStore` the one several processes share (`state: postgres://…`);
  * `FakeStateStore` keeps the same contract in memory for other parts' tests.
  *
- * Contract shared by both:
+ * Contract shared by all three:
  * - every mutation writes its audit row in the same transaction as the change;
  * - a mutation that fails, or an `atomically` block that throws, leaves nothing behind;
  * - records handed out are copies: changing them does not change the store;
@@ -122,6 +123,9 @@ export interface StateStore {
    * every audit row) is undone and the error is rethrown. Nests.
    */
   atomically<T>(fn: () => T): T;
+
+  /** Calls `listener` (coalesced, at most a few times a second) after a change to the store committed by any process, this one included; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
 
   close(): void;
 }
