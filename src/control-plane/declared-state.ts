@@ -16,6 +16,7 @@ import { comparableRevisionSpec, resourceOf, trafficView, type Change, type Desi
 export { resourceOf };
 import { resolveModels } from './resolve-models.js';
 import { revisionSpecOf, sameRevisionSpec } from './revision-spec.js';
+import { seededModelResolver } from './seeded-model-resolver.js';
 import type { JsonObject, StateStore, TenantInput, TrafficPolicy } from './state-store.js';
 
 /** What an apply needs beyond the desired state to make a service's revision: its settings and packed source. */
@@ -50,13 +51,14 @@ export async function desiredStateOf(loaded: LoadedConfig, options: DesiredState
   const { config } = loaded;
   const services: DesiredState['services'] = {};
   const sources = new Map<string, DeclaredSource>();
+  const seeded = seededModelResolver(options.models, config.models.seed);
   for (const [name, declared] of Object.entries(config.services)) {
     const { traffic, ...service } = declared;
     try {
       const onnx = service.runtime === 'onnx';
       const packed = onnx ? undefined : await packSource(service.source, options.stateDir === undefined ? {} : { stateDir: options.stateDir });
       const artifact = packed === undefined ? onnxServerArtifact() : { digest: packed.digest, dir: '', kind: 'plain', env: {} };
-      const resolved = await resolveModels(options.models, service.models, { onnxOnly: onnx });
+      const resolved = await resolveModels(seeded, service.models, { onnxOnly: onnx });
       // As on Cloud Run, the service's latest revision is what its configuration made last: an older revision of the
       // same spec (before a `services update`) does not count, or setting the file's value back would make none.
       const latest = options.store.listRevisions(name).filter((r) => r.state !== 'failed').at(-1);

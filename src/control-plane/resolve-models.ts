@@ -7,9 +7,12 @@ import { MlaasError } from '../errors.js';
 import type { ModelVersion } from '../models/index.js';
 import type { RecordedModel } from './revision-spec.js';
 
+/** What a revision records of the version a reference means. */
+export type ResolvedVersion = Pick<ModelVersion, 'name' | 'version' | 'sha256' | 'format'>;
+
 /** What resolving needs of the model registry. */
 export interface ModelResolver {
-  resolve(ref: string): Promise<ModelVersion>;
+  resolve(ref: string): Promise<ResolvedVersion>;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function resolveModels(
   const recorded: Record<string, RecordedModel> = {};
   for (const [key, ref] of Object.entries(declared)) {
     if (resolver === undefined) throw new MlaasError('MODEL_NOT_FOUND', `models.${key}: ${ref} cannot be resolved: this platform has no model store`);
-    let version: ModelVersion;
+    let version: ResolvedVersion;
     try {
       version = await resolver.resolve(ref);
     } catch (err) {

@@ -56,7 +56,9 @@ describe('the packages, installed into an empty folder', () => {
   it('ship what a user runs and nothing else: no tests, no examples, no training data', async () => {
     const platform = await tarball('mlaas-0.1.0.tgz');
     expect(platform).toEqual(expect.arrayContaining(['package/bin/mlaas.js', 'package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/LICENSE', 'package/README.md', 'package/schemas/mlaas.schema.json']));
-    expect(platform.filter((f) => !/^package\/(bin|dist\/src|dist\/console|schemas)\/|^package\/(LICENSE|README\.md|package\.json)$/.test(f))).toEqual([]);
+    expect(platform.filter((f) => !/^package\/(bin|dist\/src|dist\/console|schemas)\/|^package\/(LICENSE|README\.md|package\.json)$|^package\/docs\/[a-z-]+\.md$/.test(f))).toEqual([]);
+    // The README's links to the docs hold in the package too.
+    expect(platform).toEqual(expect.arrayContaining(['package/docs/tutorial.md', 'package/docs/concepts.md']));
     expect(platform.filter((f) => f.includes('.test.'))).toEqual([]);
     const sdk = await tarball('mlaas-sdk-0.1.0.tgz');
     expect(sdk).toEqual(expect.arrayContaining(['package/dist/sdk/index.js', 'package/dist/sdk/index.d.ts', 'package/README.md']));
