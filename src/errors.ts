@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   GW_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
   GW_CONNECTIONS_EXHAUSTED: { status: 503, title: 'Too many open connections' },
   GW_TOKEN_MISSING: { status: 401, title: 'JWT missing' },
+  GW_ACTIVATOR_REFUSED: { status: 403, title: 'Not a gateway of this platform' },
 
   // configuration (mlaas.yaml and the gateway document)
   CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },
@@ -114,6 +115,7 @@ export const ERROR_CODES = {
 
   // platform (mlaas up)
   PLATFORM_STATE_DIR_IN_USE: { status: 409, title: 'State directory in use by another mlaas' },
+  PLATFORM_STATE_NOT_READY: { status: 503, title: 'State store not written by a control plane yet' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,7 @@ export type * from './revision.js';
 export type * from './service.js';
 export type * from './tenant.js';
 export type * from './traffic.js';
+export type * from './data-plane.js';
 export { ServiceSchema, type ServiceConfig } from './service-schema.js';
 export { TenantSchema, TenantSpecSchema } from './tenant-schema.js';
 export { TrafficPolicySchema, TrafficSchema, type TrafficConfig } from './traffic-schema.js';
