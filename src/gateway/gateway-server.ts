@@ -18,11 +18,13 @@ import type { Tracer } from '@opentelemetry/api';
 import type { GatewayOperation } from '../config/index.js';
 import type { KeyRecord } from '../api/key.js';
 import type { TenantRecord } from '../api/tenant.js';
+import type { ActivatorEndpoint } from '../api/data-plane.js';
 import { MlaasError } from '../errors.js';
 import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem, type ConnectionLimits } from '../http/index.js';
 import { readLimitedBody } from '../http/read-limited-body.js';
 import { setBackendAuthorization, type BackendIdTokens } from './backend-id-tokens.js';
-import { forwardHeaders, responseHeaders } from './forward-headers.js';
+import { ACTIVATOR_TOKEN_HEADER, forwardHeaders, responseHeaders } from './forward-headers.js';
+import { activatorEndpoint } from './activator-endpoint.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
 import type { FlagSet } from '../flags/flag-set.js';
@@ -30,6 +32,7 @@ import { documentQuotaStatus, type DocumentQuotaStatus } from './document-quota-
 import { QuotaLimiter } from './quota-limiter.js';
 import { RequestTenancy } from './request-tenancy.js';
 import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
+import { backendRequest, errorMessage, failureOf, RETRY_SOON, type BackendCall } from './backend-call.js';
 import type { ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
 import { requestIdOf, traceparentOf } from './trace-context.js';
@@ -74,10 +77,20 @@ export interface GatewayOptions {
   requestLog?: RequestLog;
   /** Where the gateway's spans go (gateway-tracing.ts); no span is made when absent. */
   tracer?: Tracer;
+  /**
+   * Where a request for a revision with no ready instance goes instead of
+   * waiting here: the control plane's activator, for a gateway that runs
+   * without the runtime (`mlaas gateway`). Read per request; undefined: wait here.
+   */
+  remoteActivator?: () => ActivatorEndpoint | undefined;
+  /** Makes `activatorServer`, where gateways that know this token send requests for a revision at zero (activator-endpoint.ts). */
+  activatorToken?: string;
 }
 
 export interface Gateway {
   server: Server;
+  /** The activator's listener for other gateways; present when `activatorToken` is given. */
+  activatorServer: Server | undefined;
   setOperations(operations: readonly GatewayOperation[]): void;
   setKeys(keys: readonly KeyRecord[]): void;
   setTenants(tenants: readonly TenantRecord[]): void;
@@ -114,7 +127,7 @@ export interface Gateway {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const { instances, maxBodyBytes, logger } = options;
+  const { instances, maxBodyBytes, logger, remoteActivator } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const routing = new Map<string, ServiceRouting>();
@@ -223,6 +236,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     let upstream: Upstream;
     let revision: string | undefined;
     let shadowCopy: ShadowCopy | undefined;
+    // Set when the request goes to the control plane's activator: it holds and forwards, this gateway only passes it on.
+    let activatedBy: ActivatorEndpoint | undefined;
     if (prep.backend.kind === 'service') {
       const service = prep.backend.service;
       const traffic = routing.get(service);
@@ -248,8 +263,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         deadlineMs = timeoutMs;
         deadlineAt = arrivedAt + timeoutMs;
       }
-      const slot = activator.acquire(revision, deadlineAt);
-      upstream = slot instanceof Promise ? await waited(slot, revision, seen) : slot;
+      activatedBy = remoteActivator !== undefined && instances.ready(revision).length === 0 ? remoteActivator() : undefined;
+      if (activatedBy !== undefined) {
+        upstream = pools.forOrigin(activatedBy.url);
+        upstream.inFlight++;
+      } else {
+        const slot = activator.acquire(revision, deadlineAt);
+        upstream = slot instanceof Promise ? await waited(slot, revision, seen) : slot;
+      }
     } else {
       upstream = pools.forOrigin(prep.backend.origin, prep.backend.h2);
       upstream.inFlight++;
@@ -269,6 +290,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     });
     if (backendToken !== undefined) setBackendAuthorization(headers, backendToken);
+    if (activatedBy !== undefined) headers[ACTIVATOR_TOKEN_HEADER] = activatedBy.token;
     const call: BackendCall = {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
@@ -279,7 +301,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestId,
       shadow: shadowCopy,
     };
-    await forward(res, upstream, revision, call, seen, traced);
+    // Through the activator, the instance (and any resend to another) is the activator's business.
+    await forward(res, upstream, activatedBy === undefined ? revision : undefined, call, seen, traced);
     // The copy is the gateway's doing, not the primary attempt's.
     if (traced !== undefined) call.headers['traceparent'] = traced.traceparent;
     // After the caller has its answer, so the copy cannot delay it.
@@ -404,9 +427,24 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   const server = createHttpServer({ listener: GATEWAY_LISTENER, limits: options.connections }, (req, res) => void serve(req, res));
+  const activatorServer =
+    options.activatorToken === undefined
+      ? undefined
+      : createHttpServer(
+          { listener: GATEWAY_LISTENER },
+          activatorEndpoint({
+            token: options.activatorToken,
+            activator,
+            maxBodyBytes,
+            logger,
+            now,
+            forward: (res, held, revision, call) => forward(res, held, revision, call, undefined, undefined),
+          }),
+        );
 
   return {
     server,
+    activatorServer,
     setOperations(operations) {
       prepared = prepare(operations);
       routes = compileRoutes(prepared);
@@ -436,70 +474,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     inFlight: () => pools.inFlight(),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await Promise.all([server, activatorServer].map((s) => s && closeServer(s)));
       await Promise.all([pools.close(), shadow.close()]);
     },
   };
 }
 
-const RETRY_SOON = { 'retry-after': '1' };
-
-interface BackendCall {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[]>;
-  body: Buffer;
-  deadlineMs: number;
-  deadlineAt: number;
-  requestId: string;
-  shadow: ShadowCopy | undefined;
-}
-
-/**
- * undici's request for one attempt. The deadline bounds the wait for the
- * answer's headers and each pause in its body (undici's own timers): no
- * AbortController, no timer of ours per request.
- */
-function backendRequest(call: BackendCall, nowMs: number, res: ServerResponse): Dispatcher.RequestOptions {
-  const remaining = Math.max(1, call.deadlineAt - nowMs);
-  return {
-    method: call.method as Dispatcher.HttpMethod,
-    path: call.path,
-    headers: call.headers,
-    body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
-    headersTimeout: remaining,
-    bodyTimeout: remaining,
-    // undici takes an EventEmitter as its abort signal: the caller's response
-    // emits 'abort' when the caller leaves first, so the instance stops working for nobody.
-    signal: res,
-  };
-}
-
-/**
- * What went wrong between the gateway and a backend: the deadline passed; the
- * connection was refused (the request never left); the connection closed
- * before an answer (the backend may have begun the work); anything else.
- */
-function failureOf(err: unknown): 'timeout' | 'refused' | 'closed' | 'other' {
-  switch ((err as { code?: string } | null)?.code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      return 'timeout';
-    case 'ECONNREFUSED':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'refused';
-    case 'UND_ERR_SOCKET':
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'closed';
-    default:
-      return 'other';
-  }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    // Resolves whether or not the server ever listened.
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }
