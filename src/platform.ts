@@ -4,13 +4,12 @@
  * once both servers listen and every service has had its first chance to
  * serve; `stop` drains and stops everything, leaving no child process.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { ArtifactStore, defaultCacheDir, type BuiltArtifact } from './artifacts/index.js';
+import { adoptOldArchives } from './artifacts/adopt-old-archives.js';
 import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig } from './config/index.js';
 import { watchFiles, type FileWatch } from './config/watch-files.js';
@@ -34,7 +33,6 @@ import { ensureDemoKey } from './control-plane/demo-key.js';
 import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { Deployer } from './control-plane/deployer.js';
 import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
-import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
 import { RevisionGcLoop } from './control-plane/revision-gc-loop.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
@@ -44,7 +42,9 @@ import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
 import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
 import type { RevisionRecord } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
-import { MlaasError } from './errors.js';
+import { DataPlanePublisher } from './control-plane/data-plane-publisher.js';
+import { closeServer, listen } from './listen-server.js';
+import { startResults, type ServiceStartResult } from './platform-start-results.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway } from './gateway/index.js';
 import { platformObservability } from './platform-observability.js';
@@ -73,14 +73,7 @@ export type ReloadTrigger = 'file watch' | 'SIGHUP' | 'admin API';
 
 export type ReloadOutcome = { trigger: ReloadTrigger; report: ReloadReport } | { trigger: ReloadTrigger; error: unknown };
 
-export interface ServiceStartResult {
-  service: string;
-  /** The revisions with traffic and their percent, e.g. `spam-filter-00002 (100%)`. */
-  serving: string[];
-  /** Ready instances over all revisions with traffic. */
-  ready: number;
-  error?: string;
-}
+export type { ServiceStartResult } from './platform-start-results.js';
 
 export interface Platform {
   gatewayUrl: string;
@@ -174,6 +167,12 @@ async function assemble(
   }
   const store = new SqliteStateStore({ stateDir });
   undo.push(() => store.close());
+  const dataPlane = new DataPlanePublisher({
+    store,
+    ready: (revision) => supervisor.ready(revision),
+    onError: (err) => logger.warn({ err }, 'could not publish ready instances for other gateways'),
+  });
+  undo.push(() => dataPlane.stop());
   const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
   undo.push(() => keyUsage.close());
   const observed = platformObservability(config, logsDir, {
@@ -253,6 +252,7 @@ async function assemble(
     metrics: observed.gatewayMetrics,
     requestLog: observed.requestLog,
     tracer: tracing?.tracer,
+    activatorToken: dataPlane.token,
   });
   const reloader = new ConfigReloader({
     started: loaded,
@@ -294,6 +294,7 @@ async function assemble(
   supervisor.onChange((key) => {
     gateway.instancesChanged(key);
     health.readyChanged(key, supervisor.ready(key).length);
+    dataPlane.readyChanged(key);
   });
   const artifacts = new ArtifactStore({ dir: path.join(cacheDir, 'artifacts'), cacheDir, platformRoot: PLATFORM_ROOT });
   adoptOldArchives(path.join(stateDir, 'artifacts'), artifacts.dir);
@@ -426,6 +427,9 @@ async function assemble(
   const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
   undo.push(() => gateway.close());
   const gatewayUrl = `http://${host}:${gatewayPort}`;
+  // Loopback only, whatever the gateway's host: gateways of this machine send it what they cannot serve.
+  const activatorServer = gateway.activatorServer as NonNullable<typeof gateway.activatorServer>;
+  dataPlane.activatorListening(`http://127.0.0.1:${await listen(activatorServer, 0, '127.0.0.1', 'the activator')}`);
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
   undo.push(() => rmSync(endpointFile, { force: true }));
@@ -445,18 +449,7 @@ async function assemble(
   }
   publishTenancy(gateway, store, 'tenants');
   for (const service of started.unrouted) logger.warn({ service }, unroutedMessage(service));
-  const services: ServiceStartResult[] = Object.keys(config.services).map((service) => {
-    const error = errors.get(service);
-    return { service, serving: [], ready: 0, ...(error === undefined ? {} : { error }) };
-  });
-  for (const s of services) {
-    const traffic = resolveTraffic(s.service, store.getTraffic(s.service) ?? DEFAULT_TRAFFIC, store.listRevisions(s.service));
-    for (const t of traffic?.targets ?? []) {
-      if (t.percent === 0) continue;
-      s.serving.push(`${t.revision} (${t.percent}%)`);
-      s.ready += supervisor.ready(t.revision).length;
-    }
-  }
+  const services = startResults(Object.keys(config.services), errors, store, (revision) => supervisor.ready(revision).length);
   logger.info({ gatewayUrl, adminUrl, metricsUrl, services }, 'mlaas up');
 
   let stopping: Promise<void> | undefined;
@@ -483,6 +476,7 @@ async function assemble(
         // After the gateway closed: the last requests' spans are ended and go in the final batch.
         await Promise.all([observed.close(), tracing?.shutdown()]);
         keyUsage.close();
+        dataPlane.stop();
         store.close();
         models.backend.close();
         rmSync(endpointFile, { force: true });
@@ -496,50 +490,4 @@ async function assemble(
       supervisor.killAll();
     },
   };
-}
-
-/** Source archives an older mlaas kept in the state dir, copied where builds now read them, so their revisions still start. */
-function adoptOldArchives(oldDir: string, newDir: string): void {
-  if (!existsSync(oldDir)) return;
-  for (const name of readdirSync(oldDir)) {
-    const target = path.join(newDir, name);
-    if (!name.endsWith('.tar.gz') || existsSync(target)) continue;
-    copyFileSync(path.join(oldDir, name), `${target}.${process.pid}.tmp`);
-    renameSync(`${target}.${process.pid}.tmp`, target);
-  }
-}
-
-const LISTEN_BACKLOG = 4096;
-
-const LISTEN_FAILURES: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied' };
-
-/** The `mlaas up` flag that overrides each port setting, named when that port is taken. */
-const PORT_FLAGS: Record<string, string> = { 'gateway.port': ' or `mlaas up --port`', 'controlPlane.port': ' or `mlaas up --admin-port`' };
-
-/** Listens; a port that is taken or forbidden is reported against `field`, the setting that chose it. */
-function listen(server: Server, port: number, host: string, field: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: NodeJS.ErrnoException): void => {
-      const reason = LISTEN_FAILURES[err.code ?? ''];
-      if (reason === undefined) reject(err);
-      else {
-        const change = `choose another port with ${field} in mlaas.yaml${PORT_FLAGS[field] ?? ''}`;
-        reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}; ${change}`, { cause: err }));
-      }
-    };
-    server.once('error', fail);
-    // Node's backlog of 511 overflows under a flood of connections (each then waits a SYN retransmit, ≥ 1 s);
-    // the kernel caps it at net.core.somaxconn.
-    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', fail);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }

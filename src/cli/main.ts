@@ -8,6 +8,7 @@ import { applyCommand } from './apply-command.js';
 import { deployCommand } from './deploy-command.js';
 import { exportCommand } from './export-command.js';
 import { flagsCommand } from './flags-command.js';
+import { gatewayCommand } from './gateway-command.js';
 import { initCommand } from './init-command.js';
 import { keysCommand } from './keys-command.js';
 import { logsCommand } from './logs-command.js';
@@ -32,6 +33,7 @@ const program = new Command('mlaas')
 
 program.addCommand(initCommand());
 program.addCommand(upCommand());
+program.addCommand(gatewayCommand());
 program.addCommand(keysCommand());
 program.addCommand(tenantsCommand());
 program.addCommand(flagsCommand());
