@@ -429,7 +429,7 @@ async function assemble(
   const gatewayUrl = `http://${host}:${gatewayPort}`;
   // Loopback only, whatever the gateway's host: gateways of this machine send it what they cannot serve.
   const activatorServer = gateway.activatorServer as NonNullable<typeof gateway.activatorServer>;
-  dataPlane.activatorListening(`http://127.0.0.1:${await listen(activatorServer, 0, '127.0.0.1', 'the activator')}`);
+  dataPlane.activatorListening(`http://127.0.0.1:${await listen(activatorServer, 0, '127.0.0.1', 'the activator')}`, adminUrl);
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
   undo.push(() => rmSync(endpointFile, { force: true }));

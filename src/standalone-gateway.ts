@@ -12,7 +12,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { readGatewaySnapshot } from './api/gateway-snapshot.js';
 import type { LoadedConfig } from './config/index.js';
+import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { recordKeyUsage } from './control-plane/publish-tenancy.js';
+import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
 import { createGateway } from './gateway/index.js';
 import { healthEndpoint } from './gateway/health-endpoint.js';
@@ -67,6 +69,8 @@ async function assemble(
   const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
   undo.push(() => keyUsage.close());
   const applier = new SnapshotApplier();
+  // The platform's key, from the state dir as `mlaas up` made it; the issuer is the control plane's, from the store.
+  const idTokens = new BackendIdTokens({ key: await ensureGatewaySigningKey(config.stateDir), issuer: () => applier.activator()?.issuer ?? '' });
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     keys: [],
@@ -75,6 +79,7 @@ async function assemble(
     remoteActivator: () => applier.activator(),
     onKeyUsed: (id, atMs) => keyUsage.record(id, atMs),
     jwksBaseDir: path.dirname(config.gateway.document),
+    idTokens,
     maxBodyBytes: config.gateway.maxBodyBytes,
     connections: config.gateway.connections,
     logger: logger.child({ component: 'gateway' }),

@@ -30,4 +30,10 @@ export interface ReadyInstances {
 export interface ActivatorEndpoint {
   url: string;
   token: string;
+  /**
+   * The `iss` of the ID tokens backends get: where the control plane
+   * publishes the platform's key set, so that a gateway elsewhere signs
+   * them as its own gateway does.
+   */
+  issuer: string;
 }

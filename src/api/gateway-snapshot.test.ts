@@ -58,9 +58,9 @@ describe('readGatewaySnapshot', () => {
     const store = storeWithEcho();
     expect(readGatewaySnapshot(store)).toMatchObject({ instances: new Map(), activator: undefined });
     store.setReadyInstances('echo-00002', [{ id: 'echo-00002-a', host: '127.0.0.1', port: 4100 }]);
-    store.setActivator({ url: 'http://127.0.0.1:4200', token: 't' });
+    store.setActivator({ url: 'http://127.0.0.1:4200', token: 't', issuer: 'http://127.0.0.1:8081' });
     const snapshot = readGatewaySnapshot(store);
     expect(Object.fromEntries(snapshot.instances)).toEqual({ 'echo-00002': [{ id: 'echo-00002-a', host: '127.0.0.1', port: 4100 }] });
-    expect(snapshot.activator).toEqual({ url: 'http://127.0.0.1:4200', token: 't' });
+    expect(snapshot.activator).toEqual({ url: 'http://127.0.0.1:4200', token: 't', issuer: 'http://127.0.0.1:8081' });
   });
 });

@@ -26,9 +26,9 @@ export class DataPlanePublisher {
     this.#clear();
   }
 
-  /** The activator listens at `url` now. */
-  activatorListening(url: string): void {
-    this.#write(() => this.#o.store.setActivator({ url, token: this.token }));
+  /** The activator listens at `url` now; backends' ID tokens are issued by `issuer`. */
+  activatorListening(url: string, issuer: string): void {
+    this.#write(() => this.#o.store.setActivator({ url, token: this.token, issuer }));
   }
 
   /** The ready set of `revision` changed. */

@@ -325,7 +325,7 @@ export class FakeStateStore implements StateStore {
   }
 
   setActivator(endpoint: ActivatorEndpoint | undefined): void {
-    this.state.activator = endpoint && { url: endpoint.url, token: endpoint.token };
+    this.state.activator = endpoint && { url: endpoint.url, token: endpoint.token, issuer: endpoint.issuer };
     this.changes.changed();
   }
 

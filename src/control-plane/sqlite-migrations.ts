@@ -103,6 +103,7 @@ export const MIGRATIONS: readonly string[] = [
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     url         TEXT NOT NULL,
     token       TEXT NOT NULL,
+    issuer      TEXT NOT NULL,
     updated_at  TEXT NOT NULL
   ) STRICT;
   `,

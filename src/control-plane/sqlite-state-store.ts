@@ -345,13 +345,13 @@ export class SqliteStateStore implements StateStore {
 
   setActivator(endpoint: ActivatorEndpoint | undefined): void {
     if (endpoint === undefined) this.sql.deleteActivator.run();
-    else this.sql.setActivator.run(endpoint.url, endpoint.token, this.stamp());
+    else this.sql.setActivator.run(endpoint.url, endpoint.token, endpoint.issuer, this.stamp());
     this.changes.changed();
   }
 
   getActivator(): ActivatorEndpoint | undefined {
     const row = this.sql.getActivator.get();
-    return row && { url: row.url, token: row.token };
+    return row && { url: row.url, token: row.token, issuer: row.issuer };
   }
 
   appendAudit(entry: AuditInput): AuditEntry {
@@ -499,12 +499,12 @@ function prepareStatements(db: Database.Database) {
     listReadyInstances: db.prepare<[], { revision: string; instances: string; updated_at: string }>(
       'SELECT * FROM ready_instances ORDER BY revision',
     ),
-    setActivator: db.prepare<[string, string, string]>(
-      `INSERT INTO activator (id, url, token, updated_at) VALUES (1, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET url = excluded.url, token = excluded.token, updated_at = excluded.updated_at`,
+    setActivator: db.prepare<[string, string, string, string]>(
+      `INSERT INTO activator (id, url, token, issuer, updated_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET url = excluded.url, token = excluded.token, issuer = excluded.issuer, updated_at = excluded.updated_at`,
     ),
     deleteActivator: db.prepare<[]>('DELETE FROM activator'),
-    getActivator: db.prepare<[], { url: string; token: string }>('SELECT url, token FROM activator WHERE id = 1'),
+    getActivator: db.prepare<[], { url: string; token: string; issuer: string }>('SELECT url, token, issuer FROM activator WHERE id = 1'),
     setTraffic: db.prepare<[string, string, string]>(
       `INSERT INTO traffic (service, policy, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (service) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,

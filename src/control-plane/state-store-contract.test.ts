@@ -514,9 +514,9 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, mak
     it('has no activator until one is set, then the one set last, until withdrawn', () => {
       const store = open();
       expect(store.getActivator()).toBeUndefined();
-      store.setActivator({ url: 'http://127.0.0.1:9001', token: 'a' });
-      store.setActivator({ url: 'http://127.0.0.1:9002', token: 'b' });
-      expect(store.getActivator()).toEqual({ url: 'http://127.0.0.1:9002', token: 'b' });
+      store.setActivator({ url: 'http://127.0.0.1:9001', token: 'a', issuer: 'http://127.0.0.1:8081' });
+      store.setActivator({ url: 'http://127.0.0.1:9002', token: 'b', issuer: 'http://127.0.0.1:8082' });
+      expect(store.getActivator()).toEqual({ url: 'http://127.0.0.1:9002', token: 'b', issuer: 'http://127.0.0.1:8082' });
       store.setActivator(undefined);
       expect(store.getActivator()).toBeUndefined();
     });

@@ -48,7 +48,7 @@ function snapshot(extra: Partial<GatewaySnapshot> = {}): GatewaySnapshot {
     traffic: new Map([['echo', { service: 'echo', sticky: false, targets: [{ revision: 'echo-00001', percent: 100, tag: undefined }] }]]),
     limits: new Map([['echo-00001', { concurrency: 0, maxInstances: 1, timeoutMs: 5_000 }]]),
     instances: new Map([['echo-00001', [instance]]]),
-    activator: { url: activatorUrl, token: TOKEN },
+    activator: { url: activatorUrl, token: TOKEN, issuer: 'http://127.0.0.1:8081' },
     ...extra,
   };
 }

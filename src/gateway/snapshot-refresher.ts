@@ -18,6 +18,8 @@ export interface SnapshotHealth {
   ageMs: number;
   /** Why the latest refresh failed; absent when it worked. */
   error?: string;
+  /** Revision → the ready instances the snapshot knows of; a revision at zero is absent (its requests go to the activator). */
+  ready: Record<string, number>;
 }
 
 export interface SnapshotRefresherOptions {
@@ -36,6 +38,7 @@ export class SnapshotRefresher {
   readonly #o: SnapshotRefresherOptions;
   readonly #now: () => number;
   #refreshedAt = 0;
+  #ready: Record<string, number> = {};
   #error: string | undefined;
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -47,7 +50,7 @@ export class SnapshotRefresher {
 
   /** Applies the first snapshot (its failure is thrown: there is nothing to serve yet), then follows the store. */
   start(): void {
-    this.#o.apply(this.#o.read());
+    this.#swap(this.#o.read());
     this.#refreshedAt = this.#now();
     this.#unsubscribe = this.#o.source.onChange(() => this.refresh());
     this.#timer = setInterval(() => this.refresh(), this.#o.checkEveryMs ?? DEFAULT_CHECK_EVERY_MS);
@@ -57,7 +60,7 @@ export class SnapshotRefresher {
   /** Reads and applies a snapshot; false (and stale) when the store could not be read. */
   refresh(): boolean {
     try {
-      this.#o.apply(this.#o.read());
+      this.#swap(this.#o.read());
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       if (this.#error === undefined) this.#o.logger.warn({ err: error }, 'cannot read the state store: serving the last snapshot');
@@ -75,9 +78,17 @@ export class SnapshotRefresher {
       stale: this.#error !== undefined,
       refreshedAt: new Date(this.#refreshedAt).toISOString(),
       ageMs: this.#now() - this.#refreshedAt,
+      ready: this.#ready,
     };
     if (this.#error !== undefined) health.error = this.#error;
     return health;
+  }
+
+  #swap(snapshot: GatewaySnapshot): void {
+    this.#o.apply(snapshot);
+    const ready: Record<string, number> = {};
+    for (const [revision, instances] of snapshot.instances) ready[revision] = instances.length;
+    this.#ready = ready;
   }
 
   stop(): void {
