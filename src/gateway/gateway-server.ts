@@ -13,118 +13,31 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
-import type { Tracer } from '@opentelemetry/api';
 import type { GatewayOperation } from '../config/index.js';
-import type { KeyRecord } from '../api/key.js';
-import type { TenantRecord } from '../api/tenant.js';
 import type { ActivatorEndpoint } from '../api/data-plane.js';
 import { MlaasError } from '../errors.js';
-import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem, type ConnectionLimits } from '../http/index.js';
+import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem } from '../http/index.js';
 import { readLimitedBody } from '../http/read-limited-body.js';
 import { setBackendAuthorization, type BackendIdTokens } from './backend-id-tokens.js';
+import type { Gateway, GatewayOptions } from './gateway-options.js';
 import { ACTIVATOR_TOKEN_HEADER, forwardHeaders, responseHeaders } from './forward-headers.js';
 import { activatorEndpoint } from './activator-endpoint.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
-import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
-import type { FlagSet } from '../flags/flag-set.js';
-import { documentQuotaStatus, type DocumentQuotaStatus } from './document-quota-status.js';
+import { Activator } from './activator.js';
+import { documentQuotaStatus } from './document-quota-status.js';
 import { QuotaLimiter } from './quota-limiter.js';
 import { RequestTenancy } from './request-tenancy.js';
-import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
+import { ShadowMirror, type ShadowCopy } from './shadow-mirror.js';
 import { backendRequest, errorMessage, failureOf, RETRY_SOON, type BackendCall } from './backend-call.js';
 import type { ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
 import { requestIdOf, traceparentOf } from './trace-context.js';
-import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-pools.js';
-import { GatewayMetrics, type GatewayMetricsOptions } from './gateway-metrics.js';
-import type { RequestLog } from './request-log.js';
+import { UpstreamPools, type Upstream } from './upstream-pools.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 import { RequestObserver, type RequestObservation } from './request-observer.js';
 import { ATTR_MLAAS_REVISION, ATTR_MLAAS_TENANT, GatewayTracing, type BackendAttempt, type RequestTrace } from './gateway-tracing.js';
 
-/** Where the gateway learns which instances of a service can take requests now. */
-export interface InstanceSource {
-  /** The ready instances of a revision. Must be cheap: called on every request. */
-  ready(revision: string): readonly ReadyInstance[];
-}
-
-export interface GatewayOptions {
-  operations: readonly GatewayOperation[];
-  keys: readonly KeyRecord[];
-  tenants: readonly TenantRecord[];
-  instances: InstanceSource;
-  maxBodyBytes: number;
-  /** Timeouts and cap of the gateway's connections (`gateway.connections`); unset ones take the kernel's defaults. */
-  connections?: Partial<ConnectionLimits>;
-  logger: Logger;
-  now?: () => number;
-  /** In [0, 1); picks the revision of a non-sticky split. Injected so tests can seed it. */
-  random?: () => number;
-  /** How the activator asks for instances of a revision at zero, and reports cold starts. */
-  activation?: ActivatorHooks;
-  flags?: FlagSet;
-  /** Service → the `x-mlaas-config` keys a request may override (`services.S.overridable`). */
-  overridable?: ReadonlyMap<string, readonly string[]>;
-  /** Told of every accepted API key, for its last-used time; expected to batch (KeyUsageRecorder). */
-  onKeyUsed?: (keyId: string, atMs: number) => void;
-  /** Where a JWKS given as a relative file path is found: the gateway document's directory. */
-  jwksBaseDir?: string;
-  /** Signs the ID tokens backends get; needed as soon as an operation has a `backendAudience`. */
-  idTokens?: BackendIdTokens;
-  /** Where the gateway's Prometheus metrics go (gateway-metrics.ts); none are kept when absent. */
-  metrics?: GatewayMetricsOptions;
-  /** One JSON line per request (request-log.ts); none when absent. */
-  requestLog?: RequestLog;
-  /** Where the gateway's spans go (gateway-tracing.ts); no span is made when absent. */
-  tracer?: Tracer;
-  /**
-   * Where a request for a revision with no ready instance goes instead of
-   * waiting here: the control plane's activator, for a gateway that runs
-   * without the runtime (`mlaas gateway`). Read per request; undefined: wait here.
-   */
-  remoteActivator?: () => ActivatorEndpoint | undefined;
-  /** Makes `activatorServer`, where gateways that know this token send requests for a revision at zero (activator-endpoint.ts). */
-  activatorToken?: string;
-}
-
-export interface Gateway {
-  server: Server;
-  /** The activator's listener for other gateways; present when `activatorToken` is given. */
-  activatorServer: Server | undefined;
-  setOperations(operations: readonly GatewayOperation[]): void;
-  setKeys(keys: readonly KeyRecord[]): void;
-  setTenants(tenants: readonly TenantRecord[]): void;
-  /** The next request's config and flag routing use these flags. */
-  setFlags(flags: FlagSet): void;
-  setOverridable(overridable: ReadonlyMap<string, readonly string[]>): void;
-  /** What shadow traffic did, per mirrored service. */
-  shadowStats(): ShadowStats[];
-  /** The gateway document's quota limits and each tenant's use of them in the last minute. */
-  documentQuotas(): DocumentQuotaStatus[];
-  /** Publishes a service's traffic; undefined takes the service off the air (503). */
-  setRouting(service: string, routing: ServiceRouting | undefined): void;
-  /**
-   * Resolves once no request is in flight to these instances (or the timeout
-   * passed), then closes their connection pools — call it after they stopped
-   * getting traffic and before stopping their processes.
-   */
-  drainInstances(ids: readonly string[], timeoutMs: number): Promise<void>;
-  /** The hard per-instance concurrency and maximum size of a revision (undefined: no limit). */
-  setRevisionLimits(revision: string, limits: RevisionLimits | undefined): void;
-  /** The supervisor's ready set of a revision changed: requests waiting for it may go. */
-  instancesChanged(revision: string): void;
-  /** Requests in flight at a revision plus those waiting for it: what the autoscaler observes. */
-  revisionLoad(revision: string): number;
-  /** Requests that have reached a revision so far, a counter: the autoscaler's rps metric. */
-  revisionRequests(revision: string): number;
-  /** Forgets a retired revision's queue. */
-  forgetRevision(revision: string): void;
-  activatorStatus(): GateStatus[];
-  /** Tells the gateway which instance ids still exist, so it can close their pools. */
-  retainInstances(liveIds: ReadonlySet<string>): void;
-  inFlight(): Record<string, number>;
-  close(): Promise<void>;
-}
+export type { Gateway, GatewayOptions, InstanceSource } from './gateway-options.js';
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { instances, maxBodyBytes, logger, remoteActivator } = options;
@@ -328,6 +241,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   ): Promise<void> {
     let held: Upstream | undefined = first;
     let failed: Upstream[] | undefined;
+    // Set once the request went on to the control plane's activator: it holds and resends from there.
+    let viaActivator = false;
     let resent = false;
     let attempt: BackendAttempt | undefined;
     const onClose = (): void => {
@@ -348,7 +263,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         let sentAt = 0;
         if (seen !== undefined) {
           sentAt = performance.now();
-          if (revision !== undefined) seen.instance = upstream.id;
+          if (revision !== undefined && !viaActivator) seen.instance = upstream.id;
         }
         if (traced !== undefined && tracing !== undefined) {
           attempt = tracing.attempt(traced, upstream.origin, call.path, revision === undefined ? undefined : upstream.id, failed?.length ?? 0);
@@ -372,13 +287,22 @@ export function createGateway(options: GatewayOptions): Gateway {
           if (failure === 'timeout') {
             return sendProblem(res, 'GW_DEADLINE_EXCEEDED', `backend did not answer within ${call.deadlineMs / 1000}s`, call.requestId);
           }
-          const again = revision !== undefined && (failure === 'refused' || (failure === 'closed' && !resent));
+          const again = revision !== undefined && !viaActivator && (failure === 'refused' || (failure === 'closed' && !resent));
           if (!again) {
             logger.warn({ err: errorMessage(err), upstream: upstream.id, requestId: call.requestId }, 'backend unreachable');
             return sendProblem(res, 'GW_BACKEND_UNREACHABLE', 'the backend could not be reached or closed the connection', call.requestId);
           }
           if (failure === 'closed') resent = true;
           (failed ??= []).push(upstream);
+          const away = remoteActivator === undefined ? undefined : activatorAfter(revision, failed);
+          if (away !== undefined) {
+            activator.release(revision, upstream);
+            held = pools.forOrigin(away.url);
+            held.inFlight++;
+            call.headers[ACTIVATOR_TOKEN_HEADER] = away.token;
+            viaActivator = true;
+            continue;
+          }
           let slot: Upstream | Promise<Upstream>;
           try {
             slot = activator.acquire(revision, call.deadlineAt, failed);
@@ -397,10 +321,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     } finally {
       res.off('close', onClose);
       if (held !== undefined) {
-        if (revision === undefined) held.inFlight--;
+        if (revision === undefined || viaActivator) held.inFlight--;
         else activator.release(revision, held);
       }
     }
+  }
+
+  /**
+   * For a gateway without the runtime: once every instance its snapshot
+   * knows failed this request (stopped by a scale-down the snapshot has not
+   * caught up with yet), the control plane's activator, which waits for the
+   * instance its runtime starts; undefined while another instance remains.
+   */
+  function activatorAfter(revision: string, failed: readonly Upstream[]): ActivatorEndpoint | undefined {
+    for (const instance of instances.ready(revision)) if (!failed.some((f) => f.id === instance.id)) return undefined;
+    return remoteActivator?.();
   }
 
   /** Waits for an instance with room, the wait counted in the activator's histogram and the request's queue time. */

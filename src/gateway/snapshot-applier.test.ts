@@ -138,6 +138,17 @@ describe('a gateway fed snapshots', () => {
     expect(echo.headers['x-api-key']).toBeUndefined();
   });
 
+  it('sends a request whose every known instance refused it (stopped before the snapshot caught up) on to the control plane’s activator', async () => {
+    pokes = [];
+    controlPlaneReady.clear();
+    const stopped = { id: 'echo-00001-gone', host: '127.0.0.1', port: 1 };
+    applier.apply(gateway, snapshot({ instances: new Map([['echo-00001', [stopped]]]) }));
+    const res = await call('{"again":true}');
+    expect(res.status).toBe(200);
+    expect(pokes).toEqual(['echo-00001']);
+    expect(await res.json()).toMatchObject({ url: '/echo', body: '{"again":true}' });
+  });
+
   it('answers 503 GW_NO_INSTANCE, retry soon, for a service the snapshot has no traffic for', async () => {
     applier.apply(gateway, snapshot({ traffic: new Map(), limits: new Map() }));
     const res = await call();
