@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { ArtifactStore, defaultCacheDir, type BuiltArtifact } from './artifacts/index.js';
+import { ArtifactStore, defaultCacheDir } from './artifacts/index.js';
 import { adoptOldArchives } from './artifacts/adopt-old-archives.js';
 import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig } from './config/index.js';
@@ -32,12 +32,11 @@ import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publi
 import { ensureDemoKey } from './control-plane/demo-key.js';
 import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { Deployer } from './control-plane/deployer.js';
-import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
 import { RevisionGcLoop } from './control-plane/revision-gc-loop.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
-import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec } from './control-plane/revision-spec.js';
+import { RevisionLauncher } from './control-plane/revision-launcher.js';
 import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
 import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
 import type { RevisionRecord } from './control-plane/state-store.js';
@@ -53,7 +52,7 @@ import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
 import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
 import { chooseInstanceUser, type InstanceUserChoice } from './runtime/instance-user.js';
-import { OWNER_ENV, reapOrphans } from './runtime/reap-orphans.js';
+import { reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 
 export interface PlatformOptions {
@@ -167,12 +166,6 @@ async function assemble(
   }
   const store = new SqliteStateStore({ stateDir });
   undo.push(() => store.close());
-  const dataPlane = new DataPlanePublisher({
-    store,
-    ready: (revision) => supervisor.ready(revision),
-    onError: (err) => logger.warn({ err }, 'could not publish ready instances for other gateways'),
-  });
-  undo.push(() => dataPlane.stop());
   const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
   undo.push(() => keyUsage.close());
   const observed = platformObservability(config, logsDir, {
@@ -223,6 +216,13 @@ async function assemble(
     },
     onError: (err, key) => logger.error({ err, revision: key }, 'autoscaler failed'),
   });
+  // Gateways in other processes (`mlaas gateway`) learn the ready instances and the activator from the store.
+  const dataPlane = new DataPlanePublisher({
+    store,
+    ready: (revision) => supervisor.ready(revision),
+    onError: (err) => logger.warn({ err }, 'could not publish ready instances for other gateways'),
+  });
+  undo.push(() => dataPlane.stop());
   const coldStarts = new ColdStartLog();
   const health = revisionHealth(store);
   const supervisor = new Supervisor({
@@ -298,17 +298,8 @@ async function assemble(
   });
   const artifacts = new ArtifactStore({ dir: path.join(cacheDir, 'artifacts'), cacheDir, platformRoot: PLATFORM_ROOT });
   adoptOldArchives(path.join(stateDir, 'artifacts'), artifacts.dir);
-  // Artifacts never change: each revision's build is looked up once, in its prepare phase.
-  const builds = new Map<string, BuiltArtifact>();
-  const runSpec = (rev: RevisionRecord) => ({
-    ...instanceSpecOf(rev, (model) => modelCache.pathOf(model), builds.get(rev.name)),
-    marks: { [OWNER_ENV]: stateDir },
-  });
-  const prepare = async (rev: RevisionRecord): Promise<void> => {
-    const { artifact } = parseRevisionSpec(rev);
-    if (artifact.kind !== ONNX_ARTIFACT_KIND) builds.set(rev.name, await artifacts.build(artifact.digest));
-    await fetchRevisionModels(rev, { registry: models, cache: modelCache });
-  };
+  const launcher = new RevisionLauncher({ artifacts, models, modelCache, stateDir });
+  const runSpec = (rev: RevisionRecord) => launcher.spec(rev);
   const reconciler = new RevisionReconciler({
     store,
     runtime: {
@@ -332,7 +323,7 @@ async function assemble(
       },
     },
     instanceSpecOf: runSpec,
-    prepare,
+    prepare: (rev) => launcher.prepare(rev),
     initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
     onChange: (service) => revisionGc.poke(service),
     logger: logger.child({ component: 'revisions' }),

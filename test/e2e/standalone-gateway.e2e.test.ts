@@ -8,12 +8,13 @@
  * become unreadable on cue.)
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMlaasGateway, startMlaasUp, waitUntil, type MlaasGateway, type MlaasUp } from './mlaas-process.js';
+import { BIN, startMlaasGateway, startMlaasUp, waitUntil, type MlaasGateway, type MlaasUp } from './mlaas-process.js';
 import { writeNodeService } from './scenario.js';
 
 interface Health {
@@ -134,3 +135,24 @@ describe('mlaas gateway beside mlaas up', () => {
     await waitUntil('the new instance in the standalone gateway’s snapshot', health, (h) => (h.snapshot.ready[REVISION] ?? 0) === 1, 5_000, 50);
   }, 120_000);
 });
+
+describe('mlaas gateway without a control plane', () => {
+  it('refuses to start on a state directory no mlaas up has written, exit 1, creating nothing', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-standalone-empty-'));
+    try {
+      writeFileSync(path.join(empty, 'api-gateway.yaml'), `swagger: '2.0'\ninfo: { title: e2e, version: 1.0.0 }\npaths: {}\n`);
+      writeFileSync(path.join(empty, 'mlaas.yaml'), 'gateway: { document: api-gateway.yaml }\nstateDir: state\n');
+      const exit = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BIN, 'gateway', '-f', 'mlaas.yaml', '--port', '0'], { cwd: empty }, (err, _out, stderr) =>
+          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stderr }),
+        );
+      });
+      expect(exit.code).toBe(1);
+      expect(exit.stderr.trim()).toMatch(/^error: \S+state\.db: no state database; start the control plane \(mlaas up\) on this state directory first \[PLATFORM_STATE_NOT_READY\]$/);
+      expect(existsSync(path.join(empty, 'state'))).toBe(false);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
