@@ -176,7 +176,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         deadlineMs = timeoutMs;
         deadlineAt = arrivedAt + timeoutMs;
       }
-      activatedBy = remoteActivator !== undefined && instances.ready(revision).length === 0 ? remoteActivator() : undefined;
+      const atZero = remoteActivator !== undefined && instances.ready(revision).length === 0;
+      activatedBy = atZero ? remoteActivator() : undefined;
+      if (atZero && activatedBy === undefined) {
+        // Nothing here starts instances, and no control plane runs to: waiting would only run out the deadline.
+        return sendProblem(res, 'GW_NO_INSTANCE', `revision ${revision} has no ready instance and no control plane runs to start one`, requestId, RETRY_SOON);
+      }
       if (activatedBy !== undefined) {
         upstream = pools.forOrigin(activatedBy.url);
         upstream.inFlight++;

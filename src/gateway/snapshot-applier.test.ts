@@ -149,6 +149,15 @@ describe('a gateway fed snapshots', () => {
     expect(await res.json()).toMatchObject({ url: '/echo', body: '{"again":true}' });
   });
 
+  it('answers 503 GW_NO_INSTANCE at once, retry soon, for a revision with no ready instance while no control plane runs', async () => {
+    applier.apply(gateway, snapshot({ instances: new Map(), activator: undefined }));
+    const res = await call();
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    const body = (await res.json()) as { code: string; detail: string };
+    expect(body).toMatchObject({ code: 'GW_NO_INSTANCE', detail: 'revision echo-00001 has no ready instance and no control plane runs to start one' });
+  });
+
   it('answers 503 GW_NO_INSTANCE, retry soon, for a service the snapshot has no traffic for', async () => {
     applier.apply(gateway, snapshot({ traffic: new Map(), limits: new Map() }));
     const res = await call();
