@@ -7,6 +7,8 @@
  * and swapped whole; a request for a revision with no ready instance goes
  * to the control plane's activator, which holds it through the cold start.
  * It never migrates or changes desired state: it writes only keys' last use.
+ * Its load is not yet seen by the control plane's autoscaler, beyond what it
+ * sends the activator (issue 15, item 2: gateways report load to the primary).
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
