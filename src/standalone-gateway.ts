@@ -6,6 +6,8 @@
  * store as one snapshot (api/gateway-snapshot.ts), rebuilt on each change
  * and swapped whole; a request for a revision with no ready instance goes
  * to the control plane's activator, which holds it through the cold start.
+ * The gateway document is read again when it changes on disk or on `reload`
+ * (SIGHUP); an invalid one changes nothing.
  * It never migrates or changes desired state: it writes only keys' last use.
  * Its load is not yet seen by the control plane's autoscaler, beyond what it
  * sends the activator (issue 15, item 2: gateways report load to the primary).
@@ -13,7 +15,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { readGatewaySnapshot } from './api/gateway-snapshot.js';
-import type { LoadedConfig } from './config/index.js';
+import { loadGatewayDocument, type LoadedConfig } from './config/index.js';
+import { watchFiles } from './config/watch-files.js';
 import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { recordKeyUsage } from './control-plane/publish-tenancy.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
@@ -39,6 +42,8 @@ export interface StandaloneGateway {
   healthUrl: string;
   stateDir: string;
   health(): SnapshotHealth;
+  /** Reads the gateway document again and serves its routes from the next request; throws, changing nothing, for an invalid one. */
+  reload(): Promise<{ routes: number }>;
   /** Drains in-flight requests, then closes the listeners and the store. */
   stop(): Promise<void>;
 }
@@ -103,6 +108,20 @@ async function assemble(
   const host = config.gateway.host ?? '127.0.0.1';
   const port = await listen(gateway.server, options.port ?? config.gateway.port, host, 'gateway.port', '`mlaas gateway --port`');
   const gatewayUrl = `http://${host}:${port}`;
+  const reload = async (): Promise<{ routes: number }> => {
+    const document = await loadGatewayDocument(config.gateway.document);
+    gateway.setOperations(document.operations);
+    logger.info({ routes: document.operations.length }, 'gateway document reloaded');
+    return { routes: document.operations.length };
+  };
+  const watch = watchFiles(
+    [config.gateway.document],
+    () =>
+      void reload().catch((err: unknown) =>
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'gateway document refused: the running routes keep serving'),
+      ),
+    { onError: (err, dir) => logger.warn({ err: err instanceof Error ? err.message : String(err), dir }, 'cannot watch this directory for changes') },
+  );
   const healthUrl = `http://127.0.0.1:${healthPort}/healthz`;
   logger.info({ gatewayUrl, healthUrl, stateDir: config.stateDir }, 'mlaas gateway up');
 
@@ -112,8 +131,10 @@ async function assemble(
     healthUrl,
     stateDir: config.stateDir,
     health: () => refresher.health(),
+    reload,
     stop() {
       stopping ??= (async () => {
+        watch.close();
         refresher.stop();
         await Promise.all([gateway.close(), closeServer(health)]);
         keyUsage.close();

@@ -1,10 +1,12 @@
 /**
  * `mlaas gateway`: runs only the gateway, in front of the services of the
  * control plane (`mlaas up`) that owns the state directory mlaas.yaml names;
- * prints where to call it and where its health is; on SIGINT/SIGTERM drains and stops.
+ * prints where to call it and where its health is; reads the gateway
+ * document again when it changes or on SIGHUP; on SIGINT/SIGTERM drains and stops.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
+import { formatIssues, MlaasError } from '../errors.js';
 import type { StandaloneGateway } from '../standalone-gateway.js';
 
 interface GatewayFlags {
@@ -28,6 +30,16 @@ export function gatewayCommand(): Command {
         ...(flags.healthPort === undefined ? {} : { healthPort: flags.healthPort }),
       });
       stopOnSignal(gateway);
+      process.on('SIGHUP', () => {
+        gateway.reload().then(
+          ({ routes }) => process.stderr.write(`gateway document reloaded: ${routes} route(s) (SIGHUP)\n`),
+          (err: unknown) => {
+            const what = err instanceof MlaasError ? `${err.message} [${err.code}]` : String(err);
+            const issues = err instanceof MlaasError && err.errors !== undefined && err.errors.length > 0 ? `\n${formatIssues(err.errors)}` : '';
+            process.stderr.write(`reload refused (SIGHUP): ${what}${issues}\n`);
+          },
+        );
+      });
       const rel = (f: string): string => path.relative(process.cwd(), f) || '.';
       const lines = [
         'mlaas gateway is up',

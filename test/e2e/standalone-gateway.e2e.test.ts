@@ -1,7 +1,7 @@
 /**
  * Black-box: `mlaas gateway` as its own process beside `mlaas up` on the same
  * state directory. It serves an outside `http://` backend and the platform
- * service `mlaas up` runs, refuses a key revoked on the admin API within a
+ * service `mlaas up` runs, follows changes to its gateway document, refuses a key revoked on the admin API within a
  * second, answers a request for a service scaled to zero (held through the
  * cold start by the control plane's activator). (A snapshot gone stale is
  * src/gateway/snapshot-refresher.test.ts's: an open SQLite file does not
@@ -26,6 +26,7 @@ let dir: string;
 let outside: Server;
 let up: MlaasUp;
 let gateway: MlaasGateway;
+let documentText: string;
 
 const REVISION = 'echo-00001';
 
@@ -54,9 +55,7 @@ beforeAll(async () => {
   req.on('data', (c) => (body += c));
   req.on('end', () => res.end(JSON.stringify({ pid: process.pid, tenant: req.headers['x-mlaas-tenant'], revision: req.headers['x-mlaas-revision'], body })));`,
   );
-  writeFileSync(
-    path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
+  documentText = `swagger: '2.0'
 info: { title: e2e, version: 1.0.0 }
 securityDefinitions:
   api_key: { type: apiKey, name: x-api-key, in: header }
@@ -70,8 +69,8 @@ paths:
     get:
       x-google-backend: { address: 'http://127.0.0.1:${outsidePort}/ext' }
       responses: { '200': { description: ok } }
-`,
-  );
+`;
+  writeFileSync(path.join(dir, 'api-gateway.yaml'), documentText);
   writeFileSync(
     path.join(dir, 'mlaas.yaml'),
     `gateway: { document: api-gateway.yaml }
@@ -108,6 +107,23 @@ describe('mlaas gateway beside mlaas up', () => {
     expect((await fetch(`${gateway.gatewayUrl}/v1/echo`, { method: 'POST', body: '{}' })).status).toBe(401);
     expect(await health()).toMatchObject({ status: 'serving', snapshot: { stale: false } });
   }, 60_000);
+
+  it('reads its gateway document again when it changes: a route added to it answers', async () => {
+    const outsideRoute = documentText.slice(documentText.indexOf('  /v1/outside:'));
+    const added = `${documentText}${outsideRoute.replace('/v1/outside:', '/v1/added:').replace('/ext', '/added')}`;
+    writeFileSync(path.join(dir, 'api-gateway.yaml'), added);
+    const res = await waitUntil(
+      'the added route',
+      async () => {
+        const r = await fetch(`${gateway.gatewayUrl}/v1/added`, { headers: { 'x-api-key': up.demoKey } });
+        return { status: r.status, body: await r.text() };
+      },
+      (r) => r.status === 200,
+      10_000,
+      100,
+    );
+    expect(JSON.parse(res.body)).toEqual({ outside: true, url: '/added' });
+  }, 30_000);
 
   it('refuses a key revoked on the admin API within a second', async () => {
     const key = (await up.cliOk(['keys', 'create', '--tenant', 'demo'])).trim();
