@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   GW_CONNECTIONS_EXHAUSTED: { status: 503, title: 'Too many open connections' },
   GW_TOKEN_MISSING: { status: 401, title: 'JWT missing' },
   GW_QUOTA_UNAVAILABLE: { status: 503, title: 'Quota store unreachable' },
+  GW_ACTIVATOR_REFUSED: { status: 403, title: 'Not a gateway of this platform' },
 
   // configuration (mlaas.yaml and the gateway document)
   CONFIG_INVALID: { status: 400, title: 'Configuration invalid' },
@@ -116,6 +117,7 @@ export const ERROR_CODES = {
 
   // platform (mlaas up)
   PLATFORM_STATE_DIR_IN_USE: { status: 409, title: 'State directory in use by another mlaas' },
+  PLATFORM_STATE_NOT_READY: { status: 503, title: 'State store not written by a control plane yet' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

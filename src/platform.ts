@@ -4,13 +4,12 @@
  * once both servers listen and every service has had its first chance to
  * serve; `stop` drains and stops everything, leaving no child process.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { ArtifactStore, defaultCacheDir, type BuiltArtifact } from './artifacts/index.js';
+import { ArtifactStore, defaultCacheDir } from './artifacts/index.js';
+import { adoptOldArchives } from './artifacts/adopt-old-archives.js';
 import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig } from './config/index.js';
 import { watchFiles, type FileWatch } from './config/watch-files.js';
@@ -33,18 +32,18 @@ import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publi
 import { ensureDemoKey } from './control-plane/demo-key.js';
 import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { Deployer } from './control-plane/deployer.js';
-import { fetchRevisionModels } from './control-plane/fetch-revision-models.js';
-import { DEFAULT_TRAFFIC, resolveTraffic } from './control-plane/resolve-traffic.js';
 import { RevisionGcLoop } from './control-plane/revision-gc-loop.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
-import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec } from './control-plane/revision-spec.js';
+import { RevisionLauncher } from './control-plane/revision-launcher.js';
 import { openStateStore, stateLocation } from './control-plane/open-state-store.js';
 import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
 import type { RevisionRecord } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
-import { MlaasError } from './errors.js';
+import { DataPlanePublisher } from './control-plane/data-plane-publisher.js';
+import { closeServer, listen } from './listen-server.js';
+import { startResults, type ServiceStartResult } from './platform-start-results.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway } from './gateway/index.js';
 import { platformObservability } from './platform-observability.js';
@@ -53,7 +52,7 @@ import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
 import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
 import { chooseInstanceUser, type InstanceUserChoice } from './runtime/instance-user.js';
-import { OWNER_ENV, reapOrphans } from './runtime/reap-orphans.js';
+import { reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 
 export interface PlatformOptions {
@@ -73,14 +72,7 @@ export type ReloadTrigger = 'file watch' | 'SIGHUP' | 'admin API';
 
 export type ReloadOutcome = { trigger: ReloadTrigger; report: ReloadReport } | { trigger: ReloadTrigger; error: unknown };
 
-export interface ServiceStartResult {
-  service: string;
-  /** The revisions with traffic and their percent, e.g. `spam-filter-00002 (100%)`. */
-  serving: string[];
-  /** Ready instances over all revisions with traffic. */
-  ready: number;
-  error?: string;
-}
+export type { ServiceStartResult } from './platform-start-results.js';
 
 export interface Platform {
   gatewayUrl: string;
@@ -226,6 +218,13 @@ async function assemble(
     },
     onError: (err, key) => logger.error({ err, revision: key }, 'autoscaler failed'),
   });
+  // Gateways in other processes (`mlaas gateway`) learn the ready instances and the activator from the store.
+  const dataPlane = new DataPlanePublisher({
+    store,
+    ready: (revision) => supervisor.ready(revision),
+    onError: (err) => logger.warn({ err }, 'could not publish ready instances for other gateways'),
+  });
+  undo.push(() => dataPlane.stop());
   const coldStarts = new ColdStartLog();
   const health = revisionHealth(store);
   const supervisor = new Supervisor({
@@ -262,6 +261,7 @@ async function assemble(
     requestLog: observed.requestLog,
     tracer: tracing?.tracer,
     quotas: sharedQuotas,
+    activatorToken: dataPlane.token,
   });
   const reloader = new ConfigReloader({
     started: loaded,
@@ -303,20 +303,12 @@ async function assemble(
   supervisor.onChange((key) => {
     gateway.instancesChanged(key);
     health.readyChanged(key, supervisor.ready(key).length);
+    dataPlane.readyChanged(key);
   });
   const artifacts = new ArtifactStore({ dir: path.join(cacheDir, 'artifacts'), cacheDir, platformRoot: PLATFORM_ROOT });
   adoptOldArchives(path.join(stateDir, 'artifacts'), artifacts.dir);
-  // Artifacts never change: each revision's build is looked up once, in its prepare phase.
-  const builds = new Map<string, BuiltArtifact>();
-  const runSpec = (rev: RevisionRecord) => ({
-    ...instanceSpecOf(rev, (model) => modelCache.pathOf(model), builds.get(rev.name)),
-    marks: { [OWNER_ENV]: stateDir },
-  });
-  const prepare = async (rev: RevisionRecord): Promise<void> => {
-    const { artifact } = parseRevisionSpec(rev);
-    if (artifact.kind !== ONNX_ARTIFACT_KIND) builds.set(rev.name, await artifacts.build(artifact.digest));
-    await fetchRevisionModels(rev, { registry: models, cache: modelCache });
-  };
+  const launcher = new RevisionLauncher({ artifacts, models, modelCache, stateDir });
+  const runSpec = (rev: RevisionRecord) => launcher.spec(rev);
   const reconciler = new RevisionReconciler({
     store,
     runtime: {
@@ -340,7 +332,7 @@ async function assemble(
       },
     },
     instanceSpecOf: runSpec,
-    prepare,
+    prepare: (rev) => launcher.prepare(rev),
     initialInstancesOf: (rev) => revisionScaling(rev).initialInstances,
     onChange: (service) => revisionGc.poke(service),
     logger: logger.child({ component: 'revisions' }),
@@ -436,6 +428,9 @@ async function assemble(
   const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
   undo.push(() => gateway.close());
   const gatewayUrl = `http://${host}:${gatewayPort}`;
+  // Loopback only, whatever the gateway's host: gateways of this machine send it what they cannot serve.
+  const activatorServer = gateway.activatorServer as NonNullable<typeof gateway.activatorServer>;
+  dataPlane.activatorListening(`http://127.0.0.1:${await listen(activatorServer, 0, '127.0.0.1', 'the activator')}`, adminUrl);
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
   undo.push(() => rmSync(endpointFile, { force: true }));
@@ -455,18 +450,7 @@ async function assemble(
   }
   publishTenancy(gateway, store, 'tenants');
   for (const service of started.unrouted) logger.warn({ service }, unroutedMessage(service));
-  const services: ServiceStartResult[] = Object.keys(config.services).map((service) => {
-    const error = errors.get(service);
-    return { service, serving: [], ready: 0, ...(error === undefined ? {} : { error }) };
-  });
-  for (const s of services) {
-    const traffic = resolveTraffic(s.service, store.getTraffic(s.service) ?? DEFAULT_TRAFFIC, store.listRevisions(s.service));
-    for (const t of traffic?.targets ?? []) {
-      if (t.percent === 0) continue;
-      s.serving.push(`${t.revision} (${t.percent}%)`);
-      s.ready += supervisor.ready(t.revision).length;
-    }
-  }
+  const services = startResults(Object.keys(config.services), errors, store, (revision) => supervisor.ready(revision).length);
   logger.info({ gatewayUrl, adminUrl, metricsUrl, services }, 'mlaas up');
 
   let stopping: Promise<void> | undefined;
@@ -495,6 +479,7 @@ async function assemble(
         // After the gateway closed: the last requests' spans are ended and go in the final batch.
         await Promise.all([observed.close(), tracing?.shutdown()]);
         keyUsage.close();
+        dataPlane.stop();
         store.close();
         models.backend.close();
         rmSync(endpointFile, { force: true });
@@ -508,50 +493,4 @@ async function assemble(
       supervisor.killAll();
     },
   };
-}
-
-/** Source archives an older mlaas kept in the state dir, copied where builds now read them, so their revisions still start. */
-function adoptOldArchives(oldDir: string, newDir: string): void {
-  if (!existsSync(oldDir)) return;
-  for (const name of readdirSync(oldDir)) {
-    const target = path.join(newDir, name);
-    if (!name.endsWith('.tar.gz') || existsSync(target)) continue;
-    copyFileSync(path.join(oldDir, name), `${target}.${process.pid}.tmp`);
-    renameSync(`${target}.${process.pid}.tmp`, target);
-  }
-}
-
-const LISTEN_BACKLOG = 4096;
-
-const LISTEN_FAILURES: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied' };
-
-/** The `mlaas up` flag that overrides each port setting, named when that port is taken. */
-const PORT_FLAGS: Record<string, string> = { 'gateway.port': ' or `mlaas up --port`', 'controlPlane.port': ' or `mlaas up --admin-port`' };
-
-/** Listens; a port that is taken or forbidden is reported against `field`, the setting that chose it. */
-function listen(server: Server, port: number, host: string, field: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: NodeJS.ErrnoException): void => {
-      const reason = LISTEN_FAILURES[err.code ?? ''];
-      if (reason === undefined) reject(err);
-      else {
-        const change = `choose another port with ${field} in mlaas.yaml${PORT_FLAGS[field] ?? ''}`;
-        reject(new MlaasError('CONFIG_PORT_UNAVAILABLE', `${field}: cannot listen on ${host}:${port}: ${reason}; ${change}`, { cause: err }));
-      }
-    };
-    server.once('error', fail);
-    // Node's backlog of 511 overflows under a flood of connections (each then waits a SYN retransmit, ≥ 1 s);
-    // the kernel caps it at net.core.somaxconn.
-    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', fail);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }

@@ -14,6 +14,7 @@ import { Command } from 'commander';
 const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
   ['init', async () => (await import('./init-command.js')).initCommand()],
   ['up', async () => (await import('./up-command.js')).upCommand()],
+  ['gateway', async () => (await import('./gateway-command.js')).gatewayCommand()],
   ['keys', async () => (await import('./keys-command.js')).keysCommand()],
   ['tenants', async () => (await import('./tenants-command.js')).tenantsCommand()],
   ['flags', async () => (await import('./flags-command.js')).flagsCommand()],

@@ -8,8 +8,11 @@ import { MlaasError } from '../errors.js';
 import { generateApiKey, hashSecret } from '../api/api-key.js';
 import {
   DEFAULT_ACTOR,
+  type ActivatorEndpoint,
   type AuditEntry,
   type AuditInput,
+  type InstanceEndpoint,
+  type ReadyInstances,
   type CreateKeyOptions,
   type CreatedKey,
   type JsonObject,
@@ -27,6 +30,7 @@ import {
 } from './state-store.js';
 import { revisionName } from './revision-name.js';
 import { auditChanges, tenantFields } from './audit-changes.js';
+import { StoreChangeNotifier } from './store-change-notifier.js';
 
 interface State {
   services: Map<string, ServiceRecord>;
@@ -36,6 +40,8 @@ interface State {
   traffic: Map<string, TrafficPolicy>;
   flags: JsonObject | undefined;
   applied: Map<string, JsonObject>;
+  readyInstances: Map<string, ReadyInstances>;
+  activator: ActivatorEndpoint | undefined;
   audit: AuditEntry[];
 }
 
@@ -47,6 +53,8 @@ const emptyState = (): State => ({
   traffic: new Map(),
   flags: undefined,
   applied: new Map(),
+  readyInstances: new Map(),
+  activator: undefined,
   audit: [],
 });
 
@@ -56,6 +64,8 @@ export class FakeStateStore implements StateStore {
   private state: State = emptyState();
   private readonly now: () => Date;
   private readonly random: (size: number) => Buffer;
+  // One process holds the fake: every change is its own, told to listeners directly.
+  private readonly changes = new StoreChangeNotifier();
 
   constructor(options: { now?: () => Date; random?: (size: number) => Buffer } = {}) {
     this.now = options.now ?? (() => new Date());
@@ -171,6 +181,7 @@ export class FakeStateStore implements StateStore {
   setApplied(resource: string, declaration: JsonObject | undefined): void {
     if (declaration === undefined) this.state.applied.delete(resource);
     else this.state.applied.set(resource, structuredClone(declaration));
+    this.changes.changed();
   }
 
   getFlags(): JsonObject | undefined {
@@ -228,6 +239,7 @@ export class FakeStateStore implements StateStore {
   touchKey(id: string, at: Date = this.now()): void {
     const key = this.state.keys.get(id);
     if (key !== undefined) key.lastUsedAt = at.toISOString();
+    this.changes.changed();
   }
 
   createRevision(service: string, spec: JsonObject, ctx: MutationContext = {}): RevisionRecord {
@@ -267,11 +279,13 @@ export class FakeStateStore implements StateStore {
   markFullTraffic(name: string): void {
     const rev = this.state.revisions.get(name);
     if (rev !== undefined) rev.fullTrafficAt = this.stamp();
+    this.changes.changed();
   }
 
   markInactive(name: string): void {
     const rev = this.state.revisions.get(name);
     if (rev !== undefined) rev.lastActiveAt = this.stamp();
+    this.changes.changed();
   }
 
   deleteRevision(name: string, ctx: MutationContext = {}): boolean {
@@ -297,6 +311,28 @@ export class FakeStateStore implements StateStore {
     });
   }
 
+  setReadyInstances(revision: string, instances: readonly InstanceEndpoint[]): void {
+    if (instances.length === 0) this.state.readyInstances.delete(revision);
+    else {
+      const endpoints = instances.map(({ id, host, port }) => ({ id, host, port }));
+      this.state.readyInstances.set(revision, { revision, instances: endpoints, updatedAt: this.stamp() });
+    }
+    this.changes.changed();
+  }
+
+  listReadyInstances(): ReadyInstances[] {
+    return sortedValues(this.state.readyInstances);
+  }
+
+  setActivator(endpoint: ActivatorEndpoint | undefined): void {
+    this.state.activator = endpoint && { url: endpoint.url, token: endpoint.token, issuer: endpoint.issuer };
+    this.changes.changed();
+  }
+
+  getActivator(): ActivatorEndpoint | undefined {
+    return copy(this.state.activator);
+  }
+
   appendAudit(entry: AuditInput): AuditEntry {
     const last = this.state.audit[this.state.audit.length - 1];
     const row: AuditEntry = {
@@ -308,6 +344,8 @@ export class FakeStateStore implements StateStore {
       detail: structuredClone(entry.detail ?? {}),
     };
     this.state.audit.push(row);
+    // Every audited mutation passes here; one that a failing block undoes only costs listeners a needless look.
+    this.changes.changed();
     return structuredClone(row);
   }
 
@@ -328,12 +366,12 @@ export class FakeStateStore implements StateStore {
     }
   }
 
-  /** A stub until the data-plane branch's implementation replaces it: no change is told. */
-  onChange(_listener: () => void): () => void {
-    return () => undefined;
+  onChange(listener: () => void): () => void {
+    return this.changes.listen(listener);
   }
 
   close(): void {
+    this.changes.close();
     this.state = emptyState();
   }
 

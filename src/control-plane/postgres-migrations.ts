@@ -113,6 +113,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     FOR EACH ROW WHEN ((to_jsonb(OLD) - 'last_used_at') IS DISTINCT FROM (to_jsonb(NEW) - 'last_used_at'))
     EXECUTE FUNCTION mlaas_notify_change();
   `,
+  `
+  CREATE TABLE ready_instances (
+    revision    TEXT COLLATE "C" PRIMARY KEY,
+    instances   TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+
+  CREATE TABLE activator (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    url         TEXT NOT NULL,
+    token       TEXT NOT NULL,
+    issuer      TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+
+  ${['ready_instances', 'activator'].map(notifyOnChange).join('\n  ')}
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

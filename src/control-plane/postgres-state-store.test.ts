@@ -10,6 +10,7 @@ import { startPostgres, type PostgresServer } from '../../test/postgres-server.j
 import { freePort } from '../runtime/free-port.js';
 import { MlaasError } from '../errors.js';
 import { PostgresStateStore } from './postgres-state-store.js';
+import { POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
 
 let postgres: PostgresServer;
 let url: string;
@@ -155,7 +156,9 @@ describe('PostgresStateStore on a database that outlives it', () => {
     const raw = new pg.Client({ connectionString: url });
     await raw.connect();
     await raw.query('UPDATE mlaas_schema SET version = 99');
-    expect(() => open()).toThrow(/state: the database at 127\.0\.0\.1:\d+ has schema version 99, newer than this mlaas understands \(1\); upgrade mlaas/);
+    expect(() => open()).toThrow(
+      new RegExp(`state: the database at 127\\.0\\.0\\.1:\\d+ has schema version 99, newer than this mlaas understands \\(${POSTGRES_SCHEMA_VERSION}\\); upgrade mlaas`),
+    );
     expect((await raw.query('SELECT version FROM mlaas_schema')).rows).toEqual([{ version: 99 }]);
     await raw.end();
   });

@@ -19,13 +19,16 @@ import { revisionName } from './revision-name.js';
 import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
 import {
   DEFAULT_ACTOR,
+  type ActivatorEndpoint,
   type AuditEntry,
   type AuditInput,
   type CreateKeyOptions,
   type CreatedKey,
+  type InstanceEndpoint,
   type JsonObject,
   type KeyRecord,
   type MutationContext,
+  type ReadyInstances,
   type RevisionRecord,
   type RevisionState,
   type RotateKeyOptions,
@@ -289,6 +292,32 @@ export class PostgresStateStore implements StateStore {
       unsubscribe();
       if (this.listeners.size === 0) this.conn.unlisten();
     };
+  }
+
+  setReadyInstances(revision: string, instances: readonly InstanceEndpoint[]): void {
+    if (instances.length === 0) this.conn.run(SQL.deleteReadyInstances, [revision]);
+    else {
+      const endpoints = instances.map(({ id, host, port }) => ({ id, host, port }));
+      this.conn.run(SQL.setReadyInstances, [revision, JSON.stringify(endpoints), this.stamp()]);
+    }
+  }
+
+  listReadyInstances(): ReadyInstances[] {
+    return this.conn.query<{ revision: string; instances: string; updated_at: string }>(SQL.listReadyInstances).map((row) => ({
+      revision: row.revision,
+      instances: JSON.parse(row.instances) as InstanceEndpoint[],
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  setActivator(endpoint: ActivatorEndpoint | undefined): void {
+    if (endpoint === undefined) this.conn.run(SQL.deleteActivator, []);
+    else this.conn.run(SQL.setActivator, [endpoint.url, endpoint.token, endpoint.issuer, this.stamp()]);
+  }
+
+  getActivator(): ActivatorEndpoint | undefined {
+    const row = this.conn.query<{ url: string; token: string; issuer: string }>(SQL.getActivator)[0];
+    return row && { url: row.url, token: row.token, issuer: row.issuer };
   }
 
   close(): void {

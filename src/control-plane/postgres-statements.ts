@@ -51,4 +51,12 @@ export const SQL = {
   getTraffic: 'SELECT policy FROM traffic WHERE service = $1',
   setTraffic: `INSERT INTO traffic (service, policy, updated_at) VALUES ($1, $2, $3)
     ON CONFLICT (service) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,
+  setReadyInstances: `INSERT INTO ready_instances (revision, instances, updated_at) VALUES ($1, $2, $3)
+    ON CONFLICT (revision) DO UPDATE SET instances = excluded.instances, updated_at = excluded.updated_at`,
+  deleteReadyInstances: 'DELETE FROM ready_instances WHERE revision = $1',
+  listReadyInstances: 'SELECT * FROM ready_instances ORDER BY revision',
+  setActivator: `INSERT INTO activator (id, url, token, issuer, updated_at) VALUES (1, $1, $2, $3, $4)
+    ON CONFLICT (id) DO UPDATE SET url = excluded.url, token = excluded.token, issuer = excluded.issuer, updated_at = excluded.updated_at`,
+  deleteActivator: 'DELETE FROM activator',
+  getActivator: 'SELECT url, token, issuer FROM activator WHERE id = 1',
 } as const;

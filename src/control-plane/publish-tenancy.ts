@@ -1,10 +1,14 @@
 /**
- * Feeds the gateway what it needs to admit requests — keys, tenants, flags,
- * each service's overridable settings — from the store, at start and after
- * every admin change, and writes keys' last-used times back in batches.
+ * Feeds the in-process gateway what it needs to admit requests — keys,
+ * tenants, flags, each service's overridable settings — from the store, at
+ * start and after every admin change, read and compiled as `mlaas gateway`
+ * reads its snapshot (api/gateway-snapshot.ts, gateway/snapshot-applier.ts);
+ * and writes keys' last-used times back in batches.
  */
-import { FlagSet } from '../flags/flag-set.js';
+import { readOverridable, readTenancy } from '../api/gateway-snapshot.js';
+import type { FlagSet } from '../flags/flag-set.js';
 import { KeyUsageRecorder } from '../gateway/key-usage-recorder.js';
+import { compileFlags } from '../gateway/snapshot-applier.js';
 import type { AdminChange } from './admin-routes.js';
 import type { KeyRecord, StateStore, TenantRecord } from './state-store.js';
 
@@ -25,7 +29,8 @@ export interface TenancyState {
 
 /** Everything the gateway's tenancy reads, as the store has it now. */
 export function tenancyOf(store: StateStore): TenancyState {
-  return { keys: store.listKeys(), tenants: store.listTenants(), flags: flagsOf(store), overridable: overridableOf(store) };
+  const tenancy = readTenancy(store);
+  return { ...tenancy, flags: compileFlags(tenancy.flags) };
 }
 
 /**
@@ -39,8 +44,8 @@ export function publishTenancy(target: TenancyTarget, store: StateStore, what: A
     target.setTenants(store.listTenants());
     target.setKeys(store.listKeys());
   }
-  if (what === 'flags') target.setFlags(flagsOf(store));
-  if (what === 'services') target.setOverridable(overridableOf(store));
+  if (what === 'flags') target.setFlags(compileFlags(store.getFlags()));
+  if (what === 'services') target.setOverridable(readOverridable(store.listServices()));
 }
 
 /** Batches the gateway's key uses into one transaction every few seconds. */
@@ -52,18 +57,4 @@ export function recordKeyUsage(store: StateStore, onError: (err: unknown) => voi
       }),
     onError,
   });
-}
-
-function flagsOf(store: StateStore): FlagSet {
-  const document = store.getFlags();
-  return document === undefined ? FlagSet.empty() : FlagSet.fromDocument(document, { source: 'state.db flags' });
-}
-
-function overridableOf(store: StateStore): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const s of store.listServices()) {
-    const keys = s.spec['overridable'];
-    if (Array.isArray(keys)) out.set(s.name, keys.filter((k): k is string => typeof k === 'string'));
-  }
-  return out;
 }

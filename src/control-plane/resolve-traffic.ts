@@ -3,22 +3,18 @@
  * the latest ready one, percents are whole numbers that sum to 100, tags are
  * unique. Beyond Knative: tenant rules and a flag that route to tags, and a
  * mirror, each naming a tag of the policy. `validateTraffic` collects every
- * problem with its field path; `resolveTraffic` turns a valid policy into
- * concrete revisions.
+ * problem with its field path; `resolveTraffic` (api/traffic-resolution.ts)
+ * turns a valid policy into concrete revisions.
  */
 import { MlaasError, type FieldIssue } from '../errors.js';
-import type { ResolvedTarget, ResolvedTraffic } from '../api/traffic.js';
+import type { ResolvedTraffic } from '../api/traffic.js';
 import type { RevisionRecord, TrafficPolicy } from './state-store.js';
 
 export type { ResolvedTarget, ResolvedTraffic } from '../api/traffic.js';
+// Resolution is the resource model's, for gateways in other processes resolve too (api/gateway-snapshot.ts).
+export { DEFAULT_TRAFFIC, latestReadyRevision, resolveTraffic } from '../api/traffic-resolution.js';
 
 const TAG = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-/** The policy a new service starts with: everything to the latest ready revision. */
-export const DEFAULT_TRAFFIC: TrafficPolicy = Object.freeze({
-  targets: [{ latestRevision: true, percent: 100 }],
-  sticky: false,
-}) as TrafficPolicy;
 
 export function validateTraffic(service: string, policy: TrafficPolicy, revisions: readonly RevisionRecord[]): void {
   const issues: FieldIssue[] = [];
@@ -57,34 +53,6 @@ export function validateTraffic(service: string, policy: TrafficPolicy, revision
   }
 }
 
-/**
- * Concrete targets of a policy; undefined while a `latestRevision` target has
- * no ready revision to follow (the service cannot serve yet).
- */
-export function resolveTraffic(
-  service: string,
-  policy: TrafficPolicy,
-  revisions: readonly RevisionRecord[],
-): ResolvedTraffic | undefined {
-  const latestReady = latestReadyRevision(revisions);
-  const targets: ResolvedTarget[] = [];
-  for (const t of policy.targets) {
-    const revision = t.latestRevision === true ? latestReady?.name : t.revision;
-    if (revision === undefined) {
-      if (t.percent > 0) return undefined;
-      continue;
-    }
-    const same = targets.find((x) => x.revision === revision && x.tag === undefined && t.tag === undefined);
-    if (same !== undefined) same.percent += t.percent;
-    else targets.push({ revision, percent: t.percent, tag: t.tag });
-  }
-  const resolved: ResolvedTraffic = { service, targets, sticky: policy.sticky };
-  if (policy.tenantTags !== undefined) resolved.tenantTags = policy.tenantTags;
-  if (policy.flagTag !== undefined) resolved.flagTag = policy.flagTag;
-  if (policy.mirror !== undefined) resolved.mirror = policy.mirror;
-  return resolved;
-}
-
 /** Tenant rules, the flag and the mirror: each must name a tag the targets define. */
 function routingIssues(policy: TrafficPolicy, tags: ReadonlySet<string>): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -103,15 +71,6 @@ function routingIssues(policy: TrafficPolicy, tags: ReadonlySet<string>): FieldI
     if (!(percent > 0 && percent <= 100)) issues.push({ path: 'traffic.mirror.percent', message: `expected a number > 0 and ≤ 100, got ${percent}` });
   }
   return issues;
-}
-
-/** The newest revision that has been ready (and not failed since): what `latestRevision` follows. */
-export function latestReadyRevision(revisions: readonly RevisionRecord[]): RevisionRecord | undefined {
-  let latest: RevisionRecord | undefined;
-  for (const r of revisions) {
-    if ((r.state === 'ready' || r.state === 'retired') && (latest === undefined || r.number > latest.number)) latest = r;
-  }
-  return latest;
 }
 
 /** The revision that serves 100% of a resolved policy, if one does. */

@@ -2,33 +2,12 @@
  * A revision's recorded `scaling` and `timeoutSeconds` as the autoscaler (KPA
  * decider settings), the gateway's activator (hard concurrency, maximum size,
  * timeout) and the reconciler (instances to start with) each need it.
- * Revisions recorded before a setting existed get its default.
+ * Revisions recorded before a setting existed get its default (the schema
+ * is the resource model's: api/revision-limits.ts).
  */
-import { z } from 'zod';
 import type { DeciderSettings } from '../autoscaler/index.js';
-import { DEFAULT_REVISION_TIMEOUT_SECONDS } from '../api/service-schema.js';
+import { RecordedScaling, RecordedTimeout } from '../api/revision-limits.js';
 import type { RevisionRecord } from './state-store.js';
-
-const RecordedScaling = z.object({
-  minInstances: z.number().int().min(0).default(0),
-  maxInstances: z.number().int().min(1).default(10),
-  initialInstances: z.number().int().min(0).default(1),
-  concurrency: z.number().int().min(0).default(0),
-  target: z.number().positive().optional(),
-  utilization: z.number().min(1).max(100).default(70),
-  stableWindow: z.number().min(6_000).default(60_000),
-  scaleToZeroAfter: z.number().min(0).default(30_000),
-  scaleDownDelay: z.number().min(0).default(0),
-  // Absent = the decider's (Knative's) default.
-  metric: z.enum(['concurrency', 'rps']).optional(),
-  panicWindowPercentage: z.number().min(1).max(100).optional(),
-  panicThresholdPercentage: z.number().min(110).max(1000).optional(),
-  activationScale: z.number().int().min(1).optional(),
-  targetBurstCapacity: z.number().min(-1).optional(),
-  scaleToZeroPodRetentionPeriod: z.number().min(0).optional(),
-});
-
-const RecordedTimeout = z.number().positive().default(DEFAULT_REVISION_TIMEOUT_SECONDS);
 
 export interface RevisionScaling {
   decider: DeciderSettings;

@@ -4,6 +4,7 @@
  * (never edits a published one) and every store opened by it catches up.
  */
 import type Database from 'better-sqlite3';
+import { MlaasError } from '../errors.js';
 
 /** Migration `i` takes the schema from version `i` to `i + 1`. */
 export const MIGRATIONS: readonly string[] = [
@@ -91,6 +92,21 @@ export const MIGRATIONS: readonly string[] = [
     applied_at   TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  CREATE TABLE ready_instances (
+    revision    TEXT PRIMARY KEY,
+    instances   TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE activator (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    url         TEXT NOT NULL,
+    token       TEXT NOT NULL,
+    issuer      TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -100,14 +116,34 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * written by a newer mlaas rather than guess at tables it does not know.
  */
 export function migrate(db: Database.Database, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(`${file}: schema version ${current} is newer than this mlaas understands (${SCHEMA_VERSION}); upgrade mlaas`);
-  }
-  if (current === SCHEMA_VERSION) return;
+  if (schemaVersionOf(db, file) === SCHEMA_VERSION) return;
   db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
     for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
     // PRAGMA takes no bound parameters; SCHEMA_VERSION is a number we own.
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+/**
+ * For a process that only reads what a control plane writes (`mlaas gateway`):
+ * the schema must be this mlaas's already, for migrating is the control
+ * plane's to do, not a reader's racing it.
+ */
+export function requireCurrentSchema(db: Database.Database, file: string): void {
+  const current = schemaVersionOf(db, file);
+  if (current < SCHEMA_VERSION) {
+    throw new MlaasError(
+      'PLATFORM_STATE_NOT_READY',
+      `${file}: schema version ${current}, expected ${SCHEMA_VERSION}; start the control plane (mlaas up) on this state directory first`,
+    );
+  }
+}
+
+function schemaVersionOf(db: Database.Database, file: string): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`${file}: schema version ${current} is newer than this mlaas understands (${SCHEMA_VERSION}); upgrade mlaas`);
+  }
+  return current;
 }

@@ -108,3 +108,33 @@ describe('SqliteStateStore on disk', () => {
     store.close();
   });
 });
+
+describe('SqliteStateStore shared by processes', () => {
+  it('tells a listener of a commit made through another connection to the same file', async () => {
+    const controlPlane = new SqliteStateStore({ stateDir });
+    const gateway = new SqliteStateStore({ stateDir, migrate: false });
+    try {
+      const changed = new Promise<void>((resolve) => gateway.onChange(resolve));
+      controlPlane.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      await changed;
+      expect(gateway.listTenants().map((t) => t.id)).toEqual(['acme']);
+    } finally {
+      gateway.close();
+      controlPlane.close();
+    }
+  });
+
+  it('opened without migrating, refuses a missing file or an older schema and creates nothing', () => {
+    expect(() => new SqliteStateStore({ stateDir, migrate: false })).toThrow(/no state database; start the control plane/);
+    expect(fs.readdirSync(stateDir)).toEqual([]);
+    const db = new Database(path.join(stateDir, STATE_DB_FILE));
+    db.exec(MIGRATIONS[0] as string);
+    db.pragma('user_version = 1');
+    db.close();
+    expect(() => new SqliteStateStore({ stateDir, migrate: false })).toThrow(`schema version 1, expected ${SCHEMA_VERSION}`);
+    const check = new Database(path.join(stateDir, STATE_DB_FILE));
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    check.close();
+  });
+});
+

@@ -2,6 +2,8 @@
  * The state store on an embedded SQLite file, `<stateDir>/state.db`: WAL so
  * readers never wait for the writer, foreign keys on so a key cannot outlive
  * its tenant, and every mutation in one transaction with its audit row.
+ * Other processes' commits reach `onChange` through `PRAGMA data_version`,
+ * polled while someone listens; this store's own are told at once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,11 +11,15 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { MlaasError } from '../errors.js';
 import { generateApiKey, hashSecret } from '../api/api-key.js';
-import { migrate } from './sqlite-migrations.js';
+import { migrate, requireCurrentSchema } from './sqlite-migrations.js';
+import { StoreChangeNotifier } from './store-change-notifier.js';
 import {
   DEFAULT_ACTOR,
+  type ActivatorEndpoint,
   type AuditEntry,
   type AuditInput,
+  type InstanceEndpoint,
+  type ReadyInstances,
   type CreateKeyOptions,
   type CreatedKey,
   type JsonObject,
@@ -40,8 +46,16 @@ export interface SqliteStateStoreOptions {
   stateDir: string;
   now?: () => Date;
   random?: (size: number) => Buffer;
+  /**
+   * False for a process that reads what a control plane writes (`mlaas
+   * gateway`): `state.db` must exist at this mlaas's schema, and is never
+   * created or migrated here. Default true.
+   */
+  migrate?: boolean;
 }
 
+/** How often another process's commits are looked for while someone listens. */
+const DATA_VERSION_POLL_MS = 250;
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
@@ -51,24 +65,33 @@ export class SqliteStateStore implements StateStore {
   private readonly now: () => Date;
   private readonly random: (size: number) => Buffer;
   private readonly sql: Statements;
+  private readonly changes = new StoreChangeNotifier((listening) => this.pollDataVersion(listening));
+  private poll: NodeJS.Timeout | undefined;
+  private dataVersion = 0;
 
   constructor(options: SqliteStateStoreOptions) {
-    fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
     this.file = path.join(options.stateDir, STATE_DB_FILE);
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? randomBytes;
-    // Owner-only: SQLite gives the -wal and -shm files the database file's mode, so setting it first covers all three.
-    fs.closeSync(fs.openSync(this.file, 'a', 0o600));
-    for (const suffix of ['', '-wal', '-shm']) {
-      if (fs.existsSync(this.file + suffix)) fs.chmodSync(this.file + suffix, 0o600);
+    const owner = options.migrate !== false;
+    if (owner) {
+      fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+      // Owner-only: SQLite gives the -wal and -shm files the database file's mode, so setting it first covers all three.
+      fs.closeSync(fs.openSync(this.file, 'a', 0o600));
+      for (const suffix of ['', '-wal', '-shm']) {
+        if (fs.existsSync(this.file + suffix)) fs.chmodSync(this.file + suffix, 0o600);
+      }
+    } else if (!fs.existsSync(this.file)) {
+      throw new MlaasError('PLATFORM_STATE_NOT_READY', `${this.file}: no state database; start the control plane (mlaas up) on this state directory first`);
     }
-    this.db = new Database(this.file);
+    this.db = new Database(this.file, { fileMustExist: !owner });
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
       // The CLI may read while `mlaas up` writes; wait for the lock rather than fail at once.
       this.db.pragma('busy_timeout = 5000');
-      migrate(this.db, this.file);
+      if (owner) migrate(this.db, this.file);
+      else requireCurrentSchema(this.db, this.file);
     } catch (err) {
       this.db.close();
       throw err;
@@ -197,6 +220,7 @@ export class SqliteStateStore implements StateStore {
   setApplied(resource: string, declaration: JsonObject | undefined): void {
     if (declaration === undefined) this.sql.deleteApplied.run(resource);
     else this.sql.setApplied.run(resource, JSON.stringify(declaration), this.stamp());
+    this.changes.changed();
   }
 
   private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
@@ -246,6 +270,7 @@ export class SqliteStateStore implements StateStore {
 
   touchKey(id: string, at: Date = this.now()): void {
     this.sql.touchKey.run(at.toISOString(), id);
+    this.changes.changed();
   }
 
   createRevision(service: string, spec: JsonObject, ctx: MutationContext = {}): RevisionRecord {
@@ -279,10 +304,12 @@ export class SqliteStateStore implements StateStore {
 
   markFullTraffic(name: string): void {
     this.sql.markFullTraffic.run(this.stamp(), name);
+    this.changes.changed();
   }
 
   markInactive(name: string): void {
     this.sql.markInactive.run(this.stamp(), name);
+    this.changes.changed();
   }
 
   deleteRevision(name: string, ctx: MutationContext = {}): boolean {
@@ -308,6 +335,34 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
+  setReadyInstances(revision: string, instances: readonly InstanceEndpoint[]): void {
+    if (instances.length === 0) this.sql.deleteReadyInstances.run(revision);
+    else {
+      const endpoints = instances.map(({ id, host, port }) => ({ id, host, port }));
+      this.sql.setReadyInstances.run(revision, JSON.stringify(endpoints), this.stamp());
+    }
+    this.changes.changed();
+  }
+
+  listReadyInstances(): ReadyInstances[] {
+    return this.sql.listReadyInstances.all().map((row) => ({
+      revision: row.revision,
+      instances: JSON.parse(row.instances) as InstanceEndpoint[],
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  setActivator(endpoint: ActivatorEndpoint | undefined): void {
+    if (endpoint === undefined) this.sql.deleteActivator.run();
+    else this.sql.setActivator.run(endpoint.url, endpoint.token, endpoint.issuer, this.stamp());
+    this.changes.changed();
+  }
+
+  getActivator(): ActivatorEndpoint | undefined {
+    const row = this.sql.getActivator.get();
+    return row && { url: row.url, token: row.token, issuer: row.issuer };
+  }
+
   appendAudit(entry: AuditInput): AuditEntry {
     const row = this.sql.insertAudit.get(
       this.stamp(),
@@ -316,6 +371,8 @@ export class SqliteStateStore implements StateStore {
       entry.target,
       JSON.stringify(entry.detail ?? {}),
     ) as AuditRow;
+    // Every audited mutation passes here; one that a failing transaction undoes only costs listeners a needless look.
+    this.changes.changed();
     return auditOf(row);
   }
 
@@ -328,13 +385,38 @@ export class SqliteStateStore implements StateStore {
     return this.db.transaction(fn)();
   }
 
-  /** A stub until the data-plane branch's implementation replaces it: no change is told. */
-  onChange(_listener: () => void): () => void {
-    return () => undefined;
+  onChange(listener: () => void): () => void {
+    return this.changes.listen(listener);
   }
 
   close(): void {
+    this.changes.close();
     this.db.close();
+  }
+
+  /** `data_version` moves when another connection commits (never for this one's own commits, told directly). */
+  private pollDataVersion(listening: boolean): void {
+    if (this.poll !== undefined) clearInterval(this.poll);
+    this.poll = undefined;
+    if (!listening || !this.db.open) return;
+    this.dataVersion = this.readDataVersion();
+    this.poll = setInterval(() => {
+      let version: number;
+      try {
+        version = this.readDataVersion();
+      } catch {
+        // A database that cannot be read now has nothing new to tell; the next poll tries again.
+        return;
+      }
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      this.changes.changed();
+    }, DATA_VERSION_POLL_MS);
+    this.poll.unref();
+  }
+
+  private readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   private stamp(): string {
@@ -418,6 +500,20 @@ function prepareStatements(db: Database.Database) {
     deleteServiceRevisions: db.prepare<[string]>('DELETE FROM revisions WHERE service = ?'),
     deleteTraffic: db.prepare<[string]>('DELETE FROM traffic WHERE service = ?'),
     getTraffic: db.prepare<[string], { policy: string }>('SELECT policy FROM traffic WHERE service = ?'),
+    setReadyInstances: db.prepare<[string, string, string]>(
+      `INSERT INTO ready_instances (revision, instances, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (revision) DO UPDATE SET instances = excluded.instances, updated_at = excluded.updated_at`,
+    ),
+    deleteReadyInstances: db.prepare<[string]>('DELETE FROM ready_instances WHERE revision = ?'),
+    listReadyInstances: db.prepare<[], { revision: string; instances: string; updated_at: string }>(
+      'SELECT * FROM ready_instances ORDER BY revision',
+    ),
+    setActivator: db.prepare<[string, string, string, string]>(
+      `INSERT INTO activator (id, url, token, issuer, updated_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET url = excluded.url, token = excluded.token, issuer = excluded.issuer, updated_at = excluded.updated_at`,
+    ),
+    deleteActivator: db.prepare<[]>('DELETE FROM activator'),
+    getActivator: db.prepare<[], { url: string; token: string; issuer: string }>('SELECT url, token, issuer FROM activator WHERE id = 1'),
     setTraffic: db.prepare<[string, string, string]>(
       `INSERT INTO traffic (service, policy, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (service) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,

@@ -510,4 +510,82 @@ describe.each(implementations)('%s honours the StateStore contract', (_name, { m
       expect(store.getFlags()).toEqual({ flags: {} });
     });
   });
+
+  describe('ready instances and the activator, published for gateways in other processes', () => {
+    it('answers what was published per revision, sorted, and withdraws a revision given no instances, without an audit row', () => {
+      const store = open();
+      store.setReadyInstances('spam-00002', [{ id: 'spam-00002-b', host: '127.0.0.1', port: 4002 }]);
+      store.setReadyInstances('echo-00001', [
+        { id: 'echo-00001-a', host: '127.0.0.1', port: 4000 },
+        { id: 'echo-00001-b', host: '127.0.0.1', port: 4001 },
+      ]);
+      expect(store.listReadyInstances().map((r) => [r.revision, r.instances.map((i) => i.port)])).toEqual([
+        ['echo-00001', [4000, 4001]],
+        ['spam-00002', [4002]],
+      ]);
+      store.setReadyInstances('echo-00001', []);
+      expect(store.listReadyInstances().map((r) => r.revision)).toEqual(['spam-00002']);
+      expect(store.listAudit()).toEqual([]);
+    });
+
+    it('keeps only the endpoint of each instance and hands out copies', () => {
+      const store = open();
+      const status = { id: 'a', host: '127.0.0.1', port: 4000, pid: 99 };
+      store.setReadyInstances('echo-00001', [status]);
+      const [listed] = store.listReadyInstances();
+      expect(listed?.instances).toEqual([{ id: 'a', host: '127.0.0.1', port: 4000 }]);
+      (listed?.instances as Array<{ port: number }>)[0]!.port = 1;
+      expect(store.listReadyInstances()[0]?.instances[0]?.port).toBe(4000);
+    });
+
+    it('has no activator until one is set, then the one set last, until withdrawn', () => {
+      const store = open();
+      expect(store.getActivator()).toBeUndefined();
+      store.setActivator({ url: 'http://127.0.0.1:9001', token: 'a', issuer: 'http://127.0.0.1:8081' });
+      store.setActivator({ url: 'http://127.0.0.1:9002', token: 'b', issuer: 'http://127.0.0.1:8082' });
+      expect(store.getActivator()).toEqual({ url: 'http://127.0.0.1:9002', token: 'b', issuer: 'http://127.0.0.1:8082' });
+      store.setActivator(undefined);
+      expect(store.getActivator()).toBeUndefined();
+    });
+  });
+
+  describe('onChange', () => {
+    /** Resolves at the listener's next call. */
+    function nextChange(store: StateStore): Promise<void> {
+      return new Promise((resolve) => {
+        const stop = store.onChange(() => {
+          stop();
+          resolve();
+        });
+      });
+    }
+
+    it('tells a listener of this store’s own commit, audited or not', async () => {
+      const store = open();
+      let changed = nextChange(store);
+      store.revokeKey('nothing');
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      await changed;
+      changed = nextChange(store);
+      store.setReadyInstances('echo-00001', [{ id: 'a', host: '127.0.0.1', port: 4000 }]);
+      await changed;
+    });
+
+    it('calls each listener once for a burst of commits, and no more after it unsubscribes', async () => {
+      const store = open();
+      let calls = 0;
+      const stop = store.onChange(() => calls++);
+      const changed = nextChange(store);
+      store.upsertTenant('acme', { displayName: 'Acme', config: {} });
+      store.createKey('acme');
+      store.setFlags({ flags: {} });
+      await changed;
+      expect(calls).toBe(1);
+      stop();
+      const again = nextChange(store);
+      store.setFlags({ flags: { a: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } } });
+      await again;
+      expect(calls).toBe(1);
+    });
+  });
 });

@@ -11,6 +11,7 @@
  * - times are ISO 8601 strings in UTC from the injected `now`.
  */
 
+import type { ActivatorEndpoint, InstanceEndpoint, ReadyInstances } from '../api/data-plane.js';
 import type { JsonObject } from '../api/json-object.js';
 import type { CreatedKey, CreateKeyOptions, KeyRecord, RotateKeyOptions } from '../api/key.js';
 import type { RevisionRecord, RevisionState } from '../api/revision.js';
@@ -24,6 +25,7 @@ export type { QuotaSpec, TenantInput, TenantRecord } from '../api/tenant.js';
 export type { CreatedKey, CreateKeyOptions, KeyRecord, RotateKeyOptions } from '../api/key.js';
 export type { RevisionRecord, RevisionState } from '../api/revision.js';
 export type { TrafficPolicy, TrafficTarget } from '../api/traffic.js';
+export type { ActivatorEndpoint, InstanceEndpoint, ReadyInstances } from '../api/data-plane.js';
 
 export interface AuditInput {
   /** Who made the change: `admin`, `cli`, `apply`, `system`… */
@@ -113,6 +115,18 @@ export interface StateStore {
   getApplied(resource: string): JsonObject | undefined;
   /** `undefined` forgets the resource (it was pruned). */
   setApplied(resource: string, declaration: JsonObject | undefined): void;
+
+  /**
+   * Publishes a revision's ready instances for gateways in other processes
+   * (api/data-plane.ts); an empty list withdraws the revision. Runtime
+   * facts, not desired state: not audited.
+   */
+  setReadyInstances(revision: string, instances: readonly InstanceEndpoint[]): void;
+  /** Every revision with published ready instances, sorted by revision. */
+  listReadyInstances(): ReadyInstances[];
+  /** Publishes where the control plane's activator listens; undefined withdraws it. Not audited. */
+  setActivator(endpoint: ActivatorEndpoint | undefined): void;
+  getActivator(): ActivatorEndpoint | undefined;
 
   appendAudit(entry: AuditInput): AuditEntry;
   /** Newest first; `limit` defaults to 100. */

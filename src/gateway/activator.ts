@@ -149,6 +149,11 @@ export class Activator {
     return this.#gates.get(revision)?.requests ?? 0;
   }
 
+  /** Whether the revision was given limits, as each one the runtime runs is: requests from other gateways are held only for those. */
+  knows(revision: string): boolean {
+    return this.#limits.has(revision);
+  }
+
   /** The revision's own bound on a call, in ms (Infinity when it has none). */
   timeoutOf(revision: string): number {
     return this.#limits.get(revision)?.timeoutMs ?? Number.POSITIVE_INFINITY;

@@ -48,6 +48,16 @@ const NOT_FROM_CALLER = new Set([
   'x-forwarded-authorization',
 ]);
 
+/** Carries the activator's token (api/data-plane.ts) from a gateway to the control plane's activator. */
+export const ACTIVATOR_TOKEN_HEADER = 'x-mlaas-activator-token';
+
+/**
+ * What the activator passes on of a request another gateway of the platform
+ * sent it: that gateway already shaped the headers (forwardHeaders), so only
+ * the connection's own and the token stay behind.
+ */
+const NOT_FROM_GATEWAY = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect', ACTIVATOR_TOKEN_HEADER]);
+
 /** Never copied from a backend's answer; Node sets the framing headers for the caller's connection itself. */
 const NOT_FROM_BACKEND = new Set(HOP_BY_HOP);
 
@@ -95,6 +105,18 @@ export function forwardHeaders(
     forwarded = `for=${forwardedNode(ctx.clientAddress)};${forwarded}`;
   }
   out['forwarded'] = forwarded;
+  return out;
+}
+
+/** The headers of a request a gateway handed the activator, as its instance receives them. */
+export function activatedHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+  const named = connectionNamed(incoming.connection, NOT_FROM_GATEWAY);
+  const out: Record<string, string | string[]> = {};
+  for (const name in incoming) {
+    if (NOT_FROM_GATEWAY.has(name) || (named !== undefined && named.includes(name))) continue;
+    const value = incoming[name];
+    if (value !== undefined) out[name] = value;
+  }
   return out;
 }
 

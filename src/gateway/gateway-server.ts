@@ -13,111 +13,34 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
-import type { Tracer } from '@opentelemetry/api';
 import type { GatewayOperation } from '../config/index.js';
-import type { KeyRecord } from '../api/key.js';
-import type { TenantRecord } from '../api/tenant.js';
+import type { ActivatorEndpoint } from '../api/data-plane.js';
 import { MlaasError } from '../errors.js';
-import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem, type ConnectionLimits } from '../http/index.js';
+import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem } from '../http/index.js';
 import { readLimitedBody } from '../http/read-limited-body.js';
 import { setBackendAuthorization, type BackendIdTokens } from './backend-id-tokens.js';
-import { forwardHeaders, responseHeaders } from './forward-headers.js';
+import type { Gateway, GatewayOptions } from './gateway-options.js';
+import { ACTIVATOR_TOKEN_HEADER, forwardHeaders, responseHeaders } from './forward-headers.js';
+import { activatorEndpoint } from './activator-endpoint.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
-import { Activator, type ActivatorHooks, type GateStatus, type RevisionLimits } from './activator.js';
-import type { FlagSet } from '../flags/flag-set.js';
-import { documentQuotaStatus, type DocumentQuotaStatus } from './document-quota-status.js';
-import type { QuotaChecker } from './quota-checker.js';
+import { Activator } from './activator.js';
+import { documentQuotaStatus } from './document-quota-status.js';
 import { QuotaLimiter } from './quota-limiter.js';
 import { RequestTenancy } from './request-tenancy.js';
-import { ShadowMirror, type ShadowCopy, type ShadowStats } from './shadow-mirror.js';
+import { ShadowMirror, type ShadowCopy } from './shadow-mirror.js';
+import { backendRequest, errorMessage, failureOf, RETRY_SOON, type BackendCall } from './backend-call.js';
 import type { ServiceRouting } from './traffic-router.js';
 import { compileRoutes, type RouteTable } from './route-table.js';
 import { requestIdOf, traceparentOf } from './trace-context.js';
-import { UpstreamPools, type ReadyInstance, type Upstream } from './upstream-pools.js';
-import { GatewayMetrics, type GatewayMetricsOptions } from './gateway-metrics.js';
-import type { RequestLog } from './request-log.js';
+import { UpstreamPools, type Upstream } from './upstream-pools.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 import { RequestObserver, type RequestObservation } from './request-observer.js';
 import { ATTR_MLAAS_REVISION, ATTR_MLAAS_TENANT, GatewayTracing, type BackendAttempt, type RequestTrace } from './gateway-tracing.js';
 
-/** Where the gateway learns which instances of a service can take requests now. */
-export interface InstanceSource {
-  /** The ready instances of a revision. Must be cheap: called on every request. */
-  ready(revision: string): readonly ReadyInstance[];
-}
-
-export interface GatewayOptions {
-  operations: readonly GatewayOperation[];
-  keys: readonly KeyRecord[];
-  tenants: readonly TenantRecord[];
-  instances: InstanceSource;
-  maxBodyBytes: number;
-  /** Timeouts and cap of the gateway's connections (`gateway.connections`); unset ones take the kernel's defaults. */
-  connections?: Partial<ConnectionLimits>;
-  logger: Logger;
-  now?: () => number;
-  /** In [0, 1); picks the revision of a non-sticky split. Injected so tests can seed it. */
-  random?: () => number;
-  /** How the activator asks for instances of a revision at zero, and reports cold starts. */
-  activation?: ActivatorHooks;
-  flags?: FlagSet;
-  /** Service → the `x-mlaas-config` keys a request may override (`services.S.overridable`). */
-  overridable?: ReadonlyMap<string, readonly string[]>;
-  /** Told of every accepted API key, for its last-used time; expected to batch (KeyUsageRecorder). */
-  onKeyUsed?: (keyId: string, atMs: number) => void;
-  /** Where a JWKS given as a relative file path is found: the gateway document's directory. */
-  jwksBaseDir?: string;
-  /** Signs the ID tokens backends get; needed as soon as an operation has a `backendAudience`. */
-  idTokens?: BackendIdTokens;
-  /** Where the gateway's Prometheus metrics go (gateway-metrics.ts); none are kept when absent. */
-  metrics?: GatewayMetricsOptions;
-  /** One JSON line per request (request-log.ts); none when absent. */
-  requestLog?: RequestLog;
-  /** Where the gateway's spans go (gateway-tracing.ts); no span is made when absent. */
-  tracer?: Tracer;
-  /** What counts the rate limits: shared ones (RedisQuotaLimiter, `quotas.redis`); in this process when absent. */
-  quotas?: QuotaChecker;
-}
-
-export interface Gateway {
-  server: Server;
-  setOperations(operations: readonly GatewayOperation[]): void;
-  setKeys(keys: readonly KeyRecord[]): void;
-  setTenants(tenants: readonly TenantRecord[]): void;
-  /** The next request's config and flag routing use these flags. */
-  setFlags(flags: FlagSet): void;
-  setOverridable(overridable: ReadonlyMap<string, readonly string[]>): void;
-  /** What shadow traffic did, per mirrored service. */
-  shadowStats(): ShadowStats[];
-  /** The gateway document's quota limits and each tenant's use of them in the last minute. */
-  documentQuotas(): DocumentQuotaStatus[];
-  /** Publishes a service's traffic; undefined takes the service off the air (503). */
-  setRouting(service: string, routing: ServiceRouting | undefined): void;
-  /**
-   * Resolves once no request is in flight to these instances (or the timeout
-   * passed), then closes their connection pools — call it after they stopped
-   * getting traffic and before stopping their processes.
-   */
-  drainInstances(ids: readonly string[], timeoutMs: number): Promise<void>;
-  /** The hard per-instance concurrency and maximum size of a revision (undefined: no limit). */
-  setRevisionLimits(revision: string, limits: RevisionLimits | undefined): void;
-  /** The supervisor's ready set of a revision changed: requests waiting for it may go. */
-  instancesChanged(revision: string): void;
-  /** Requests in flight at a revision plus those waiting for it: what the autoscaler observes. */
-  revisionLoad(revision: string): number;
-  /** Requests that have reached a revision so far, a counter: the autoscaler's rps metric. */
-  revisionRequests(revision: string): number;
-  /** Forgets a retired revision's queue. */
-  forgetRevision(revision: string): void;
-  activatorStatus(): GateStatus[];
-  /** Tells the gateway which instance ids still exist, so it can close their pools. */
-  retainInstances(liveIds: ReadonlySet<string>): void;
-  inFlight(): Record<string, number>;
-  close(): Promise<void>;
-}
+export type { Gateway, GatewayOptions, InstanceSource } from './gateway-options.js';
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const { instances, maxBodyBytes, logger } = options;
+  const { instances, maxBodyBytes, logger, remoteActivator } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const routing = new Map<string, ServiceRouting>();
@@ -226,6 +149,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     let upstream: Upstream;
     let revision: string | undefined;
     let shadowCopy: ShadowCopy | undefined;
+    // Set when the request goes to the control plane's activator: it holds and forwards, this gateway only passes it on.
+    let activatedBy: ActivatorEndpoint | undefined;
     if (prep.backend.kind === 'service') {
       const service = prep.backend.service;
       const traffic = routing.get(service);
@@ -251,8 +176,19 @@ export function createGateway(options: GatewayOptions): Gateway {
         deadlineMs = timeoutMs;
         deadlineAt = arrivedAt + timeoutMs;
       }
-      const slot = activator.acquire(revision, deadlineAt);
-      upstream = slot instanceof Promise ? await waited(slot, revision, seen) : slot;
+      const atZero = remoteActivator !== undefined && instances.ready(revision).length === 0;
+      activatedBy = atZero ? remoteActivator() : undefined;
+      if (atZero && activatedBy === undefined) {
+        // Nothing here starts instances, and no control plane runs to: waiting would only run out the deadline.
+        return sendProblem(res, 'GW_NO_INSTANCE', `revision ${revision} has no ready instance and no control plane runs to start one`, requestId, RETRY_SOON);
+      }
+      if (activatedBy !== undefined) {
+        upstream = pools.forOrigin(activatedBy.url);
+        upstream.inFlight++;
+      } else {
+        const slot = activator.acquire(revision, deadlineAt);
+        upstream = slot instanceof Promise ? await waited(slot, revision, seen) : slot;
+      }
     } else {
       upstream = pools.forOrigin(prep.backend.origin, prep.backend.h2);
       upstream.inFlight++;
@@ -272,6 +208,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     });
     if (backendToken !== undefined) setBackendAuthorization(headers, backendToken);
+    if (activatedBy !== undefined) headers[ACTIVATOR_TOKEN_HEADER] = activatedBy.token;
     const call: BackendCall = {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
@@ -282,7 +219,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestId,
       shadow: shadowCopy,
     };
-    await forward(res, upstream, revision, call, seen, traced);
+    // Through the activator, the instance (and any resend to another) is the activator's business.
+    await forward(res, upstream, activatedBy === undefined ? revision : undefined, call, seen, traced);
     // The copy is the gateway's doing, not the primary attempt's.
     if (traced !== undefined) call.headers['traceparent'] = traced.traceparent;
     // After the caller has its answer, so the copy cannot delay it.
@@ -308,6 +246,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   ): Promise<void> {
     let held: Upstream | undefined = first;
     let failed: Upstream[] | undefined;
+    // Set once the request went on to the control plane's activator: it holds and resends from there.
+    let viaActivator = false;
     let resent = false;
     let attempt: BackendAttempt | undefined;
     const onClose = (): void => {
@@ -328,7 +268,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         let sentAt = 0;
         if (seen !== undefined) {
           sentAt = performance.now();
-          if (revision !== undefined) seen.instance = upstream.id;
+          if (revision !== undefined && !viaActivator) seen.instance = upstream.id;
         }
         if (traced !== undefined && tracing !== undefined) {
           attempt = tracing.attempt(traced, upstream.origin, call.path, revision === undefined ? undefined : upstream.id, failed?.length ?? 0);
@@ -352,13 +292,22 @@ export function createGateway(options: GatewayOptions): Gateway {
           if (failure === 'timeout') {
             return sendProblem(res, 'GW_DEADLINE_EXCEEDED', `backend did not answer within ${call.deadlineMs / 1000}s`, call.requestId);
           }
-          const again = revision !== undefined && (failure === 'refused' || (failure === 'closed' && !resent));
+          const again = revision !== undefined && !viaActivator && (failure === 'refused' || (failure === 'closed' && !resent));
           if (!again) {
             logger.warn({ err: errorMessage(err), upstream: upstream.id, requestId: call.requestId }, 'backend unreachable');
             return sendProblem(res, 'GW_BACKEND_UNREACHABLE', 'the backend could not be reached or closed the connection', call.requestId);
           }
           if (failure === 'closed') resent = true;
           (failed ??= []).push(upstream);
+          const away = remoteActivator === undefined ? undefined : activatorAfter(revision, failed);
+          if (away !== undefined) {
+            activator.release(revision, upstream);
+            held = pools.forOrigin(away.url);
+            held.inFlight++;
+            call.headers[ACTIVATOR_TOKEN_HEADER] = away.token;
+            viaActivator = true;
+            continue;
+          }
           let slot: Upstream | Promise<Upstream>;
           try {
             slot = activator.acquire(revision, call.deadlineAt, failed);
@@ -377,10 +326,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     } finally {
       res.off('close', onClose);
       if (held !== undefined) {
-        if (revision === undefined) held.inFlight--;
+        if (revision === undefined || viaActivator) held.inFlight--;
         else activator.release(revision, held);
       }
     }
+  }
+
+  /**
+   * For a gateway without the runtime: once every instance its snapshot
+   * knows failed this request (stopped by a scale-down the snapshot has not
+   * caught up with yet), the control plane's activator, which waits for the
+   * instance its runtime starts; undefined while another instance remains.
+   */
+  function activatorAfter(revision: string, failed: readonly Upstream[]): ActivatorEndpoint | undefined {
+    for (const instance of instances.ready(revision)) if (!failed.some((f) => f.id === instance.id)) return undefined;
+    return remoteActivator?.();
   }
 
   /** Waits for an instance with room, the wait counted in the activator's histogram and the request's queue time. */
@@ -407,9 +367,24 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   const server = createHttpServer({ listener: GATEWAY_LISTENER, limits: options.connections }, (req, res) => void serve(req, res));
+  const activatorServer =
+    options.activatorToken === undefined
+      ? undefined
+      : createHttpServer(
+          { listener: GATEWAY_LISTENER },
+          activatorEndpoint({
+            token: options.activatorToken,
+            activator,
+            maxBodyBytes,
+            logger,
+            now,
+            forward: (res, held, revision, call) => forward(res, held, revision, call, undefined, undefined),
+          }),
+        );
 
   return {
     server,
+    activatorServer,
     setOperations(operations) {
       prepared = prepare(operations);
       routes = compileRoutes(prepared);
@@ -439,70 +414,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     inFlight: () => pools.inFlight(),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await Promise.all([server, activatorServer].map((s) => s && closeServer(s)));
       await Promise.all([pools.close(), shadow.close()]);
     },
   };
 }
 
-const RETRY_SOON = { 'retry-after': '1' };
-
-interface BackendCall {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[]>;
-  body: Buffer;
-  deadlineMs: number;
-  deadlineAt: number;
-  requestId: string;
-  shadow: ShadowCopy | undefined;
-}
-
-/**
- * undici's request for one attempt. The deadline bounds the wait for the
- * answer's headers and each pause in its body (undici's own timers): no
- * AbortController, no timer of ours per request.
- */
-function backendRequest(call: BackendCall, nowMs: number, res: ServerResponse): Dispatcher.RequestOptions {
-  const remaining = Math.max(1, call.deadlineAt - nowMs);
-  return {
-    method: call.method as Dispatcher.HttpMethod,
-    path: call.path,
-    headers: call.headers,
-    body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
-    headersTimeout: remaining,
-    bodyTimeout: remaining,
-    // undici takes an EventEmitter as its abort signal: the caller's response
-    // emits 'abort' when the caller leaves first, so the instance stops working for nobody.
-    signal: res,
-  };
-}
-
-/**
- * What went wrong between the gateway and a backend: the deadline passed; the
- * connection was refused (the request never left); the connection closed
- * before an answer (the backend may have begun the work); anything else.
- */
-function failureOf(err: unknown): 'timeout' | 'refused' | 'closed' | 'other' {
-  switch ((err as { code?: string } | null)?.code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      return 'timeout';
-    case 'ECONNREFUSED':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'refused';
-    case 'UND_ERR_SOCKET':
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'closed';
-    default:
-      return 'other';
-  }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    // Resolves whether or not the server ever listened.
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

@@ -108,3 +108,41 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T>, ok: (v
   }
   return last;
 }
+
+export interface MlaasGateway {
+  child: ChildProcessWithoutNullStreams;
+  gatewayUrl: string;
+  healthUrl: string;
+  output(): { stdout: string; stderr: string };
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `mlaas gateway -f mlaas.yaml --port 0` in `dir`, next to a running `mlaas up` on the same state dir. */
+export async function startMlaasGateway(dir: string, timeoutMs = 30_000): Promise<MlaasGateway> {
+  const child = spawn(process.execPath, [BIN, 'gateway', '-f', 'mlaas.yaml', '--port', '0'], { cwd: dir, env: process.env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const deadline = Date.now() + timeoutMs;
+  while (!stdout.includes('Ctrl-C stops it.')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`mlaas gateway did not start (exit ${child.exitCode})\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    gatewayUrl: /gateway\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '',
+    healthUrl: /health\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '',
+    output: () => ({ stdout, stderr }),
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
