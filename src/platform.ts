@@ -212,7 +212,7 @@ async function assemble(
           config,
           readyCount: supervisor.ready(name).length,
           inFlight: () => gateway.revisionLoad(name) + replicas.load(name),
-          requests: () => gateway.revisionRequests(name),
+          requests: () => gateway.revisionRequests(name) + replicas.requests(name),
         };
       }
     },

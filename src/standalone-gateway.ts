@@ -131,6 +131,7 @@ async function assemble(
     },
     applied: () => applied,
     inFlight: () => Object.fromEntries(revisions.map((r) => [r, gateway.revisionLoad(r)])),
+    requests: () => Object.fromEntries(revisions.map((r) => [r, gateway.revisionRequests(r)])),
     logger: logger.child({ component: 'report' }),
   });
   const refresher = new SnapshotRefresher({

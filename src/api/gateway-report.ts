@@ -4,7 +4,7 @@
  * applied (the newest audit entry it read, so that the admin API can answer a
  * change only once every live gateway serves it), and the requests it is
  * handling per revision (so that the autoscaler sees them beside the
- * in-process gateway's). Sent to the admin API with the activator's token.
+ * in-process gateway's, and its request counts beside them). Sent to the admin API with the activator's token.
  */
 import { z } from 'zod';
 
@@ -18,6 +18,8 @@ export const GatewayReportSchema = z.strictObject({
   applied: z.number().int().nonnegative(),
   /** Revision → requests in flight through this gateway's own instance slots; a revision with none is absent. */
   inFlight: z.record(z.string().min(1).max(200), z.number().int().nonnegative()),
+  /** Revision → requests this gateway sent it since it started (a counter, for `metric: rps`); a revision with none is absent. */
+  requests: z.record(z.string().min(1).max(200), z.number().int().nonnegative()),
 });
 
 export type GatewayReport = z.infer<typeof GatewayReportSchema>;

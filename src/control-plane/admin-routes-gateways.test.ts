@@ -64,7 +64,7 @@ function setFlags(): Promise<Response> {
 describe('the admin API with gateways in other processes', () => {
   it('answers a change only once every live gateway reported it applied', async () => {
     await start(30_000);
-    expect((await report({ id: 'g1', applied: latestChange(store), inFlight: {} })).status).toBe(204);
+    expect((await report({ id: 'g1', applied: latestChange(store), inFlight: {}, requests: {} })).status).toBe(204);
     let answered = false;
     const change = setFlags().then((res) => {
       answered = true;
@@ -72,14 +72,14 @@ describe('the admin API with gateways in other processes', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(answered).toBe(false);
-    await report({ id: 'g1', applied: latestChange(store), inFlight: {} });
+    await report({ id: 'g1', applied: latestChange(store), inFlight: {}, requests: {} });
     expect((await change).status).toBe(200);
     expect(warned).toEqual([]);
   });
 
   it('answers anyway after its bound, logging the gateways that had not applied the change; reads are never held', async () => {
     await start(200);
-    await report({ id: 'stuck', applied: 0, inFlight: {} });
+    await report({ id: 'stuck', applied: 0, inFlight: {}, requests: {} });
     expect((await fetch(`${base}/v1/flags`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect(warned).toEqual([]);
     expect((await setFlags()).status).toBe(200);
@@ -89,11 +89,11 @@ describe('the admin API with gateways in other processes', () => {
   it('refuses a report without the activator’s token, and a malformed one', async () => {
     await start(200);
     for (const token of [null, 'wrong']) {
-      const res = await report({ id: 'g1', applied: 1, inFlight: {} }, token);
+      const res = await report({ id: 'g1', applied: 1, inFlight: {}, requests: {} }, token);
       expect(res.status).toBe(403);
       expect(((await res.json()) as { code: string }).code).toBe('ADMIN_GATEWAY_REFUSED');
     }
-    const bad = await report({ id: 'g1', applied: -1, inFlight: { 'echo-00001': 'many' } });
+    const bad = await report({ id: 'g1', applied: -1, inFlight: { 'echo-00001': 'many' }, requests: {} });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('ADMIN_BODY_INVALID');
     expect(replicas.status()).toEqual([]);
@@ -104,18 +104,21 @@ describe('GatewayReplicas', () => {
   it('adds the load of gateways that reported lately, and forgets a gateway that stopped reporting', () => {
     let now = 0;
     const fleet = new GatewayReplicas({ now: () => now, loadForMs: 1_000, liveForMs: 3_000 });
-    fleet.report({ id: 'a', applied: 5, inFlight: { 'echo-00001': 3 } });
-    fleet.report({ id: 'b', applied: 4, inFlight: { 'echo-00001': 2, 'other-00001': 1 } });
+    fleet.report({ id: 'a', applied: 5, inFlight: { 'echo-00001': 3 }, requests: { 'echo-00001': 10 } });
+    fleet.report({ id: 'b', applied: 4, inFlight: { 'echo-00001': 2, 'other-00001': 1 }, requests: { 'echo-00001': 4, 'other-00001': 1 } });
     expect(fleet.load('echo-00001')).toBe(5);
+    expect(fleet.requests('echo-00001')).toBe(14);
     expect(fleet.behind(5)).toEqual(['b']);
     now = 900;
-    fleet.report({ id: 'a', applied: 5, inFlight: {} });
+    fleet.report({ id: 'a', applied: 5, inFlight: {}, requests: { 'echo-00001': 12 } });
     now = 1_500;
     // b's last load report is too old to count; it is still live for changes.
     expect(fleet.load('echo-00001')).toBe(0);
+    expect(fleet.requests('echo-00001')).toBe(16);
     expect(fleet.behind(5)).toEqual(['b']);
     now = 3_100;
     expect(fleet.behind(5)).toEqual([]);
+    expect(fleet.requests('echo-00001')).toBe(12);
     expect(fleet.status().map((g) => g.id)).toEqual(['a']);
   });
 });

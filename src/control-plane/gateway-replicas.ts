@@ -53,6 +53,7 @@ export interface GatewayReplicaStatus {
 interface Seen {
   applied: number;
   inFlight: Record<string, number>;
+  requests: Record<string, number>;
   seenAt: number;
 }
 
@@ -71,7 +72,7 @@ export class GatewayReplicas {
 
   report(report: GatewayReport): void {
     const now = this.#now();
-    this.#replicas.set(report.id, { applied: report.applied, inFlight: report.inFlight, seenAt: now });
+    this.#replicas.set(report.id, { applied: report.applied, inFlight: report.inFlight, requests: report.requests, seenAt: now });
     // Gateways that stopped reporting long ago are forgotten, so the map stays as small as the fleet.
     for (const [id, seen] of this.#replicas) if (now - seen.seenAt > 10 * this.#liveForMs) this.#replicas.delete(id);
     for (const wake of this.#waiters) wake();
@@ -82,6 +83,18 @@ export class GatewayReplicas {
     const now = this.#now();
     let sum = 0;
     for (const seen of this.#replicas.values()) if (now - seen.seenAt <= this.#loadForMs) sum += seen.inFlight[revision] ?? 0;
+    return sum;
+  }
+
+  /**
+   * Requests the live gateways sent `revision` (the sum of their counters): for
+   * `metric: rps`, beside the in-process gateway's counter. A gateway that
+   * leaves takes its part with it; the autoscaler reads a drop as no requests.
+   */
+  requests(revision: string): number {
+    const now = this.#now();
+    let sum = 0;
+    for (const seen of this.#replicas.values()) if (now - seen.seenAt <= this.#liveForMs) sum += seen.requests[revision] ?? 0;
     return sum;
   }
 

@@ -43,18 +43,20 @@ describe('ReplicaReporter', () => {
   it('reports what it applied at once, its load while it has some, and the load gone once it is', async () => {
     let applied = 7;
     let inFlight: Record<string, number> = {};
+    let requests: Record<string, number> = {};
     reporter = new ReplicaReporter({
       id: 'gw-1',
       target: () => ({ url, token: 'tok' }),
       applied: () => applied,
       inFlight: () => inFlight,
+      requests: () => requests,
       logger: pino({ level: 'silent' }),
       busyEveryMs: 20,
       idleEveryMs: 60_000,
     });
     reporter.start();
     await until('the first report', () => received.length === 1);
-    expect(received[0]).toEqual({ path: GATEWAY_REPORT_PATH, token: 'tok', report: { id: 'gw-1', applied: 7, inFlight: {} } });
+    expect(received[0]).toEqual({ path: GATEWAY_REPORT_PATH, token: 'tok', report: { id: 'gw-1', applied: 7, inFlight: {}, requests: {} } });
     applied = 8;
     reporter.nudge();
     await until('the nudged report', () => received.some((r) => r.report.applied === 8));
@@ -62,11 +64,14 @@ describe('ReplicaReporter', () => {
     await until('three busy reports', () => received.filter((r) => r.report.inFlight['echo-00001'] === 3).length >= 3);
     inFlight = {};
     await until('the load gone', () => received.at(-1)?.report.inFlight['echo-00001'] === undefined);
+    // A request that came and went between two ticks moves the counter: reported though nothing is in flight.
+    requests = { 'echo-00001': 1, 'idle-00001': 0 };
+    await until('the counted request', () => received.at(-1)?.report.requests['echo-00001'] === 1);
     const count = received.length;
     // Idle, with a heartbeat a minute away: nothing more is sent.
     await new Promise((r) => setTimeout(r, 150));
     expect(received.length).toBe(count);
-    expect(received.every((r) => !('idle-00001' in r.report.inFlight))).toBe(true);
+    expect(received.every((r) => !('idle-00001' in r.report.inFlight) && !('idle-00001' in r.report.requests))).toBe(true);
   });
 
   it('sends nothing while no control plane runs', async () => {
@@ -75,6 +80,7 @@ describe('ReplicaReporter', () => {
       target: () => undefined,
       applied: () => 1,
       inFlight: () => ({ 'echo-00001': 1 }),
+      requests: () => ({ 'echo-00001': 1 }),
       logger: pino({ level: 'silent' }),
       busyEveryMs: 10,
     });

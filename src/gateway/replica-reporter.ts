@@ -2,7 +2,8 @@
  * How `mlaas gateway` keeps the control plane informed (api/gateway-report.ts):
  * right after each snapshot it applies (the admin API holds a change's answer
  * until every live gateway has applied it), every `busyEveryMs` while it has
- * requests in flight (the autoscaler adds them to the revision's load), and
+ * requests in flight or its request counts moved (the autoscaler adds them
+ * to the revision's), and
  * every `idleEveryMs` otherwise, as a heartbeat. One report at a time, each
  * bounded by `timeoutMs`; a control plane that does not answer is logged once
  * until it answers again, and changes nothing about serving.
@@ -19,6 +20,8 @@ export interface ReplicaReporterOptions {
   applied(): number;
   /** Revision → requests in flight now; revisions with none may be left out. */
   inFlight(): Record<string, number>;
+  /** Revision → requests sent to it so far (counters); revisions with none may be left out. */
+  requests(): Record<string, number>;
   logger: Logger;
   busyEveryMs?: number;
   idleEveryMs?: number;
@@ -36,6 +39,7 @@ export class ReplicaReporter {
   #nudged = false;
   #lastSentAt = 0;
   #lastBusy = false;
+  #lastRequests = 0;
   #failing = false;
 
   constructor(options: ReplicaReporterOptions) {
@@ -71,15 +75,24 @@ export class ReplicaReporter {
       inFlight[revision] = n;
       busy = true;
     }
-    // The last busy report is followed by one that says the load is gone, not left to age out.
-    const due = this.#nudged || busy || this.#lastBusy || this.#now() - this.#lastSentAt >= this.#idleEveryMs;
+    const requests: Record<string, number> = {};
+    let total = 0;
+    for (const [revision, n] of Object.entries(this.#o.requests())) {
+      if (n <= 0) continue;
+      requests[revision] = n;
+      total += n;
+    }
+    // The last busy report is followed by one that says the load is gone, not left to age out; requests
+    // that came and went between two ticks still move the counters, and are reported.
+    const due = this.#nudged || busy || this.#lastBusy || total !== this.#lastRequests || this.#now() - this.#lastSentAt >= this.#idleEveryMs;
     const target = this.#o.target();
     if (!due || target === undefined) return;
     this.#nudged = false;
     this.#lastBusy = busy;
+    this.#lastRequests = total;
     this.#lastSentAt = this.#now();
     this.#sending = true;
-    void this.#send(target, { id: this.#o.id, applied: this.#o.applied(), inFlight }).finally(() => {
+    void this.#send(target, { id: this.#o.id, applied: this.#o.applied(), inFlight, requests }).finally(() => {
       this.#sending = false;
       if (this.#nudged) this.#tick();
     });
