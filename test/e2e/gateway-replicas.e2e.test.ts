@@ -9,14 +9,16 @@
  * loses no request (a client re-sends what it could not connect for) and the
  * others keep serving; with PostgreSQL stopped the replicas serve their last
  * snapshot, and /healthz and /metrics say it is stale, until it is back.
+ * A replica refuses a database no control plane has migrated.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresServer } from '../postgres-server.js';
 import { startRedis, type TestRedis } from '../redis-server.js';
-import { startMlaasGateway, startMlaasUp, waitUntil, type MlaasGateway, type MlaasUp } from './mlaas-process.js';
+import { BIN, startMlaasGateway, startMlaasUp, waitUntil, type MlaasGateway, type MlaasUp } from './mlaas-process.js';
 import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 const REVISION = 'echo-00001';
@@ -131,6 +133,19 @@ describe('three mlaas gateway replicas on PostgreSQL and Redis', () => {
       5_000,
     );
     expect(gateways).toBe(3);
+  }, 60_000);
+
+  it('refuses to start on a database no control plane has migrated: exit 1, PLATFORM_STATE_NOT_READY', async () => {
+    const fresh = await postgres.createDatabase();
+    writeFileSync(path.join(dir, 'fresh.yaml'), readFileSync(path.join(dir, 'mlaas.yaml'), 'utf8').replace(/^state: .*$/m, `state: '${fresh}'`));
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'gateway', '-f', 'fresh.yaml', '--port', '0'], { cwd: dir, timeout: 30_000 }, (err, _out, stderr) =>
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/has schema version 0, expected \d+; start the control plane \(mlaas up\) on it first \[PLATFORM_STATE_NOT_READY\]/);
+    expect(replicas[0]?.output().stdout).toMatch(new RegExp(`state +postgres://mlaas@127\\.0\\.0\\.1:${postgres.port}/test_1 `));
   }, 60_000);
 
   it('refuses a key revoked on the admin API on every replica within a second', async () => {
