@@ -133,6 +133,7 @@ describe('three mlaas gateway replicas on PostgreSQL and Redis', () => {
       5_000,
     );
     expect(gateways).toBe(3);
+    expect(await up.cliOk(['status'])).toContain('gateways: 3 mlaas gateway replica(s) reporting; in flight through them: none');
   }, 60_000);
 
   it('refuses to start on a database no control plane has migrated: exit 1, PLATFORM_STATE_NOT_READY', async () => {
