@@ -123,7 +123,8 @@ async function assemble(
   let applied = 0;
   let revisions: string[] = [];
   const reporter = new ReplicaReporter({
-    id: `${os.hostname()}/${process.pid}/${randomUUID()}`,
+    // Within the report schema's 200 characters whatever the host name.
+    id: `${os.hostname().slice(0, 100)}/${process.pid}/${randomUUID()}`,
     target: () => {
       const activator = applier.activator();
       // The activator's issuer is the control plane's admin API.
