@@ -73,6 +73,7 @@ export const ERROR_CODES = {
   ADMIN_CSRF_REJECTED: { status: 403, title: 'Cross-site request refused' },
   ADMIN_CONSOLE_NOT_BUILT: { status: 503, title: 'Web console not built' },
   ADMIN_STATE_UNAVAILABLE: { status: 503, title: 'State database unavailable' },
+  ADMIN_GATEWAY_REFUSED: { status: 403, title: 'Gateway report refused' },
 
   // SDK (inside a service)
   SDK_BODY_INVALID: { status: 400, title: 'Request body invalid' },

@@ -38,6 +38,8 @@ import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
 import { RevisionLauncher } from './control-plane/revision-launcher.js';
 import { openStateStore, stateLocation } from './control-plane/open-state-store.js';
+import { GatewayReplicas, settleChanges } from './control-plane/gateway-replicas.js';
+import { gatewayReportRoutes } from './control-plane/admin-routes-gateways.js';
 import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
 import type { RevisionRecord } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
@@ -195,6 +197,8 @@ async function assemble(
   // Made before the gateway and supervisor it reads: its callbacks only run once it is started, below.
   const scaled = new Map<string, RevisionRecord>();
   const deciderSettings = new Map<string, ReturnType<typeof revisionScaling>['decider']>();
+  // `mlaas gateway` replicas: their load joins the in-process gateway's, and changes are answered once they serve them.
+  const replicas = new GatewayReplicas();
   const autoscaler = new AutoscalerLoop({
     revisions: function* () {
       for (const [name, rev] of scaled) {
@@ -207,8 +211,8 @@ async function assemble(
           key: name,
           config,
           readyCount: supervisor.ready(name).length,
-          inFlight: () => gateway.revisionLoad(name),
-          requests: () => gateway.revisionRequests(name),
+          inFlight: () => gateway.revisionLoad(name) + replicas.load(name),
+          requests: () => gateway.revisionRequests(name) + replicas.requests(name),
         };
       }
     },
@@ -381,7 +385,9 @@ async function assemble(
       shadow: gateway.shadowStats(),
       quotas: gateway.documentQuotas(),
       quotaStore: sharedQuotas?.status(),
+      gateways: replicas.status(),
     }),
+    settle: settleChanges(replicas, store, logger.child({ component: 'admin' })),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
     routes: [
@@ -408,7 +414,7 @@ async function assemble(
       ...seriesRoutes(series),
     ],
     console: { assetsDir: path.join(PLATFORM_ROOT, 'dist', 'console') },
-    publicRoutes: [...jwksRoutes(() => idTokens.jwks()), ...(platformMetrics === undefined ? [] : metricsRoutes(observed.registry))],
+    publicRoutes: [...jwksRoutes(() => idTokens.jwks()), ...gatewayReportRoutes(replicas, dataPlane.token), ...(platformMetrics === undefined ? [] : metricsRoutes(observed.registry))],
   });
 
   // What served before a restart is routed before the gateway listens: requests wait for its instances, not 503.

@@ -8,19 +8,32 @@
  * to the control plane's activator, which holds it through the cold start.
  * The gateway document is read again when it changes on disk or on `reload`
  * (SIGHUP); an invalid one changes nothing.
- * It never migrates or changes desired state: it writes only keys' last use.
- * Its load is not yet seen by the control plane's autoscaler, beyond what it
- * sends the activator (issue 15, item 2: gateways report load to the primary).
+ * The store is the one mlaas.yaml names (the SQLite file of the state
+ * directory, or `state: postgres://…`), never migrated here; `quotas.redis`
+ * shares its limits with every other gateway. It reports to the control plane
+ * what it applied and its load (gateway/replica-reporter.ts): the admin API
+ * answers a change once every live gateway serves it, and the autoscaler
+ * counts its requests. It never changes desired state: it writes only keys' last use.
+ * The backends' ID-token signing key is read from the state directory (a
+ * replica on another machine needs a copy of that file).
  */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { readGatewaySnapshot } from './api/gateway-snapshot.js';
 import { loadGatewayDocument, type LoadedConfig } from './config/index.js';
 import { watchFiles } from './config/watch-files.js';
 import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { recordKeyUsage } from './control-plane/publish-tenancy.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
-import { SqliteStateStore } from './control-plane/sqlite-state-store.js';
+import { latestChange } from './control-plane/gateway-replicas.js';
+import { openStateStore, stateLocation } from './control-plane/open-state-store.js';
+import type { StateStore } from './control-plane/state-store.js';
+import type { RedisQuotaLimiter } from './gateway/redis-quota-limiter.js';
+import { ReplicaReporter } from './gateway/replica-reporter.js';
+import { registerSnapshotMetrics } from './gateway/snapshot-metrics.js';
 import { createGateway } from './gateway/index.js';
 import { healthEndpoint } from './gateway/health-endpoint.js';
 import { SnapshotApplier } from './gateway/snapshot-applier.js';
@@ -41,6 +54,8 @@ export interface StandaloneGateway {
   gatewayUrl: string;
   healthUrl: string;
   stateDir: string;
+  /** Where the store is: the SQLite file, or the PostgreSQL URL without its password. */
+  stateLocation: string;
   health(): SnapshotHealth;
   /** Reads the gateway document again and serves its routes from the next request; throws, changing nothing, for an invalid one. */
   reload(): Promise<{ routes: number }>;
@@ -51,8 +66,8 @@ export interface StandaloneGateway {
 export async function startStandaloneGateway(loaded: LoadedConfig, options: StandaloneGatewayOptions = {}): Promise<StandaloneGateway> {
   const { config } = loaded;
   const stateDir = config.stateDir;
-  // Refuses a state directory no control plane has written: the schema is the control plane's to create.
-  const store = new SqliteStateStore({ stateDir, migrate: false });
+  // Refuses a store no control plane has written: the schema is the control plane's to create.
+  const store = openStateStore(config, { migrate: false });
   const logger = options.logger ?? createFileLogger(path.join(stateDir, 'logs', 'gateway.log'));
   const undo: Array<() => unknown> = [() => store.close()];
   try {
@@ -67,7 +82,7 @@ export async function startStandaloneGateway(loaded: LoadedConfig, options: Stan
 
 async function assemble(
   loaded: LoadedConfig,
-  store: SqliteStateStore,
+  store: StateStore,
   logger: Logger,
   options: StandaloneGatewayOptions,
   undo: Array<() => unknown>,
@@ -76,6 +91,15 @@ async function assemble(
   const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
   undo.push(() => keyUsage.close());
   const applier = new SnapshotApplier();
+  // Loaded only with quotas.redis; an unreachable Redis does not hold up start-up (the gateway starts degraded).
+  let sharedQuotas: RedisQuotaLimiter | undefined;
+  if (config.quotas !== undefined) {
+    const { RedisQuotaLimiter } = await import('./gateway/redis-quota-limiter.js');
+    sharedQuotas = await RedisQuotaLimiter.connect({ settings: config.quotas, logger: logger.child({ component: 'quotas' }) });
+    const opened = sharedQuotas;
+    undo.push(() => opened.close());
+  }
+  const registry = new Registry();
   // The platform's key, from the state dir as `mlaas up` made it; the issuer is the control plane's, from the store.
   const idTokens = new BackendIdTokens({ key: await ensureGatewaySigningKey(config.stateDir), issuer: () => applier.activator()?.issuer ?? '' });
   const gateway = createGateway({
@@ -90,19 +114,58 @@ async function assemble(
     maxBodyBytes: config.gateway.maxBodyBytes,
     connections: config.gateway.connections,
     logger: logger.child({ component: 'gateway' }),
+    quotas: sharedQuotas,
+    ...(config.metrics.enabled ? { metrics: { registry, tenantLabels: config.metrics.tenantLabels } } : {}),
   });
   undo.push(() => gateway.close());
+  // Set by `read`, used by `apply` right after it: the change the snapshot being applied was read after.
+  let reading = 0;
+  let applied = 0;
+  let revisions: string[] = [];
+  const reporter = new ReplicaReporter({
+    // Within the report schema's 200 characters whatever the host name.
+    id: `${os.hostname().slice(0, 100)}/${process.pid}/${randomUUID()}`,
+    target: () => {
+      const activator = applier.activator();
+      // The activator's issuer is the control plane's admin API.
+      return activator === undefined || activator.issuer === '' ? undefined : { url: activator.issuer, token: activator.token };
+    },
+    applied: () => applied,
+    inFlight: () => Object.fromEntries(revisions.map((r) => [r, gateway.revisionLoad(r)])),
+    requests: () => Object.fromEntries(revisions.map((r) => [r, gateway.revisionRequests(r)])),
+    logger: logger.child({ component: 'report' }),
+  });
   const refresher = new SnapshotRefresher({
     source: store,
     // One read transaction: a snapshot never mixes two states of the store.
-    read: () => store.atomically(() => readGatewaySnapshot(store)),
-    apply: (snapshot) => applier.apply(gateway, snapshot),
+    read: () =>
+      store.atomically(() => {
+        // First: whatever the rest reads is at least this new.
+        reading = latestChange(store);
+        return readGatewaySnapshot(store);
+      }),
+    apply: (snapshot) => {
+      applier.apply(gateway, snapshot);
+      applied = reading;
+      revisions = [...snapshot.limits.keys()];
+      reporter.nudge();
+    },
     logger: logger.child({ component: 'snapshot' }),
   });
   refresher.start();
   undo.push(() => refresher.stop());
+  reporter.start();
+  undo.push(() => reporter.stop());
+  registerSnapshotMetrics(registry, () => refresher.health());
 
-  const health = createHttpServer({ listener: GATEWAY_LISTENER }, healthEndpoint(() => refresher.health()));
+  const health = createHttpServer(
+    { listener: GATEWAY_LISTENER },
+    healthEndpoint({
+      snapshot: () => refresher.health(),
+      ...(sharedQuotas === undefined ? {} : { quotaStore: () => (sharedQuotas as RedisQuotaLimiter).status() }),
+      ...(config.metrics.enabled ? { registry } : {}),
+    }),
+  );
   const healthPort = await listen(health, options.healthPort ?? 0, '127.0.0.1', 'the health port', '`mlaas gateway --health-port`');
   undo.push(() => closeServer(health));
   const host = config.gateway.host ?? '127.0.0.1';
@@ -130,13 +193,16 @@ async function assemble(
     gatewayUrl,
     healthUrl,
     stateDir: config.stateDir,
+    stateLocation: stateLocation(config),
     health: () => refresher.health(),
     reload,
     stop() {
       stopping ??= (async () => {
         watch.close();
         refresher.stop();
+        reporter.stop();
         await Promise.all([gateway.close(), closeServer(health)]);
+        await sharedQuotas?.close();
         keyUsage.close();
         store.close();
         logger.info('mlaas gateway stopped');

@@ -22,3 +22,4 @@ export { QuotaSchema } from './tenancy-fields.js';
 export { DEFAULT_TRAFFIC, latestReadyRevision, resolveTraffic } from './traffic-resolution.js';
 export { revisionLimits, type RevisionLimits } from './revision-limits.js';
 export * from './gateway-snapshot.js';
+export { GATEWAY_REPORT_PATH, GatewayReportSchema, type GatewayReport } from './gateway-report.js';

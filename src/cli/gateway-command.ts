@@ -1,6 +1,6 @@
 /**
  * `mlaas gateway`: runs only the gateway, in front of the services of the
- * control plane (`mlaas up`) that owns the state directory mlaas.yaml names;
+ * control plane (`mlaas up`) on the state store mlaas.yaml names;
  * prints where to call it and where its health is; reads the gateway
  * document again when it changes or on SIGHUP; on SIGINT/SIGTERM drains and stops.
  */
@@ -20,7 +20,7 @@ export function gatewayCommand(): Command {
     .description('run only the gateway, serving the services of the control plane (mlaas up) on the same state directory')
     .option('-f, --file <path>', 'the mlaas.yaml whose gateway document and state directory to use', 'mlaas.yaml')
     .option('--port <port>', 'gateway port (overrides gateway.port; 0 = any free port)', portValue)
-    .option('--health-port <port>', 'port of GET /healthz on 127.0.0.1 (default: any free port)', portValue)
+    .option('--health-port <port>', 'port of GET /healthz and /metrics on 127.0.0.1 (default: any free port)', portValue)
     .action(async (flags: GatewayFlags) => {
       // Loaded here, not at the top, so that the other commands start without the gateway.
       const [{ loadConfig }, { startStandaloneGateway }] = await Promise.all([import('../config/index.js'), import('../standalone-gateway.js')]);
@@ -45,7 +45,7 @@ export function gatewayCommand(): Command {
         'mlaas gateway is up',
         `  gateway   ${gateway.gatewayUrl}`,
         `  health    ${gateway.healthUrl}`,
-        `  state     ${rel(path.join(gateway.stateDir, 'state.db'))}   (snapshot read ${gateway.health().refreshedAt})`,
+        `  state     ${gateway.stateLocation.startsWith('postgres') ? gateway.stateLocation : rel(gateway.stateLocation)}   (snapshot read ${gateway.health().refreshedAt})`,
         '',
         'Ctrl-C stops it.',
       ];

@@ -3,10 +3,12 @@
  * ready, panic mode, requests in flight and waiting at the gateway, and cold
  * starts; shadow traffic, if any; the gateway document's quota limits and
  * each tenant's use of them, if any; whether quotas shared through Redis are
- * shared now; then every instance with its process, port, state and restarts.
+ * shared now; the `mlaas gateway` replicas reporting to it; then every
+ * instance with its process, port, state and restarts.
  */
 import { Command } from 'commander';
 import type { ColdStartSummary, ScaleStatus } from '../autoscaler/index.js';
+import type { GatewayReplicaStatus } from '../control-plane/gateway-replicas.js';
 import type { GateStatus } from '../gateway/activator.js';
 import type { DocumentQuotaStatus } from '../gateway/document-quota-status.js';
 import type { QuotaStoreStatus } from '../gateway/redis-quota-limiter.js';
@@ -26,6 +28,7 @@ interface PlatformStatus {
   shadow?: ShadowStats[];
   quotas?: DocumentQuotaStatus[];
   quotaStore?: QuotaStoreStatus;
+  gateways?: GatewayReplicaStatus[];
 }
 
 export function statusCommand(): Command {
@@ -54,6 +57,7 @@ export function statusCommand(): Command {
       if (status.shadow !== undefined && status.shadow.length > 0) printShadowTable(status.shadow);
       if (status.quotas !== undefined && status.quotas.length > 0) printQuotaTable(status.quotas);
       if (status.quotaStore !== undefined) process.stdout.write(`\n${quotaStoreLine(status.quotaStore)}\n`);
+      if (status.gateways !== undefined && status.gateways.length > 0) process.stdout.write(`\n${gatewaysLine(status.gateways)}\n`);
       const instances = status.services.flatMap((s) => s.instances.map((i) => ({ s, i })));
       if (instances.length === 0) return;
       process.stdout.write('\n');
@@ -76,4 +80,12 @@ function quotaStoreLine(q: QuotaStoreStatus): string {
   if (q.shared) return `quotas: shared through ${q.redis}`;
   const then = q.failOpen ? 'each gateway counts its limits alone (failOpen)' : 'requests a limit applies to get 503 (failOpen: false)';
   return `quotas: DEGRADED, ${q.redis} unreachable; ${then}`;
+}
+
+/** The replicas' own in-flight requests, which the table's `in flight` (this process's gateway) leaves out. */
+function gatewaysLine(gateways: readonly GatewayReplicaStatus[]): string {
+  const inFlight = new Map<string, number>();
+  for (const g of gateways) for (const [revision, n] of Object.entries(g.inFlight)) inFlight.set(revision, (inFlight.get(revision) ?? 0) + n);
+  const load = [...inFlight].map(([revision, n]) => `${revision} ${n}`).join(', ');
+  return `gateways: ${gateways.length} mlaas gateway replica(s) reporting; in flight through them: ${load === '' ? 'none' : load}`;
 }

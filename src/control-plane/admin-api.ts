@@ -19,7 +19,7 @@ import { adminRoutes, type AdminChange } from './admin-routes.js';
 import { keyRoutes } from './admin-routes-keys.js';
 import { tenancyRoutes } from './admin-routes-tenancy.js';
 import { CONSOLE_SECURITY_HEADERS, consoleRoutes } from './console-routes.js';
-import { ConsoleSessions } from './console-sessions.js';
+import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
 import type { StateStore } from './state-store.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -46,7 +46,15 @@ export interface AdminServerOptions {
   publicRoutes?: readonly AdminRoute[];
   /** The web console at `/`, with its bundle in this folder; no console when absent. */
   console?: { assetsDir: string };
+  /**
+   * Awaited before the answer to a change (an authenticated POST, PUT, PATCH
+   * or DELETE) goes out: the gateways in other processes apply it first, so
+   * the caller's next request meets it everywhere. It bounds its own wait and never rejects.
+   */
+  settle?: () => Promise<void>;
 }
+
+const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Builds the admin server; the caller decides where it listens.
@@ -68,6 +76,23 @@ export function createAdminServer(options: AdminServerOptions): http.Server {
     res.setHeader('x-request-id', requestId);
     for (const [name, value] of Object.entries(CONSOLE_SECURITY_HEADERS)) res.setHeader(name, value);
     void handle(req, routes, publicRoutes, tokenDigest, sessions)
+      .then(async ({ reply, open }) => {
+        if (options.settle === undefined || open || !CHANGES.has(req.method ?? '') || reply.stream !== undefined) return reply;
+        if (reply.events === undefined) {
+          if (reply.status < 400) await options.settle();
+          return reply;
+        }
+        const events = reply.events;
+        const settle = options.settle;
+        return {
+          ...reply,
+          events: async (emit: (event: object) => void) => {
+            const result = await events(emit);
+            await settle();
+            return result;
+          },
+        };
+      })
       .then((reply) => {
         if (reply.stream !== undefined) return sendStream(res, reply.stream, requestId, options.logger);
         return reply.events === undefined ? sendReply(res, reply) : sendEvents(res, reply.events, requestId, options.logger);
@@ -82,7 +107,7 @@ async function handle(
   publicRoutes: readonly AdminRoute[],
   tokenDigest: Buffer,
   sessions: ConsoleSessions,
-): Promise<AdminReply> {
+): Promise<{ reply: AdminReply; open: boolean }> {
   // Prefixing keeps `//x` and absolute-form targets from being read as a host: they just match no route.
   const url = new URL(`http://admin${req.url?.startsWith('/') ? req.url : '/'}`);
   const method = req.method ?? 'GET';
@@ -91,20 +116,28 @@ async function handle(
   if (open === undefined) assertAllowed(req, caller);
   const matched = open ?? matchRoute(routes, method, url.pathname);
   if (matched === undefined) throw new MlaasError('ADMIN_ROUTE_NOT_FOUND', `no admin route for ${method} ${url.pathname}`);
-  const { route, params } = matched;
   const session = caller?.kind === 'session' ? caller.session : undefined;
+  return { reply: await dispatch(req, url, matched, session), open: open !== undefined };
+}
 
+async function dispatch(
+  req: http.IncomingMessage,
+  url: URL,
+  { route, params }: { route: AdminRoute; params: Record<string, string> },
+  session: ConsoleSession | undefined,
+): Promise<AdminReply> {
+  const headers = req.headers;
   const query = route.query ? check(route.query, Object.fromEntries(url.searchParams), 'ADMIN_QUERY_INVALID', 'query') : undefined;
   if (route.rawLimitBytes !== undefined) {
-    return route.handle({ params, query, body: undefined, raw: await readBody(req, route.rawLimitBytes), session });
+    return route.handle({ params, query, body: undefined, raw: await readBody(req, route.rawLimitBytes), session, headers });
   }
   if (route.body === undefined) {
     // A route that takes no body still runs only once the request has arrived whole: a broken body then
     // gets its 400 and changes nothing, instead of racing a handler that acts on the head alone.
     await readBody(req, ADMIN_BODY_LIMIT_BYTES);
-    return route.handle({ params, query, body: undefined, session });
+    return route.handle({ params, query, body: undefined, session, headers });
   }
-  return route.handle({ params, query, body: check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body'), session });
+  return route.handle({ params, query, body: check(route.body, await readJsonBody(req), 'ADMIN_BODY_INVALID', 'body'), session, headers });
 }
 
 function check(schema: z.ZodType, value: unknown, code: ErrorCode, what: string): unknown {

@@ -3,6 +3,7 @@
  * the body and query schemas each route accepts. The server validates input
  * against them before a handler runs, so handlers see typed, checked values.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { ConsoleSession } from './console-sessions.js';
 
@@ -17,6 +18,8 @@ export interface AdminRequest<B = unknown, Q = unknown> {
   raw?: Buffer;
   /** The web console's session, when the request came with its cookie. */
   session?: ConsoleSession | undefined;
+  /** The request's headers, for a route that checks a credential of its own (a public route). */
+  headers?: IncomingHttpHeaders;
 }
 
 export interface AdminReply {

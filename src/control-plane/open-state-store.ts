@@ -16,12 +16,15 @@ export interface StateSetting {
 }
 
 /**
- * @throws MlaasError ADMIN_STATE_UNAVAILABLE when PostgreSQL cannot be reached, naming the setting and host:port.
+ * With `migrate: false` (a process that only reads and serves) the store must exist at the current schema.
+ * @throws MlaasError ADMIN_STATE_UNAVAILABLE when PostgreSQL cannot be reached, naming the setting and host:port;
+ *   PLATFORM_STATE_NOT_READY with `migrate: false` when no control plane has made the store yet.
  * @example
  * const store = openStateStore(config); // SqliteStateStore on <stateDir>/state.db unless `state:` is set
  */
-export function openStateStore(setting: StateSetting): StateStore {
-  return setting.state === undefined ? new SqliteStateStore({ stateDir: setting.stateDir }) : new PostgresStateStore({ url: setting.state });
+export function openStateStore(setting: StateSetting, options: { migrate?: boolean } = {}): StateStore {
+  const migrate = options.migrate !== false;
+  return setting.state === undefined ? new SqliteStateStore({ stateDir: setting.stateDir, migrate }) : new PostgresStateStore({ url: setting.state, migrate });
 }
 
 /** Where the store is, for a log line or a start-up banner: the SQLite file, or the URL without its password. */

@@ -11,6 +11,7 @@
  * hand, in psql) reaches every store's `onChange` once it commits. A table a
  * later migration adds gets the same trigger (`notifyOnChange`).
  */
+import { MlaasError } from '../errors.js';
 import type { PostgresConnection } from './postgres-connection.js';
 
 export const STATE_CHANGED_CHANNEL = 'mlaas_state_changed';
@@ -160,4 +161,22 @@ export function migratePostgres(conn: PostgresConnection): void {
       [POSTGRES_SCHEMA_VERSION],
     );
   });
+}
+
+/**
+ * For a process that reads the store but must not shape it (`mlaas gateway`):
+ * refuses a database no control plane has brought to this schema yet.
+ */
+export function requireCurrentPostgresSchema(conn: PostgresConnection): void {
+  const table = conn.query<{ name: string | null }>("SELECT to_regclass('mlaas_schema')::text AS name")[0]?.name ?? null;
+  const current = table === null ? 0 : (conn.query<{ version: number }>('SELECT version FROM mlaas_schema WHERE id = 1')[0]?.version ?? 0);
+  if (current > POSTGRES_SCHEMA_VERSION) {
+    throw new Error(`state: the database at ${conn.address} has schema version ${current}, newer than this mlaas understands (${POSTGRES_SCHEMA_VERSION}); upgrade mlaas`);
+  }
+  if (current < POSTGRES_SCHEMA_VERSION) {
+    throw new MlaasError(
+      'PLATFORM_STATE_NOT_READY',
+      `state: the database at ${conn.address} has schema version ${current}, expected ${POSTGRES_SCHEMA_VERSION}; start the control plane (mlaas up) on it first`,
+    );
+  }
 }

@@ -164,6 +164,28 @@ describe('PostgresStateStore on a database that outlives it', () => {
   });
 });
 
+describe('PostgresStateStore with migrate: false (mlaas gateway)', () => {
+  it('refuses a database no control plane has migrated with PLATFORM_STATE_NOT_READY, creating nothing in it', async () => {
+    const err = thrown(() => new PostgresStateStore({ url, migrate: false }));
+    expect(err).toBeInstanceOf(MlaasError);
+    expect(err).toMatchObject({
+      code: 'PLATFORM_STATE_NOT_READY',
+      message: expect.stringMatching(/^state: the database at 127\.0\.0\.1:\d+ has schema version 0, expected \d+; start the control plane \(mlaas up\) on it first$/),
+    });
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    expect((await raw.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'")).rows).toEqual([{ n: 0 }]);
+    await raw.end();
+  });
+
+  it('reads a database a control plane migrated, and sees its changes', () => {
+    open().upsertTenant('acme', { displayName: 'Acme', config: {} });
+    const reader = new PostgresStateStore({ url, migrate: false });
+    stores.push(reader);
+    expect(reader.listTenants().map((t) => t.id)).toEqual(['acme']);
+  });
+});
+
 describe('PostgresStateStore without its server', () => {
   it('fails to open on an unreachable server with one line naming the setting and host:port, not the password', async () => {
     const port = await freePort();

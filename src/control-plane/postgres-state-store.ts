@@ -13,7 +13,7 @@ import { MlaasError } from '../errors.js';
 import { auditChanges, tenantFields } from './audit-changes.js';
 import { CoalescedListeners } from './coalesced-listeners.js';
 import { PostgresConnection } from './postgres-connection.js';
-import { migratePostgres, STATE_CHANGED_CHANNEL } from './postgres-migrations.js';
+import { migratePostgres, requireCurrentPostgresSchema, STATE_CHANGED_CHANNEL } from './postgres-migrations.js';
 import { SQL } from './postgres-statements.js';
 import { revisionName } from './revision-name.js';
 import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
@@ -43,6 +43,11 @@ import {
 export interface PostgresStateStoreOptions {
   /** `postgres://user:password@host:port/database`, as libpq takes it. */
   url: string;
+  /**
+   * False for a process that only reads and serves (`mlaas gateway`): the
+   * schema must already be current, it is never created or migrated here. Default true.
+   */
+  migrate?: boolean;
   now?: () => Date;
   random?: (size: number) => Buffer;
 }
@@ -55,13 +60,14 @@ export class PostgresStateStore implements StateStore {
   private readonly random: (size: number) => Buffer;
   private readonly listeners = new CoalescedListeners();
 
-  /** Connects and migrates; throws ADMIN_STATE_UNAVAILABLE, naming the server, when it cannot. */
+  /** Connects and migrates (or checks the schema, with `migrate: false`); throws ADMIN_STATE_UNAVAILABLE, naming the server, when it cannot connect. */
   constructor(options: PostgresStateStoreOptions) {
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? randomBytes;
     this.conn = new PostgresConnection(options.url);
     try {
-      migratePostgres(this.conn);
+      if (options.migrate === false) requireCurrentPostgresSchema(this.conn);
+      else migratePostgres(this.conn);
     } catch (err) {
       this.conn.close();
       throw err;
