@@ -46,6 +46,9 @@ import { closeServer, listen } from './listen-server.js';
 import { startResults, type ServiceStartResult } from './platform-start-results.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway } from './gateway/index.js';
+import { QuotaLimiter } from './gateway/quota-limiter.js';
+import { gatewayWorkerCount } from './config/gateway-worker-count.js';
+import { startGatewayWorkers, type RunningGatewayWorkers } from './platform-gateway-workers.js';
 import { platformObservability } from './platform-observability.js';
 import { otlpTracingFromEnv } from './tracing/otlp-tracing-from-env.js';
 import { compileRouting } from './gateway/traffic-router.js';
@@ -207,8 +210,8 @@ async function assemble(
           key: name,
           config,
           readyCount: supervisor.ready(name).length,
-          inFlight: () => gateway.revisionLoad(name),
-          requests: () => gateway.revisionRequests(name),
+          inFlight: () => gateway.revisionLoad(name) + (workers?.workers.revisionLoad(name) ?? 0),
+          requests: () => gateway.revisionRequests(name) + (workers?.workers.revisionRequests(name) ?? 0),
         };
       }
     },
@@ -240,6 +243,10 @@ async function assemble(
       ? undefined
       : await (await import('./gateway/redis-quota-limiter.js')).RedisQuotaLimiter.connect({ settings: config.quotas, logger: logger.child({ component: 'quotas' }) });
   if (sharedQuotas !== undefined) undo.push(() => sharedQuotas.close());
+  // With workers, one limiter here counts every worker's requests (they ask it over IPC) unless Redis does.
+  const workerCount = gatewayWorkerCount(config.gateway.workers);
+  let workers: RunningGatewayWorkers | undefined;
+  const quotas = sharedQuotas ?? (workerCount > 1 ? new QuotaLimiter() : undefined);
   const gateway = createGateway({
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
@@ -260,7 +267,7 @@ async function assemble(
     metrics: observed.gatewayMetrics,
     requestLog: observed.requestLog,
     tracer: tracing?.tracer,
-    quotas: sharedQuotas,
+    quotas,
     activatorToken: dataPlane.token,
   });
   const reloader = new ConfigReloader({
@@ -268,7 +275,10 @@ async function assemble(
     store,
     target: {
       // Whatever else of the document the gateway comes to read must be switched here too, in this one call.
-      setGatewayDocument: (document) => gateway.setOperations(document.operations),
+      setGatewayDocument: (document) => {
+        gateway.setOperations(document.operations);
+        workers?.setOperations(document.operations);
+      },
       setKeys: (keys) => gateway.setKeys(keys),
       setTenants: (tenants) => gateway.setTenants(tenants),
       setFlags: (flags) => gateway.setFlags(flags),
@@ -381,6 +391,7 @@ async function assemble(
       shadow: gateway.shadowStats(),
       quotas: gateway.documentQuotas(),
       quotaStore: sharedQuotas?.status(),
+      gatewayWorkers: workers?.workers.status(),
     }),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
@@ -424,13 +435,18 @@ async function assemble(
     undo.push(() => closeServer(metricsServer));
     metricsUrl = `http://${config.metrics.host}:${port}/metrics`;
   }
-  const host = config.gateway.host ?? '127.0.0.1';
-  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
-  undo.push(() => gateway.close());
-  const gatewayUrl = `http://${host}:${gatewayPort}`;
   // Loopback only, whatever the gateway's host: gateways of this machine send it what they cannot serve.
   const activatorServer = gateway.activatorServer as NonNullable<typeof gateway.activatorServer>;
   dataPlane.activatorListening(`http://127.0.0.1:${await listen(activatorServer, 0, '127.0.0.1', 'the activator')}`, adminUrl);
+  undo.push(() => gateway.close());
+  const host = config.gateway.host ?? '127.0.0.1';
+  const port = options.gatewayPort ?? config.gateway.port;
+  if (workerCount > 1 && quotas !== undefined) {
+    workers = await startGatewayWorkers({ count: workerCount, config, port, host, operations: loaded.gateway.operations, store, quotas, keyUsage, observed, logger });
+    undo.push(() => workers?.stop());
+  }
+  const gatewayPort = workers?.port ?? (await listen(gateway.server, port, host, 'gateway.port'));
+  const gatewayUrl = `http://${host}:${gatewayPort}`;
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
   undo.push(() => rmSync(endpointFile, { force: true }));
@@ -474,6 +490,8 @@ async function assemble(
         autoscaler.stop();
         series.stop();
         revisionGc.stop();
+        // Workers first: their requests for a revision at zero are held by this process's gateway.
+        await workers?.stop();
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll(), metricsServer && closeServer(metricsServer)]);
         await sharedQuotas?.close();
         // After the gateway closed: the last requests' spans are ended and go in the final batch.

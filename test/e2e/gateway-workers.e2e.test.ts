@@ -1,0 +1,176 @@
+/**
+ * Black-box: `gateway.workers: 2` through the real binary on loopback. Two
+ * gateway processes share the port and serve a node service with no failed
+ * request, each taking part of the load; a key limited to 600 per minute
+ * gets exactly 600 of 1,000 requests spread over both (one limiter, in the
+ * primary); the autoscaler scales out on load spread over both workers;
+ * `kill -9` of one worker leaves the other serving, and it is started again;
+ * /metrics counts every worker's requests once; SIGTERM drains both.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAnswerCountingLoad, type LoadOptions } from './answer-counting-load.js';
+import { isAlive, startMlaasUp, waitUntil, type MlaasUp } from './mlaas-process.js';
+import { postRoutesDocument, writeNodeService } from './scenario.js';
+
+interface WorkerStatus {
+  slot: number;
+  pid: number;
+  requests: number;
+  restarts: number;
+}
+
+interface Status {
+  services: Array<{ key: string; ready: number }>;
+  gatewayWorkers?: WorkerStatus[];
+}
+
+let dir: string;
+let up: MlaasUp;
+let limitedKey: string;
+
+async function status(): Promise<Status> {
+  return JSON.parse(await up.cliOk(['status', '-o', 'json'])) as Status;
+}
+
+async function workers(): Promise<WorkerStatus[]> {
+  return (await status()).gatewayWorkers ?? [];
+}
+
+async function ready(): Promise<number> {
+  return (await status()).services.find((s) => s.key === 'echo-00001')?.ready ?? 0;
+}
+
+function load(o: Partial<LoadOptions> & Pick<LoadOptions, 'maxRequests'>): ReturnType<typeof runAnswerCountingLoad> {
+  return runAnswerCountingLoad({
+    url: `${up.gatewayUrl}/v1/echo`,
+    headers: { 'x-api-key': up.demoKey },
+    body: '{}',
+    connections: 8,
+    durationMs: 40_000,
+    answerWithinMs: 10_000,
+    ...o,
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-workers-'));
+  writeNodeService(
+    path.join(dir, 'echo'),
+    `  req.resume();
+  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), 40));`,
+  );
+  writeFileSync(path.join(dir, 'api-gateway.yaml'), postRoutesDocument([{ path: '/v1/echo', address: 'mlaas://echo/work', deadline: 30 }]));
+  writeFileSync(
+    path.join(dir, 'mlaas.yaml'),
+    `gateway: { document: api-gateway.yaml, workers: 2 }
+stateDir: state
+services:
+  echo:
+    source: echo
+    command: [node, server.mjs]
+    scaling:
+      minInstances: 1
+      maxInstances: 3
+      concurrency: 2
+      target: 2
+      utilization: 100
+      stableWindow: 6s
+tenants:
+  demo: { demoKey: true }
+  limited: { demoKey: true, keyQuota: { requestsPerMinute: 600 } }
+`,
+  );
+  up = await startMlaasUp(dir, 'state');
+  limitedKey = /demo key\s+(mlk_\S+)\s+\(tenant limited\)/.exec(up.output().stdout)?.[1] ?? '';
+  expect(limitedKey).toMatch(/^mlk_/);
+  await waitUntil('the first instance', ready, (n) => n >= 1, 30_000);
+}, 120_000);
+
+afterAll(async () => {
+  const pids = up === undefined ? [] : (await workers().catch(() => [])).map((w) => w.pid);
+  // SIGTERM drains both workers: the platform exits 0 and no worker is left.
+  expect(await up?.stop('SIGTERM')).toBe(0);
+  expect(pids.filter(isAlive)).toEqual([]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gateway.workers: 2', () => {
+  it('serves a bounded load over both workers with no failed request, and the autoscaler scales out on it', async () => {
+    const before = await workers();
+    expect(before.map((w) => w.slot)).toEqual([1, 2]);
+    expect(new Set(before.map((w) => w.pid)).size).toBe(2);
+    expect(before.map((w) => w.pid)).not.toContain(up.child.pid);
+    let peak = 0;
+    let loading = true;
+    const watcher = (async () => {
+      while (loading && peak < 3) {
+        peak = Math.max(peak, await ready());
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    // 8 callers at 2 per instance want 4 instances; maxInstances holds it to 3.
+    const report = await load({ maxRequests: 3_000, until: () => peak >= 3 });
+    loading = false;
+    await watcher;
+    expect({ noAnswer: report.noAnswer, truncated: report.truncated, failures: report.failures }).toEqual({ noAnswer: 0, truncated: 0, failures: [] });
+    expect(report.byStatus).toEqual({ 200: report.sent });
+    expect(peak).toBe(3);
+    // Reports reach the primary within a fraction of a second.
+    const after = await waitUntil(
+      'both workers’ reports',
+      workers,
+      (ws) => ws.reduce((sum, w, i) => sum + w.requests - (before[i]?.requests ?? 0), 0) === report.sent,
+      5_000,
+    );
+    for (const [i, w] of after.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(report.sent * 0.2);
+  }, 90_000);
+
+  it('counts every worker’s requests once in the primary’s /metrics', async () => {
+    const served = (await workers()).reduce((sum, w) => sum + w.requests, 0);
+    const { adminUrl } = JSON.parse(readFileSync(path.join(dir, 'state', 'endpoint.json'), 'utf8')) as { adminUrl: string };
+    const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+    const counted = [...metrics.matchAll(/^mlaas_gateway_requests_total\{[^}]*service="echo"[^}]*status_class="2xx"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(counted).toBe(served);
+  }, 30_000);
+
+  it('lets exactly 600 of 1,000 requests of a key limited to 600 per minute through, across both workers', async () => {
+    const before = await workers();
+    const report = await load({ maxRequests: 1_000, headers: { 'x-api-key': limitedKey } });
+    expect(report.sent).toBe(1_000);
+    expect(report.byStatus).toEqual({ 200: 600, 429: 400 });
+    expect(new Set(report.failures.map((f) => f.code))).toEqual(new Set(['GW_QUOTA_EXCEEDED']));
+    const after = await waitUntil('the reports', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 600, 5_000);
+    for (const [i, w] of after.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('keeps serving on the other worker when one is killed with SIGKILL, and starts it again', async () => {
+    const [victim] = await workers();
+    let killedAt = -1;
+    let answeredAfterKill = 0;
+    const report = await load({
+      maxRequests: 1_200,
+      onAnswer: (done) => {
+        if (done === 200 && victim !== undefined) {
+          process.kill(victim.pid, 'SIGKILL');
+          killedAt = done;
+        } else if (killedAt > 0) answeredAfterKill++;
+      },
+    });
+    expect(killedAt).toBe(200);
+    // Only what was in flight on the killed worker's connections can go unanswered: at most one per caller.
+    expect(report.noAnswer + report.truncated).toBeLessThanOrEqual(8);
+    expect(report.byStatus[200]).toBeGreaterThanOrEqual(report.sent - 8);
+    expect(answeredAfterKill).toBeGreaterThan(900);
+    await waitUntil('the killed worker’s slot to serve again', workers, (ws) => ws[0]?.pid !== victim?.pid && ws[0]?.restarts === 1, 15_000);
+    expect(isAlive(victim?.pid ?? 0)).toBe(false);
+    // The new worker takes requests: a fresh load reaches both slots.
+    const mid = await workers();
+    const again = await load({ maxRequests: 400 });
+    expect(again.byStatus).toEqual({ 200: 400 });
+    const end = await waitUntil('the reports', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (mid[i]?.requests ?? 0), 0) === 400, 5_000);
+    for (const [i, w] of end.entries()) expect(w.requests - (mid[i]?.requests ?? 0)).toBeGreaterThan(0);
+  }, 90_000);
+});
