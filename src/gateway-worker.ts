@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { GatewaySnapshot } from './api/gateway-snapshot.js';
+import { MlaasError } from './errors.js';
 import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway, type Gateway } from './gateway/index.js';
@@ -52,7 +53,7 @@ export async function runGatewayWorker(): Promise<void> {
   try {
     await serve(init.settings, init.operations, init.snapshot, logger);
   } catch (err) {
-    send({ t: 'failed', error: err instanceof Error ? err.message : String(err) });
+    send({ t: 'failed', error: err instanceof Error ? err.message : String(err), code: err instanceof MlaasError ? err.code : undefined });
     process.exit(1);
   }
 }

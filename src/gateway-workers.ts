@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { ERROR_CODES, MlaasError, type ErrorCode } from './errors.js';
 import type { GatewaySnapshot } from './api/gateway-snapshot.js';
 import type { GatewayOperation } from './config/index.js';
 import type { QuotaChecker, QuotaCheckResult } from './gateway/quota-checker.js';
@@ -187,7 +188,8 @@ export class GatewayWorkers {
             resolve(message.port);
             break;
           case 'failed':
-            reject(new Error(`gateway worker ${s.slot} could not start: ${message.error}`));
+            // A taken port is reported as by a single-process gateway: the same code and message.
+            reject(message.code !== undefined && message.code in ERROR_CODES ? new MlaasError(message.code as ErrorCode, message.error) : new Error(`gateway worker ${s.slot} could not start: ${message.error}`));
             break;
           case 'quota':
             this.#answerQuota(worker, message.id, message.keyId, message.tenantId, message.limits);

@@ -275,10 +275,7 @@ async function assemble(
     store,
     target: {
       // Whatever else of the document the gateway comes to read must be switched here too, in this one call.
-      setGatewayDocument: (document) => {
-        gateway.setOperations(document.operations);
-        workers?.setOperations(document.operations);
-      },
+      setGatewayDocument: (document) => [gateway, workers].forEach((g) => g?.setOperations(document.operations)),
       setKeys: (keys) => gateway.setKeys(keys),
       setTenants: (tenants) => gateway.setTenants(tenants),
       setFlags: (flags) => gateway.setFlags(flags),

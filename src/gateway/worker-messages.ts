@@ -71,7 +71,8 @@ export const FromWorkerSchema = z.discriminatedUnion('t', [
   /** Listening for messages: what the primary sent before would have been lost. */
   z.object({ t: z.literal('ready') }),
   z.object({ t: z.literal('listening'), port: z.number().int() }),
-  z.object({ t: z.literal('failed'), error: z.string() }),
+  /** Why it cannot serve; `code` when that is an MlaasError (a taken port: CONFIG_PORT_UNAVAILABLE). */
+  z.object({ t: z.literal('failed'), error: z.string(), code: z.string().optional() }),
   z.object({ t: z.literal('quota'), id: z.number().int(), keyId: z.string(), tenantId: z.string(), limits: QuotaLimitsSchema }),
   z.object({
     t: z.literal('report'),
