@@ -65,6 +65,8 @@ interface Slot {
   /** Requests of this slot's dead workers, per revision. */
   retired: Map<string, number>;
   timer: NodeJS.Timeout | undefined;
+  /** The worker listens: it has its message listener, and a `drain` reaches it. */
+  listening: boolean;
 }
 
 export class GatewayWorkers {
@@ -83,7 +85,7 @@ export class GatewayWorkers {
   async start(): Promise<number> {
     const ports = [];
     for (let slot = 1; slot <= this.#o.count; slot++) {
-      const s: Slot = { slot, worker: undefined, startedAt: 0, restarts: 0, crashes: 0, load: new Map(), retired: new Map(), timer: undefined };
+      const s: Slot = { slot, worker: undefined, startedAt: 0, restarts: 0, crashes: 0, load: new Map(), retired: new Map(), timer: undefined, listening: false };
       this.#slots.push(s);
       ports.push(this.#fork(s));
     }
@@ -156,7 +158,8 @@ export class GatewayWorkers {
             clearTimeout(kill);
             resolve();
           });
-          if (worker.isConnected()) worker.send({ t: 'drain' });
+          // One still starting has nothing to drain, and would not hear a message yet.
+          if (s.listening && worker.isConnected()) worker.send({ t: 'drain' });
           else worker.process.kill('SIGTERM');
         });
       }),
@@ -168,9 +171,9 @@ export class GatewayWorkers {
     s.worker = worker;
     s.startedAt = Date.now();
     s.load = new Map();
+    s.listening = false;
     const log = this.#o.logger.child({ worker: s.slot, pid: worker.process.pid });
     return new Promise<number>((resolve, reject) => {
-      let listening = false;
       worker.on('message', (raw: unknown) => {
         const parsed = FromWorkerSchema.safeParse(raw);
         if (!parsed.success) {
@@ -183,7 +186,7 @@ export class GatewayWorkers {
             worker.send(ToWorkerSchema.parse({ t: 'init', settings: this.#o.settings, operations: this.#o.operations(), snapshot: this.#o.snapshot() }));
             break;
           case 'listening':
-            listening = true;
+            s.listening = true;
             log.info({ port: message.port }, 'gateway worker listening');
             resolve(message.port);
             break;
@@ -208,9 +211,9 @@ export class GatewayWorkers {
       worker.once('exit', (code, signal) => {
         for (const [revision, [, requests]] of s.load) s.retired.set(revision, (s.retired.get(revision) ?? 0) + requests);
         s.load = new Map();
-        if (!listening) reject(new Error(`gateway worker ${s.slot} exited before it listened (${signal ?? `exit code ${code}`})`));
+        if (!s.listening) reject(new Error(`gateway worker ${s.slot} exited before it listened (${signal ?? `exit code ${code}`})`));
         // A first start that fails fails `mlaas up`; a restart that fails is tried again.
-        if (this.#stopping || (!listening && s.restarts === 0)) return;
+        if (this.#stopping || (!s.listening && s.restarts === 0)) return;
         s.crashes = Date.now() - s.startedAt >= STABLE_MS ? 0 : s.crashes + 1;
         const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, s.crashes - 1));
         log.error({ code, signal, restartInMs: delay }, 'gateway worker exited: starting another');

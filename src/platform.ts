@@ -79,6 +79,8 @@ export type { ServiceStartResult } from './platform-start-results.js';
 
 export interface Platform {
   gatewayUrl: string;
+  /** Gateway processes serving gatewayUrl (`gateway.workers`); 1: the gateway runs in this process. */
+  gatewayWorkers: number;
   adminUrl: string;
   adminToken: string;
   /** Where Prometheus scrapes: `metrics.port`'s listener, else the admin port's `/metrics`; undefined when metrics are off. */
@@ -469,6 +471,7 @@ async function assemble(
   let stopping: Promise<void> | undefined;
   return {
     gatewayUrl,
+    gatewayWorkers: workers === undefined ? 1 : workerCount,
     adminUrl,
     adminToken,
     metricsUrl: metricsUrl ?? (platformMetrics === undefined ? undefined : `${adminUrl}/metrics`),
@@ -481,14 +484,15 @@ async function assemble(
     reload,
     stop() {
       stopping ??= (async () => {
+        // The front door first; requests they hold for a revision at zero are this process's gateway's.
+        const workersDrained = workers?.stop();
         fileWatch?.close();
         closing.abort();
         await reloader.close();
         autoscaler.stop();
         series.stop();
         revisionGc.stop();
-        // Workers first: their requests for a revision at zero are held by this process's gateway.
-        await workers?.stop();
+        await workersDrained;
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll(), metricsServer && closeServer(metricsServer)]);
         await sharedQuotas?.close();
         // After the gateway closed: the last requests' spans are ended and go in the final batch.

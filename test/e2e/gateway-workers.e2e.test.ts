@@ -99,6 +99,7 @@ afterAll(async () => {
 
 describe('gateway.workers: 2', () => {
   it('serves a bounded load over both workers with no failed request, and the autoscaler scales out on it', async () => {
+    expect(up.output().stdout).toMatch(/gateway\s+http:\/\/127\.0\.0\.1:\d+\s+\(2 worker processes\)/);
     const before = await workers();
     expect(before.map((w) => w.slot)).toEqual([1, 2]);
     expect(new Set(before.map((w) => w.pid)).size).toBe(2);
