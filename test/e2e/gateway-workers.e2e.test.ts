@@ -59,8 +59,9 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mlaas-e2e-workers-'));
   writeNodeService(
     path.join(dir, 'echo'),
-    `  req.resume();
-  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), 40));`,
+    `  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), JSON.parse(body || '{}').ms ?? 40));`,
   );
   writeFileSync(path.join(dir, 'api-gateway.yaml'), postRoutesDocument([{ path: '/v1/echo', address: 'mlaas://echo/work', deadline: 30 }]));
   writeFileSync(
@@ -90,10 +91,7 @@ tenants:
 }, 120_000);
 
 afterAll(async () => {
-  const pids = up === undefined ? [] : (await workers().catch(() => [])).map((w) => w.pid);
-  // SIGTERM drains both workers: the platform exits 0 and no worker is left.
-  expect(await up?.stop('SIGTERM')).toBe(0);
-  expect(pids.filter(isAlive)).toEqual([]);
+  await up?.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -174,4 +172,21 @@ describe('gateway.workers: 2', () => {
     const end = await waitUntil('the reports', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (mid[i]?.requests ?? 0), 0) === 400, 5_000);
     for (const [i, w] of end.entries()) expect(w.requests - (mid[i]?.requests ?? 0)).toBeGreaterThan(0);
   }, 90_000);
+
+  it('drains both workers on SIGTERM: requests in flight on each are answered, the platform exits 0, no worker is left', async () => {
+    const before = await workers();
+    const slow = Array.from({ length: 4 }, () =>
+      fetch(`${up.gatewayUrl}/v1/echo`, { method: 'POST', headers: { 'x-api-key': up.demoKey }, body: '{"ms":1500}' }).then(
+        async (res) => (await res.text()) && String(res.status),
+        (err: unknown) => String(err),
+      ),
+    );
+    // All four reached an instance, over four connections the primary handed to both workers in turn.
+    const inFlight = await waitUntil('the requests in flight', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 4, 1_000, 50);
+    for (const [i, w] of inFlight.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(0);
+    const exited = up.stop('SIGTERM');
+    expect(await Promise.all(slow)).toEqual(['200', '200', '200', '200']);
+    expect(await exited).toBe(0);
+    expect(before.map((w) => w.pid).filter(isAlive)).toEqual([]);
+  }, 30_000);
 });
