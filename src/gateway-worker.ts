@@ -89,7 +89,7 @@ async function serve(settings: WorkerSettings, operations: Extract<ToWorker, { t
   const report = (): void => {
     const load = new Map<string, [number, number]>();
     for (const revision of snapshot.limits.keys()) load.set(revision, [gateway.revisionLoad(revision), gateway.revisionRequests(revision)]);
-    send({ t: 'report', load, keysUsed: new Map(keysUsed), requestLogLines: lines });
+    send({ t: 'report', load, inFlight: gateway.inFlight(), keysUsed: new Map(keysUsed), requestLogLines: lines });
     keysUsed.clear();
     lines = [];
   };

@@ -62,6 +62,8 @@ interface Slot {
   crashes: number;
   /** The last report: revision → [load now, requests so far]. */
   load: Map<string, [number, number]>;
+  /** The last report: instance id → requests in flight to it. */
+  inFlight: Record<string, number>;
   /** Requests of this slot's dead workers, per revision. */
   retired: Map<string, number>;
   timer: NodeJS.Timeout | undefined;
@@ -85,7 +87,7 @@ export class GatewayWorkers {
   async start(): Promise<number> {
     const ports = [];
     for (let slot = 1; slot <= this.#o.count; slot++) {
-      const s: Slot = { slot, worker: undefined, startedAt: 0, restarts: 0, crashes: 0, load: new Map(), retired: new Map(), timer: undefined, listening: false };
+      const s: Slot = { slot, worker: undefined, startedAt: 0, restarts: 0, crashes: 0, load: new Map(), retired: new Map(), timer: undefined, listening: false, inFlight: {} };
       this.#slots.push(s);
       ports.push(this.#fork(s));
     }
@@ -111,6 +113,13 @@ export class GatewayWorkers {
     let sum = 0;
     for (const s of this.#slots) sum += (s.load.get(revision)?.[1] ?? 0) + (s.retired.get(revision) ?? 0);
     return sum;
+  }
+
+  /** Requests in flight per instance id: `own` (the primary's gateway's) plus every worker's, as last reported. */
+  inFlight(own: Record<string, number>): Record<string, number> {
+    const out = { ...own };
+    for (const s of this.#slots) for (const [id, n] of Object.entries(s.inFlight)) out[id] = (out[id] ?? 0) + n;
+    return out;
   }
 
   status(): GatewayWorkerStatus[] {
@@ -199,6 +208,7 @@ export class GatewayWorkers {
             break;
           case 'report':
             s.load = message.load;
+            s.inFlight = message.inFlight;
             for (const [id, atMs] of message.keysUsed) this.#o.onKeyUsed(id, atMs);
             for (const line of message.requestLogLines) this.#o.onRequestLogLine?.(line);
             break;
@@ -211,6 +221,7 @@ export class GatewayWorkers {
       worker.once('exit', (code, signal) => {
         for (const [revision, [, requests]] of s.load) s.retired.set(revision, (s.retired.get(revision) ?? 0) + requests);
         s.load = new Map();
+        s.inFlight = {};
         if (!s.listening) reject(new Error(`gateway worker ${s.slot} exited before it listened (${signal ?? `exit code ${code}`})`));
         // A first start that fails fails `mlaas up`; a restart that fails is tried again.
         if (this.#stopping || (!s.listening && s.restarts === 0)) return;

@@ -383,7 +383,7 @@ async function assemble(
     connections: config.controlPlane.connections,
     status: () => ({
       services: supervisor.status(),
-      inFlight: gateway.inFlight(),
+      inFlight: workers?.workers.inFlight(gateway.inFlight()) ?? gateway.inFlight(),
       autoscaler: autoscaler.status() ?? [],
       activator: gateway.activatorStatus(),
       coldStarts: coldStarts.summary(),

@@ -78,6 +78,8 @@ export const FromWorkerSchema = z.discriminatedUnion('t', [
     t: z.literal('report'),
     /** Revision → [requests in flight or waiting now, requests that reached it so far]. */
     load: z.map(z.string(), z.tuple([z.number(), z.number()])),
+    /** Instance id → requests in flight to it from this worker now. */
+    inFlight: z.record(z.string(), z.number()),
     keysUsed: z.map(z.string(), z.number()),
     requestLogLines: z.array(z.string()),
   }),

@@ -24,6 +24,8 @@ interface WorkerStatus {
 
 interface Status {
   services: Array<{ key: string; ready: number }>;
+  /** Instance id → requests in flight to it, from every gateway process. */
+  inFlight: Record<string, number>;
   gatewayWorkers?: WorkerStatus[];
 }
 
@@ -184,6 +186,8 @@ describe('gateway.workers: 2', () => {
     // All four reached an instance, over four connections the primary handed to both workers in turn.
     const inFlight = await waitUntil('the requests in flight', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 4, 1_000, 50);
     for (const [i, w] of inFlight.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(0);
+    // `mlaas status` counts what both workers have in flight.
+    await waitUntil('status to count them', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 1_000, 50);
     const exited = up.stop('SIGTERM');
     expect(await Promise.all(slow)).toEqual(['200', '200', '200', '200']);
     expect(await exited).toBe(0);
