@@ -137,6 +137,9 @@ async function serve(settings: WorkerSettings, operations: Extract<ToWorker, { t
       case 'drain':
         void drain();
         break;
+      case 'drain-instances':
+        void gateway.drainInstances(message.ids, message.timeoutMs).then(() => send({ t: 'drained', id: message.id }));
+        break;
       case 'init':
         break;
     }

@@ -76,6 +76,8 @@ export class GatewayWorkers {
   readonly #slots: Slot[] = [];
   readonly #metricsWaiting = new Map<number, (metrics: Metrics) => void>();
   #nextMetrics = 0;
+  readonly #drainsWaiting = new Map<number, () => void>();
+  #nextDrain = 0;
   #stopping = false;
 
   constructor(options: GatewayWorkersOptions) {
@@ -153,6 +155,33 @@ export class GatewayWorkers {
     );
   }
 
+  /**
+   * Resolves once no worker has a request in flight to these instances (or
+   * `timeoutMs` passed): call it after a snapshot without them was broadcast,
+   * before their processes stop.
+   */
+  async drainInstances(ids: readonly string[], timeoutMs: number): Promise<void> {
+    const asked = this.#slots.flatMap((s) => (s.listening && s.worker?.isConnected() ? [s.worker] : []));
+    await Promise.all(
+      asked.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const id = this.#nextDrain++;
+            const done = (): void => {
+              clearTimeout(timer);
+              this.#drainsWaiting.delete(id);
+              worker.off('exit', done);
+              resolve();
+            };
+            const timer = setTimeout(done, timeoutMs);
+            this.#drainsWaiting.set(id, done);
+            worker.once('exit', done);
+            worker.send({ t: 'drain-instances', id, ids: [...ids], timeoutMs });
+          }),
+      ),
+    );
+  }
+
   /** Each worker finishes what it has in flight and exits; resolves when all did (or were killed after DRAIN_TIMEOUT_MS). */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -207,6 +236,8 @@ export class GatewayWorkers {
             this.#answerQuota(worker, message.id, message.keyId, message.tenantId, message.limits);
             break;
           case 'report':
+            // A revision the worker stopped reporting (retired, forgotten) keeps its requests counted.
+            for (const [revision, [, requests]] of s.load) if (!message.load.has(revision)) s.retired.set(revision, (s.retired.get(revision) ?? 0) + requests);
             s.load = message.load;
             s.inFlight = message.inFlight;
             for (const [id, atMs] of message.keysUsed) this.#o.onKeyUsed(id, atMs);
@@ -215,6 +246,9 @@ export class GatewayWorkers {
           case 'metrics':
             this.#metricsWaiting.get(message.id)?.(message.metrics as Metrics);
             this.#metricsWaiting.delete(message.id);
+            break;
+          case 'drained':
+            this.#drainsWaiting.get(message.id)?.();
             break;
         }
       });

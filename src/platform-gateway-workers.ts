@@ -36,6 +36,8 @@ export interface RunningGatewayWorkers {
   workers: GatewayWorkers;
   /** The gateway document changed: every worker serves these operations from its next request. */
   setOperations(operations: readonly GatewayOperation[]): void;
+  /** Before these instances stop: every worker learns they are gone, then lets what it has in flight to them finish. */
+  drainInstances(ids: readonly string[], timeoutMs: number): Promise<void>;
   /** Drains every worker and stops following the store. */
   stop(): Promise<void>;
 }
@@ -97,6 +99,11 @@ export async function startGatewayWorkers(w: GatewayWorkersWiring): Promise<Runn
     setOperations(next) {
       operations = next;
       workers.broadcast({ t: 'operations', operations });
+    },
+    drainInstances(ids, timeoutMs) {
+      // The store already has them gone (the supervisor published its ready set first); the channel keeps order.
+      refresher.refresh();
+      return workers.drainInstances(ids, timeoutMs);
     },
     async stop() {
       refresher.stop();

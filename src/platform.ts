@@ -235,7 +235,7 @@ async function assemble(
   const supervisor = new Supervisor({
     logsDir,
     user: instanceUser,
-    beforeStop: (id) => gateway.drainInstances([id], 10_000),
+    beforeStop: async (id) => void (await Promise.all([gateway.drainInstances([id], 10_000), workers?.drainInstances([id], 10_000)])),
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
   undo.push(() => supervisor.killAll());
@@ -327,7 +327,7 @@ async function assemble(
     },
     publisher: {
       publish: (service, traffic) => gateway.setRouting(service, traffic && compileRouting(traffic)),
-      drainInstances: (ids, timeoutMs) => gateway.drainInstances(ids, timeoutMs),
+      drainInstances: async (ids, timeoutMs) => void (await Promise.all([gateway.drainInstances(ids, timeoutMs), workers?.drainInstances(ids, timeoutMs)])),
       started: (rev) => {
         const scaling = revisionScaling(rev);
         const { concurrency, maxInstances, timeoutMs } = scaling;

@@ -53,6 +53,8 @@ export const ToWorkerSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('quota'), id: z.number().int(), result: z.custom<QuotaCheckResult>((v) => typeof v === 'object' && v !== null) }),
   z.object({ t: z.literal('metrics'), id: z.number().int() }),
   z.object({ t: z.literal('drain') }),
+  /** These instances are about to stop: let what is in flight to them finish (Gateway.drainInstances), then say `drained`. */
+  z.object({ t: z.literal('drain-instances'), id: z.number().int(), ids: z.array(z.string()), timeoutMs: z.number() }),
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
@@ -84,5 +86,6 @@ export const FromWorkerSchema = z.discriminatedUnion('t', [
     requestLogLines: z.array(z.string()),
   }),
   z.object({ t: z.literal('metrics'), id: z.number().int(), metrics: z.array(z.unknown()) }),
+  z.object({ t: z.literal('drained'), id: z.number().int() }),
 ]);
 export type FromWorker = z.infer<typeof FromWorkerSchema>;

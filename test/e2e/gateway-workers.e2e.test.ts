@@ -65,7 +65,20 @@ beforeAll(async () => {
   req.on('data', (c) => (body += c));
   req.on('end', () => setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), JSON.parse(body || '{}').ms ?? 40));`,
   );
-  writeFileSync(path.join(dir, 'api-gateway.yaml'), postRoutesDocument([{ path: '/v1/echo', address: 'mlaas://echo/work', deadline: 30 }]));
+  // Exits at once on SIGTERM, cutting what it serves: only the gateways' drain before the stop keeps its requests whole.
+  writeNodeService(
+    path.join(dir, 'abrupt'),
+    `  req.resume();
+  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ revision: req.headers['x-mlaas-revision'] })), 2_500));`,
+    `process.prependListener('SIGTERM', () => process.exit(0));`,
+  );
+  writeFileSync(
+    path.join(dir, 'api-gateway.yaml'),
+    postRoutesDocument([
+      { path: '/v1/echo', address: 'mlaas://echo/work', deadline: 30 },
+      { path: '/v1/abrupt', address: 'mlaas://abrupt/work', deadline: 30 },
+    ]),
+  );
   writeFileSync(
     path.join(dir, 'mlaas.yaml'),
     `gateway: { document: api-gateway.yaml, workers: 2 }
@@ -81,6 +94,10 @@ services:
       target: 2
       utilization: 100
       stableWindow: 6s
+  abrupt:
+    source: abrupt
+    command: [node, server.mjs]
+    scaling: { minInstances: 1, maxInstances: 1 }
 tenants:
   demo: { demoKey: true }
   limited: { demoKey: true, keyQuota: { requestsPerMinute: 600 } }
@@ -174,6 +191,19 @@ describe('gateway.workers: 2', () => {
     const end = await waitUntil('the reports', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (mid[i]?.requests ?? 0), 0) === 400, 5_000);
     for (const [i, w] of end.entries()) expect(w.requests - (mid[i]?.requests ?? 0)).toBeGreaterThan(0);
   }, 90_000);
+
+  it('lets the requests both workers have in flight to a replaced revision finish before its instance is stopped', async () => {
+    const slow = Array.from({ length: 4 }, () =>
+      fetch(`${up.gatewayUrl}/v1/abrupt`, { method: 'POST', headers: { 'x-api-key': up.demoKey }, body: '{}' }).then(
+        async (res) => `${res.status} ${(await res.text()).trim()}`,
+        (err: unknown) => String(err),
+      ),
+    );
+    await waitUntil('the requests in flight', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 2_000, 50);
+    writeFileSync(path.join(dir, 'abrupt', 'version.txt'), '2\n');
+    expect(await up.cliOk(['deploy', 'abrupt'])).toMatch(/revision abrupt-00002 deployed/);
+    expect(await Promise.all(slow)).toEqual(Array.from({ length: 4 }, () => '200 {"revision":"abrupt-00001"}'));
+  }, 60_000);
 
   it('drains both workers on SIGTERM: requests in flight on each are answered, the platform exits 0, no worker is left', async () => {
     const before = await workers();
