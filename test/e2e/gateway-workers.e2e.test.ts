@@ -208,16 +208,17 @@ describe('gateway.workers: 2', () => {
   it('drains both workers on SIGTERM: requests in flight on each are answered, the platform exits 0, no worker is left', async () => {
     const before = await workers();
     const slow = Array.from({ length: 4 }, () =>
-      fetch(`${up.gatewayUrl}/v1/echo`, { method: 'POST', headers: { 'x-api-key': up.demoKey }, body: '{"ms":1500}' }).then(
+      // The service that one instance serves (no scale-in under the test) and that SIGTERM cuts: its requests must be done before it stops.
+      fetch(`${up.gatewayUrl}/v1/abrupt`, { method: 'POST', headers: { 'x-api-key': up.demoKey }, body: '{}' }).then(
         async (res) => (await res.text()) && String(res.status),
         (err: unknown) => String(err),
       ),
     );
     // All four reached an instance, over four connections the primary handed to both workers in turn.
-    const inFlight = await waitUntil('the requests in flight', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 4, 1_000, 50);
+    const inFlight = await waitUntil('the requests in flight', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 4, 2_000, 50);
     for (const [i, w] of inFlight.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(0);
     // `mlaas status` counts what both workers have in flight.
-    await waitUntil('status to count them', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 1_000, 50);
+    await waitUntil('status to count them', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 2_000, 50);
     const exited = up.stop('SIGTERM');
     expect(await Promise.all(slow)).toEqual(['200', '200', '200', '200']);
     expect(await exited).toBe(0);
