@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One gateway process, as before gateway.workers, for every test that does not set it (gateway-worker-count.ts).
+    env: { MLAAS_GATEWAY_WORKERS: '1' },
     reporters: ['default', './test/summary-reporter.ts'],
   },
   resolve: {

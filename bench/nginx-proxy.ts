@@ -13,8 +13,8 @@ export interface NginxProxy {
   stop(): Promise<void>;
 }
 
-/** Undefined when the machine has no nginx (`apt-get install nginx-light`). */
-export async function startNginxProxy(upstreamPort: number, listenPort: number): Promise<NginxProxy | undefined> {
+/** Undefined when the machine has no nginx (`apt-get install nginx-light`). `workers`: its worker_processes. */
+export async function startNginxProxy(upstreamPort: number, listenPort: number, workers = 1): Promise<NginxProxy | undefined> {
   if (spawnSync('nginx', ['-v']).error !== undefined) return undefined;
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'mlaas-nginx-'));
   mkdirSync(path.join(prefix, 'logs'));
@@ -22,7 +22,7 @@ export async function startNginxProxy(upstreamPort: number, listenPort: number):
   writeFileSync(
     conf,
     `daemon off;
-worker_processes 1;
+worker_processes ${workers};
 error_log ${prefix}/logs/error.log warn;
 pid ${prefix}/nginx.pid;
 events { worker_connections 1024; }

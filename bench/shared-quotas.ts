@@ -6,13 +6,12 @@
  * (`quotas.redis`). Rounds alternate so that drift of a shared machine falls
  * on both; the figure is the ratio of their throughput and latency.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis } from '../test/redis-server.js';
 import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
-import { freePort } from '../src/runtime/free-port.js';
+import { startBareBackend } from './bare-backend.js';
 import { loadGenerator, type LoadResult } from './load-generator.js';
 import { round, writeResult } from './spam-filter-platform.js';
 
@@ -20,15 +19,6 @@ const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const UNREACHED = '{ requestsPerMinute: 1000000000, burst: 1000000000 }';
-
-/** A bare HTTP server in its own process (wrk runs synchronously in this one), answering every request 200. */
-async function startBackend(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const code = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => s.end('{"ok":true}')); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 function writePlatform(dir: string, backendUrl: string, quotas: string): void {
   mkdirSync(dir, { recursive: true });
@@ -61,7 +51,7 @@ tenants:
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlaas-bench-quotas-'));
   const redis = await startRedis();
-  const backend = await startBackend();
+  const backend = await startBareBackend();
   const platforms: MlaasUp[] = [];
   try {
     writePlatform(path.join(root, 'local'), backend.url, '');

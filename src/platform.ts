@@ -14,17 +14,11 @@ import { AutoscalerLoop, ColdStartLog } from './autoscaler/index.js';
 import type { LoadedConfig } from './config/index.js';
 import { watchFiles, type FileWatch } from './config/watch-files.js';
 import { createAdminServer } from './control-plane/admin-api.js';
-import { logRoutes } from './control-plane/admin-routes-logs.js';
-import { instanceMetricsRoutes, metricsRoutes } from './control-plane/admin-routes-metrics.js';
-import { seriesRoutes } from './control-plane/admin-routes-series.js';
+import { metricsRoutes } from './control-plane/admin-routes-metrics.js';
+import { platformAdminRoutes } from './control-plane/platform-admin-routes.js';
 import { ServiceSeries } from './control-plane/service-series.js';
 import { jwksRoutes } from './control-plane/admin-routes-jwks.js';
-import { modelRoutes } from './control-plane/admin-routes-models.js';
-import { revisionRoutes } from './control-plane/admin-routes-revisions.js';
-import { serviceRoutes } from './control-plane/admin-routes-services.js';
 import { ensureAdminToken } from './control-plane/admin-token.js';
-import { planRoutes } from './control-plane/admin-routes-plan.js';
-import { reloadRoutes } from './control-plane/admin-routes-reload.js';
 import { ConfigApplier } from './control-plane/config-applier.js';
 import { ConfigReloader } from './control-plane/config-reloader.js';
 import type { ReloadReport } from './control-plane/reload-report.js';
@@ -40,14 +34,18 @@ import { RevisionLauncher } from './control-plane/revision-launcher.js';
 import { openStateStore, stateLocation } from './control-plane/open-state-store.js';
 import { GatewayReplicas, settleChanges } from './control-plane/gateway-replicas.js';
 import { gatewayReportRoutes } from './control-plane/admin-routes-gateways.js';
-import { unroutedMessage, unroutedServices } from './control-plane/unrouted-services.js';
+import { unroutedMessage } from './control-plane/unrouted-services.js';
 import type { RevisionRecord } from './control-plane/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
 import { DataPlanePublisher } from './control-plane/data-plane-publisher.js';
 import { closeServer, listen } from './listen-server.js';
 import { startResults, type ServiceStartResult } from './platform-start-results.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
-import { createGateway } from './gateway/index.js';
+import { createGateway, type Gateway } from './gateway/index.js';
+import { QuotaLimiter } from './gateway/quota-limiter.js';
+import { gatewayWorkerCount } from './config/gateway-worker-count.js';
+import { startGatewayWorkers, type RunningGatewayWorkers } from './platform-gateway-workers.js';
+import { platformStatus, revisionLoad, revisionRequests, type GatewayLoadSources } from './platform-load.js';
 import { platformObservability } from './platform-observability.js';
 import { otlpTracingFromEnv } from './tracing/otlp-tracing-from-env.js';
 import { compileRouting } from './gateway/traffic-router.js';
@@ -78,6 +76,8 @@ export type { ServiceStartResult } from './platform-start-results.js';
 
 export interface Platform {
   gatewayUrl: string;
+  /** Gateway processes serving gatewayUrl (`gateway.workers`); 1: the gateway runs in this process. */
+  gatewayWorkers: number;
   adminUrl: string;
   adminToken: string;
   /** Where Prometheus scrapes: `metrics.port`'s listener, else the admin port's `/metrics`; undefined when metrics are off. */
@@ -199,6 +199,14 @@ async function assemble(
   const deciderSettings = new Map<string, ReturnType<typeof revisionScaling>['decider']>();
   // `mlaas gateway` replicas: their load joins the in-process gateway's, and changes are answered once they serve them.
   const replicas = new GatewayReplicas();
+  // The gateway and its workers are made below; the autoscaler reads them only once started.
+  const load: GatewayLoadSources = {
+    get gateway() {
+      return gateway;
+    },
+    replicas,
+    workers: () => workers,
+  };
   const autoscaler = new AutoscalerLoop({
     revisions: function* () {
       for (const [name, rev] of scaled) {
@@ -211,8 +219,8 @@ async function assemble(
           key: name,
           config,
           readyCount: supervisor.ready(name).length,
-          inFlight: () => gateway.revisionLoad(name) + replicas.load(name),
-          requests: () => gateway.revisionRequests(name) + replicas.requests(name),
+          inFlight: () => revisionLoad(load, name),
+          requests: () => revisionRequests(load, name),
         };
       }
     },
@@ -234,7 +242,7 @@ async function assemble(
   const supervisor = new Supervisor({
     logsDir,
     user: instanceUser,
-    beforeStop: (id) => gateway.drainInstances([id], 10_000),
+    beforeStop: async (id) => void (await Promise.all([gateway.drainInstances([id], 10_000), workers?.drainInstances([id], 10_000)])),
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
   undo.push(() => supervisor.killAll());
@@ -244,7 +252,11 @@ async function assemble(
       ? undefined
       : await (await import('./gateway/redis-quota-limiter.js')).RedisQuotaLimiter.connect({ settings: config.quotas, logger: logger.child({ component: 'quotas' }) });
   if (sharedQuotas !== undefined) undo.push(() => sharedQuotas.close());
-  const gateway = createGateway({
+  // With workers, one limiter here counts every worker's requests (they ask it over IPC) unless Redis does.
+  const workerCount = gatewayWorkerCount(config.gateway.workers);
+  let workers: RunningGatewayWorkers | undefined;
+  const quotas = sharedQuotas ?? (workerCount > 1 ? new QuotaLimiter() : undefined);
+  const gateway: Gateway = createGateway({
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
     onKeyUsed: (id, atMs) => keyUsage.record(id, atMs),
@@ -264,7 +276,7 @@ async function assemble(
     metrics: observed.gatewayMetrics,
     requestLog: observed.requestLog,
     tracer: tracing?.tracer,
-    quotas: sharedQuotas,
+    quotas,
     activatorToken: dataPlane.token,
   });
   const reloader = new ConfigReloader({
@@ -272,7 +284,7 @@ async function assemble(
     store,
     target: {
       // Whatever else of the document the gateway comes to read must be switched here too, in this one call.
-      setGatewayDocument: (document) => gateway.setOperations(document.operations),
+      setGatewayDocument: (document) => [gateway, workers].forEach((g) => g?.setOperations(document.operations)),
       setKeys: (keys) => gateway.setKeys(keys),
       setTenants: (tenants) => gateway.setTenants(tenants),
       setFlags: (flags) => gateway.setFlags(flags),
@@ -322,7 +334,7 @@ async function assemble(
     },
     publisher: {
       publish: (service, traffic) => gateway.setRouting(service, traffic && compileRouting(traffic)),
-      drainInstances: (ids, timeoutMs) => gateway.drainInstances(ids, timeoutMs),
+      drainInstances: async (ids, timeoutMs) => void (await Promise.all([gateway.drainInstances(ids, timeoutMs), workers?.drainInstances(ids, timeoutMs)])),
       started: (rev) => {
         const scaling = revisionScaling(rev);
         const { concurrency, maxInstances, timeoutMs } = scaling;
@@ -376,43 +388,11 @@ async function assemble(
     store,
     token: adminToken,
     connections: config.controlPlane.connections,
-    status: () => ({
-      services: supervisor.status(),
-      inFlight: gateway.inFlight(),
-      autoscaler: autoscaler.status() ?? [],
-      activator: gateway.activatorStatus(),
-      coldStarts: coldStarts.summary(),
-      shadow: gateway.shadowStats(),
-      quotas: gateway.documentQuotas(),
-      quotaStore: sharedQuotas?.status(),
-      gateways: replicas.status(),
-    }),
+    status: platformStatus({ ...load, supervisor, autoscaler, coldStarts, sharedQuotas }),
     settle: settleChanges(replicas, store, logger.child({ component: 'admin' })),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
-    routes: [
-      ...serviceRoutes({
-        store,
-        reconciler,
-        deployer,
-        readyInstances: (revision) => supervisor.ready(revision).length,
-        // The routes of the document the gateway serves now.
-        routesOf: (service) =>
-          reloader.served().operations.filter((op) => op.backend.kind === 'service' && op.backend.service === service).map((op) => `${op.method.toUpperCase()} ${op.path}`),
-      }),
-      ...revisionRoutes({
-        store,
-        reconciler,
-        deployer,
-        unrouted: (service) => (unroutedServices([service], reloader.served()).length > 0 ? unroutedMessage(service) : undefined),
-      }),
-      ...modelRoutes({ store, registry: models, reconciler, deployer }),
-      ...reloadRoutes(() => reload('admin API')),
-      ...planRoutes(applier),
-      ...logRoutes({ store, logsDir, closing: closing.signal }),
-      ...instanceMetricsRoutes({ instanceAddress: (revision, id) => supervisor.ready(revision).find((i) => i.id === id) }),
-      ...seriesRoutes(series),
-    ],
+    routes: platformAdminRoutes({ store, reconciler, deployer, supervisor, reloader, models, reload: () => reload('admin API'), applier, logsDir, closing: closing.signal, series }),
     console: { assetsDir: path.join(PLATFORM_ROOT, 'dist', 'console') },
     publicRoutes: [...jwksRoutes(() => idTokens.jwks()), ...gatewayReportRoutes(replicas, dataPlane.token), ...(platformMetrics === undefined ? [] : metricsRoutes(observed.registry))],
   });
@@ -430,13 +410,18 @@ async function assemble(
     undo.push(() => closeServer(metricsServer));
     metricsUrl = `http://${config.metrics.host}:${port}/metrics`;
   }
-  const host = config.gateway.host ?? '127.0.0.1';
-  const gatewayPort = await listen(gateway.server, options.gatewayPort ?? config.gateway.port, host, 'gateway.port');
-  undo.push(() => gateway.close());
-  const gatewayUrl = `http://${host}:${gatewayPort}`;
   // Loopback only, whatever the gateway's host: gateways of this machine send it what they cannot serve.
   const activatorServer = gateway.activatorServer as NonNullable<typeof gateway.activatorServer>;
   dataPlane.activatorListening(`http://127.0.0.1:${await listen(activatorServer, 0, '127.0.0.1', 'the activator')}`, adminUrl);
+  undo.push(() => gateway.close());
+  const host = config.gateway.host ?? '127.0.0.1';
+  const port = options.gatewayPort ?? config.gateway.port;
+  if (workerCount > 1 && quotas !== undefined) {
+    workers = await startGatewayWorkers({ count: workerCount, config, port, host, operations: loaded.gateway.operations, store, quotas, keyUsage, observed, logger });
+    undo.push(() => workers?.stop());
+  }
+  const gatewayPort = workers?.port ?? (await listen(gateway.server, port, host, 'gateway.port'));
+  const gatewayUrl = `http://${host}:${gatewayPort}`;
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
   undo.push(() => rmSync(endpointFile, { force: true }));
@@ -462,6 +447,7 @@ async function assemble(
   let stopping: Promise<void> | undefined;
   return {
     gatewayUrl,
+    gatewayWorkers: workers === undefined ? 1 : workerCount,
     adminUrl,
     adminToken,
     metricsUrl: metricsUrl ?? (platformMetrics === undefined ? undefined : `${adminUrl}/metrics`),
@@ -474,12 +460,15 @@ async function assemble(
     reload,
     stop() {
       stopping ??= (async () => {
+        // The front door first; requests they hold for a revision at zero are this process's gateway's.
+        const workersDrained = workers?.stop();
         fileWatch?.close();
         closing.abort();
         await reloader.close();
         autoscaler.stop();
         series.stop();
         revisionGc.stop();
+        await workersDrained;
         await Promise.all([gateway.close(), closeServer(admin), supervisor.stopAll(), metricsServer && closeServer(metricsServer)]);
         await sharedQuotas?.close();
         // After the gateway closed: the last requests' spans are ended and go in the final batch.

@@ -60,7 +60,7 @@ function printSummary(p: Platform, operations: readonly GatewayOperation[]): voi
   const rel = (f: string): string => path.relative(process.cwd(), f) || '.';
   const lines = [
     'mlaas is up',
-    `  gateway   ${p.gatewayUrl}`,
+    `  gateway   ${p.gatewayUrl}${p.gatewayWorkers > 1 ? `   (${p.gatewayWorkers} worker processes)` : ''}`,
     `  admin     ${p.adminUrl}   (token in ${rel(path.join(p.stateDir, 'admin-token'))})`,
     `  console   ${p.adminUrl}/   (sign in with that token)`,
   ];

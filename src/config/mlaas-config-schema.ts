@@ -72,6 +72,11 @@ export const MlaasConfigSchema = strictObject({
     host: z.string().min(1).optional(),
     maxBodyBytes: integer(1).default(1_048_576),
     connections: connections(GATEWAY_TIMEOUTS, "half the process's open-file limit (ulimit -n)").prefault({}),
+    workers: integer(1, 256)
+      .optional()
+      .describe(
+        'Gateway processes sharing gateway.port (node:cluster), each serving the full snapshot; the admin API, runtime and autoscaler stay in the primary process. Absent: $MLAAS_GATEWAY_WORKERS if set, else the number of cores. 1: the gateway runs inside the primary, as one process.',
+      ),
   }),
   controlPlane: strictObject({
     port: integer(0, 65535).default(8081),

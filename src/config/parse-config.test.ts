@@ -130,7 +130,7 @@ tenants:
   Demo: {}
 `);
     expect(issues).toEqual([
-      { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes, connections' },
+      { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes, connections, workers' },
       { path: 'services.spam.scaling.minInstances', message: 'expected integer ≥ 0, got -1' },
       { path: 'tenants.Demo', message: 'expected a tenant id (DNS label) matching ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$, got "Demo"' },
     ]);

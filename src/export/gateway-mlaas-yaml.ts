@@ -33,6 +33,8 @@ export function gatewayMlaasYaml(config: MlaasConfig, documentName: string): Gat
       document: documentName,
       host: '${MLAAS_LISTEN_HOST:-0.0.0.0}',
       port: '${PORT:-8080}',
+      // One gateway process per container: Knative scales the pods (and one per node core could be dozens).
+      workers: '${MLAAS_GATEWAY_WORKERS:-1}',
       maxBodyBytes,
       connections: {
         ...(connections.max === undefined ? {} : { max: connections.max }),

@@ -110,7 +110,9 @@ describe('renderGatewayService', () => {
     expect(files.map((f) => f.path)).toContain(`${CONTEXT}/jwks/jwks.json`);
     const dir = await writeOut(files);
     const loaded = await loadConfig(path.join(dir, CONTEXT, 'mlaas.yaml'), { env: { PORT: '9090' } });
-    expect(loaded.config.gateway).toMatchObject({ port: 9090, host: '0.0.0.0', maxBodyBytes: 2048 });
+    expect(loaded.config.gateway).toMatchObject({ port: 9090, host: '0.0.0.0', maxBodyBytes: 2048, workers: 1 });
+    const scaledUp = await loadConfig(path.join(dir, CONTEXT, 'mlaas.yaml'), { env: { PORT: '9090', MLAAS_GATEWAY_WORKERS: '4' } });
+    expect(scaledUp.config.gateway.workers).toBe(4);
     expect(loaded.config.services).toEqual({});
     expect(loaded.config.tenants).toEqual(input.config.tenants);
     expect(loaded.config.tenants['acme']?.config['note']).toBe('costs $5, ${not a variable}');

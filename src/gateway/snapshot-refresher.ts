@@ -23,7 +23,8 @@ export interface SnapshotHealth {
 }
 
 export interface SnapshotRefresherOptions {
-  source: GatewayStateSource;
+  /** Told of changes by it; what it reads is `read`'s. */
+  source: Pick<GatewayStateSource, 'onChange'>;
   /** Reads one snapshot, consistently (in one read transaction where the store has them). */
   read(): GatewaySnapshot;
   apply(snapshot: GatewaySnapshot): void;
