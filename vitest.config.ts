@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { defineConfig } from 'vitest/config';
-import E2eFirstSequencer from './test/e2e-first-sequencer.js';
+import SlowFirstSequencer from './test/slow-first-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,7 +11,7 @@ export default defineConfig({
     // vitest's default, one fewer than the cores, is a single worker on a 2-core machine: most
     // of a file's time is spent waiting on the processes it starts, so two share 2 cores well.
     maxWorkers: Math.max(2, os.availableParallelism() - 1),
-    sequence: { sequencer: E2eFirstSequencer },
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: ['default', './test/summary-reporter.ts'],
   },
   resolve: {
