@@ -1,11 +1,12 @@
 // Runs the spam-filter service as the runtime would: a child process with
 // PORT and MLAAS_MODEL_CLASSIFIER, serving a model trained on the full corpus.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+// It runs the build's dist/ (npm test builds before vitest), whose `mlaas/sdk`
+// import resolves by the package's self-reference, as it does in the built package.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLogisticModel } from './onnx-model.js';
 import { trainSpamFilter } from './train-spam-filter.js';
@@ -14,7 +15,7 @@ const SPAM_SAMPLE = 'WIN a FREE prize! Click here to claim your CASH now!!! Limi
 const HAM_SAMPLE =
   'Hi Sam, can we move the code review to Thursday at 3pm? I pushed the fixes for the parser tests last night.';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const SERVER = path.resolve(import.meta.dirname, '../../dist/examples/spam-filter/server.js');
 let dir: string;
 let child: ChildProcess;
 let url: string;
@@ -28,33 +29,6 @@ function freePort(): Promise<number> {
     });
     probe.once('error', reject);
   });
-}
-
-/**
- * Compiles server.ts and the SDK into `dir`, where a package.json named
- * `mlaas` lets the `mlaas/sdk` import resolve by self-reference, as it does
- * in the built package.
- */
-async function compileService(): Promise<void> {
-  fs.writeFileSync(
-    path.join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: path.join(repo, 'tsconfig.json'),
-      compilerOptions: { outDir: path.join(dir, 'dist'), rootDir: repo, noEmit: false, declaration: false, sourceMap: false },
-      include: [],
-      files: [path.join(repo, 'examples/spam-filter/server.ts'), path.join(repo, 'src/sdk/index.ts')],
-    }),
-  );
-  fs.writeFileSync(
-    path.join(dir, 'package.json'),
-    JSON.stringify({ name: 'mlaas', type: 'module', exports: { './sdk': './dist/src/sdk/index.js' } }),
-  );
-  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  await promisify(execFile)(process.execPath, [
-    path.join(repo, 'node_modules/typescript/bin/tsc'),
-    '-p',
-    path.join(dir, 'tsconfig.json'),
-  ]);
 }
 
 async function predict(text: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -71,11 +45,11 @@ beforeAll(async () => {
   const modelFile = path.join(dir, 'spam.onnx');
   const { model } = trainSpamFilter();
   fs.writeFileSync(modelFile, buildLogisticModel(model));
-  await compileService();
+  if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
 
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [path.join(dir, 'dist/examples/spam-filter/server.js')], {
+  child = spawn(process.execPath, [SERVER], {
     cwd: dir,
     env: { ...process.env, PORT: String(port), MLAAS_MODEL_CLASSIFIER: modelFile },
     stdio: 'ignore',

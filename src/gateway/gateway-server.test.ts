@@ -113,7 +113,8 @@ beforeAll(async () => {
       op({ path: '/v1/slow', method: 'GET', deadlineMs: 200, backend: { kind: 'service', service: 'echo', path: '/slow' } }),
       // Its only instance refuses connections: the request waits for a replacement until this deadline.
       op({ path: '/v1/dead', method: 'GET', deadlineMs: 300, backend: { kind: 'service', service: 'dead', path: '/' } }),
-      op({ path: '/v1/none', method: 'GET', backend: { kind: 'service', service: 'none', path: '/' } }),
+      // No instance at all: the request waits for one until this deadline (the default 15 s would only slow the test).
+      op({ path: '/v1/none', method: 'GET', deadlineMs: 300, backend: { kind: 'service', service: 'none', path: '/' } }),
       op({ path: '/v1/flaky', method: 'GET', backend: { kind: 'service', service: 'flaky', path: '/' } }),
       op({ path: '/v1/hang', method: 'GET', backend: { kind: 'service', service: 'echo', path: '/hang' } }),
       op({ path: '/v1/phoenix', method: 'GET', backend: { kind: 'service', service: 'phoenix', path: '/' } }),

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMlaasUp, type MlaasUp } from './mlaas-process.js';
+import { startMlaasUp, waitUntil, type MlaasUp } from './mlaas-process.js';
 import { postRoutesDocument, writeNodeService } from './scenario.js';
 
 /** Every answer takes this long, a stand-in for a model call, so latency ratios are not all timer noise. */
@@ -262,8 +262,13 @@ describe('flag changes', () => {
   });
 
   it('records keys’ last use off the hot path', async () => {
-    await new Promise((r) => setTimeout(r, 5_500));
-    const listed = JSON.parse(await up.cliOk(['keys', 'list', '--tenant', 'acme', '-o', 'json'])) as Array<{ id: string; lastUsedAt?: string }>;
+    // Written by the next flush (every 5 s): polled for up to the 5.5 s the test once slept.
+    const listed = await waitUntil(
+      'the key’s last use',
+      async () => JSON.parse(await up.cliOk(['keys', 'list', '--tenant', 'acme', '-o', 'json'])) as Array<{ id: string; lastUsedAt?: string }>,
+      (keys) => keys.find((k) => k.id === acmeKey.id)?.lastUsedAt !== undefined,
+      5_500,
+    );
     expect(listed.find((k) => k.id === acmeKey.id)?.lastUsedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   }, 15_000);
 
