@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MlaasError } from '../errors.js';
-import { decodeConfig } from '../sdk/tenant-context.js';
+import { decodeConfigHeader } from '../api/service-contract.js';
 import { FlagSet } from './flag-set.js';
 import { parseRequestSettings, resolveTenantConfig } from './resolve-tenant-config.js';
 import { TenantConfigCache, type TenantProfile } from './tenant-config-cache.js';
@@ -38,7 +38,7 @@ describe('resolveTenantConfig', () => {
     expect(resolved.config).toEqual(expected);
     expect(resolved.ignored).toEqual(['language', 'debug']);
     // What the service's SDK reads from x-mlaas-config.
-    expect(decodeConfig(resolved.header)).toEqual(expected);
+    expect(decodeConfigHeader(resolved.header)).toEqual(expected);
   });
 
   it('lets a request override a flag value when the service allows it', () => {
@@ -52,7 +52,7 @@ describe('resolveTenantConfig', () => {
     const plain = resolveTenantConfig(base, overridable, undefined);
     expect(plain.header).toBe(base.header);
     expect(plain.ignored).toEqual([]);
-    expect(decodeConfig(plain.header)).toEqual({ threshold: 0.5, model: 'm2', language: 'en', vip: true });
+    expect(decodeConfigHeader(plain.header)).toEqual({ threshold: 0.5, model: 'm2', language: 'en', vip: true });
   });
 
   it('targets by the tenant id from the key, never by an attribute named targetingKey, and never sends attributes', () => {
@@ -61,7 +61,7 @@ describe('resolveTenantConfig', () => {
 
   it('carries a changed flag in the very next request once the cache is rebuilt', () => {
     const next = new TenantConfigCache(tenants, FlagSet.fromDocument(modelFlag('m9')));
-    expect(decodeConfig(next.forTenant('acme').header)).toMatchObject({ model: 'm9' });
+    expect(decodeConfigHeader(next.forTenant('acme').header)).toMatchObject({ model: 'm9' });
   });
 
   it('evaluates flags for a tenant that has no profile', () => {
@@ -96,6 +96,6 @@ describe('parseRequestSettings', () => {
     const resolved = resolveTenantConfig({ config: {}, header: encode({}) }, new Set(['__proto__', 'threshold']), settings);
     expect(Object.getPrototypeOf(resolved.config)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(decodeConfig(resolved.header)).toMatchObject({ threshold: 1 });
+    expect(decodeConfigHeader(resolved.header)).toMatchObject({ threshold: 1 });
   });
 });

@@ -9,11 +9,13 @@
  * than a body field because the gateway forwards bodies untouched (they may
  * be large, streamed or not JSON at all) and a header costs one decode.
  */
+import { encodeConfigHeader, SETTINGS_HEADER } from '../api/service-contract.js';
 import { MlaasError } from '../errors.js';
 import type { ResolvedTenantConfig } from './tenant-config-cache.js';
 
+export { encodeConfigHeader, SETTINGS_HEADER } from '../api/service-contract.js';
+
 /** The request header a caller sets to override settings for one request. */
-export const SETTINGS_HEADER = 'x-mlaas-settings';
 
 export interface ResolvedRequestConfig extends ResolvedTenantConfig {
   /** Request settings left out because the service does not declare them overridable. */
@@ -70,11 +72,6 @@ export function parseRequestSettings(header: string | string[] | undefined): Rec
     throw invalid(`got ${Array.isArray(parsed) ? 'a list' : JSON.stringify(parsed)}`);
   }
   return parsed as Record<string, unknown>;
-}
-
-/** base64url(JSON): the form services and the SDK decode. */
-export function encodeConfigHeader(config: Readonly<Record<string, unknown>>): string {
-  return Buffer.from(JSON.stringify(config), 'utf8').toString('base64url');
 }
 
 function invalid(found: string, cause?: unknown): MlaasError {

@@ -10,7 +10,7 @@
  */
 import type { EvaluationContextValue, JsonValue } from '@openfeature/server-sdk';
 import type { FlagSet, TenantEvaluationContext } from './flag-set.js';
-import { encodeConfigHeader } from './resolve-tenant-config.js';
+import { encodeConfigHeader } from '../api/service-contract.js';
 
 export interface TenantProfile {
   id: string;

@@ -15,6 +15,7 @@
  * The caller receives the backend's headers minus hop-by-hop ones, by the same rules.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { CONFIG_HEADER, REQUEST_ID_HEADER, REVISION_HEADER, TENANT_HEADER } from '../api/service-contract.js';
 import type { PreparedOperation } from './prepared-operation.js';
 
 const HOP_BY_HOP = [
@@ -89,11 +90,11 @@ export function forwardHeaders(
     const value = incoming[name];
     if (value !== undefined) out[name] = value;
   }
-  out['x-request-id'] = ctx.requestId;
+  out[REQUEST_ID_HEADER] = ctx.requestId;
   out['traceparent'] = ctx.traceparent;
-  if (ctx.tenantId !== undefined) out['x-mlaas-tenant'] = ctx.tenantId;
-  if (ctx.configHeader !== undefined) out['x-mlaas-config'] = ctx.configHeader;
-  if (ctx.revision !== undefined) out['x-mlaas-revision'] = ctx.revision;
+  if (ctx.tenantId !== undefined) out[TENANT_HEADER] = ctx.tenantId;
+  if (ctx.configHeader !== undefined) out[CONFIG_HEADER] = ctx.configHeader;
+  if (ctx.revision !== undefined) out[REVISION_HEADER] = ctx.revision;
   if (ctx.userInfo !== undefined) out[USERINFO_HEADER] = ctx.userInfo;
   const host = incoming.host;
   out['x-forwarded-proto'] = ctx.proto;

@@ -7,7 +7,7 @@ import type { GatewayOperation } from '../config/index.js';
 import { generateApiKey, hashSecret } from '../api/api-key.js';
 import type { KeyRecord, TenantRecord } from '../api/index.js';
 import { FlagSet } from '../flags/flag-set.js';
-import { decodeConfig } from '../sdk/tenant-context.js';
+import { decodeConfigHeader } from '../api/service-contract.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { compileRouting } from './traffic-router.js';
 
@@ -129,17 +129,17 @@ describe('the config a service receives', () => {
   it('is tenant config, then flag values for the tenant, then the overridable request settings', async () => {
     const plain = await call('/v1/echo', keys['acme']!.secret);
     expect(plain.seen['x-mlaas-tenant']).toBe('acme');
-    expect(decodeConfig(plain.seen['x-mlaas-config'])).toEqual({
+    expect(decodeConfigHeader(plain.seen['x-mlaas-config'])).toEqual({
       threshold: 0.7,
       language: 'en',
       'new-model': expect.stringMatching(/^(canary|stable)$/),
       'pro-model': true,
     });
     const overridden = await call('/v1/echo', keys['acme']!.secret, { 'x-mlaas-settings': encode({ threshold: 0.42, language: 'fr' }) });
-    expect(decodeConfig(overridden.seen['x-mlaas-config'])).toMatchObject({ threshold: 0.42, language: 'en' });
+    expect(decodeConfigHeader(overridden.seen['x-mlaas-config'])).toMatchObject({ threshold: 0.42, language: 'en' });
     // spam declares nothing overridable
     const spam = await call('/v1/spam', keys['acme']!.secret, { 'x-mlaas-settings': encode({ threshold: 0.42 }) });
-    expect(decodeConfig(spam.seen['x-mlaas-config'])).toMatchObject({ threshold: 0.7 });
+    expect(decodeConfigHeader(spam.seen['x-mlaas-config'])).toMatchObject({ threshold: 0.7 });
   });
 
   it('never carries another tenant: forged x-mlaas-tenant and x-mlaas-config are replaced', async () => {
@@ -150,7 +150,7 @@ describe('the config a service receives', () => {
     });
     expect(forged.status).toBe(200);
     expect(forged.seen['x-mlaas-tenant']).toBe('globex');
-    expect(decodeConfig(forged.seen['x-mlaas-config'])).toMatchObject({ language: 'de', 'pro-model': false });
+    expect(decodeConfigHeader(forged.seen['x-mlaas-config'])).toMatchObject({ language: 'de', 'pro-model': false });
     expect(forged.seen['x-mlaas-revision']).toBe('echo-00001');
   });
 
@@ -161,9 +161,9 @@ describe('the config a service receives', () => {
 
   it('carries a flag change, and a tenant change, in the very next request', async () => {
     gateway.setFlags(FlagSet.fromDocument(flagDoc(0.8)));
-    expect(decodeConfig((await call('/v1/echo', keys['acme']!.secret)).seen['x-mlaas-config'])).toMatchObject({ threshold: 0.8 });
+    expect(decodeConfigHeader((await call('/v1/echo', keys['acme']!.secret)).seen['x-mlaas-config'])).toMatchObject({ threshold: 0.8 });
     gateway.setTenants(tenants.map((t) => (t.id === 'acme' ? { ...t, config: { ...t.config, language: 'sv' }, attributes: { plan: 'free' } } : t)));
-    expect(decodeConfig((await call('/v1/echo', keys['acme']!.secret)).seen['x-mlaas-config'])).toMatchObject({ language: 'sv', 'pro-model': false });
+    expect(decodeConfigHeader((await call('/v1/echo', keys['acme']!.secret)).seen['x-mlaas-config'])).toMatchObject({ language: 'sv', 'pro-model': false });
     gateway.setTenants(tenants);
     gateway.setFlags(FlagSet.fromDocument(flagDoc(0.7)));
   });

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOperation, JwtScheme } from '../config/index.js';
 import { DEFAULT_JWT_LOCATIONS } from '../config/jwt-locations.js';
-import { decodeConfig } from '../sdk/tenant-context.js';
+import { decodeConfigHeader } from '../api/service-contract.js';
 import { createGateway, type Gateway } from './gateway-server.js';
 import { JwtVerifier } from './jwt-verifier.js';
 import { compileRouting } from './traffic-router.js';
@@ -152,7 +152,7 @@ describe('the gateway with a JWT security definition', () => {
     const ok = await get(`Bearer ${await token({ sub: 'acme' })}`);
     expect(ok.status).toBe(200);
     expect(ok.body['x-mlaas-tenant']).toBe('acme');
-    expect(decodeConfig(ok.body['x-mlaas-config'])).toEqual({ threshold: 0.5 });
+    expect(decodeConfigHeader(ok.body['x-mlaas-config'])).toEqual({ threshold: 0.5 });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await get(`Bearer ${await token({ sub: 'acme' })}`)).status);
     expect(statuses).toEqual([200, 200, 429]);

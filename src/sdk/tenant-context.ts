@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { pathDeeperThan } from '../json-depth.js';
+import { CONFIG_HEADER, decodeConfigHeader, REQUEST_ID_HEADER, REVISION_HEADER, TENANT_HEADER } from '../api/service-contract.js';
 
 export interface TenantContext {
   /** `x-request-id` from the gateway; a fresh UUID when the caller came straight in. */
@@ -23,25 +23,11 @@ function single(value: string | string[] | undefined): string | undefined {
   return first === undefined || first === '' ? undefined : first;
 }
 
-/** Decodes base64url JSON into a plain object; anything else (or nested too deep to hand on safely) becomes `{}`. */
-export function decodeConfig(header: string | undefined): Record<string, unknown> {
-  if (header === undefined) return {};
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && pathDeeperThan(parsed) === undefined) {
-      return parsed as Record<string, unknown>;
-    }
-  } catch {
-    // A garbled header is the gateway's bug, not the caller's: serve with defaults.
-  }
-  return {};
-}
-
 export function tenantContextOf(headers: IncomingHttpHeaders): TenantContext {
   return {
-    requestId: single(headers['x-request-id']) ?? randomUUID(),
-    tenant: single(headers['x-mlaas-tenant']),
-    config: decodeConfig(single(headers['x-mlaas-config'])),
-    revision: single(headers['x-mlaas-revision']),
+    requestId: single(headers[REQUEST_ID_HEADER]) ?? randomUUID(),
+    tenant: single(headers[TENANT_HEADER]),
+    config: decodeConfigHeader(single(headers[CONFIG_HEADER])),
+    revision: single(headers[REVISION_HEADER]),
   };
 }
