@@ -39,11 +39,23 @@ beforeAll(async () => {
   fs.cpSync(path.join(sqlite(REPO), 'build', 'Release', 'better_sqlite3.node'), path.join(sqlite(app), 'build', 'Release', 'better_sqlite3.node'));
 }, 240_000);
 
+/** Whether any process of the group led by `pid` (npx and the `mlaas up` under it) is still alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 afterAll(async () => {
-  if (up !== undefined && up.exitCode === null) {
-    const exited = new Promise((r) => up?.once('exit', r));
-    up.kill('SIGTERM');
-    await exited;
+  // SIGTERM to the whole group: npx does not pass it on to the `mlaas up` it started, which would outlive the test.
+  const pid = up?.pid;
+  if (pid !== undefined && groupAlive(pid)) {
+    process.kill(-pid, 'SIGTERM');
+    for (let waited = 0; groupAlive(pid) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
   }
   fs.rmSync(root, { recursive: true, force: true });
 }, 60_000);
@@ -81,7 +93,7 @@ describe('the packages, installed into an empty folder', () => {
     expect((await mlaas(['init', 'hello'])).stdout).toContain('POST /v1/hello/predict');
     ensureSpamModel();
     expect((await mlaas(['init', '--template', 'onnx', '--model', SPAM_MODEL, '--name', 'spam', 'models/spam'])).stdout).toContain('POST /v2/models/spam/infer');
-    up = spawn('npx', ['--offline', 'mlaas', 'up', '--port', '0', '--admin-port', '0', '--no-watch'], { cwd: app, env: cleanEnv() });
+    up = spawn('npx', ['--offline', 'mlaas', 'up', '--port', '0', '--admin-port', '0', '--no-watch'], { cwd: app, env: cleanEnv(), detached: true });
     let stdout = '';
     let stderr = '';
     up.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
