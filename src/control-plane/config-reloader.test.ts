@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { MlaasError } from '../errors.js';
 import { createGateway, type Gateway } from '../gateway/index.js';
-import { decodeConfig } from '../sdk/tenant-context.js';
+import { decodeConfigHeader } from '../api/service-contract.js';
 import { applyDeclaredTenancy } from './apply-changes.js';
 import { ConfigReloader } from './config-reloader.js';
 import { tenancyOf } from './publish-tenancy.js';
@@ -102,7 +102,7 @@ interface Answer {
 async function call(route: string): Promise<Answer> {
   const res = await fetch(gatewayUrl + route, { method: 'POST', headers: { 'x-api-key': apiKey }, body: '{}' });
   const body = (await res.json()) as { code?: string; at?: string; config?: string };
-  return { status: res.status, code: body.code, at: body.at, config: body.config === undefined ? undefined : decodeConfig(body.config) };
+  return { status: res.status, code: body.code, at: body.at, config: body.config === undefined ? undefined : decodeConfigHeader(body.config) };
 }
 
 async function problemOf(promise: Promise<unknown>): Promise<MlaasError> {
