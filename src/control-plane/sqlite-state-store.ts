@@ -5,13 +5,12 @@
  * Other processes' commits reach `onChange` through `PRAGMA data_version`,
  * polled while someone listens; this store's own are told at once.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { MlaasError } from '../errors.js';
 import { generateApiKey, hashSecret } from '../api/api-key.js';
-import { migrate, requireCurrentSchema } from './sqlite-migrations.js';
+import { openSqliteDatabase } from './open-sqlite-database.js';
 import { StoreChangeNotifier } from './store-change-notifier.js';
 import {
   DEFAULT_ACTOR,
@@ -73,29 +72,7 @@ export class SqliteStateStore implements StateStore {
     this.file = path.join(options.stateDir, STATE_DB_FILE);
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? randomBytes;
-    const owner = options.migrate !== false;
-    if (owner) {
-      fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-      // Owner-only: SQLite gives the -wal and -shm files the database file's mode, so setting it first covers all three.
-      fs.closeSync(fs.openSync(this.file, 'a', 0o600));
-      for (const suffix of ['', '-wal', '-shm']) {
-        if (fs.existsSync(this.file + suffix)) fs.chmodSync(this.file + suffix, 0o600);
-      }
-    } else if (!fs.existsSync(this.file)) {
-      throw new MlaasError('PLATFORM_STATE_NOT_READY', `${this.file}: no state database; start the control plane (mlaas up) on this state directory first`);
-    }
-    this.db = new Database(this.file, { fileMustExist: !owner });
-    try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('foreign_keys = ON');
-      // The CLI may read while `mlaas up` writes; wait for the lock rather than fail at once.
-      this.db.pragma('busy_timeout = 5000');
-      if (owner) migrate(this.db, this.file);
-      else requireCurrentSchema(this.db, this.file);
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
+    this.db = openSqliteDatabase(options.stateDir, this.file, options.migrate !== false);
     this.sql = prepareStatements(this.db);
   }
 
