@@ -108,9 +108,10 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const up of [a, b]) if (up !== undefined && up.child.exitCode === null) up.child.kill('SIGKILL');
+  // SIGTERM, not SIGKILL: a killed platform leaves its instances running, since nothing would stop them.
+  for (const up of [a, b]) if (up !== undefined && up.child.exitCode === null) await up.stop('SIGTERM');
   rmSync(tmp, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe('mlaas export', () => {
   it('exports the running demo for Knative: valid files, the declared scaling as annotations, the same bytes twice', async () => {
