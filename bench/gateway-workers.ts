@@ -6,7 +6,7 @@
  * ratios. The load generator, the backend and the platform's primary share
  * the same cores as the workers: on a small machine the gain is small.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
@@ -14,6 +14,7 @@ import { freePort } from '../src/runtime/free-port.js';
 import { startBareBackend } from './bare-backend.js';
 import { loadGenerator, type LoadResult } from './load-generator.js';
 import { startNginxProxy } from './nginx-proxy.js';
+import { writeProxyPlatform } from './proxy-platform.js';
 import { round, writeResult } from './spam-filter-platform.js';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -21,41 +22,14 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const WORKERS = Number(process.env['BENCH_WORKERS'] ?? os.availableParallelism());
 
-function writePlatform(dir: string, backendUrl: string, workers: number): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: gateway workers bench, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/predict:
-    post:
-      x-google-backend: { address: '${backendUrl}/predict' }
-      responses: { '200': { description: ok } }
-`,
-  );
-  writeFileSync(
-    path.join(dir, 'mlaas.yaml'),
-    `gateway: { document: api-gateway.yaml, workers: ${workers} }
-stateDir: state
-requestLogs: { enabled: false }
-tenants:
-  acme: { demoKey: true }
-`,
-  );
-}
-
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlaas-bench-workers-'));
   const backend = await startBareBackend();
   const platforms: MlaasUp[] = [];
   const nginx = await startNginxProxy(backend.port, await freePort(), WORKERS);
   try {
-    writePlatform(path.join(root, 'one'), backend.url, 1);
-    writePlatform(path.join(root, 'many'), backend.url, WORKERS);
+    writeProxyPlatform(path.join(root, 'one'), backend.url, { title: 'gateway workers bench', gateway: 'workers: 1' });
+    writeProxyPlatform(path.join(root, 'many'), backend.url, { title: 'gateway workers bench', gateway: `workers: ${WORKERS}` });
     const one = await startMlaasUp(path.join(root, 'one'), 'state');
     platforms.push(one);
     const many = await startMlaasUp(path.join(root, 'many'), 'state');

@@ -6,13 +6,14 @@
  * (`quotas.redis`). Rounds alternate so that drift of a shared machine falls
  * on both; the figure is the ratio of their throughput and latency.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis } from '../test/redis-server.js';
 import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
 import { startBareBackend } from './bare-backend.js';
 import { loadGenerator, type LoadResult } from './load-generator.js';
+import { writeProxyPlatform } from './proxy-platform.js';
 import { round, writeResult } from './spam-filter-platform.js';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -20,42 +21,15 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const UNREACHED = '{ requestsPerMinute: 1000000000, burst: 1000000000 }';
 
-function writePlatform(dir: string, backendUrl: string, quotas: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: shared quotas bench, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/predict:
-    post:
-      x-google-backend: { address: '${backendUrl}/predict' }
-      responses: { '200': { description: ok } }
-`,
-  );
-  writeFileSync(
-    path.join(dir, 'mlaas.yaml'),
-    `gateway: { document: api-gateway.yaml }
-stateDir: state
-requestLogs: { enabled: false }
-${quotas}
-tenants:
-  acme: { demoKey: true, quota: ${UNREACHED}, keyQuota: ${UNREACHED} }
-`,
-  );
-}
-
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlaas-bench-quotas-'));
   const redis = await startRedis();
   const backend = await startBareBackend();
   const platforms: MlaasUp[] = [];
   try {
-    writePlatform(path.join(root, 'local'), backend.url, '');
-    writePlatform(path.join(root, 'redis'), backend.url, `quotas: { redis: '${redis.url}' }`);
+    const tenant = `quota: ${UNREACHED}, keyQuota: ${UNREACHED}`;
+    writeProxyPlatform(path.join(root, 'local'), backend.url, { title: 'shared quotas bench', tenant });
+    writeProxyPlatform(path.join(root, 'redis'), backend.url, { title: 'shared quotas bench', tenant, settings: `quotas: { redis: '${redis.url}' }` });
     const local = await startMlaasUp(path.join(root, 'local'), 'state');
     platforms.push(local);
     const shared = await startMlaasUp(path.join(root, 'redis'), 'state');
