@@ -11,11 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { generateApiKey, hashSecret } from '../api/api-key.js';
 import { MlaasError } from '../errors.js';
 import { auditChanges, tenantFields } from './audit-changes.js';
-import { CoalescedListeners } from './coalesced-listeners.js';
 import { PostgresConnection } from './postgres-connection.js';
 import { migratePostgres, requireCurrentPostgresSchema, STATE_CHANGED_CHANNEL } from './postgres-migrations.js';
 import { SQL } from './postgres-statements.js';
 import { revisionName } from './revision-name.js';
+import { StoreChangeNotifier } from './store-change-notifier.js';
 import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
 import {
   DEFAULT_ACTOR,
@@ -58,7 +58,10 @@ export class PostgresStateStore implements StateStore {
   private readonly conn: PostgresConnection;
   private readonly now: () => Date;
   private readonly random: (size: number) => Buffer;
-  private readonly listeners = new CoalescedListeners();
+  // LISTENs only while someone listens; every notification (this process's commits included) comes back through it.
+  private readonly changes = new StoreChangeNotifier((listening) =>
+    listening ? this.conn.listen(STATE_CHANGED_CHANNEL, () => this.changes.changed()) : this.conn.unlisten(),
+  );
 
   /** Connects and migrates (or checks the schema, with `migrate: false`); throws ADMIN_STATE_UNAVAILABLE, naming the server, when it cannot connect. */
   constructor(options: PostgresStateStoreOptions) {
@@ -292,12 +295,7 @@ export class PostgresStateStore implements StateStore {
 
   /** Calls `listener` (coalesced, at most a few times a second) after a change to the store committed by any process, this one included; returns the unsubscribe. */
   onChange(listener: () => void): () => void {
-    if (this.listeners.size === 0) this.conn.listen(STATE_CHANGED_CHANNEL, () => this.listeners.changed());
-    const unsubscribe = this.listeners.add(listener);
-    return () => {
-      unsubscribe();
-      if (this.listeners.size === 0) this.conn.unlisten();
-    };
+    return this.changes.listen(listener);
   }
 
   setReadyInstances(revision: string, instances: readonly InstanceEndpoint[]): void {
@@ -327,7 +325,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   close(): void {
-    this.listeners.clear();
+    this.changes.close();
     this.conn.close();
   }
 

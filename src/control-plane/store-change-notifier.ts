@@ -11,12 +11,17 @@ export const MIN_INTERVAL_MS = 100;
 export class StoreChangeNotifier {
   readonly #listeners = new Set<() => void>();
   readonly #onListening: ((listening: boolean) => void) | undefined;
+  readonly #minIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #lastCallAt = Number.NEGATIVE_INFINITY;
 
-  /** @param onListening - told when the first listener comes and the last one goes (a store polls only while someone listens) */
-  constructor(onListening?: (listening: boolean) => void) {
+  /**
+   * @param onListening - told when the first listener comes and the last one goes (a store polls or LISTENs only while someone listens)
+   * @param minIntervalMs - the shortest time between two calls
+   */
+  constructor(onListening?: (listening: boolean) => void, minIntervalMs = MIN_INTERVAL_MS) {
     this.#onListening = onListening;
+    this.#minIntervalMs = minIntervalMs;
   }
 
   get listening(): boolean {
@@ -40,7 +45,7 @@ export class StoreChangeNotifier {
   /** Something committed: calls every listener once, after the current turn and the minimum interval. */
   changed(): void {
     if (this.#listeners.size === 0 || this.#timer !== undefined) return;
-    const wait = Math.max(0, this.#lastCallAt + MIN_INTERVAL_MS - Date.now());
+    const wait = Math.max(0, this.#lastCallAt + this.#minIntervalMs - Date.now());
     this.#timer = setTimeout(() => this.#call(), wait);
     // A store's pending notification must not keep a process alive that has nothing else to do.
     this.#timer.unref();
@@ -60,8 +65,9 @@ export class StoreChangeNotifier {
     for (const listener of [...this.#listeners]) {
       try {
         listener();
-      } catch {
-        // The listener's own failure is its to report; the store's other listeners still hear of the change.
+      } catch (err) {
+        // One failing listener must not keep the others from hearing of the change, nor end the process.
+        process.emitWarning(err instanceof Error ? err : new Error(String(err)), { code: 'MLAAS_CHANGE_LISTENER_FAILED' });
       }
     }
   }

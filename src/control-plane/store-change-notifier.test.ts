@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CoalescedListeners } from './coalesced-listeners.js';
+import { StoreChangeNotifier } from './store-change-notifier.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -8,11 +8,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('CoalescedListeners', () => {
+describe('StoreChangeNotifier', () => {
   it('tells the first change of a quiet spell on the next turn, and a burst after it at most once per interval', () => {
-    const listeners = new CoalescedListeners(200);
+    const listeners = new StoreChangeNotifier(undefined, 200);
     let calls = 0;
-    listeners.add(() => calls++);
+    listeners.listen(() => calls++);
     listeners.changed();
     expect(calls).toBe(0);
     vi.advanceTimersByTime(0);
@@ -29,17 +29,17 @@ describe('CoalescedListeners', () => {
   });
 
   it('unsubscribes each subscription on its own, and keeps telling the others when one throws', () => {
-    const listeners = new CoalescedListeners(200);
+    const listeners = new StoreChangeNotifier(undefined, 200);
     const warned = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const heard: string[] = [];
     const listener = (): void => {
       heard.push('twice');
     };
-    listeners.add(() => {
+    listeners.listen(() => {
       throw new Error('listener failed');
     });
-    const first = listeners.add(listener);
-    listeners.add(listener);
+    const first = listeners.listen(listener);
+    listeners.listen(listener);
     first();
     listeners.changed();
     vi.advanceTimersByTime(0);
