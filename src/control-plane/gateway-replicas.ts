@@ -7,7 +7,7 @@
  * the admin API answer a change only once every live gateway serves it.
  */
 import type { GatewayReport } from '../api/gateway-report.js';
-import type { AuditEntry } from './state-store.js';
+import type { AuditEntry } from '../state/state-store.js';
 
 /** How long the admin API holds a change's answer for gateways that have not applied it. */
 export const SETTLE_TIMEOUT_MS = 1_500;

@@ -10,7 +10,7 @@ import type { FlagSet } from '../flags/flag-set.js';
 import { KeyUsageRecorder } from '../gateway/key-usage-recorder.js';
 import { compileFlags } from '../gateway/snapshot-applier.js';
 import type { AdminChange } from './admin-routes.js';
-import type { KeyRecord, StateStore, TenantRecord } from './state-store.js';
+import type { KeyRecord, StateStore, TenantRecord } from '../state/state-store.js';
 
 /** The part of the gateway that takes tenancy changes. */
 export interface TenancyTarget {

@@ -35,7 +35,7 @@ import {
   type TrafficPolicy,
 } from './state-store.js';
 import { revisionName } from './revision-name.js';
-import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
+import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './store-rows.js';
 import { auditChanges, tenantFields } from './audit-changes.js';
 
 export const STATE_DB_FILE = 'state.db';

@@ -1,6 +1,7 @@
 /**
- * The rows of state.db's tables and how each becomes the record the store
- * hands out: JSON columns parsed, NULLs dropped, times kept as ISO strings.
+ * The rows of the state store's tables (SQLite's state.db and PostgreSQL's
+ * have the same columns) and how each becomes the record the store hands
+ * out: JSON columns parsed, NULLs dropped, times kept as ISO strings.
  */
 import type { AuditEntry, JsonObject, KeyRecord, QuotaSpec, RevisionRecord, RevisionState, ServiceRecord, ServiceSpec, TenantRecord } from './state-store.js';
 

@@ -16,7 +16,7 @@ import { migratePostgres, requireCurrentPostgresSchema, STATE_CHANGED_CHANNEL } 
 import { SQL } from './postgres-statements.js';
 import { revisionName } from './revision-name.js';
 import { StoreChangeNotifier } from './store-change-notifier.js';
-import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
+import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './store-rows.js';
 import {
   DEFAULT_ACTOR,
   type ActivatorEndpoint,
