@@ -22,7 +22,7 @@ import { ensureAdminToken } from './control-plane/admin-token.js';
 import { ConfigApplier } from './control-plane/config-applier.js';
 import { ConfigReloader } from './control-plane/config-reloader.js';
 import type { ReloadReport } from './control-plane/reload-report.js';
-import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publish-tenancy.js';
+import { publishTenancy, tenancyOf } from './control-plane/publish-tenancy.js';
 import { ensureDemoKey } from './control-plane/demo-key.js';
 import { ensureGatewaySigningKey } from './state/gateway-signing-key.js';
 import { Deployer } from './control-plane/deployer.js';
@@ -42,7 +42,9 @@ import { closeServer, listen } from './listen-server.js';
 import { startResults, type ServiceStartResult } from './platform-start-results.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway, type Gateway } from './gateway/index.js';
+import { KeyUsageRecorder } from './gateway/key-usage-recorder.js';
 import { QuotaLimiter } from './gateway/quota-limiter.js';
+import { writeKeyUsage } from './state/write-key-usage.js';
 import { gatewayWorkerCount } from './config/gateway-worker-count.js';
 import { startGatewayWorkers, type RunningGatewayWorkers } from './platform-gateway-workers.js';
 import { platformStatus, revisionLoad, revisionRequests, type GatewayLoadSources } from './platform-load.js';
@@ -170,7 +172,10 @@ async function assemble(
   }
   const store = openStateStore(config);
   undo.push(() => store.close());
-  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
+  const keyUsage = new KeyUsageRecorder({
+    flush: (used) => writeKeyUsage(store, used),
+    onError: (err) => logger.warn({ err }, 'could not record API keys’ last use'),
+  });
   undo.push(() => keyUsage.close());
   const observed = platformObservability(config, logsDir, {
     instances: () => supervisor.status(),
