@@ -27,6 +27,28 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [CONTROL_PLANE] }] },
   },
+  // `mlaas gateway` and the gateway's worker processes are composition roots of the data plane alone:
+  // they wire the gateway to the state store (src/state), never to the control plane.
+  {
+    files: ['src/standalone-gateway.ts', 'src/gateway-worker*.ts', 'src/cli/gateway-command.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [CONTROL_PLANE] }] },
+  },
+  // The state store serves both planes: the control plane writes it, `mlaas gateway` reads its snapshot from it.
+  {
+    files: ['src/state/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { ...CONTROL_PLANE, message: 'src/state is imported by both planes: it must not import the control plane (shared types live in src/api).' },
+            { group: ['**/gateway', '**/gateway/**'], message: 'src/state is imported by both planes: what it shares with the gateway lives in src/api.' },
+          ],
+        },
+      ],
+    },
+  },
   // The module both planes share imports neither.
   {
     files: ['src/api/**/*.ts'],

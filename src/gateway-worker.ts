@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { GatewaySnapshot } from './api/gateway-snapshot.js';
 import { MlaasError } from './errors.js';
-import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
+import { ensureGatewaySigningKey } from './state/gateway-signing-key.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway, type Gateway } from './gateway/index.js';
 import { IpcQuotaChecker } from './gateway/ipc-quota-checker.js';

@@ -4,7 +4,7 @@
  * did not start.
  */
 import { DEFAULT_TRAFFIC, resolveTraffic } from './api/traffic-resolution.js';
-import type { StateStore } from './control-plane/state-store.js';
+import type { StateStore } from './state/state-store.js';
 
 export interface ServiceStartResult {
   service: string;

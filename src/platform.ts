@@ -22,27 +22,29 @@ import { ensureAdminToken } from './control-plane/admin-token.js';
 import { ConfigApplier } from './control-plane/config-applier.js';
 import { ConfigReloader } from './control-plane/config-reloader.js';
 import type { ReloadReport } from './control-plane/reload-report.js';
-import { publishTenancy, recordKeyUsage, tenancyOf } from './control-plane/publish-tenancy.js';
+import { publishTenancy, tenancyOf } from './control-plane/publish-tenancy.js';
 import { ensureDemoKey } from './control-plane/demo-key.js';
-import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
+import { ensureGatewaySigningKey } from './state/gateway-signing-key.js';
 import { Deployer } from './control-plane/deployer.js';
 import { RevisionGcLoop } from './control-plane/revision-gc-loop.js';
 import { RevisionReconciler } from './control-plane/revision-reconciler.js';
 import { revisionHealth } from './control-plane/revision-health.js';
 import { revisionScaling } from './control-plane/revision-scaling.js';
 import { RevisionLauncher } from './control-plane/revision-launcher.js';
-import { openStateStore, stateLocation } from './control-plane/open-state-store.js';
+import { openStateStore, stateLocation } from './state/open-state-store.js';
 import { GatewayReplicas, settleChanges } from './control-plane/gateway-replicas.js';
 import { gatewayReportRoutes } from './control-plane/admin-routes-gateways.js';
 import { unroutedMessage } from './control-plane/unrouted-services.js';
-import type { RevisionRecord } from './control-plane/state-store.js';
+import type { RevisionRecord } from './state/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
 import { DataPlanePublisher } from './control-plane/data-plane-publisher.js';
 import { closeServer, listen } from './listen-server.js';
 import { startResults, type ServiceStartResult } from './platform-start-results.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway, type Gateway } from './gateway/index.js';
+import { KeyUsageRecorder } from './gateway/key-usage-recorder.js';
 import { QuotaLimiter } from './gateway/quota-limiter.js';
+import { writeKeyUsage } from './state/write-key-usage.js';
 import { gatewayWorkerCount } from './config/gateway-worker-count.js';
 import { startGatewayWorkers, type RunningGatewayWorkers } from './platform-gateway-workers.js';
 import { platformStatus, revisionLoad, revisionRequests, type GatewayLoadSources } from './platform-load.js';
@@ -170,7 +172,10 @@ async function assemble(
   }
   const store = openStateStore(config);
   undo.push(() => store.close());
-  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
+  const keyUsage = new KeyUsageRecorder({
+    flush: (used) => writeKeyUsage(store, used),
+    onError: (err) => logger.warn({ err }, 'could not record API keys’ last use'),
+  });
   undo.push(() => keyUsage.close());
   const observed = platformObservability(config, logsDir, {
     instances: () => supervisor.status(),

@@ -25,12 +25,13 @@ import { Registry } from 'prom-client';
 import { readGatewaySnapshot } from './api/gateway-snapshot.js';
 import { loadGatewayDocument, type LoadedConfig } from './config/index.js';
 import { watchFiles } from './config/watch-files.js';
-import { ensureGatewaySigningKey } from './control-plane/gateway-signing-key.js';
-import { recordKeyUsage } from './control-plane/publish-tenancy.js';
+import { ensureGatewaySigningKey } from './state/gateway-signing-key.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
-import { latestChange } from './control-plane/gateway-replicas.js';
-import { openStateStore, stateLocation } from './control-plane/open-state-store.js';
-import type { StateStore } from './control-plane/state-store.js';
+import { openStateStore, stateLocation } from './state/open-state-store.js';
+import { latestChange } from './state/latest-change.js';
+import type { StateStore } from './state/state-store.js';
+import { writeKeyUsage } from './state/write-key-usage.js';
+import { KeyUsageRecorder } from './gateway/key-usage-recorder.js';
 import type { RedisQuotaLimiter } from './gateway/redis-quota-limiter.js';
 import { ReplicaReporter } from './gateway/replica-reporter.js';
 import { registerSnapshotMetrics } from './gateway/snapshot-metrics.js';
@@ -88,7 +89,10 @@ async function assemble(
   undo: Array<() => unknown>,
 ): Promise<StandaloneGateway> {
   const { config } = loaded;
-  const keyUsage = recordKeyUsage(store, (err) => logger.warn({ err }, 'could not record API keys’ last use'));
+  const keyUsage = new KeyUsageRecorder({
+    flush: (used) => writeKeyUsage(store, used),
+    onError: (err) => logger.warn({ err }, 'could not record API keys’ last use'),
+  });
   undo.push(() => keyUsage.close());
   const applier = new SnapshotApplier();
   // Loaded only with quotas.redis; an unreachable Redis does not hold up start-up (the gateway starts degraded).

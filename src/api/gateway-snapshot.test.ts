@@ -1,6 +1,6 @@
 // The snapshot a gateway in another process serves from, read from a store as a control plane left it.
 import { describe, expect, it } from 'vitest';
-import { FakeStateStore } from '../control-plane/fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 import { readGatewaySnapshot } from './gateway-snapshot.js';
 
 function storeWithEcho(): FakeStateStore {

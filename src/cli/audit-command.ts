@@ -5,7 +5,7 @@
  * line per field as `mlaas plan` prints it.
  */
 import { Command } from 'commander';
-import type { AuditEntry } from '../control-plane/state-store.js';
+import type { AuditEntry } from '../state/state-store.js';
 import { adminTarget, callAdmin, withAdminFlags, type AdminFlags } from './admin-client.js';
 import { printStructured, withOutputFlag, type OutputFormat } from './output-format.js';
 

@@ -10,7 +10,7 @@ import { ADMIN_BODY_LIMIT_BYTES, createAdminServer } from './admin-api.js';
 import { defineRoute } from './admin-router.js';
 import type { AdminChange } from './admin-routes.js';
 import { parseApiKey, verifySecret } from '../api/api-key.js';
-import { SqliteStateStore } from './sqlite-state-store.js';
+import { SqliteStateStore } from '../state/sqlite-state-store.js';
 import { exchange } from '../../test/fuzz/raw-http-exchange.js';
 
 const TOKEN = 'mlat_test-token-0123456789';

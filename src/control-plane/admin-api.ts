@@ -20,7 +20,7 @@ import { keyRoutes } from './admin-routes-keys.js';
 import { tenancyRoutes } from './admin-routes-tenancy.js';
 import { CONSOLE_SECURITY_HEADERS, consoleRoutes } from './console-routes.js';
 import { ConsoleSessions, type ConsoleSession } from './console-sessions.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 

@@ -9,8 +9,9 @@ import { GATEWAY_REPORT_PATH } from '../api/gateway-report.js';
 import { ACTIVATOR_TOKEN_HEADER } from '../gateway/forward-headers.js';
 import { createAdminServer } from './admin-api.js';
 import { gatewayReportRoutes } from './admin-routes-gateways.js';
-import { GatewayReplicas, latestChange, settleChanges } from './gateway-replicas.js';
-import { SqliteStateStore } from './sqlite-state-store.js';
+import { GatewayReplicas, settleChanges } from './gateway-replicas.js';
+import { latestChange } from '../state/latest-change.js';
+import { SqliteStateStore } from '../state/sqlite-state-store.js';
 
 const TOKEN = 'mlat_test-token-0123456789';
 const GATEWAY_TOKEN = 'activator-token-of-this-platform';

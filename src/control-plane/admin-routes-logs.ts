@@ -11,7 +11,7 @@ import { duration } from '../api/schema-fields.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import { found } from './admin-routes.js';
 import { LogTail } from './log-tail.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** How often a follower looks for new lines: well within the second `mlaas logs --follow` promises. */
 export const FOLLOW_POLL_MS = 200;

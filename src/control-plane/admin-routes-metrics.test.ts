@@ -5,7 +5,7 @@ import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminServer } from './admin-api.js';
 import { instanceMetricsRoutes, metricsRoutes } from './admin-routes-metrics.js';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 
 let server: Server;
 let instance: Server;

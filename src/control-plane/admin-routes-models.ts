@@ -12,7 +12,7 @@ import type { Deployer } from './deployer.js';
 import { rolloutAlias } from './model-rollout.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
 import { RevisionSpecSchema } from './revision-spec.js';
-import type { RevisionRecord, StateStore } from './state-store.js';
+import type { RevisionRecord, StateStore } from '../state/state-store.js';
 
 /** Uploads larger than this are refused: the admin API holds a push in memory while it stores it. */
 export const MODEL_UPLOAD_LIMIT_BYTES = 1024 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { found } from './admin-routes.js';
 import type { Deployer } from './deployer.js';
 import { DEFAULT_TRAFFIC, resolveTraffic } from './resolve-traffic.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
-import type { StateStore, TrafficPolicy } from './state-store.js';
+import type { StateStore, TrafficPolicy } from '../state/state-store.js';
 
 /** Source archives larger than this are refused (the model belongs in the model store, not the source). */
 export const ARCHIVE_LIMIT_BYTES = 256 * 1024 * 1024;

@@ -11,7 +11,7 @@ import { found } from './admin-routes.js';
 import type { Deployer } from './deployer.js';
 import { DEFAULT_TRAFFIC, latestReadyRevision, resolveTraffic, type ResolvedTraffic } from './resolve-traffic.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
-import type { RevisionRecord, StateStore } from './state-store.js';
+import type { RevisionRecord, StateStore } from '../state/state-store.js';
 
 export interface ServiceRouteDeps {
   store: StateStore;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAdminServer } from './admin-api.js';
 import type { AdminChange } from './admin-routes.js';
-import { SqliteStateStore } from './sqlite-state-store.js';
+import { SqliteStateStore } from '../state/sqlite-state-store.js';
 
 const TOKEN = 'mlat_test-token-0123456789';
 const NOW = new Date('2025-03-01T12:00:00.000Z');

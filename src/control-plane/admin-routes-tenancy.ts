@@ -12,7 +12,7 @@ import { MlaasError } from '../errors.js';
 import { FlagSet } from '../flags/flag-set.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
 import { found, type AdminDeps } from './admin-routes.js';
-import type { JsonObject, TenantInput } from './state-store.js';
+import type { JsonObject, TenantInput } from '../state/state-store.js';
 
 const ACTOR = 'admin';
 

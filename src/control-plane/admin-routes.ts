@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { duration } from '../api/schema-fields.js';
 import { MlaasError } from '../errors.js';
 import { defineRoute, type AdminRoute } from './admin-router.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** Which of the gateway's maps a mutation made stale. */
 export type AdminChange = 'keys' | 'tenants' | 'services' | 'flags';

@@ -6,7 +6,7 @@ import { parseConfig, type LoadedConfig } from '../config/index.js';
 import { FlagSet } from '../flags/flag-set.js';
 import { adoptMatching, applyDeclaredTenancy } from './apply-changes.js';
 import type { Declared } from './declared-state.js';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 
 const yaml = (threshold: number): string => `
 gateway: { document: api-gateway.yaml }

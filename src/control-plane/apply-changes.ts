@@ -17,7 +17,7 @@ import { planChanges, type Change, type LiveState } from './plan-changes.js';
 import { publishTenancy, type TenancyTarget } from './publish-tenancy.js';
 import { validateTraffic } from './resolve-traffic.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
-import type { RevisionRecord, StateStore, TrafficPolicy } from './state-store.js';
+import type { RevisionRecord, StateStore, TrafficPolicy } from '../state/state-store.js';
 
 export interface ApplyDeps {
   store: StateStore;

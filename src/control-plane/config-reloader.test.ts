@@ -13,7 +13,7 @@ import { decodeConfigHeader } from '../api/service-contract.js';
 import { applyDeclaredTenancy } from './apply-changes.js';
 import { ConfigReloader } from './config-reloader.js';
 import { tenancyOf } from './publish-tenancy.js';
-import { SqliteStateStore } from './sqlite-state-store.js';
+import { SqliteStateStore } from '../state/sqlite-state-store.js';
 import { testIdTokens } from '../gateway/fixtures/test-id-tokens.js';
 
 let dir: string;

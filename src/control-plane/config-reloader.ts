@@ -22,7 +22,7 @@ import { FlagSet } from '../flags/flag-set.js';
 import { applyDeclaredTenancy, type TenancyApplied } from './apply-changes.js';
 import { publishTenancy, type TenancyTarget } from './publish-tenancy.js';
 import { notAppliedChanges, operationChanges, type ReloadReport } from './reload-report.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** The gateway, as a reload switches it. */
 export interface ReloadTarget extends TenancyTarget {

@@ -12,7 +12,7 @@ import { seriesRoutes } from './admin-routes-series.js';
 import { CONSOLE_PAGES } from './console-routes.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './console-sessions.js';
 import { ServiceSeries } from './service-series.js';
-import { SqliteStateStore } from './sqlite-state-store.js';
+import { SqliteStateStore } from '../state/sqlite-state-store.js';
 
 const TOKEN = 'mlat_console-test-token-0123456789';
 

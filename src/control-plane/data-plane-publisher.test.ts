@@ -1,8 +1,8 @@
 // What gateways in other processes learn from the store about this control plane's instances and activator.
 import { describe, expect, it } from 'vitest';
 import { DataPlanePublisher } from './data-plane-publisher.js';
-import { FakeStateStore } from './fake-state-store.js';
-import type { InstanceEndpoint } from './state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
+import type { InstanceEndpoint } from '../state/state-store.js';
 
 describe('DataPlanePublisher', () => {
   it('clears what a crashed run left, publishes each ready-set change and the activator, and clears both on stop', () => {

@@ -7,7 +7,7 @@
  * on stop, so that no gateway sends to an instance that no longer runs.
  */
 import { randomBytes } from 'node:crypto';
-import type { InstanceEndpoint, StateStore } from './state-store.js';
+import type { InstanceEndpoint, StateStore } from '../state/state-store.js';
 
 export interface DataPlanePublisherOptions {
   store: StateStore;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changedSinceApplied, declarationOf, resourceOf } from './declared-state.js';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 import type { Change, DesiredState } from './plan-changes.js';
 
 const desired: DesiredState = {

@@ -17,7 +17,7 @@ export { resourceOf };
 import { resolveModels } from './resolve-models.js';
 import { revisionSpecOf, sameRevisionSpec } from './revision-spec.js';
 import { seededModelResolver } from './seeded-model-resolver.js';
-import type { JsonObject, StateStore, TenantInput, TrafficPolicy } from './state-store.js';
+import type { JsonObject, StateStore, TenantInput, TrafficPolicy } from '../state/state-store.js';
 
 /** What an apply needs beyond the desired state to make a service's revision: its settings and packed source. */
 export interface DeclaredSource {

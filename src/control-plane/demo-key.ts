@@ -7,7 +7,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseApiKey } from '../api/api-key.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 export function ensureDemoKey(store: StateStore, stateDir: string, tenantId: string): string {
   const dir = path.join(stateDir, 'demo-keys');

@@ -15,7 +15,7 @@ import { resolveModels, type ModelResolver } from './resolve-models.js';
 import type { DeployOptions, RevisionReconciler } from './revision-reconciler.js';
 import { parseRevisionSpec, revisionSpecOf, UNBUILT_ARTIFACT_KIND, type BuiltArtifactRef } from './revision-spec.js';
 import { updatedServiceConfig, type ServiceChange } from './service-update.js';
-import type { JsonObject, RevisionRecord, StateStore } from './state-store.js';
+import type { JsonObject, RevisionRecord, StateStore } from '../state/state-store.js';
 
 /** What the deployer needs of the artifact store. */
 export interface ArtifactBuilder {

@@ -7,7 +7,7 @@
 import { MlaasError } from '../errors.js';
 import type { ModelCache, ModelRegistry } from '../models/index.js';
 import { parseRevisionSpec } from './revision-spec.js';
-import type { RevisionRecord } from './state-store.js';
+import type { RevisionRecord } from '../state/state-store.js';
 
 /**
  * @throws MlaasError MODEL_DIGEST_MISMATCH (the bytes, or the version's metadata, are not what the revision

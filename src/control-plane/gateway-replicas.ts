@@ -7,20 +7,11 @@
  * the admin API answer a change only once every live gateway serves it.
  */
 import type { GatewayReport } from '../api/gateway-report.js';
-import type { AuditEntry } from './state-store.js';
+import { latestChange } from '../state/latest-change.js';
+import type { AuditEntry } from '../state/state-store.js';
 
 /** How long the admin API holds a change's answer for gateways that have not applied it. */
 export const SETTLE_TIMEOUT_MS = 1_500;
-
-/**
- * The store's change counter as gateways and the admin API compare it: the
- * newest audit entry's id (every change made through the admin API is
- * audited), 0 before the first. Read before the rest of a snapshot, so that
- * what a gateway reports applied is never newer than what it serves.
- */
-export function latestChange(store: { listAudit(opts: { limit?: number }): AuditEntry[] }): number {
-  return store.listAudit({ limit: 1 })[0]?.id ?? 0;
-}
 
 /** The admin API's `settle`: waits (at most `timeoutMs`) until every live gateway applied the store's latest change. */
 export function settleChanges(

@@ -14,7 +14,7 @@ import { parseYaml } from '../config/parse-yaml.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import { MlaasError, type FieldIssue } from '../errors.js';
 import type { RevisionRecord } from '../api/index.js';
-import { revisionName } from './revision-name.js';
+import { revisionName } from '../state/revision-name.js';
 import { MLAAS } from '../export/knative-annotations.js';
 import { isKnativeService } from '../export/import-knative-service.js';
 import { readKnativeService } from '../export/read-knative-service.js';

@@ -16,7 +16,7 @@ import { DEFAULT_TRAFFIC, resolveTraffic } from './resolve-traffic.js';
 import type { Deployer } from './deployer.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
 import { ONNX_ARTIFACT_KIND, parseRevisionSpec, type RecordedModel, type RevisionSpec } from './revision-spec.js';
-import type { JsonObject, StateStore, TrafficPolicy } from './state-store.js';
+import type { JsonObject, StateStore, TrafficPolicy } from '../state/state-store.js';
 
 export const CANARY_TAG = 'canary';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { thrownIssues } from '../../test/thrown-issues.js';
 import { patchTraffic } from './patch-traffic.js';
-import type { TrafficPolicy } from './state-store.js';
+import type { TrafficPolicy } from '../state/state-store.js';
 
 const split = (targets: TrafficPolicy['targets'], extra: Partial<TrafficPolicy> = {}): TrafficPolicy => ({ targets, sticky: false, ...extra });
 

@@ -13,7 +13,7 @@
  * `--to-latest` sends 100% to the latest ready revision and keeps the tags.
  */
 import { MlaasError, type FieldIssue } from '../errors.js';
-import type { TrafficPolicy, TrafficTarget } from './state-store.js';
+import type { TrafficPolicy, TrafficTarget } from '../state/state-store.js';
 
 /** What `LATEST` (and a `latestRevision: true` target) stands for in a patch. */
 export const LATEST = 'LATEST';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GatewayDocument, GatewayOperation } from '../config/index.js';
-import { fieldChanges } from './field-changes.js';
+import { fieldChanges } from '../config/field-changes.js';
 import { pendingChanges, planChanges, planProblems, type DesiredState, type LiveState } from './plan-changes.js';
-import type { RevisionRecord, TrafficPolicy } from './state-store.js';
+import type { RevisionRecord, TrafficPolicy } from '../state/state-store.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 

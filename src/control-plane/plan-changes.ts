@@ -8,10 +8,10 @@
  */
 import type { GatewayDocument } from '../config/index.js';
 import { MlaasError, type FieldIssue } from '../errors.js';
-import { fieldChanges, type FieldChange } from './field-changes.js';
+import { fieldChanges, type FieldChange } from '../config/field-changes.js';
 import { DEFAULT_TRAFFIC, validateTraffic } from './resolve-traffic.js';
 import { routeChanges, routeName } from './route-changes.js';
-import type { JsonObject, KeyRecord, RevisionRecord, ServiceRecord, TenantInput, TenantRecord, TrafficPolicy } from './state-store.js';
+import type { JsonObject, KeyRecord, RevisionRecord, ServiceRecord, TenantInput, TenantRecord, TrafficPolicy } from '../state/state-store.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete' | 'leave';
 

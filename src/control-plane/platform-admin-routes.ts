@@ -20,7 +20,7 @@ import type { Deployer } from './deployer.js';
 import type { ReloadReport } from './reload-report.js';
 import type { RevisionReconciler } from './revision-reconciler.js';
 import type { ServiceSeries } from './service-series.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import { unroutedMessage, unroutedServices } from './unrouted-services.js';
 
 export interface PlatformRouteParts {

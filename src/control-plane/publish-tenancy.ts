@@ -2,15 +2,13 @@
  * Feeds the in-process gateway what it needs to admit requests — keys,
  * tenants, flags, each service's overridable settings — from the store, at
  * start and after every admin change, read and compiled as `mlaas gateway`
- * reads its snapshot (api/gateway-snapshot.ts, gateway/snapshot-applier.ts);
- * and writes keys' last-used times back in batches.
+ * reads its snapshot (api/gateway-snapshot.ts, gateway/snapshot-applier.ts).
  */
 import { readOverridable, readTenancy } from '../api/gateway-snapshot.js';
 import type { FlagSet } from '../flags/flag-set.js';
-import { KeyUsageRecorder } from '../gateway/key-usage-recorder.js';
 import { compileFlags } from '../gateway/snapshot-applier.js';
 import type { AdminChange } from './admin-routes.js';
-import type { KeyRecord, StateStore, TenantRecord } from './state-store.js';
+import type { KeyRecord, StateStore, TenantRecord } from '../state/state-store.js';
 
 /** The part of the gateway that takes tenancy changes. */
 export interface TenancyTarget {
@@ -46,15 +44,4 @@ export function publishTenancy(target: TenancyTarget, store: StateStore, what: A
   }
   if (what === 'flags') target.setFlags(compileFlags(store.getFlags()));
   if (what === 'services') target.setOverridable(readOverridable(store.listServices()));
-}
-
-/** Batches the gateway's key uses into one transaction every few seconds. */
-export function recordKeyUsage(store: StateStore, onError: (err: unknown) => void): KeyUsageRecorder {
-  return new KeyUsageRecorder({
-    flush: (used) =>
-      store.atomically(() => {
-        for (const [id, atMs] of used) store.touchKey(id, new Date(atMs));
-      }),
-    onError,
-  });
 }

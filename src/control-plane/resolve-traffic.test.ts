@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTraffic, validateTraffic } from './resolve-traffic.js';
-import type { RevisionRecord, TrafficPolicy } from './state-store.js';
+import type { RevisionRecord, TrafficPolicy } from '../state/state-store.js';
 
 const rev = (n: number): RevisionRecord => ({ name: `spam-0000${n}`, service: 'spam', number: n, spec: {}, createdAt: '', state: 'ready' });
 const revisions = [rev(1), rev(2)];

@@ -8,7 +8,7 @@
  */
 import { MlaasError, type FieldIssue } from '../errors.js';
 import type { ResolvedTraffic } from '../api/traffic.js';
-import type { RevisionRecord, TrafficPolicy } from './state-store.js';
+import type { RevisionRecord, TrafficPolicy } from '../state/state-store.js';
 
 export type { ResolvedTarget, ResolvedTraffic } from '../api/traffic.js';
 // Resolution is the resource model's, for gateways in other processes resolve too (api/gateway-snapshot.ts).

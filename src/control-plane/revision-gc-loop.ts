@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { RevisionReconciler } from './revision-reconciler.js';
 import { revisionsToCollect, type RevisionGcSettings } from './revision-gc.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 export const GC_SWEEP_INTERVAL_MS = 60_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REVISION_GC, revisionsToCollect, type RevisionGcSettings } from './revision-gc.js';
-import type { RevisionRecord, TrafficPolicy } from './state-store.js';
+import type { RevisionRecord, TrafficPolicy } from '../state/state-store.js';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-01-10T00:00:00.000Z');

@@ -16,7 +16,7 @@
  * if it never had any.
  */
 import { latestReadyRevision } from './resolve-traffic.js';
-import type { RevisionRecord, TrafficPolicy } from './state-store.js';
+import type { RevisionRecord, TrafficPolicy } from '../state/state-store.js';
 import { trafficHolds } from './traffic-holds.js';
 
 export type Disableable = number | 'disabled';

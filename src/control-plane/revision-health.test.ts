@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 import { revisionHealth } from './revision-health.js';
 
 describe('revisionHealth', () => {

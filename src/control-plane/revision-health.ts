@@ -4,7 +4,7 @@
  * is marked failed with the reason, as Knative marks it not Ready; once an
  * instance of it is ready again, it is marked ready.
  */
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** Failures in a row that make a crash loop. */
 export const CRASH_LOOP_FAILURES = 3;

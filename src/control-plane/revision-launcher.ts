@@ -11,7 +11,7 @@ import { OWNER_ENV } from '../runtime/reap-orphans.js';
 import type { InstanceSpec } from '../runtime/supervisor.js';
 import { fetchRevisionModels } from './fetch-revision-models.js';
 import { ONNX_ARTIFACT_KIND, instanceSpecOf, parseRevisionSpec } from './revision-spec.js';
-import type { RevisionRecord } from './state-store.js';
+import type { RevisionRecord } from '../state/state-store.js';
 
 export interface RevisionLauncherOptions {
   artifacts: ArtifactStore;

@@ -10,7 +10,7 @@ import { MlaasError } from '../errors.js';
 import { buildAddModel } from '../models/fixtures/tiny-onnx-model.js';
 import { FsBlobBackend, ModelCache, ModelRegistry } from '../models/index.js';
 import { revisionsUsing } from './admin-routes-models.js';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 import { fetchRevisionModels } from './fetch-revision-models.js';
 import { servicesFollowing } from './model-rollout.js';
 import { resolveModels } from './resolve-models.js';

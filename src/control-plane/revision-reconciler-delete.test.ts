@@ -3,9 +3,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MlaasError } from '../errors.js';
 import type { InstanceSpec } from '../runtime/supervisor.js';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 import { RevisionReconciler } from './revision-reconciler.js';
-import type { RevisionRecord } from './state-store.js';
+import type { RevisionRecord } from '../state/state-store.js';
 
 function setup() {
   const store = new FakeStateStore();

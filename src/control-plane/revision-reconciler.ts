@@ -22,7 +22,7 @@ import {
   type ResolvedTraffic,
 } from './resolve-traffic.js';
 import { patchTraffic, type TrafficPatch } from './patch-traffic.js';
-import type { JsonObject, RevisionRecord, StateStore, TrafficPolicy } from './state-store.js';
+import type { JsonObject, RevisionRecord, StateStore, TrafficPolicy } from '../state/state-store.js';
 import { trafficHolds } from './traffic-holds.js';
 
 /** What the reconciler needs of the runtime (the supervisor). */

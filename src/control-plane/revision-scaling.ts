@@ -7,7 +7,7 @@
  */
 import type { DeciderSettings } from '../autoscaler/index.js';
 import { RecordedScaling, RecordedTimeout } from '../api/revision-limits.js';
-import type { RevisionRecord } from './state-store.js';
+import type { RevisionRecord } from '../state/state-store.js';
 
 export interface RevisionScaling {
   decider: DeciderSettings;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveDeciderConfig } from '../autoscaler/index.js';
 import { parseConfig, type ServiceConfig } from '../config/index.js';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 import { revisionScaling } from './revision-scaling.js';
 import { instanceSpecOf, revisionSpecOf, sameRevisionSpec } from './revision-spec.js';
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ServiceConfig } from '../config/index.js';
 import type { InstanceSpec } from '../runtime/supervisor.js';
 import { onnxServerEnv } from '../serving/onnx-server-env.js';
-import type { JsonObject, RevisionRecord } from './state-store.js';
+import type { JsonObject, RevisionRecord } from '../state/state-store.js';
 
 /**
  * A model as a revision records it: the version its reference meant when the

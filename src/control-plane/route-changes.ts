@@ -5,7 +5,7 @@
  * quota… Pure: two documents in, changes out.
  */
 import type { GatewayDocument, GatewayOperation } from '../config/index.js';
-import { fieldChanges, type FieldChange } from './field-changes.js';
+import { fieldChanges, type FieldChange } from '../config/field-changes.js';
 
 export interface RouteChange {
   action: 'create' | 'update' | 'delete';

@@ -10,7 +10,7 @@ import { parseConfig, type LoadedConfig } from '../config/index.js';
 import { buildAddModel } from '../models/fixtures/tiny-onnx-model.js';
 import { FsBlobBackend, ModelRegistry, seedModels } from '../models/index.js';
 import { desiredStateOf } from './declared-state.js';
-import { FakeStateStore } from './fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 
 let dir: string;
 let registry: ModelRegistry;

@@ -5,7 +5,7 @@
  * hand or by revision GC.
  */
 import { latestReadyRevision } from './resolve-traffic.js';
-import type { RevisionRecord, TrafficPolicy } from './state-store.js';
+import type { RevisionRecord, TrafficPolicy } from '../state/state-store.js';
 
 /** One line per target that holds `name`, e.g. `50% (latestRevision)`, `tag canary`; empty when nothing does. */
 export function trafficHolds(name: string, policy: TrafficPolicy, revisions: readonly RevisionRecord[]): string[] {

@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { BackendIdTokens, type GatewaySigningKey } from './backend-id-tokens.js';
+import type { GatewaySigningKey } from '../api/gateway-signing-key.js';
+import { BackendIdTokens } from './backend-id-tokens.js';
 
 async function signingKey(): Promise<GatewaySigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');

@@ -10,14 +10,8 @@
  * hour, as Google's ID tokens do, and is reused per audience until five
  * minutes before it expires: per request, one map lookup.
  */
-import { SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
-
-export interface GatewaySigningKey {
-  kid: string;
-  privateKey: CryptoKey;
-  /** The public half as a JWK, without `kid`, `alg` and `use` (the key set adds them). */
-  publicJwk: JWK;
-}
+import { SignJWT, type JSONWebKeySet } from 'jose';
+import { ID_TOKEN_ALG, type GatewaySigningKey } from '../api/gateway-signing-key.js';
 
 export interface BackendIdTokensOptions {
   key: GatewaySigningKey;
@@ -26,7 +20,6 @@ export interface BackendIdTokensOptions {
   now?: () => number;
 }
 
-export const ID_TOKEN_ALG = 'ES256';
 const LIFETIME_SECONDS = 3600;
 const RENEW_BEFORE_SECONDS = 300;
 

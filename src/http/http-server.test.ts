@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminServer } from '../control-plane/admin-api.js';
 import { defineRoute } from '../control-plane/admin-router.js';
 import { generateApiKey, hashSecret } from '../api/api-key.js';
-import { FakeStateStore } from '../control-plane/fake-state-store.js';
+import { FakeStateStore } from '../state/fake-state-store.js';
 import type { GatewayOperation } from '../config/index.js';
 import { createGateway } from '../gateway/index.js';
 import { compileRouting } from '../gateway/traffic-router.js';

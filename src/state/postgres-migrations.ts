@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL state database's schema as an ordered list of migrations,
  * as sqlite-migrations.ts is for SQLite: the same tables and columns (so
- * sqlite-rows.ts maps the rows of both), JSON kept as text and times as ISO
+ * store-rows.ts maps the rows of both), JSON kept as text and times as ISO
  * strings as there, so both stores hand out identical records. The table
  * `mlaas_schema` records how many migrations have run; a later mlaas appends
  * one (never edits a published one).

@@ -9,11 +9,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { MlaasError } from '../errors.js';
-import { generateApiKey, hashSecret } from '../api/api-key.js';
+import { auditEntries, auditInput, type AuditedChange } from './audit-entries.js';
+import { keyRotation } from './key-rotation.js';
+import { duplicateKeyId, newKey } from './new-key.js';
 import { openSqliteDatabase } from './open-sqlite-database.js';
 import { StoreChangeNotifier } from './store-change-notifier.js';
 import {
-  DEFAULT_ACTOR,
   type ActivatorEndpoint,
   type AuditEntry,
   type AuditInput,
@@ -35,8 +36,7 @@ import {
   type TrafficPolicy,
 } from './state-store.js';
 import { revisionName } from './revision-name.js';
-import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
-import { auditChanges, tenantFields } from './audit-changes.js';
+import { activatorOf, auditOf, keyOf, keyParams, readyInstancesOf, revisionOf, serviceOf, tenantOf, tenantParams, type ActivatorRow, type AuditRow, type KeyRow, type ReadyInstancesRow, type RevisionRow, type ServiceRow, type TenantRow } from './store-rows.js';
 
 export const STATE_DB_FILE = 'state.db';
 
@@ -82,7 +82,7 @@ export class SqliteStateStore implements StateStore {
       const before = this.getService(name);
       const at = this.stamp();
       const row = this.sql.upsertService.get(name, JSON.stringify(spec), at, at) as ServiceRow;
-      this.audit(ctx, 'service.upsert', `service/${name}`, { created: before === undefined, changes: auditChanges(before?.spec, spec) });
+      this.audit(ctx, auditEntries.serviceUpserted(name, before, spec));
       return serviceOf(row);
     });
   }
@@ -101,7 +101,7 @@ export class SqliteStateStore implements StateStore {
       if (this.sql.deleteService.run(name).changes === 0) return false;
       const revisions = this.sql.deleteServiceRevisions.run(name).changes;
       this.sql.deleteTraffic.run(name);
-      this.audit(ctx, 'service.delete', `service/${name}`, { revisions });
+      this.audit(ctx, auditEntries.serviceDeleted(name, revisions));
       return true;
     });
   }
@@ -109,18 +109,8 @@ export class SqliteStateStore implements StateStore {
   upsertTenant(id: string, input: TenantInput, ctx: MutationContext = {}): TenantRecord {
     return this.atomically(() => {
       const before = this.getTenant(id);
-      const at = this.stamp();
-      const row = this.sql.upsertTenant.get(
-        id,
-        input.displayName,
-        JSON.stringify(input.config),
-        JSON.stringify(input.attributes ?? {}),
-        jsonOrNull(input.quota),
-        jsonOrNull(input.keyQuota),
-        at,
-        at,
-      ) as TenantRow;
-      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: before === undefined, changes: auditChanges(tenantFields(before), tenantFields(input)) });
+      const row = this.sql.upsertTenant.get(...tenantParams(id, input, this.stamp())) as TenantRow;
+      this.audit(ctx, auditEntries.tenantUpserted(id, before, input));
       return tenantOf(row);
     });
   }
@@ -138,7 +128,7 @@ export class SqliteStateStore implements StateStore {
     return this.atomically(() => {
       const keysDeleted = this.sql.countTenantKeys.get(id)?.n ?? 0;
       if (this.sql.deleteTenant.run(id).changes === 0) return false;
-      this.audit(ctx, 'tenant.delete', `tenant/${id}`, { keysDeleted });
+      this.audit(ctx, auditEntries.tenantDeleted(id, keysDeleted));
       return true;
     });
   }
@@ -149,25 +139,17 @@ export class SqliteStateStore implements StateStore {
         throw new MlaasError('ADMIN_NOT_FOUND', `no tenant ${tenantId}`);
       }
       const created = this.insertKey(tenantId, opts, undefined);
-      this.audit(ctx, 'key.create', `key/${created.key.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
+      this.audit(ctx, auditEntries.keyCreated(created.key, opts));
       return created;
     });
   }
 
   rotateKey(id: string, opts: RotateKeyOptions, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
-      const old = this.getKey(id);
-      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no key ${id}`);
-      if (old.revokedAt !== undefined) throw new MlaasError('ADMIN_CONFLICT', `key '${id}' is revoked; create a new key instead`);
-      const oldExpiresAt = old.expiresAt !== undefined && old.expiresAt < opts.oldExpiresAt ? old.expiresAt : opts.oldExpiresAt;
+      const { old, oldExpiresAt, inherited } = keyRotation(id, this.getKey(id), opts);
       this.sql.expireKey.run(oldExpiresAt, id);
-      const inherited: CreateKeyOptions = {};
-      if (old.description !== undefined) inherited.description = old.description;
-      if (old.scopes !== undefined) inherited.scopes = old.scopes;
-      if (old.quota !== undefined) inherited.quota = old.quota;
-      if (old.allowTags === true) inherited.allowTags = true;
       const created = this.insertKey(old.tenantId, inherited, id);
-      this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
+      this.audit(ctx, auditEntries.keyRotated(old, created.key, oldExpiresAt));
       return created;
     });
   }
@@ -181,11 +163,7 @@ export class SqliteStateStore implements StateStore {
     this.atomically(() => {
       const before = this.getFlags();
       this.sql.setFlags.run(JSON.stringify(document), this.stamp());
-      const flags = document['flags'];
-      this.audit(ctx, 'flags.set', 'flags', {
-        flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0,
-        changes: auditChanges(before, document),
-      });
+      this.audit(ctx, auditEntries.flagsSet(before, document));
     });
   }
 
@@ -201,29 +179,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
-    const generated = generateApiKey(this.random);
+    const { key, secretKey } = newKey(this.random, tenantId, opts, rotatedFrom, this.stamp());
     let row: KeyRow;
     try {
-      row = this.sql.insertKey.get(
-        generated.id,
-        tenantId,
-        hashSecret(generated.secret),
-        this.stamp(),
-        opts.expiresAt ?? null,
-        opts.description ?? null,
-        jsonOrNull(opts.scopes),
-        jsonOrNull(opts.quota),
-        opts.allowTags === true ? 1 : 0,
-        rotatedFrom ?? null,
-      ) as KeyRow;
+      row = this.sql.insertKey.get(...keyParams(key)) as KeyRow;
     } catch (err) {
       // A unique violation is a conflict, as PostgreSQL's is (postgres-connection.ts).
-      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new MlaasError('ADMIN_CONFLICT', `key id '${generated.id}' already exists; create the key again`, { cause: err });
-      }
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw duplicateKeyId(key.id, err);
       throw err;
     }
-    return { key: keyOf(row), secretKey: generated.key };
+    return { key: keyOf(row), secretKey };
   }
 
   listKeys(tenantId?: string): KeyRecord[] {
@@ -240,7 +205,7 @@ export class SqliteStateStore implements StateStore {
     return this.atomically(() => {
       const row = this.sql.revokeKey.get(this.stamp(), id);
       if (row === undefined) return this.getKey(id);
-      this.audit(ctx, 'key.revoke', `key/${id}`, { tenantId: row.tenant_id });
+      this.audit(ctx, auditEntries.keyRevoked(id, row.tenant_id));
       return keyOf(row);
     });
   }
@@ -255,7 +220,7 @@ export class SqliteStateStore implements StateStore {
       const number = (this.sql.maxRevisionNumber.get(service)?.n ?? 0) + 1;
       const name = revisionName(service, number);
       const row = this.sql.insertRevision.get(name, service, number, JSON.stringify(spec), this.stamp()) as RevisionRow;
-      this.audit(ctx, 'revision.create', `revision/${name}`, { service });
+      this.audit(ctx, auditEntries.revisionCreated(name, service));
       return revisionOf(row);
     });
   }
@@ -274,7 +239,7 @@ export class SqliteStateStore implements StateStore {
     return this.atomically(() => {
       const row = this.sql.setRevisionState.get(state, reason ?? null, name);
       if (row === undefined) return undefined;
-      this.audit(ctx, 'revision.state', `revision/${name}`, { state, ...(reason === undefined ? {} : { reason }) });
+      this.audit(ctx, auditEntries.revisionStateSet(name, state, reason));
       return revisionOf(row);
     });
   }
@@ -293,7 +258,7 @@ export class SqliteStateStore implements StateStore {
     return this.atomically(() => {
       const row = this.sql.deleteRevision.get(name);
       if (row === undefined) return false;
-      this.audit(ctx, 'revision.delete', `revision/${name}`, { service: row.service });
+      this.audit(ctx, auditEntries.revisionDeleted(name, row.service));
       return true;
     });
   }
@@ -307,7 +272,7 @@ export class SqliteStateStore implements StateStore {
     return this.atomically(() => {
       const before = this.getTraffic(service);
       this.sql.setTraffic.run(service, JSON.stringify(policy), this.stamp());
-      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky, changes: auditChanges(before, policy) });
+      this.audit(ctx, auditEntries.trafficSet(service, before, policy));
       return structuredClone(policy);
     });
   }
@@ -322,11 +287,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   listReadyInstances(): ReadyInstances[] {
-    return this.sql.listReadyInstances.all().map((row) => ({
-      revision: row.revision,
-      instances: JSON.parse(row.instances) as InstanceEndpoint[],
-      updatedAt: row.updated_at,
-    }));
+    return this.sql.listReadyInstances.all().map(readyInstancesOf);
   }
 
   setActivator(endpoint: ActivatorEndpoint | undefined): void {
@@ -337,7 +298,7 @@ export class SqliteStateStore implements StateStore {
 
   getActivator(): ActivatorEndpoint | undefined {
     const row = this.sql.getActivator.get();
-    return row && { url: row.url, token: row.token, issuer: row.issuer };
+    return row && activatorOf(row);
   }
 
   appendAudit(entry: AuditInput): AuditEntry {
@@ -400,8 +361,8 @@ export class SqliteStateStore implements StateStore {
     return this.now().toISOString();
   }
 
-  private audit(ctx: MutationContext, action: string, target: string, detail: JsonObject): void {
-    this.appendAudit({ actor: ctx.actor ?? DEFAULT_ACTOR, action, target, detail });
+  private audit(ctx: MutationContext, change: AuditedChange): void {
+    this.appendAudit(auditInput(ctx, change));
   }
 }
 
@@ -482,7 +443,7 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (revision) DO UPDATE SET instances = excluded.instances, updated_at = excluded.updated_at`,
     ),
     deleteReadyInstances: db.prepare<[string]>('DELETE FROM ready_instances WHERE revision = ?'),
-    listReadyInstances: db.prepare<[], { revision: string; instances: string; updated_at: string }>(
+    listReadyInstances: db.prepare<[], ReadyInstancesRow>(
       'SELECT * FROM ready_instances ORDER BY revision',
     ),
     setActivator: db.prepare<[string, string, string, string]>(
@@ -490,7 +451,7 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (id) DO UPDATE SET url = excluded.url, token = excluded.token, issuer = excluded.issuer, updated_at = excluded.updated_at`,
     ),
     deleteActivator: db.prepare<[]>('DELETE FROM activator'),
-    getActivator: db.prepare<[], { url: string; token: string; issuer: string }>('SELECT url, token, issuer FROM activator WHERE id = 1'),
+    getActivator: db.prepare<[], ActivatorRow>('SELECT url, token, issuer FROM activator WHERE id = 1'),
     setTraffic: db.prepare<[string, string, string]>(
       `INSERT INTO traffic (service, policy, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (service) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,

@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MlaasError } from '../errors.js';
-import { generateApiKey, hashSecret } from '../api/api-key.js';
+import { auditEntries, auditInput, type AuditedChange } from './audit-entries.js';
+import { keyRotation } from './key-rotation.js';
+import { duplicateKeyId, newKey } from './new-key.js';
 import {
-  DEFAULT_ACTOR,
   type ActivatorEndpoint,
   type AuditEntry,
   type AuditInput,
@@ -29,7 +30,6 @@ import {
   type TrafficPolicy,
 } from './state-store.js';
 import { revisionName } from './revision-name.js';
-import { auditChanges, tenantFields } from './audit-changes.js';
 import { StoreChangeNotifier } from './store-change-notifier.js';
 
 interface State {
@@ -78,7 +78,7 @@ export class FakeStateStore implements StateStore {
       const at = this.stamp();
       const record = { name, spec: structuredClone(spec), createdAt: previous?.createdAt ?? at, updatedAt: at };
       this.state.services.set(name, record);
-      this.audit(ctx, 'service.upsert', `service/${name}`, { created: previous === undefined, changes: auditChanges(previous?.spec, spec) });
+      this.audit(ctx, auditEntries.serviceUpserted(name, previous, spec));
       return structuredClone(record);
     });
   }
@@ -99,7 +99,7 @@ export class FakeStateStore implements StateStore {
         if (rev.service === name && this.state.revisions.delete(rev.name)) revisions++;
       }
       this.state.traffic.delete(name);
-      this.audit(ctx, 'service.delete', `service/${name}`, { revisions });
+      this.audit(ctx, auditEntries.serviceDeleted(name, revisions));
       return true;
     });
   }
@@ -119,7 +119,7 @@ export class FakeStateStore implements StateStore {
       if (input.quota !== undefined) record.quota = structuredClone(input.quota);
       if (input.keyQuota !== undefined) record.keyQuota = structuredClone(input.keyQuota);
       this.state.tenants.set(id, record);
-      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: previous === undefined, changes: auditChanges(tenantFields(previous), tenantFields(input)) });
+      this.audit(ctx, auditEntries.tenantUpserted(id, previous, input));
       return structuredClone(record);
     });
   }
@@ -142,7 +142,7 @@ export class FakeStateStore implements StateStore {
           keysDeleted++;
         }
       }
-      this.audit(ctx, 'tenant.delete', `tenant/${id}`, { keysDeleted });
+      this.audit(ctx, auditEntries.tenantDeleted(id, keysDeleted));
       return true;
     });
   }
@@ -151,25 +151,17 @@ export class FakeStateStore implements StateStore {
     return this.atomically(() => {
       if (!this.state.tenants.has(tenantId)) throw new MlaasError('ADMIN_NOT_FOUND', `no tenant ${tenantId}`);
       const created = this.insertKey(tenantId, opts, undefined);
-      this.audit(ctx, 'key.create', `key/${created.key.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
+      this.audit(ctx, auditEntries.keyCreated(created.key, opts));
       return created;
     });
   }
 
   rotateKey(id: string, opts: RotateKeyOptions, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
-      const old = this.state.keys.get(id);
-      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no key ${id}`);
-      if (old.revokedAt !== undefined) throw new MlaasError('ADMIN_CONFLICT', `key '${id}' is revoked; create a new key instead`);
-      const oldExpiresAt = old.expiresAt !== undefined && old.expiresAt < opts.oldExpiresAt ? old.expiresAt : opts.oldExpiresAt;
+      const { old, oldExpiresAt, inherited } = keyRotation(id, this.state.keys.get(id), opts);
       old.expiresAt = oldExpiresAt;
-      const inherited: CreateKeyOptions = {};
-      if (old.description !== undefined) inherited.description = old.description;
-      if (old.scopes !== undefined) inherited.scopes = old.scopes;
-      if (old.quota !== undefined) inherited.quota = old.quota;
-      if (old.allowTags === true) inherited.allowTags = true;
       const created = this.insertKey(old.tenantId, inherited, id);
-      this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
+      this.audit(ctx, auditEntries.keyRotated(old, created.key, oldExpiresAt));
       return created;
     });
   }
@@ -192,27 +184,16 @@ export class FakeStateStore implements StateStore {
     this.atomically(() => {
       const before = this.state.flags;
       this.state.flags = structuredClone(document);
-      const flags = document['flags'];
-      this.audit(ctx, 'flags.set', 'flags', {
-        flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0,
-        changes: auditChanges(before, document),
-      });
+      this.audit(ctx, auditEntries.flagsSet(before, document));
     });
   }
 
   private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
-    const generated = generateApiKey(this.random);
+    const { key, secretKey } = newKey(this.random, tenantId, opts, rotatedFrom, this.stamp());
     // The real stores' primary key refuses a duplicate id; the fake must fail the same way.
-    if (this.state.keys.has(generated.id)) throw new MlaasError('ADMIN_CONFLICT', `key id '${generated.id}' already exists; create the key again`);
-    const record: KeyRecord = { id: generated.id, tenantId, hash: hashSecret(generated.secret), createdAt: this.stamp() };
-    if (opts.expiresAt !== undefined) record.expiresAt = opts.expiresAt;
-    if (opts.description !== undefined) record.description = opts.description;
-    if (opts.scopes !== undefined) record.scopes = structuredClone(opts.scopes);
-    if (opts.quota !== undefined) record.quota = structuredClone(opts.quota);
-    if (opts.allowTags === true) record.allowTags = true;
-    if (rotatedFrom !== undefined) record.rotatedFrom = rotatedFrom;
-    this.state.keys.set(record.id, record);
-    return { key: structuredClone(record), secretKey: generated.key };
+    if (this.state.keys.has(key.id)) throw duplicateKeyId(key.id);
+    this.state.keys.set(key.id, key);
+    return { key: structuredClone(key), secretKey };
   }
 
   listKeys(tenantId?: string): KeyRecord[] {
@@ -231,7 +212,7 @@ export class FakeStateStore implements StateStore {
       const key = this.state.keys.get(id);
       if (key === undefined || key.revokedAt !== undefined) return copy(key);
       key.revokedAt = this.stamp();
-      this.audit(ctx, 'key.revoke', `key/${id}`, { tenantId: key.tenantId });
+      this.audit(ctx, auditEntries.keyRevoked(id, key.tenantId));
       return structuredClone(key);
     });
   }
@@ -248,7 +229,7 @@ export class FakeStateStore implements StateStore {
       const name = revisionName(service, number);
       const record: RevisionRecord = { name, service, number, spec: structuredClone(spec), createdAt: this.stamp(), state: 'pending' };
       this.state.revisions.set(name, record);
-      this.audit(ctx, 'revision.create', `revision/${name}`, { service });
+      this.audit(ctx, auditEntries.revisionCreated(name, service));
       return structuredClone(record);
     });
   }
@@ -271,7 +252,7 @@ export class FakeStateStore implements StateStore {
       rev.state = state;
       if (reason === undefined) delete rev.reason;
       else rev.reason = reason;
-      this.audit(ctx, 'revision.state', `revision/${name}`, { state, ...(reason === undefined ? {} : { reason }) });
+      this.audit(ctx, auditEntries.revisionStateSet(name, state, reason));
       return structuredClone(rev);
     });
   }
@@ -293,7 +274,7 @@ export class FakeStateStore implements StateStore {
       const rev = this.state.revisions.get(name);
       if (rev === undefined) return false;
       this.state.revisions.delete(name);
-      this.audit(ctx, 'revision.delete', `revision/${name}`, { service: rev.service });
+      this.audit(ctx, auditEntries.revisionDeleted(name, rev.service));
       return true;
     });
   }
@@ -306,7 +287,7 @@ export class FakeStateStore implements StateStore {
     return this.atomically(() => {
       const before = this.state.traffic.get(service);
       this.state.traffic.set(service, structuredClone(policy));
-      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky, changes: auditChanges(before, policy) });
+      this.audit(ctx, auditEntries.trafficSet(service, before, policy));
       return structuredClone(policy);
     });
   }
@@ -379,8 +360,8 @@ export class FakeStateStore implements StateStore {
     return this.now().toISOString();
   }
 
-  private audit(ctx: MutationContext, action: string, target: string, detail: JsonObject): void {
-    this.appendAudit({ actor: ctx.actor ?? DEFAULT_ACTOR, action, target, detail });
+  private audit(ctx: MutationContext, change: AuditedChange): void {
+    this.appendAudit(auditInput(ctx, change));
   }
 }
 

@@ -34,7 +34,7 @@ function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
   const dir = path.dirname(here);
   if (here.endsWith('.js')) return path.join(dir, 'postgres-worker.js');
-  const built = path.resolve(dir, '..', '..', 'dist', 'src', 'control-plane', 'postgres-worker.js');
+  const built = path.resolve(dir, '..', '..', 'dist', 'src', path.basename(dir), 'postgres-worker.js');
   if (!fs.existsSync(built)) throw new Error(`${built} is missing: run npm run build`);
   return built;
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey } from 'jose';
 import { z } from 'zod';
-import { ID_TOKEN_ALG, type GatewaySigningKey } from '../gateway/backend-id-tokens.js';
+import { ID_TOKEN_ALG, type GatewaySigningKey } from '../api/gateway-signing-key.js';
 
 export const GATEWAY_SIGNING_KEY_FILE = 'gateway-signing-key.json';
 

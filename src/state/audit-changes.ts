@@ -1,11 +1,11 @@
 /**
  * The diff an audit entry carries (`detail.changes`): the fields a change
  * made, each with its old and new value, as `mlaas plan` words them
- * (field-changes.ts). Both state stores record it the same way.
+ * (config/field-changes.ts). Both state stores record it the same way.
  */
 import type { JsonObject } from '../api/json-object.js';
 import type { TenantInput, TenantRecord } from '../api/tenant.js';
-import { fieldChanges } from './field-changes.js';
+import { fieldChanges } from '../config/field-changes.js';
 
 export function auditChanges(old: unknown, now: unknown): JsonObject[] {
   // Through JSON: the detail is stored as JSON, and an absent side stays absent.

@@ -8,17 +8,17 @@
  * committed change sends (postgres-migrations.ts), whichever process made it.
  */
 import { randomBytes } from 'node:crypto';
-import { generateApiKey, hashSecret } from '../api/api-key.js';
 import { MlaasError } from '../errors.js';
-import { auditChanges, tenantFields } from './audit-changes.js';
+import { auditEntries, auditInput, type AuditedChange } from './audit-entries.js';
+import { keyRotation } from './key-rotation.js';
+import { newKey } from './new-key.js';
 import { PostgresConnection } from './postgres-connection.js';
 import { migratePostgres, requireCurrentPostgresSchema, STATE_CHANGED_CHANNEL } from './postgres-migrations.js';
 import { SQL } from './postgres-statements.js';
 import { revisionName } from './revision-name.js';
 import { StoreChangeNotifier } from './store-change-notifier.js';
-import { auditOf, jsonOrNull, keyOf, revisionOf, serviceOf, tenantOf, type AuditRow, type KeyRow, type RevisionRow, type ServiceRow, type TenantRow } from './sqlite-rows.js';
+import { activatorOf, auditOf, keyOf, keyParams, readyInstancesOf, revisionOf, serviceOf, tenantOf, tenantParams, type ActivatorRow, type AuditRow, type KeyRow, type ReadyInstancesRow, type RevisionRow, type ServiceRow, type TenantRow } from './store-rows.js';
 import {
-  DEFAULT_ACTOR,
   type ActivatorEndpoint,
   type AuditEntry,
   type AuditInput,
@@ -82,7 +82,7 @@ export class PostgresStateStore implements StateStore {
       const before = this.getService(name);
       const at = this.stamp();
       const row = this.one<ServiceRow>(SQL.upsertService, [name, JSON.stringify(spec), at, at]);
-      this.audit(ctx, 'service.upsert', `service/${name}`, { created: before === undefined, changes: auditChanges(before?.spec, spec) });
+      this.audit(ctx, auditEntries.serviceUpserted(name, before, spec));
       return serviceOf(row);
     });
   }
@@ -101,7 +101,7 @@ export class PostgresStateStore implements StateStore {
       if (this.conn.run(SQL.deleteService, [name]) === 0) return false;
       const revisions = this.conn.run(SQL.deleteServiceRevisions, [name]);
       this.conn.run(SQL.deleteTraffic, [name]);
-      this.audit(ctx, 'service.delete', `service/${name}`, { revisions });
+      this.audit(ctx, auditEntries.serviceDeleted(name, revisions));
       return true;
     });
   }
@@ -109,18 +109,8 @@ export class PostgresStateStore implements StateStore {
   upsertTenant(id: string, input: TenantInput, ctx: MutationContext = {}): TenantRecord {
     return this.atomically(() => {
       const before = this.getTenant(id);
-      const at = this.stamp();
-      const row = this.one<TenantRow>(SQL.upsertTenant, [
-        id,
-        input.displayName,
-        JSON.stringify(input.config),
-        JSON.stringify(input.attributes ?? {}),
-        jsonOrNull(input.quota),
-        jsonOrNull(input.keyQuota),
-        at,
-        at,
-      ]);
-      this.audit(ctx, 'tenant.upsert', `tenant/${id}`, { created: before === undefined, changes: auditChanges(tenantFields(before), tenantFields(input)) });
+      const row = this.one<TenantRow>(SQL.upsertTenant, tenantParams(id, input, this.stamp()));
+      this.audit(ctx, auditEntries.tenantUpserted(id, before, input));
       return tenantOf(row);
     });
   }
@@ -138,7 +128,7 @@ export class PostgresStateStore implements StateStore {
     return this.atomically(() => {
       const keysDeleted = this.one<{ n: number }>(SQL.countTenantKeys, [id]).n;
       if (this.conn.run(SQL.deleteTenant, [id]) === 0) return false;
-      this.audit(ctx, 'tenant.delete', `tenant/${id}`, { keysDeleted });
+      this.audit(ctx, auditEntries.tenantDeleted(id, keysDeleted));
       return true;
     });
   }
@@ -147,25 +137,17 @@ export class PostgresStateStore implements StateStore {
     return this.atomically(() => {
       if (this.getTenant(tenantId) === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no tenant ${tenantId}`);
       const created = this.insertKey(tenantId, opts, undefined);
-      this.audit(ctx, 'key.create', `key/${created.key.id}`, { tenantId, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
+      this.audit(ctx, auditEntries.keyCreated(created.key, opts));
       return created;
     });
   }
 
   rotateKey(id: string, opts: RotateKeyOptions, ctx: MutationContext = {}): CreatedKey {
     return this.atomically(() => {
-      const old = this.getKey(id);
-      if (old === undefined) throw new MlaasError('ADMIN_NOT_FOUND', `no key ${id}`);
-      if (old.revokedAt !== undefined) throw new MlaasError('ADMIN_CONFLICT', `key '${id}' is revoked; create a new key instead`);
-      const oldExpiresAt = old.expiresAt !== undefined && old.expiresAt < opts.oldExpiresAt ? old.expiresAt : opts.oldExpiresAt;
+      const { old, oldExpiresAt, inherited } = keyRotation(id, this.getKey(id), opts);
       this.conn.run(SQL.expireKey, [oldExpiresAt, id]);
-      const inherited: CreateKeyOptions = {};
-      if (old.description !== undefined) inherited.description = old.description;
-      if (old.scopes !== undefined) inherited.scopes = old.scopes;
-      if (old.quota !== undefined) inherited.quota = old.quota;
-      if (old.allowTags === true) inherited.allowTags = true;
       const created = this.insertKey(old.tenantId, inherited, id);
-      this.audit(ctx, 'key.rotate', `key/${id}`, { tenantId: old.tenantId, newKey: created.key.id, oldExpiresAt });
+      this.audit(ctx, auditEntries.keyRotated(old, created.key, oldExpiresAt));
       return created;
     });
   }
@@ -179,11 +161,7 @@ export class PostgresStateStore implements StateStore {
     this.atomically(() => {
       const before = this.getFlags();
       this.conn.run(SQL.setFlags, [JSON.stringify(document), this.stamp()]);
-      const flags = document['flags'];
-      this.audit(ctx, 'flags.set', 'flags', {
-        flags: typeof flags === 'object' && flags !== null ? Object.keys(flags).length : 0,
-        changes: auditChanges(before, document),
-      });
+      this.audit(ctx, auditEntries.flagsSet(before, document));
     });
   }
 
@@ -211,7 +189,7 @@ export class PostgresStateStore implements StateStore {
     return this.atomically(() => {
       const row = this.conn.query<KeyRow>(SQL.revokeKey, [this.stamp(), id])[0];
       if (row === undefined) return this.getKey(id);
-      this.audit(ctx, 'key.revoke', `key/${id}`, { tenantId: row.tenant_id });
+      this.audit(ctx, auditEntries.keyRevoked(id, row.tenant_id));
       return keyOf(row);
     });
   }
@@ -225,7 +203,7 @@ export class PostgresStateStore implements StateStore {
       const number = (this.one<{ n: number | null }>(SQL.maxRevisionNumber, [service]).n ?? 0) + 1;
       const name = revisionName(service, number);
       const row = this.one<RevisionRow>(SQL.insertRevision, [name, service, number, JSON.stringify(spec), this.stamp()]);
-      this.audit(ctx, 'revision.create', `revision/${name}`, { service });
+      this.audit(ctx, auditEntries.revisionCreated(name, service));
       return revisionOf(row);
     });
   }
@@ -244,7 +222,7 @@ export class PostgresStateStore implements StateStore {
     return this.atomically(() => {
       const row = this.conn.query<RevisionRow>(SQL.setRevisionState, [state, reason ?? null, name])[0];
       if (row === undefined) return undefined;
-      this.audit(ctx, 'revision.state', `revision/${name}`, { state, ...(reason === undefined ? {} : { reason }) });
+      this.audit(ctx, auditEntries.revisionStateSet(name, state, reason));
       return revisionOf(row);
     });
   }
@@ -261,7 +239,7 @@ export class PostgresStateStore implements StateStore {
     return this.atomically(() => {
       const row = this.conn.query<{ service: string }>(SQL.deleteRevision, [name])[0];
       if (row === undefined) return false;
-      this.audit(ctx, 'revision.delete', `revision/${name}`, { service: row.service });
+      this.audit(ctx, auditEntries.revisionDeleted(name, row.service));
       return true;
     });
   }
@@ -275,7 +253,7 @@ export class PostgresStateStore implements StateStore {
     return this.atomically(() => {
       const before = this.getTraffic(service);
       this.conn.run(SQL.setTraffic, [service, JSON.stringify(policy), this.stamp()]);
-      this.audit(ctx, 'traffic.set', `service/${service}`, { targets: policy.targets.length, sticky: policy.sticky, changes: auditChanges(before, policy) });
+      this.audit(ctx, auditEntries.trafficSet(service, before, policy));
       return structuredClone(policy);
     });
   }
@@ -307,11 +285,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   listReadyInstances(): ReadyInstances[] {
-    return this.conn.query<{ revision: string; instances: string; updated_at: string }>(SQL.listReadyInstances).map((row) => ({
-      revision: row.revision,
-      instances: JSON.parse(row.instances) as InstanceEndpoint[],
-      updatedAt: row.updated_at,
-    }));
+    return this.conn.query<ReadyInstancesRow>(SQL.listReadyInstances).map(readyInstancesOf);
   }
 
   setActivator(endpoint: ActivatorEndpoint | undefined): void {
@@ -320,8 +294,8 @@ export class PostgresStateStore implements StateStore {
   }
 
   getActivator(): ActivatorEndpoint | undefined {
-    const row = this.conn.query<{ url: string; token: string; issuer: string }>(SQL.getActivator)[0];
-    return row && { url: row.url, token: row.token, issuer: row.issuer };
+    const row = this.conn.query<ActivatorRow>(SQL.getActivator)[0];
+    return row && activatorOf(row);
   }
 
   close(): void {
@@ -330,20 +304,9 @@ export class PostgresStateStore implements StateStore {
   }
 
   private insertKey(tenantId: string, opts: CreateKeyOptions, rotatedFrom: string | undefined): CreatedKey {
-    const generated = generateApiKey(this.random);
-    const row = this.one<KeyRow>(SQL.insertKey, [
-      generated.id,
-      tenantId,
-      hashSecret(generated.secret),
-      this.stamp(),
-      opts.expiresAt ?? null,
-      opts.description ?? null,
-      jsonOrNull(opts.scopes),
-      jsonOrNull(opts.quota),
-      opts.allowTags === true ? 1 : 0,
-      rotatedFrom ?? null,
-    ]);
-    return { key: keyOf(row), secretKey: generated.key };
+    // A taken id is a unique violation, which the connection answers as ADMIN_CONFLICT.
+    const { key, secretKey } = newKey(this.random, tenantId, opts, rotatedFrom, this.stamp());
+    return { key: keyOf(this.one<KeyRow>(SQL.insertKey, keyParams(key))), secretKey };
   }
 
   /** The one row a statement answers (an INSERT … RETURNING, an aggregate). */
@@ -357,7 +320,7 @@ export class PostgresStateStore implements StateStore {
     return this.now().toISOString();
   }
 
-  private audit(ctx: MutationContext, action: string, target: string, detail: JsonObject): void {
-    this.appendAudit({ actor: ctx.actor ?? DEFAULT_ACTOR, action, target, detail });
+  private audit(ctx: MutationContext, change: AuditedChange): void {
+    this.appendAudit(auditInput(ctx, change));
   }
 }

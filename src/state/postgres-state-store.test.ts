@@ -137,7 +137,7 @@ describe('PostgresStateStore on a database that outlives it', () => {
 
   it('migrates a new database once when several processes start on it at the same time', async () => {
     // Four processes, as four gateways started together: each must find the schema whole, none may fail.
-    const built = pathToFileURL(fileURLToPath(new URL('../../dist/src/control-plane/postgres-state-store.js', import.meta.url))).href;
+    const built = pathToFileURL(fileURLToPath(new URL('../../dist/src/state/postgres-state-store.js', import.meta.url))).href;
     // Each opens its store at the same moment, once loaded, so that their migrations overlap.
     const script = `import { PostgresStateStore } from ${JSON.stringify(built)};
       await new Promise((r) => setTimeout(r, Number(process.argv[2]) - Date.now()));

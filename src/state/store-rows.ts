@@ -1,8 +1,23 @@
 /**
- * The rows of state.db's tables and how each becomes the record the store
- * hands out: JSON columns parsed, NULLs dropped, times kept as ISO strings.
+ * The rows of the state store's tables (SQLite's state.db and PostgreSQL's
+ * have the same columns) and how each becomes the record the store hands
+ * out: JSON columns parsed, NULLs dropped, times kept as ISO strings.
  */
-import type { AuditEntry, JsonObject, KeyRecord, QuotaSpec, RevisionRecord, RevisionState, ServiceRecord, ServiceSpec, TenantRecord } from './state-store.js';
+import type {
+  ActivatorEndpoint,
+  AuditEntry,
+  InstanceEndpoint,
+  JsonObject,
+  KeyRecord,
+  QuotaSpec,
+  ReadyInstances,
+  RevisionRecord,
+  RevisionState,
+  ServiceRecord,
+  ServiceSpec,
+  TenantInput,
+  TenantRecord,
+} from './state-store.js';
 
 export interface ServiceRow { name: string; spec: string; created_at: string; updated_at: string }
 export interface TenantRow {
@@ -41,6 +56,8 @@ export interface RevisionRow {
   last_active_at: string | null;
 }
 export interface AuditRow { id: number; at: string; actor: string; action: string; target: string; detail: string }
+export interface ReadyInstancesRow { revision: string; instances: string; updated_at: string }
+export interface ActivatorRow { url: string; token: string; issuer: string }
 
 export function serviceOf(row: ServiceRow): ServiceRecord {
   return { name: row.name, spec: JSON.parse(row.spec) as ServiceSpec, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -62,6 +79,29 @@ export function tenantOf(row: TenantRow): TenantRecord {
 
 export function jsonOrNull(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
+}
+
+/** The values of a tenant's upsert: id, display_name, config, attributes, quota, key_quota, created_at, updated_at. */
+export function tenantParams(id: string, input: TenantInput, at: string): [string, string, string, string, string | null, string | null, string, string] {
+  return [id, input.displayName, JSON.stringify(input.config), JSON.stringify(input.attributes ?? {}), jsonOrNull(input.quota), jsonOrNull(input.keyQuota), at, at];
+}
+
+/** The values of a new key's insert, in the api_keys table's column order (without revoked_at and last_used_at). */
+export function keyParams(
+  key: KeyRecord,
+): [string, string, string, string, string | null, string | null, string | null, string | null, number, string | null] {
+  return [
+    key.id,
+    key.tenantId,
+    key.hash,
+    key.createdAt,
+    key.expiresAt ?? null,
+    key.description ?? null,
+    jsonOrNull(key.scopes),
+    jsonOrNull(key.quota),
+    key.allowTags === true ? 1 : 0,
+    key.rotatedFrom ?? null,
+  ];
 }
 
 export function keyOf(row: KeyRow): KeyRecord {
@@ -90,6 +130,14 @@ export function revisionOf(row: RevisionRow): RevisionRecord {
   if (row.full_traffic_at !== null) rev.fullTrafficAt = row.full_traffic_at;
   if (row.last_active_at !== null) rev.lastActiveAt = row.last_active_at;
   return rev;
+}
+
+export function readyInstancesOf(row: ReadyInstancesRow): ReadyInstances {
+  return { revision: row.revision, instances: JSON.parse(row.instances) as InstanceEndpoint[], updatedAt: row.updated_at };
+}
+
+export function activatorOf(row: ActivatorRow): ActivatorEndpoint {
+  return { url: row.url, token: row.token, issuer: row.issuer };
 }
 
 export function auditOf(row: AuditRow): AuditEntry {
