@@ -122,8 +122,9 @@ describe('the demo with gateway.workers: 2', () => {
     }
     expect(Math.min(spam.sent, infer.sent)).toBeGreaterThanOrEqual(MIN_ANSWERS);
     expect(peak).toBe(2);
-    const sent = spam.sent + infer.sent;
-    for (const share of await servedSince(before, sent)) expect(share).toBeGreaterThan(sent * 0.2);
+    // Both took a good part of the spam filter's load, spread over its 12 connections (the fast inference requests
+    // go over 2 connections, which may both be one worker's).
+    for (const share of await servedSince(before, spam.sent + infer.sent)) expect(share).toBeGreaterThan(spam.sent * 0.2);
   }, 90_000);
 
   it('lets exactly 600 of 1,000 requests of a key limited to 600 per minute through, across both workers, and answers 429 to the rest', async () => {
