@@ -1,11 +1,11 @@
 /**
- * Black-box: `gateway.workers: 2` through the real binary on loopback. Two
- * gateway processes share the port and serve a node service with no failed
- * request, each taking part of the load; a key limited to 600 per minute
- * gets exactly 600 of 1,000 requests spread over both (one limiter, in the
- * primary); the autoscaler scales out on load spread over both workers;
+ * Black-box: `gateway.workers: 2` through the real binary on loopback, with
+ * node services of the test's own for what the demo cannot show (its load,
+ * scale-out and quotas across workers are in gateway-workers-demo.e2e.test.ts):
  * `kill -9` of one worker leaves the other serving, and it is started again;
- * /metrics counts every worker's requests once; SIGTERM drains both.
+ * /metrics counts every worker's requests once; requests both workers have in
+ * flight to a replaced revision finish, on a service that SIGTERM cuts off;
+ * SIGTERM drains both workers.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,6 @@ interface WorkerStatus {
 }
 
 interface Status {
-  services: Array<{ key: string; ready: number }>;
   /** Instance id → requests in flight to it, from every gateway process. */
   inFlight: Record<string, number>;
   gatewayWorkers?: WorkerStatus[];
@@ -31,7 +30,6 @@ interface Status {
 
 let dir: string;
 let up: MlaasUp;
-let limitedKey: string;
 
 async function status(): Promise<Status> {
   return JSON.parse(await up.cliOk(['status', '-o', 'json'])) as Status;
@@ -39,10 +37,6 @@ async function status(): Promise<Status> {
 
 async function workers(): Promise<WorkerStatus[]> {
   return (await status()).gatewayWorkers ?? [];
-}
-
-async function ready(): Promise<number> {
-  return (await status()).services.find((s) => s.key === 'echo-00001')?.ready ?? 0;
 }
 
 function load(o: Partial<LoadOptions> & Pick<LoadOptions, 'maxRequests'>): ReturnType<typeof runAnswerCountingLoad> {
@@ -87,26 +81,16 @@ services:
   echo:
     source: echo
     command: [node, server.mjs]
-    scaling:
-      minInstances: 1
-      maxInstances: 3
-      concurrency: 2
-      target: 2
-      utilization: 100
-      stableWindow: 6s
+    scaling: { minInstances: 1, maxInstances: 1 }
   abrupt:
     source: abrupt
     command: [node, server.mjs]
     scaling: { minInstances: 1, maxInstances: 1 }
 tenants:
   demo: { demoKey: true }
-  limited: { demoKey: true, keyQuota: { requestsPerMinute: 600 } }
 `,
   );
   up = await startMlaasUp(dir, 'state');
-  limitedKey = /demo key\s+(mlk_\S+)\s+\(tenant limited\)/.exec(up.output().stdout)?.[1] ?? '';
-  expect(limitedKey).toMatch(/^mlk_/);
-  await waitUntil('the first instance', ready, (n) => n >= 1, 30_000);
 }, 120_000);
 
 afterAll(async () => {
@@ -115,54 +99,18 @@ afterAll(async () => {
 });
 
 describe('gateway.workers: 2', () => {
-  it('serves a bounded load over both workers with no failed request, and the autoscaler scales out on it', async () => {
-    expect(up.output().stdout).toMatch(/gateway\s+http:\/\/127\.0\.0\.1:\d+\s+\(2 worker processes\)/);
-    const before = await workers();
-    expect(before.map((w) => w.slot)).toEqual([1, 2]);
-    expect(new Set(before.map((w) => w.pid)).size).toBe(2);
-    expect(before.map((w) => w.pid)).not.toContain(up.child.pid);
-    let peak = 0;
-    let loading = true;
-    const watcher = (async () => {
-      while (loading && peak < 3) {
-        peak = Math.max(peak, await ready());
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    })();
-    // 8 callers at 2 per instance want 4 instances; maxInstances holds it to 3.
-    const report = await load({ maxRequests: 3_000, until: () => peak >= 3 });
-    loading = false;
-    await watcher;
-    expect({ noAnswer: report.noAnswer, truncated: report.truncated, failures: report.failures }).toEqual({ noAnswer: 0, truncated: 0, failures: [] });
-    expect(report.byStatus).toEqual({ 200: report.sent });
-    expect(peak).toBe(3);
-    // Reports reach the primary within a fraction of a second.
-    const after = await waitUntil(
-      'both workers’ reports',
-      workers,
-      (ws) => ws.reduce((sum, w, i) => sum + w.requests - (before[i]?.requests ?? 0), 0) === report.sent,
-      5_000,
-    );
-    for (const [i, w] of after.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(report.sent * 0.2);
-  }, 90_000);
-
   it('counts every worker’s requests once in the primary’s /metrics', async () => {
-    const served = (await workers()).reduce((sum, w) => sum + w.requests, 0);
+    const before = await workers();
+    const report = await load({ maxRequests: 400 });
+    expect(report.byStatus).toEqual({ 200: 400 });
+    const after = await waitUntil('the reports', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 400, 5_000);
+    for (const [i, w] of after.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(0);
+    const served = after.reduce((sum, w) => sum + w.requests, 0);
     const { adminUrl } = JSON.parse(readFileSync(path.join(dir, 'state', 'endpoint.json'), 'utf8')) as { adminUrl: string };
     const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
     const counted = [...metrics.matchAll(/^mlaas_gateway_requests_total\{[^}]*service="echo"[^}]*status_class="2xx"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     expect(counted).toBe(served);
   }, 30_000);
-
-  it('lets exactly 600 of 1,000 requests of a key limited to 600 per minute through, across both workers', async () => {
-    const before = await workers();
-    const report = await load({ maxRequests: 1_000, headers: { 'x-api-key': limitedKey } });
-    expect(report.sent).toBe(1_000);
-    expect(report.byStatus).toEqual({ 200: 600, 429: 400 });
-    expect(new Set(report.failures.map((f) => f.code))).toEqual(new Set(['GW_QUOTA_EXCEEDED']));
-    const after = await waitUntil('the reports', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 600, 5_000);
-    for (const [i, w] of after.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(0);
-  }, 90_000);
 
   it('keeps serving on the other worker when one is killed with SIGKILL, and starts it again', async () => {
     const [victim] = await workers();
