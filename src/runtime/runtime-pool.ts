@@ -42,6 +42,8 @@ export interface PoolStatus {
   preloads: string[];
   waiting: number;
   warm: number;
+  /** Of the waiting processes. */
+  pids: number[];
   /** True once processes kept dying before being taken: instances of this kind start fresh. */
   failed: boolean;
 }
@@ -64,6 +66,8 @@ export class RuntimePool {
   readonly #pools = new Map<string, Pool>();
   /** Which pool each of the supervisor's keys would take from. */
   readonly #users = new Map<string, string>();
+  /** Exits of processes killed and not yet seen gone. */
+  readonly #ending = new Set<Promise<void>>();
 
   constructor(options: RuntimePoolOptions) {
     this.#o = { refillDelayMs: 1_000, hostScript: DEFAULT_HOST, spawnFn: nodeSpawn, ...options };
@@ -108,20 +112,15 @@ export class RuntimePool {
       preloads: pool.launch.preloads,
       waiting: pool.processes.length,
       warm: pool.processes.filter((p) => p.warm).length,
+      pids: pool.processes.flatMap((p) => (p.child.pid === undefined ? [] : [p.child.pid])),
       failed: pool.failures >= MAX_FAILURES,
     }));
   }
 
-  /** Ends every waiting process and forgets every pool; resolves when they are gone. */
+  /** Ends every waiting process and forgets every pool; resolves when they are gone, those of pools closed before too. */
   async stopAll(): Promise<void> {
-    const exits: Array<Promise<unknown>> = [];
-    for (const pool of this.#pools.values()) {
-      for (const p of pool.processes) {
-        if (p.child.exitCode === null && p.child.signalCode === null) exits.push(new Promise((resolve) => p.child.once('exit', resolve)));
-      }
-    }
     this.killAll();
-    await Promise.all(exits);
+    await Promise.all(this.#ending);
   }
 
   /** SIGKILLs every waiting process now, synchronously (a composition root's `exit` handler). */
@@ -135,7 +134,13 @@ export class RuntimePool {
     if (pool === undefined) return;
     this.#pools.delete(key);
     clearTimeout(pool.refillTimer);
-    for (const p of pool.processes.splice(0)) killGroup(p.child);
+    for (const { child } of pool.processes.splice(0)) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      this.#ending.add(ended);
+      void ended.then(() => this.#ending.delete(ended));
+      killGroup(child);
+    }
   }
 
   #scheduleRefill(pool: Pool): void {
