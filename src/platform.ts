@@ -326,7 +326,8 @@ async function assemble(
   supervisor.onChange((key) => {
     gateway.instancesChanged(key);
     health.readyChanged(key, supervisor.ready(key).length);
-    dataPlane.readyChanged(key);
+    // Its store write after the requests the change released are on their way: a cold start's first byte does not wait for it.
+    setImmediate(() => dataPlane.readyChanged(key));
   });
   const artifacts = new ArtifactStore({ dir: path.join(cacheDir, 'artifacts'), cacheDir, platformRoot: PLATFORM_ROOT });
   adoptOldArchives(path.join(stateDir, 'artifacts'), artifacts.dir);
