@@ -2,6 +2,8 @@
  * One running process of a service (or revision): spawned with the service
  * contract's environment, its output appended to a log file as JSON lines (instance-output.ts), probed until
  * ready, and drained on stop (SIGTERM, then SIGKILL after the drain timeout).
+ * With a runtime pool, the process may be a pre-started one handed this
+ * instance's cwd, environment and argv (runtime-pool.ts); the rest is the same.
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

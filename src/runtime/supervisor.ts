@@ -3,7 +3,8 @@
  * running as child processes: starts them on fresh ports, waits for
  * readiness, restarts crashed ones with exponential backoff, drains them on
  * scale-down and shutdown. The gateway reads `ready(key)` on every request;
- * that array is rebuilt only when the ready set changes.
+ * that array is rebuilt only when the ready set changes. It tells its
+ * runtime pool, if any, which kind of runtime each key's instances take.
  */
 import { randomBytes } from 'node:crypto';
 import { MlaasError } from '../errors.js';
