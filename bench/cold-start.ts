@@ -1,10 +1,10 @@
 /**
- * Issues 4 and 16's figures: the spam-filter's cold start — first byte of the
- * first request at a revision scaled to zero — p50 and max over 10 cold
- * starts with the runtime pool (instances.pool: 1, the default) and without
- * it (0), each beside a bare Node HTTP server's start measured in the same
- * run, between them; and the time from a step of concurrent load to the
- * target instance count.
+ * Issues 4 and 16's figures: the spam-filter's cold start — gateway request
+ * to the first byte of the answer, at a revision scaled to zero — p50 and
+ * max over 10 rounds, each round a bare Node HTTP server's start, a cold
+ * start with the runtime pool (instances.pool: 1, the default) and one
+ * without it (0), in that order, so all three meet the same load; and the
+ * time from a step of concurrent load to the target instance count.
  */
 import os from 'node:os';
 import { waitUntil } from '../test/e2e/mlaas-process.js';
@@ -20,28 +20,46 @@ async function readyCount(p: SpamPlatform): Promise<number> {
   return status.services.reduce((n, s) => n + s.ready, 0);
 }
 
-/** Cold starts, each with a bare Node start just before it (the machine's load moves: the peer moves with it). */
-async function coldStarts(poolSize: number): Promise<{ times: number[]; bare: number[] }> {
-  const p = await startSpamPlatform('{ minInstances: 0, stableWindow: 6s, scaleToZeroAfter: 1s }', `instances: { pool: ${poolSize} }\n`);
+interface ColdStarts {
+  pool: number[];
+  noPool: number[];
+  bare: number[];
+}
+
+async function firstByteMs(p: SpamPlatform, i: number): Promise<number> {
+  const t0 = performance.now();
+  const res = await p.predict();
+  const body = res.body?.getReader();
+  await body?.read();
+  const ms = performance.now() - t0;
+  await body?.cancel();
+  if (res.status !== 200) throw new Error(`cold start ${i} answered ${res.status}`);
+  return ms;
+}
+
+/**
+ * Two platforms side by side, one with the pool (instances.pool: 1, the
+ * default) and one without (0); each round, once both are at zero, a bare
+ * Node start, then a cold start of each: the three figures of a round meet
+ * the same load, which on a shared machine moves from one minute to the next.
+ */
+async function coldStarts(): Promise<ColdStarts> {
+  const scaling = '{ minInstances: 0, stableWindow: 6s, scaleToZeroAfter: 1s }';
+  const pooled = await startSpamPlatform(scaling, 'instances: { pool: 1 }\n');
+  const fresh = await startSpamPlatform(scaling, 'instances: { pool: 0 }\n');
   try {
-    const times: number[] = [];
-    const bare: number[] = [];
+    const runs: ColdStarts = { pool: [], noPool: [], bare: [] };
     for (let i = 0; i < COLD_STARTS; i++) {
-      await waitUntil('scale to zero', () => readyCount(p), (n) => n === 0, 60_000, 100);
-      // The pool refills a second after a take; the bare start gives it time to be warm, as it is between real cold starts.
+      await Promise.all([pooled, fresh].map((p) => waitUntil('scale to zero', () => readyCount(p), (n) => n === 0, 60_000, 100)));
+      // The pool refills a second after a take: as between two real cold starts, it is warm again.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      bare.push(bareNodeStartMs());
-      const t0 = performance.now();
-      const res = await p.predict();
-      const body = res.body?.getReader();
-      await body?.read();
-      times.push(performance.now() - t0);
-      await body?.cancel();
-      if (res.status !== 200) throw new Error(`cold start ${i} answered ${res.status}`);
+      runs.bare.push(bareNodeStartMs());
+      runs.pool.push(await firstByteMs(pooled, i));
+      runs.noPool.push(await firstByteMs(fresh, i));
     }
-    return { times, bare };
+    return runs;
   } finally {
-    await p.close();
+    await Promise.all([pooled.close(), fresh.close()]);
   }
 }
 
@@ -68,36 +86,32 @@ async function scaleOut(): Promise<number> {
   }
 }
 
-function figures(run: { times: number[]; bare: number[] }) {
-  const p50 = percentile(run.times, 50);
-  const bareP50 = percentile(run.bare, 50);
-  return {
-    coldStarts: run.times.map((t) => round(t, 0)),
-    p50Ms: round(p50, 0),
-    maxMs: round(Math.max(...run.times), 0),
-    bareNodeStarts: run.bare.map((t) => round(t, 0)),
-    bareNodeHttpStartP50Ms: round(bareP50, 0),
-    coldStartOverBareNode: round(p50 / bareP50, 2),
-  };
+function figures(times: number[], bare: number[]) {
+  const p50 = percentile(times, 50);
+  return { coldStarts: times.map((t) => round(t, 0)), p50Ms: round(p50, 0), maxMs: round(Math.max(...times), 0), overBareNodeP50: round(p50 / percentile(bare, 50), 2) };
 }
 
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0] ?? 0;
-  const pooled = figures(await coldStarts(1));
-  const fresh = figures(await coldStarts(0));
+  const runs = await coldStarts();
+  const loadAfter = os.loadavg()[0] ?? 0;
   const stepMs = await scaleOut();
+  const pool = figures(runs.pool, runs.bare);
+  const noPool = figures(runs.noPool, runs.bare);
+  const bare = { starts: runs.bare.map((t) => round(t, 0)), p50Ms: round(percentile(runs.bare, 50), 0) };
   const result = {
     target: { p50Ms: 100, maxMs: 200 },
-    pool: pooled,
-    noPool: fresh,
-    loadAverage1m: { before: round(loadBefore, 2), after: round(os.loadavg()[0] ?? 0, 2) },
+    pool,
+    noPool,
+    bareNodeHttpStart: bare,
+    loadAverage1m: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
     loadStep: { clients: STEP_CLIENTS, targetInstances: STEP_TARGET, msToTarget: round(stepMs, 0) },
   };
   writeResult(
     'cold-start',
     result,
-    `cold start with the pool p50 ${pooled.p50Ms} ms, max ${pooled.maxMs} ms (bare node ${pooled.bareNodeHttpStartP50Ms} ms, ×${pooled.coldStartOverBareNode}); ` +
-      `without p50 ${fresh.p50Ms} ms, max ${fresh.maxMs} ms (bare node ${fresh.bareNodeHttpStartP50Ms} ms); ` +
+    `cold start with the pool p50 ${pool.p50Ms} ms, max ${pool.maxMs} ms (×${pool.overBareNodeP50} bare node); ` +
+      `without p50 ${noPool.p50Ms} ms, max ${noPool.maxMs} ms (×${noPool.overBareNodeP50}); bare node p50 ${bare.p50Ms} ms; ` +
       `1→${STEP_TARGET} instances in ${result.loadStep.msToTarget} ms; load ${result.loadAverage1m.before}→${result.loadAverage1m.after}`,
   );
 }
