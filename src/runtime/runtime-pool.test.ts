@@ -110,6 +110,18 @@ describe('RuntimePool', () => {
     expect(pool.status()[0]?.pids).not.toContain(waitingPid);
   });
 
+  it('takes a pooled process still loading its modules: the instance starts all the same', async () => {
+    const { sup, pool } = setUp();
+    const s = spec('early', 'report-server.mjs');
+    sup.scale(s, 0);
+    await until(() => pool.status()[0]?.waiting === 1);
+    expect(pool.status()[0]?.warm).toBe(0);
+    const [target] = await sup.ensure(s, 1);
+    expect(logOf(sup, 'early')).toContain('from the pool');
+    const report = JSON.parse((await get(target?.port ?? 0, '/report')).body) as Report;
+    expect(report.env['PORT']).toBe(String(target?.port));
+  });
+
   it('gives a pooled instance what a fresh one gets: environment with its PORT, cwd, argv, execArgv, user', async () => {
     const { sup, pool } = setUp();
     const s = spec('same', 'report-server.mjs');
