@@ -56,6 +56,7 @@ import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './mode
 import { chooseInstanceUser, type InstanceUserChoice } from './runtime/instance-user.js';
 import { reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
+import { RuntimePool } from './runtime/runtime-pool.js';
 
 export interface PlatformOptions {
   /** Overrides `gateway.port` (0 = any free port). */
@@ -244,9 +245,15 @@ async function assemble(
   undo.push(() => dataPlane.stop());
   const coldStarts = new ColdStartLog();
   const health = revisionHealth(store);
+  const pool = new RuntimePool({
+    size: config.instances.pool,
+    user: instanceUser,
+    onFailure: (reason) => logger.warn({ component: 'runtime-pool' }, reason),
+  });
   const supervisor = new Supervisor({
     logsDir,
     user: instanceUser,
+    pool,
     beforeStop: async (id) => void (await Promise.all([gateway.drainInstances([id], 10_000), workers?.drainInstances([id], 10_000)])),
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
@@ -324,7 +331,8 @@ async function assemble(
   supervisor.onChange((key) => {
     gateway.instancesChanged(key);
     health.readyChanged(key, supervisor.ready(key).length);
-    dataPlane.readyChanged(key);
+    // Its store write after the requests the change released are on their way: a cold start's first byte does not wait for it.
+    setImmediate(() => dataPlane.readyChanged(key));
   });
   const artifacts = new ArtifactStore({ dir: path.join(cacheDir, 'artifacts'), cacheDir, platformRoot: PLATFORM_ROOT });
   adoptOldArchives(path.join(stateDir, 'artifacts'), artifacts.dir);

@@ -36,7 +36,7 @@ describe('parseConfig', () => {
         connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
       },
       controlPlane: { port: 8081, connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 300_000 } },
-      instances: {},
+      instances: { pool: 1 },
       stateDir: '/srv/app/.mlaas',
       models: { store: { kind: 'fs' }, seed: {} },
       services: {

@@ -23,6 +23,8 @@ export interface RevisionLauncherOptions {
 export class RevisionLauncher {
   readonly #o: RevisionLauncherOptions;
   readonly #builds = new Map<string, BuiltArtifact>();
+  /** Revisions are immutable: one spec object each, which the supervisor and its runtime pool see unchanged tick after tick. */
+  readonly #specs = new Map<string, InstanceSpec>();
 
   constructor(options: RevisionLauncherOptions) {
     this.#o = options;
@@ -32,14 +34,20 @@ export class RevisionLauncher {
   async prepare(rev: RevisionRecord): Promise<void> {
     const { artifact } = parseRevisionSpec(rev);
     if (artifact.kind !== ONNX_ARTIFACT_KIND) this.#builds.set(rev.name, await this.#o.artifacts.build(artifact.digest));
+    this.#specs.delete(rev.name);
     await fetchRevisionModels(rev, { registry: this.#o.models, cache: this.#o.modelCache });
   }
 
   /** What an instance of a prepared revision runs. */
   spec(rev: RevisionRecord): InstanceSpec {
-    return {
-      ...instanceSpecOf(rev, (model) => this.#o.modelCache.pathOf(model), this.#builds.get(rev.name)),
-      marks: { [OWNER_ENV]: this.#o.stateDir },
-    };
+    let spec = this.#specs.get(rev.name);
+    if (spec === undefined) {
+      spec = {
+        ...instanceSpecOf(rev, (model) => this.#o.modelCache.pathOf(model), this.#builds.get(rev.name)),
+        marks: { [OWNER_ENV]: this.#o.stateDir },
+      };
+      this.#specs.set(rev.name, spec);
+    }
+    return spec;
   }
 }

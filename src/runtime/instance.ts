@@ -2,6 +2,8 @@
  * One running process of a service (or revision): spawned with the service
  * contract's environment, its output appended to a log file as JSON lines (instance-output.ts), probed until
  * ready, and drained on stop (SIGTERM, then SIGKILL after the drain timeout).
+ * With a runtime pool, the process may be a pre-started one handed this
+ * instance's cwd, environment and argv (runtime-pool.ts); the rest is the same.
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +11,8 @@ import path from 'node:path';
 import { MlaasError } from '../errors.js';
 import { instanceEnvironment } from './instance-environment.js';
 import { InstanceOutput } from './instance-output.js';
+import { nodePoolLaunchOf } from './node-pool-launch.js';
+import type { RuntimePool } from './runtime-pool.js';
 import { formatDuration, waitUntilReady } from './readiness-probe.js';
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'crashed';
@@ -51,6 +55,8 @@ export interface InstanceOptions {
   drainTimeoutMs: number;
   now: () => number;
   spawnFn?: SpawnFn;
+  /** Pre-started runtimes: the process comes from there when one of its kind waits (runtime-pool.ts). */
+  pool?: RuntimePool | undefined;
 }
 
 /**
@@ -187,29 +193,36 @@ export class Instance {
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
     const output = new InstanceOutput(this.logFile, { service: options.service, revision: options.revision, instance: this.id });
     this.output = output;
-    output.note(`starting ${this.id} on ${this.host}:${this.port}: ${options.command.join(' ')}`);
+    const env = instanceEnvironment({
+      base: options.baseEnv,
+      inherit: options.inheritEnv ?? [],
+      env: options.env,
+      port: options.port,
+      service: options.service,
+      revision: options.revision,
+      instanceId: this.id,
+      models: options.models,
+      drainTimeoutMs: options.drainTimeoutMs,
+      marks: options.marks,
+    });
+    const launch = options.pool === undefined ? undefined : nodePoolLaunchOf(options.command, options.cwd, env, options.marks);
+    const pooled = launch === undefined ? undefined : options.pool?.take(launch, { cwd: options.cwd, env, argv: launch.argv });
+    const from = pooled === undefined ? '' : ' (a pre-started runtime from the pool)';
+    output.note(`starting ${this.id} on ${this.host}:${this.port}: ${options.command.join(' ')}${from}`);
     // detached: the instance leads its own process group, so stop() reaches
     // the children it forks too, and a Ctrl-C in the terminal reaches only
     // mlaas, which then drains instances in order instead of all dying at once.
-    this.child = (options.spawnFn ?? nodeSpawn)(file, args, {
-      cwd: options.cwd,
-      env: instanceEnvironment({
-        base: options.baseEnv,
-        inherit: options.inheritEnv ?? [],
-        env: options.env,
-        port: options.port,
-        service: options.service,
-        revision: options.revision,
-        instanceId: this.id,
-        models: options.models,
-        drainTimeoutMs: options.drainTimeoutMs,
-        marks: options.marks,
-      }),
-      // Pipes, not the log file itself: each line becomes a JSON line naming the instance and the stream.
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
-    });
+    // A pooled process was started so too, and as the same user.
+    this.child =
+      pooled ??
+      (options.spawnFn ?? nodeSpawn)(file, args, {
+        cwd: options.cwd,
+        env,
+        // Pipes, not the log file itself: each line becomes a JSON line naming the instance and the stream.
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
+      });
     if (this.child.stdout !== null) output.attach(this.child.stdout, 'stdout');
     if (this.child.stderr !== null) output.attach(this.child.stderr, 'stderr');
     this.startTime = options.now();

@@ -13,7 +13,7 @@ export interface ReadinessOptions {
   path?: string;
   /** Give up after this long. */
   timeoutMs: number;
-  /** Longest pause between two probes; for the first 3 s they are 10 ms, then doubling up to this. */
+  /** Longest pause between two probes; for the first 3 s they are 3 ms, then doubling up to this. */
   intervalMs?: number;
   /** Aborting rejects at once with the signal's reason. */
   signal?: AbortSignal;
@@ -21,7 +21,7 @@ export interface ReadinessOptions {
   isAlive?: () => boolean;
 }
 
-const FIRST_INTERVAL_MS = 10;
+const FIRST_INTERVAL_MS = 3;
 const TCP_CONFIRM_MS = 25;
 /**
  * Probes stay at the first interval this long: a cold start is a request

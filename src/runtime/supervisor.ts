@@ -3,12 +3,16 @@
  * running as child processes: starts them on fresh ports, waits for
  * readiness, restarts crashed ones with exponential backoff, drains them on
  * scale-down and shutdown. The gateway reads `ready(key)` on every request;
- * that array is rebuilt only when the ready set changes.
+ * that array is rebuilt only when the ready set changes. It tells its
+ * runtime pool, if any, which kind of runtime each key's instances take.
  */
 import { randomBytes } from 'node:crypto';
 import { MlaasError } from '../errors.js';
 import { freePort } from './free-port.js';
 import { Instance, type InstanceExit, type InstanceState, type SpawnFn } from './instance.js';
+import { instanceEnvironment } from './instance-environment.js';
+import { nodePoolLaunchOf, type NodePoolLaunch } from './node-pool-launch.js';
+import type { RuntimePool } from './runtime-pool.js';
 import { DEFAULT_RESTART_BACKOFF, restartDelay, type RestartBackoff } from './restart-delay.js';
 
 /** What to run for one key; every instance of the key runs the same spec. */
@@ -72,6 +76,8 @@ export interface SupervisorOptions {
   user?: { uid: number; gid: number } | undefined;
   restartBackoff?: RestartBackoff;
   spawnFn?: SpawnFn;
+  /** Pre-started runtimes cold starts take from; without it every instance is a fresh process. */
+  pool?: RuntimePool;
   /**
    * Runs when a scale-down has taken an instance out of the ready set and
    * before its process gets SIGTERM: the gateway lets the requests it already
@@ -132,6 +138,7 @@ export class Supervisor {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly backoff: Required<RestartBackoff>;
   private readonly spawnFn: SpawnFn | undefined;
+  private readonly pool: RuntimePool | undefined;
   private readonly user: { uid: number; gid: number } | undefined;
   private readonly beforeStop: ((instanceId: string) => Promise<void>) | undefined;
   private readonly onFailure: ((key: string, exit: InstanceExit, consecutive: number) => void) | undefined;
@@ -147,6 +154,7 @@ export class Supervisor {
     this.baseEnv = options.baseEnv ?? process.env;
     this.backoff = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
     this.spawnFn = options.spawnFn;
+    this.pool = options.pool;
     this.user = options.user;
     this.beforeStop = options.beforeStop;
     this.onFailure = options.onFailure;
@@ -218,6 +226,7 @@ export class Supervisor {
     await Promise.all([...this.keys.keys()].map((key) => this.stopKey(key, options)));
     // Instances still draining from an earlier scale-down.
     await Promise.all([...this.live].map((instance) => instance.stop(options)));
+    await this.pool?.stopAll();
   }
 
   /**
@@ -229,12 +238,14 @@ export class Supervisor {
   killAll(): void {
     for (const state of [...this.keys.values()]) this.forget(state);
     for (const instance of this.live) instance.kill();
+    this.pool?.killAll();
   }
 
   /** Takes a key out of the supervisor: no more restarts, its waiters rejected, its ready set emptied. */
   private forget(state: KeyState): Slot[] {
     const key = state.spec.key;
     this.keys.delete(key);
+    this.pool?.use(key, undefined);
     state.desired = 0;
     for (const waiter of state.waiters) {
       waiter.reject(new MlaasError('RUNTIME_STOPPED', `${key}: stopped before ${waiter.count} instance(s) were ready`));
@@ -250,6 +261,8 @@ export class Supervisor {
   private setDesired(spec: InstanceSpec, count: number): KeyState {
     checkSpec(spec, count);
     let state = this.keys.get(spec.key);
+    // The autoscaler passes the same spec object tick after tick: the pool hears of a key's runtime once per spec.
+    if (this.pool !== undefined && state?.spec !== spec) this.pool.use(spec.key, this.poolLaunchOf(spec));
     if (state === undefined) {
       state = { spec, desired: count, slots: [], ready: NO_INSTANCES, lastExit: undefined, waiters: new Set() };
       this.keys.set(spec.key, state);
@@ -294,6 +307,23 @@ export class Supervisor {
     }
   }
 
+  /** The kind of pooled runtime instances of `spec` would take (their environment but for the port and id), if any. */
+  private poolLaunchOf(spec: InstanceSpec): NodePoolLaunch | undefined {
+    const env = instanceEnvironment({
+      base: this.baseEnv,
+      inherit: spec.inheritEnv ?? [],
+      env: spec.env,
+      port: 0,
+      service: spec.service,
+      revision: spec.revision,
+      instanceId: spec.key,
+      models: spec.models,
+      drainTimeoutMs: spec.drainTimeoutMs,
+      marks: spec.marks,
+    });
+    return nodePoolLaunchOf(spec.command, spec.cwd, env, spec.marks);
+  }
+
   private async launch(state: KeyState, slot: Slot): Promise<void> {
     let port: number;
     try {
@@ -324,6 +354,7 @@ export class Supervisor {
       drainTimeoutMs: spec.drainTimeoutMs,
       now: this.now,
       spawnFn: this.spawnFn,
+      pool: this.pool,
     });
     slot.instance = instance;
     this.live.add(instance);

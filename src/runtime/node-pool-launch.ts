@@ -1,0 +1,101 @@
+/**
+ * Whether an instance can start from the runtime pool, and from which of its
+ * pools: its command must be `node SCRIPT [ARGS…]` (no Node options, on the
+ * command line or in NODE_OPTIONS), because a pooled process was started
+ * before its revision was known. What Node and native libraries read only
+ * at start-up (locale, time zone, NODE_*, UV_*, OMP_*, …) and the modules
+ * preloaded for the script set the pool a process comes from: an instance
+ * only takes a process that started with the same values it would have.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { esmPackageEntry } from './esm-package-entry.js';
+
+/** What pooled Node processes load before they are taken, when the script's node_modules has them. */
+export const PRELOADED_PACKAGES: readonly string[] = ['onnxruntime-node', '@mlaas/sdk', 'zod'];
+
+/** Variables read when a process (or a native library it loads) starts, not when a service reads them. */
+const START_TIME_VARIABLE = /^(LANG|LANGUAGE|LC_\w+|TZ|NODE_\w+|UV_\w+|OMP_\w+|ORT_\w+|LD_\w+|MALLOC_\w+|OPENSSL_\w+|SSL_CERT_\w+)$/;
+
+export interface NodePoolLaunch {
+  /** The pool: processes in it are interchangeable. */
+  key: string;
+  /** `command[0]` as written (`node`), which becomes the process's argv0. */
+  program: string;
+  /** The Node binary it names, found on the instance's PATH. */
+  executable: string;
+  /** Real paths of the files to import ahead. */
+  preloads: string[];
+  /** The environment a pooled process starts with: the start-time variables and the platform's marks. */
+  env: Record<string, string>;
+  /** The script and its arguments, as the instance's command has them. */
+  argv: [string, ...string[]];
+}
+
+/** Per script: artifacts are immutable, so the preloads of a script never change. */
+const preloadCache = new Map<string, string[]>();
+
+/**
+ * @example
+ * nodePoolLaunchOf(['node', 'dist/server.js'], '/cache/artifacts/ab12', env, { MLAAS_OWNER: '/srv/.mlaas' });
+ * // { key: '…', program: 'node', executable: '/usr/bin/node', preloads: ['/cache/deps/…/onnxruntime-node/dist/index.js', …], … }
+ */
+export function nodePoolLaunchOf(
+  command: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>>,
+  marks: Readonly<Record<string, string>> = {},
+): NodePoolLaunch | undefined {
+  const [program, script, ...args] = command;
+  if (program === undefined || script === undefined || script.startsWith('-')) return undefined;
+  if ((env['NODE_OPTIONS'] ?? '') !== '') return undefined;
+  const executable = findExecutable(program, cwd, env['PATH']);
+  if (executable === undefined || !/^node(js)?$/.test(path.basename(executable))) return undefined;
+  const scriptFile = path.resolve(cwd, script);
+  const preloads = preloadsOf(scriptFile);
+  if (preloads === undefined) return undefined;
+  const startEnv: Record<string, string> = {};
+  for (const name of Object.keys(env).sort()) {
+    if (START_TIME_VARIABLE.test(name) || name in marks) startEnv[name] = env[name] as string;
+  }
+  return {
+    key: JSON.stringify([program, executable, preloads, startEnv]),
+    program,
+    executable,
+    preloads,
+    env: startEnv,
+    argv: [script, ...args],
+  };
+}
+
+function preloadsOf(scriptFile: string): string[] | undefined {
+  let preloads = preloadCache.get(scriptFile);
+  if (preloads === undefined) {
+    let real: string;
+    try {
+      real = fs.realpathSync(scriptFile);
+    } catch {
+      // No such script: a fresh start says so in the instance's own log.
+      return undefined;
+    }
+    preloads = PRELOADED_PACKAGES.flatMap((name) => esmPackageEntry(name, real) ?? []);
+    preloadCache.set(scriptFile, preloads);
+  }
+  return preloads;
+}
+
+/** Where `spawn` would find `program`: as a path when it has a slash, else on PATH; undefined when it is not there. */
+function findExecutable(program: string, cwd: string, searchPath: string | undefined): string | undefined {
+  const candidates = program.includes('/')
+    ? [path.resolve(cwd, program)]
+    : (searchPath ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.resolve(cwd, d, program));
+  for (const file of candidates) {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return fs.realpathSync(file);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
