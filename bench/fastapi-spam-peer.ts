@@ -25,6 +25,7 @@ export type PeerMetrics = z.infer<typeof PeerMetrics>;
 
 export interface FastApiSpamPeer {
   url: string;
+  pid: number;
   metrics: PeerMetrics;
   versions: string;
   stop(): Promise<void>;
@@ -62,7 +63,7 @@ export async function startFastApiSpamPeer(splitFile: string, timeoutMs = 300_00
           probe.stdout.on('data', (c: Buffer) => (out += c.toString()));
           probe.once('exit', () => resolve(out.trim()));
         });
-        return { url, metrics: PeerMetrics.parse(JSON.parse(line)), versions, stop };
+        return { url, pid: child.pid as number, metrics: PeerMetrics.parse(JSON.parse(line)), versions, stop };
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -5,7 +5,9 @@
  * one uvicorn worker, both trained on the same split of the SpamAssassin
  * corpus and both scored on the same held-out messages. Also measured: the
  * spam-filter instance without the gateway, to show what the gateway costs.
- * Rounds alternate so that drift of a shared machine falls on every target.
+ * Rounds alternate so that drift of a shared machine falls on every target;
+ * each stack's CPU per request (its processes, from /proc) drifts less than
+ * its requests/s when other work shares the cores.
  * The issue's target: mlaas through the gateway ≥ 10× FastAPI's requests/s.
  *
  *   npm run bench -- spam-vs-fastapi
@@ -24,6 +26,7 @@ import { splitCorpus } from '../examples/spam-filter/train-spam-filter.js';
 import { SPAM_MODEL } from '../test/e2e/spam-model.js';
 import { startFastApiSpamPeer, type FastApiSpamPeer } from './fastapi-spam-peer.js';
 import { loadGenerator, type LoadResult } from './load-generator.js';
+import { processTreeCpuSeconds } from './process-cpu.js';
 import { round, startSpamPlatform, writeResult, type SpamPlatform } from './spam-filter-platform.js';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -65,11 +68,15 @@ async function instancePort(p: SpamPlatform): Promise<number> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-function summary(rs: readonly LoadResult[]) {
+/** One measured run, with the CPU its stack's processes spent per request served (the load generator's not counted). */
+type Run = LoadResult & { cpuUsPerRequest: number };
+
+function summary(rs: readonly Run[]) {
   return {
     requestsPerSec: round(median(rs.map((r) => r.requestsPerSec)), 0),
     p50Ms: round(median(rs.map((r) => r.latencyMs.p50))),
     p99Ms: round(median(rs.map((r) => r.latencyMs.p99))),
+    cpuUsPerRequest: round(median(rs.map((r) => r.cpuUsPerRequest)), 0),
     failed: rs.reduce((a, r) => a + r.errors + r.non2xx, 0),
   };
 }
@@ -99,10 +106,12 @@ async function main(): Promise<void> {
     const mlaasUp = platformStart.value.up;
     const mlaas = await mlaasAccuracy(split.test);
     const loadBefore = os.loadavg();
+    // The platform's CPU is every process of `mlaas up` (gateway, control plane, runtime, the instance).
+    const platformPid = mlaasUp.child.pid as number;
     const targets = {
-      gateway: { url: `${mlaasUp.gatewayUrl}/v1/spam-filter/predict`, headers: { 'x-api-key': mlaasUp.demoKey } },
-      instance: { url: `http://127.0.0.1:${await instancePort(platformStart.value)}/predict`, headers: {} },
-      fastapi: { url: `${python.url}/predict`, headers: {} },
+      gateway: { url: `${mlaasUp.gatewayUrl}/v1/spam-filter/predict`, headers: { 'x-api-key': mlaasUp.demoKey }, pid: platformPid },
+      instance: { url: `http://127.0.0.1:${await instancePort(platformStart.value)}/predict`, headers: {}, pid: platformPid },
+      fastapi: { url: `${python.url}/predict`, headers: {}, pid: python.pid },
     };
     for (const [name, t] of Object.entries(targets)) {
       const answer = await answerOf(t.url, t.headers, body);
@@ -110,12 +119,15 @@ async function main(): Promise<void> {
     }
 
     const generator = loadGenerator();
-    const runs: Record<keyof typeof targets, LoadResult[]> = { gateway: [], instance: [], fastapi: [] };
+    const runs: Record<keyof typeof targets, Run[]> = { gateway: [], instance: [], fastapi: [] };
     // Warm every path (JIT, ONNX session, keep-alive pools) before measuring.
     for (const t of Object.values(targets)) await generator.run({ ...t, body, connections: CONNECTIONS, durationS: 3 });
     for (let i = 0; i < ROUNDS; i++) {
       for (const [name, t] of Object.entries(targets)) {
-        runs[name as keyof typeof targets].push(await generator.run({ ...t, body, connections: CONNECTIONS, durationS: DURATION_S }));
+        const cpuBefore = processTreeCpuSeconds(t.pid);
+        const r = await generator.run({ ...t, body, connections: CONNECTIONS, durationS: DURATION_S });
+        const cpuUsPerRequest = ((processTreeCpuSeconds(t.pid) - cpuBefore) * 1e6) / Math.max(1, r.requests);
+        runs[name as keyof typeof targets].push({ ...r, cpuUsPerRequest: round(cpuUsPerRequest, 1) });
       }
     }
     const loadAfter = os.loadavg();
@@ -127,6 +139,7 @@ async function main(): Promise<void> {
       throughputInstanceOverFastapi: round(instance.requestsPerSec / fastapi.requestsPerSec, 2),
       throughputGatewayOverInstance: round(gateway.requestsPerSec / instance.requestsPerSec),
       p50FastapiOverGateway: round(fastapi.p50Ms / gateway.p50Ms, 2),
+      cpuPerRequestFastapiOverGateway: round(fastapi.cpuUsPerRequest / gateway.cpuUsPerRequest, 2),
     };
     const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
     writeResult(
@@ -150,6 +163,7 @@ async function main(): Promise<void> {
       `${generator.name} c=${CONNECTIONS}, ${ROUNDS}×${DURATION_S}s each, alternating, same 2 KB e-mail (${Buffer.byteLength(body)} B request): ` +
         `mlaas via gateway ${gateway.requestsPerSec} req/s (p50 ${gateway.p50Ms}, p99 ${gateway.p99Ms} ms), ` +
         `FastAPI+sklearn 1 uvicorn worker ${fastapi.requestsPerSec} req/s (p50 ${fastapi.p50Ms}, p99 ${fastapi.p99Ms} ms): ×${ratios.throughputGatewayOverFastapi} (target ≥ 10); ` +
+        `CPU per request mlaas ${gateway.cpuUsPerRequest} µs (instance alone ${instance.cpuUsPerRequest}), FastAPI ${fastapi.cpuUsPerRequest} µs (×${ratios.cpuPerRequestFastapiOverGateway}); ` +
         `instance direct ${instance.requestsPerSec} req/s; held-out accuracy mlaas ${(100 * mlaas.accuracy).toFixed(2)}%, sklearn ${(100 * python.metrics.accuracy).toFixed(2)}% (${mlaas.examples} messages); ` +
         `failed ${gateway.failed + instance.failed + fastapi.failed}; loadavg ${load(loadBefore)} → ${load(loadAfter)}`,
     );
