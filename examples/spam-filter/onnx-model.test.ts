@@ -5,7 +5,7 @@ import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { predictProbability } from './logistic-regression.js';
 import { buildLogisticModel, INPUT_NAME, OUTPUT_NAME } from './onnx-model.js';
-import { loadSpamClassifier } from './spam-classifier.js';
+import { loadSpamClassifier, MAX_BATCH } from './spam-classifier.js';
 import { featurize, HASH_BUCKETS } from './tokenize.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
@@ -54,5 +54,22 @@ describe('loadSpamClassifier', () => {
     expect(await classifier.spamProbability(text)).toBeCloseTo(expected, 5);
     // A text with no tokens at all scores the bias alone.
     expect(await classifier.spamProbability('...')).toBeCloseTo(sigmoid(-0.3), 6);
+  });
+
+  it('gives each of many texts classified at once (batched, padded, over MAX_BATCH) the probability it gets alone', async () => {
+    const weights = Float32Array.from({ length: HASH_BUCKETS }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
+    const file = path.join(dir, 'varied.onnx');
+    fs.writeFileSync(file, buildLogisticModel({ weights, bias: 0.2 }));
+    const model = { weights: Float32Array.from(weights, (w, i) => (i === 0 ? 0 : w)), bias: 0.2 };
+    const classifier = await loadSpamClassifier(file);
+    const texts = Array.from({ length: 2 * MAX_BATCH + 7 }, (_, i) =>
+      i % 10 === 0 ? '...' : Array.from({ length: 1 + ((i * 37) % 200) }, (_, j) => `word${(i * j) % 997}`).join(' '),
+    );
+
+    const together = await Promise.all(texts.map((t) => classifier.spamProbability(t)));
+    for (const [i, text] of texts.entries()) {
+      expect(together[i]).toBeCloseTo(await classifier.spamProbability(text), 6);
+      expect(together[i]).toBeCloseTo(predictProbability(model, featurize(text)), 5);
+    }
   });
 });

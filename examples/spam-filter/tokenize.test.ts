@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, hashTokens, HASH_BUCKETS, MAX_TOKENS, tokenize } from './tokenize.js';
+import { loadCorpus } from './corpus.js';
+import { featurize, fnv1a32, hashTokens, HASH_BUCKETS, MAX_TOKENS, tokenize } from './tokenize.js';
 
 /** The textbook FNV-1a loop over Buffer bytes, to check the inlined UTF-8 encoder against. */
 function referenceFnv1a(token: string): number {
@@ -61,5 +62,30 @@ describe('hashTokens', () => {
   it('keeps at most MAX_TOKENS buckets for a very long text', () => {
     const tokens = Array.from({ length: MAX_TOKENS * 3 }, (_, i) => `w${i}`);
     expect(hashTokens(tokens)).toHaveLength(MAX_TOKENS);
+  });
+});
+
+describe('featurize', () => {
+  it('gives the buckets of hashTokens(tokenize(text)) for every message of the corpus', () => {
+    const differing = loadCorpus().filter((m) => {
+      const expected = hashTokens(tokenize(m.text));
+      const actual = featurize(m.text);
+      return actual.length !== expected.length || actual.some((bucket, i) => bucket !== expected[i]);
+    });
+    expect(differing.map((m) => m.file)).toEqual([]);
+  });
+
+  it('gives the same buckets for texts outside the corpus: non-Latin words, emoji, lone surrogates, long words, no words', () => {
+    const texts = [
+      '',
+      '!!! ... ???',
+      'Subject: 免费 Größe café\n\n€100 or £50 or $20 — naïve İstanbul ΑΒΓ 🎉party 𝐁𝐨𝐥𝐝 x\ud800y z\udc00',
+      `${'a'.repeat(25)} ${'b'.repeat(26)} ${'é'.repeat(30)} end`,
+      'Subject: hello\r\n\r\n<p>CLICK HERE =46REE soft=\r\nbreak &nbsp; now!!!</p>',
+      `From: x\n\n${'QUJD'.repeat(20)}\nwords after base64`,
+      Array.from({ length: 3000 }, (_, i) => `w${i}`).join(' '),
+    ];
+    // Twice over: what one text marks as seen must not leak into the next.
+    for (const text of [...texts, ...texts]) expect(featurize(text)).toEqual(hashTokens(tokenize(text)));
   });
 });

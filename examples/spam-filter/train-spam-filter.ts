@@ -1,8 +1,8 @@
 /**
  * The spam filter's training pipeline, without the file writing: corpus →
- * features → seeded 80/20 split → logistic regression → held-out metrics.
+ * seeded 80/20 split → features → logistic regression → held-out metrics.
  */
-import { loadCorpus } from './corpus.js';
+import { loadCorpus, type LabelledMessage } from './corpus.js';
 import { evaluate, trainLogistic, type Evaluation, type Example, type LogisticModel } from './logistic-regression.js';
 import { splitDataset } from './split-dataset.js';
 import { featurize, HASH_BUCKETS } from './tokenize.js';
@@ -27,6 +27,17 @@ export interface TrainedSpamFilter {
 
 export const DEFAULTS = { seed: 42, epochs: 120, learningRate: 0.05, l2: 1e-5, trainFraction: 0.8 };
 
+/**
+ * The messages on each side of the training split: what the shipped model
+ * learned from and is scored on (bench/spam-vs-fastapi.ts hands the same
+ * lists to its scikit-learn peer).
+ */
+export function splitCorpus(options: { limit?: number; seed?: number } = {}): { train: LabelledMessage[]; test: LabelledMessage[] } {
+  return splitDataset(loadCorpus({ limit: options.limit }), DEFAULTS.trainFraction, options.seed ?? DEFAULTS.seed);
+}
+
+const exampleOf = (m: LabelledMessage): Example => ({ indices: featurize(m.text), label: m.spam ? 1 : 0 });
+
 export function trainSpamFilter(options: TrainSpamFilterOptions = {}): TrainedSpamFilter {
   const hyperparameters = {
     seed: options.seed ?? DEFAULTS.seed,
@@ -35,11 +46,9 @@ export function trainSpamFilter(options: TrainSpamFilterOptions = {}): TrainedSp
     l2: options.l2 ?? DEFAULTS.l2,
     trainFraction: DEFAULTS.trainFraction,
   };
-  const examples: Example[] = loadCorpus({ limit: options.limit }).map((m) => ({
-    indices: featurize(m.text),
-    label: m.spam ? 1 : 0,
-  }));
-  const { train, test } = splitDataset(examples, hyperparameters.trainFraction, hyperparameters.seed);
+  const split = splitCorpus({ limit: options.limit, seed: hyperparameters.seed });
+  const train = split.train.map(exampleOf);
+  const test = split.test.map(exampleOf);
   const model = trainLogistic(train, {
     features: HASH_BUCKETS,
     epochs: hyperparameters.epochs,
