@@ -40,6 +40,13 @@ describe('platformUnsupported: mlaas-wide settings with no per-declaration equiv
     expect(cloudrun[0]?.detail).toMatch(/Google API Gateway and Cloud Run keep their own connection limits/);
   });
 
+  it('lists a pool of pre-started runtimes other than the default, with what the target has instead', async () => {
+    const { knative, cloudrun } = await listed('instances: { pool: 0 }\n');
+    expect(knative).toEqual([{ path: 'instances.pool', detail: expect.stringMatching(/autoscaling\.knative\.dev\/min-scale/) }]);
+    expect(cloudrun).toEqual([{ path: 'instances.pool', detail: expect.stringMatching(/--min-instances/) }]);
+    expect((await listed('instances: { pool: 1 }\n')).knative).toEqual([]);
+  });
+
   it('lists the user instances run as', async () => {
     const { knative } = await listed('instances: { user: nobody }\n');
     expect(knative).toEqual([{ path: 'instances.user', detail: expect.stringMatching(/runs as user 65532/) }]);

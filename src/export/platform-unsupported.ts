@@ -2,16 +2,19 @@
  * The platform-wide settings of mlaas.yaml the target has no per-declaration
  * equivalent for: revision garbage collection (Knative's is the cluster's
  * config-gc ConfigMap, Cloud Run's is fixed), the gateway's connection
- * limits (the target's ingress has its own) and the user instances run as
- * (each image's USER). Listed only when set to other than mlaas's default.
+ * limits (the target's ingress has its own), the user instances run as
+ * (each image's USER) and the pool of pre-started runtimes (the target starts
+ * every pod from its image). Listed only when set to other than mlaas's default.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { MlaasConfigSchema } from '../config/mlaas-config-schema.js';
 import { RevisionsSettingsSchema } from '../config/revision-gc-fields.js';
 import { GATEWAY_TIMEOUTS } from '../http/listener.js';
 import type { ExportInput, ExportOptions, UnsupportedFeature } from './export-types.js';
 import { goDuration } from './knative-annotations.js';
 
 const DEFAULT_GC = RevisionsSettingsSchema.parse({}).gc;
+const DEFAULT_POOL = MlaasConfigSchema.shape.instances.parse({}).pool;
 
 /** Knative's config-gc keys, by mlaas's names (the same settings, kebab-case). */
 const CONFIG_GC_KEYS = {
@@ -53,6 +56,15 @@ export function platformUnsupported(input: ExportInput, options: ExportOptions):
   }
   if (config.instances.user !== undefined) {
     out.push({ path: 'instances.user', detail: 'Every image runs as user 65532 (its Dockerfile’s USER), whoever mlaas.yaml names.' });
+  }
+  if (config.instances.pool !== DEFAULT_POOL) {
+    out.push({
+      path: 'instances.pool',
+      detail:
+        options.target === 'knative'
+          ? 'Knative starts every pod from its image and keeps no pre-started runtimes: keep cold starts away with a min-scale (autoscaling.knative.dev/min-scale) instead.'
+          : 'Cloud Run starts every instance from its image and keeps no pre-started runtimes: keep cold starts away with --min-instances, or shorten them with --cpu-boost.',
+    });
   }
   return out;
 }
