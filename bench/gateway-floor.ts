@@ -1,0 +1,201 @@
+/**
+ * The gateway against the floor of a proxy, like with like: one minimal
+ * backend (a fixed 40-byte JSON answer, so that the proxies' own cost
+ * dominates) called directly, through nginx (1 worker, keep-alive
+ * upstream), through a bare node:http + undici proxy that checks a key in a
+ * Map (bare-undici-proxy.ts), and through the gateway of a real `mlaas up`
+ * (gateway.workers 1; key auth, tenancy, routing to a platform service whose
+ * one instance is that backend). Each round runs every target at c=32
+ * (throughput) and c=1 (latency), so that drift of a shared machine falls
+ * on all; figures are medians over rounds and ratios to the peers. The
+ * machine's load average is recorded, since other work may share the cores.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
+import { freePort } from '../src/runtime/free-port.js';
+import { loadGenerator, type LoadResult } from './load-generator.js';
+import { startNginxProxy, type NginxProxy } from './nginx-proxy.js';
+import { percentile, round, writeResult } from './spam-filter-platform.js';
+
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const ANSWER = '{"ok":true,"label":"ham","score":0.0001}';
+const BODY = '{"text":"hello"}';
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+type Target = 'direct' | 'nginx' | 'bare' | 'gateway';
+
+interface Summary {
+  requestsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+  failed: number;
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mlaas-bench-floor-'));
+  const loadBefore = os.loadavg();
+  let up: MlaasUp | undefined;
+  let nginx: NginxProxy | undefined;
+  let bare: ChildProcess | undefined;
+  try {
+    writePlatform(root);
+    up = await startMlaasUp(root, 'state');
+    const instancePort = await instancePortOf(up);
+    nginx = await startNginxProxy(instancePort, await freePort(), 1);
+    if (nginx === undefined) throw new Error('gateway-floor needs nginx (apt-get install nginx-light)');
+    const barePort = await freePort();
+    bare = spawn(process.execPath, [path.join(here, 'bare-undici-proxy.js'), String(barePort), `http://127.0.0.1:${instancePort}`, up.demoKey], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => bare?.stdout?.once('data', () => resolve()));
+
+    const key = { 'x-api-key': up.demoKey };
+    const targets: Record<Target, { url: string; headers: Record<string, string> }> = {
+      direct: { url: `http://127.0.0.1:${instancePort}/predict`, headers: {} },
+      nginx: { url: `${nginx.url}/predict`, headers: {} },
+      bare: { url: `http://127.0.0.1:${barePort}/predict`, headers: key },
+      gateway: { url: `${up.gatewayUrl}/v1/predict`, headers: key },
+    };
+    const generator = loadGenerator();
+    const names = Object.keys(targets) as Target[];
+    // Warm every path (JIT, keep-alive pools) before measuring.
+    for (const name of names) await generator.run({ ...targets[name], body: BODY, durationS: 2, connections: CONNECTIONS });
+    const runs = { c32: emptyRuns(), c1: emptyRuns() };
+    for (let i = 0; i < ROUNDS; i++) {
+      // Each round starts at another target, so that none always runs first.
+      for (let j = 0; j < names.length; j++) {
+        const name = names[(i + j) % names.length] as Target;
+        runs.c32[name].push(await generator.run({ ...targets[name], body: BODY, durationS: DURATION_S, connections: CONNECTIONS }));
+        runs.c1[name].push(await generator.run({ ...targets[name], body: BODY, durationS: DURATION_S, connections: 1 }));
+      }
+    }
+    const loadAfter = os.loadavg();
+    const c32 = summarise(runs.c32);
+    const c1 = summarise(runs.c1);
+    const added = (t: Target) => ({ p50Us: round(c1[t].p50Us - c1.direct.p50Us, 0), p99Us: round(c1[t].p99Us - c1.direct.p99Us, 0) });
+    const ratios = {
+      throughputGatewayOverBare: round(c32.gateway.requestsPerSec / c32.bare.requestsPerSec),
+      throughputGatewayOverNginx: round(c32.gateway.requestsPerSec / c32.nginx.requestsPerSec),
+      throughputBareOverNginx: round(c32.bare.requestsPerSec / c32.nginx.requestsPerSec),
+      throughputGatewayOverDirect: round(c32.gateway.requestsPerSec / c32.direct.requestsPerSec),
+    };
+    const addedAtC1 = { gateway: added('gateway'), bare: added('bare'), nginx: added('nginx') };
+    const targetsMet = {
+      gatewayOverBare: ratios.throughputGatewayOverBare >= 0.95,
+      gatewayOverNginx: ratios.throughputGatewayOverNginx >= 0.5,
+      addedP50: addedAtC1.gateway.p50Us <= 100,
+      addedP99: addedAtC1.gateway.p99Us <= 1000,
+    };
+    const failed = names.reduce((a, n) => a + c32[n].failed + c1[n].failed, 0);
+    const load = `load avg ${loadBefore[0]?.toFixed(2)}→${loadAfter[0]?.toFixed(2)} on ${os.availableParallelism()} cores`;
+    writeResult(
+      'gateway-floor',
+      {
+        tool: generator.name,
+        cores: os.availableParallelism(),
+        loadAverage1m: { before: round(loadBefore[0] ?? 0, 2), after: round(loadAfter[0] ?? 0, 2) },
+        durationS: DURATION_S,
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+        answerBytes: ANSWER.length,
+        c32,
+        c1,
+        addedAtC1,
+        ratios,
+        targetsMet,
+        runs,
+      },
+      `${generator.name}, ${ROUNDS} alternating rounds of ${DURATION_S}s at c=${CONNECTIONS} and c=1, medians, ${load}: ` +
+        `c=${CONNECTIONS} direct ${c32.direct.requestsPerSec}, nginx ${c32.nginx.requestsPerSec}, bare undici proxy ${c32.bare.requestsPerSec}, ` +
+        `gateway ${c32.gateway.requestsPerSec} req/s (gateway/bare ×${ratios.throughputGatewayOverBare}, gateway/nginx ×${ratios.throughputGatewayOverNginx}); ` +
+        `added at c=1 p50/p99: gateway ${addedAtC1.gateway.p50Us}/${addedAtC1.gateway.p99Us} µs, bare ${addedAtC1.bare.p50Us}/${addedAtC1.bare.p99Us} µs, ` +
+        `nginx ${addedAtC1.nginx.p50Us}/${addedAtC1.nginx.p99Us} µs; failed ${failed}`,
+    );
+  } finally {
+    bare?.kill();
+    await nginx?.stop();
+    await up?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The platform: one keyed route to service `floor`, whose one instance is the minimal backend. */
+function writePlatform(root: string): void {
+  const source = path.join(root, 'floor');
+  mkdirSync(source, { recursive: true });
+  writeFileSync(
+    path.join(source, 'server.mjs'),
+    `import http from 'node:http';
+const answer = Buffer.from(${JSON.stringify(ANSWER)});
+const head = { 'content-type': 'application/json', 'content-length': String(answer.length) };
+const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, head).end(answer)); });
+server.listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
+`,
+  );
+  writeFileSync(
+    path.join(root, 'api-gateway.yaml'),
+    `swagger: '2.0'
+info: { title: gateway floor bench, version: 1.0.0 }
+securityDefinitions:
+  api_key: { type: apiKey, name: x-api-key, in: header }
+security: [{ api_key: [] }]
+paths:
+  /v1/predict:
+    post:
+      x-google-backend: { address: 'mlaas://floor/predict' }
+      responses: { '200': { description: ok } }
+`,
+  );
+  writeFileSync(
+    path.join(root, 'mlaas.yaml'),
+    `gateway: { document: api-gateway.yaml, workers: 1 }
+stateDir: state
+requestLogs: { enabled: false }
+services:
+  floor:
+    source: floor
+    command: [node, server.mjs]
+    scaling: { minInstances: 1, maxInstances: 1 }
+tenants:
+  acme: { demoKey: true }
+`,
+  );
+}
+
+async function instancePortOf(up: MlaasUp): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = JSON.parse(await up.cliOk(['status', '-o', 'json'])) as { services: { ready?: number; instances: { port?: number }[] }[] };
+    const port = status.services[0]?.instances[0]?.port;
+    if (port !== undefined && (status.services[0]?.ready ?? 0) > 0) return port;
+    if (Date.now() > deadline) throw new Error('the floor service has no ready instance');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function emptyRuns(): Record<Target, LoadResult[]> {
+  return { direct: [], nginx: [], bare: [], gateway: [] };
+}
+
+function summarise(runs: Record<Target, LoadResult[]>): Record<Target, Summary> {
+  const median = (rs: LoadResult[], f: (r: LoadResult) => number): number => percentile(rs.map(f), 50);
+  const one = (rs: LoadResult[]): Summary => ({
+    requestsPerSec: round(median(rs, (r) => r.requestsPerSec), 0),
+    p50Us: round(median(rs, (r) => r.latencyMs.p50) * 1000, 0),
+    p99Us: round(median(rs, (r) => r.latencyMs.p99) * 1000, 0),
+    failed: rs.reduce((a, r) => a + r.errors + r.non2xx, 0),
+  });
+  return { direct: one(runs.direct), nginx: one(runs.nginx), bare: one(runs.bare), gateway: one(runs.gateway) };
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
