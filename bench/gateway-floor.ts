@@ -7,13 +7,21 @@
  * (gateway.workers 1; key auth, tenancy, routing to a platform service whose
  * one instance is that backend). Each round runs every target at c=32
  * (throughput) and c=1 (latency), so that drift of a shared machine falls
- * on all; figures are medians over rounds and ratios to the peers. The
- * machine's load average is recorded, since other work may share the cores.
+ * on all; figures are medians over rounds and ratios to the peers. Beside
+ * them, the CPU time the bare proxy's and the platform's process spent per
+ * request at c=32 (less what each spends idle), which contention blurs less
+ * than requests/s; and the
+ * machine's load average, since other work may share the cores.
+ *
+ * `BENCH_BEFORE=DIR` (a built checkout of another commit) adds that
+ * commit's gateway as a fifth target, so that a change to the hot path is
+ * measured before and after in the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
 import { freePort } from '../src/runtime/free-port.js';
@@ -26,9 +34,10 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const ANSWER = '{"ok":true,"label":"ham","score":0.0001}';
 const BODY = '{"text":"hello"}';
+const BEFORE = process.env['BENCH_BEFORE'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-type Target = 'direct' | 'nginx' | 'bare' | 'gateway';
+type Target = 'direct' | 'nginx' | 'bare' | 'gateway' | 'before';
 
 interface Summary {
   requestsPerSec: number;
@@ -41,12 +50,19 @@ async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlaas-bench-floor-'));
   const loadBefore = os.loadavg();
   let up: MlaasUp | undefined;
+  let before: MlaasUp | undefined;
   let nginx: NginxProxy | undefined;
   let bare: ChildProcess | undefined;
   try {
     writePlatform(root);
     up = await startMlaasUp(root, 'state');
     const instancePort = await instancePortOf(up);
+    if (BEFORE !== undefined) {
+      const other = (await import(path.join(path.resolve(BEFORE), 'dist', 'test', 'e2e', 'mlaas-process.js'))) as { startMlaasUp: typeof startMlaasUp };
+      writePlatform(path.join(root, 'before'));
+      before = await other.startMlaasUp(path.join(root, 'before'), 'state');
+      await instancePortOf(before);
+    }
     nginx = await startNginxProxy(instancePort, await freePort(), 1);
     if (nginx === undefined) throw new Error('gateway-floor needs nginx (apt-get install nginx-light)');
     const barePort = await freePort();
@@ -56,43 +72,63 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => bare?.stdout?.once('data', () => resolve()));
 
     const key = { 'x-api-key': up.demoKey };
-    const targets: Record<Target, { url: string; headers: Record<string, string> }> = {
+    const targets: Partial<Record<Target, { url: string; headers: Record<string, string> }>> = {
       direct: { url: `http://127.0.0.1:${instancePort}/predict`, headers: {} },
       nginx: { url: `${nginx.url}/predict`, headers: {} },
       bare: { url: `http://127.0.0.1:${barePort}/predict`, headers: key },
       gateway: { url: `${up.gatewayUrl}/v1/predict`, headers: key },
+      ...(before === undefined ? {} : { before: { url: `${before.gatewayUrl}/v1/predict`, headers: { 'x-api-key': before.demoKey } } }),
     };
     const generator = loadGenerator();
     const names = Object.keys(targets) as Target[];
     // Warm every path (JIT, keep-alive pools) before measuring.
-    for (const name of names) await generator.run({ ...targets[name], body: BODY, durationS: 2, connections: CONNECTIONS });
+    const spec = (name: Target, durationS: number, connections: number) => ({ ...(targets[name] as { url: string; headers: Record<string, string> }), body: BODY, durationS, connections });
+    for (const name of names) await generator.run(spec(name, 2, CONNECTIONS));
     const runs = { c32: emptyRuns(), c1: emptyRuns() };
+    const pids: Partial<Record<Target, number | undefined>> = { bare: bare.pid, gateway: up.child.pid, before: before?.child.pid };
+    const cpu = { bare: { seconds: 0, requests: 0 }, gateway: { seconds: 0, requests: 0 }, before: { seconds: 0, requests: 0 } };
+    // What each process spends with no request at all (a platform's control plane and runtime tick on), taken off its share under load.
+    const idle = await idleCpuRates(pids);
     for (let i = 0; i < ROUNDS; i++) {
       // Each round starts at another target, so that none always runs first.
       for (let j = 0; j < names.length; j++) {
         const name = names[(i + j) % names.length] as Target;
-        runs.c32[name].push(await generator.run({ ...targets[name], body: BODY, durationS: DURATION_S, connections: CONNECTIONS }));
-        runs.c1[name].push(await generator.run({ ...targets[name], body: BODY, durationS: DURATION_S, connections: 1 }));
+        const pid = pids[name];
+        const before = pid === undefined ? 0 : cpuSeconds(pid);
+        const startedAt = performance.now();
+        const result = await generator.run(spec(name, DURATION_S, CONNECTIONS));
+        if (pid !== undefined && (name === 'bare' || name === 'gateway' || name === 'before')) {
+          cpu[name].seconds += cpuSeconds(pid) - before - (idle[name] ?? 0) * ((performance.now() - startedAt) / 1000);
+          cpu[name].requests += result.requests;
+        }
+        runs.c32[name].push(result);
+        runs.c1[name].push(await generator.run(spec(name, DURATION_S, 1)));
       }
     }
     const loadAfter = os.loadavg();
     const c32 = summarise(runs.c32);
     const c1 = summarise(runs.c1);
-    const added = (t: Target) => ({ p50Us: round(c1[t].p50Us - c1.direct.p50Us, 0), p99Us: round(c1[t].p99Us - c1.direct.p99Us, 0) });
+    const added = (t: Target) => ({ p50Us: round((c1[t]?.p50Us ?? NaN) - c1.direct.p50Us, 0), p99Us: round((c1[t]?.p99Us ?? NaN) - c1.direct.p99Us, 0) });
     const ratios = {
       throughputGatewayOverBare: round(c32.gateway.requestsPerSec / c32.bare.requestsPerSec),
       throughputGatewayOverNginx: round(c32.gateway.requestsPerSec / c32.nginx.requestsPerSec),
       throughputBareOverNginx: round(c32.bare.requestsPerSec / c32.nginx.requestsPerSec),
       throughputGatewayOverDirect: round(c32.gateway.requestsPerSec / c32.direct.requestsPerSec),
+      throughputGatewayOverBefore: c32.before === undefined ? null : round(c32.gateway.requestsPerSec / c32.before.requestsPerSec),
     };
-    const addedAtC1 = { gateway: added('gateway'), bare: added('bare'), nginx: added('nginx') };
+    const cpuUsPerRequest = {
+      bare: round((cpu.bare.seconds / cpu.bare.requests) * 1e6, 1),
+      gateway: round((cpu.gateway.seconds / cpu.gateway.requests) * 1e6, 1),
+      before: before === undefined ? null : round((cpu.before.seconds / cpu.before.requests) * 1e6, 1),
+    };
+    const addedAtC1 = { gateway: added('gateway'), bare: added('bare'), nginx: added('nginx'), before: c1.before === undefined ? null : added('before') };
     const targetsMet = {
       gatewayOverBare: ratios.throughputGatewayOverBare >= 0.95,
       gatewayOverNginx: ratios.throughputGatewayOverNginx >= 0.5,
       addedP50: addedAtC1.gateway.p50Us <= 100,
       addedP99: addedAtC1.gateway.p99Us <= 1000,
     };
-    const failed = names.reduce((a, n) => a + c32[n].failed + c1[n].failed, 0);
+    const failed = names.reduce((a, n) => a + (c32[n]?.failed ?? 0) + (c1[n]?.failed ?? 0), 0);
     const load = `load avg ${loadBefore[0]?.toFixed(2)}→${loadAfter[0]?.toFixed(2)} on ${os.availableParallelism()} cores`;
     writeResult(
       'gateway-floor',
@@ -107,6 +143,8 @@ async function main(): Promise<void> {
         c32,
         c1,
         addedAtC1,
+        cpuUsPerRequest,
+        idleCpuCoresBeforeLoad: idle,
         ratios,
         targetsMet,
         runs,
@@ -115,12 +153,17 @@ async function main(): Promise<void> {
         `c=${CONNECTIONS} direct ${c32.direct.requestsPerSec}, nginx ${c32.nginx.requestsPerSec}, bare undici proxy ${c32.bare.requestsPerSec}, ` +
         `gateway ${c32.gateway.requestsPerSec} req/s (gateway/bare ×${ratios.throughputGatewayOverBare}, gateway/nginx ×${ratios.throughputGatewayOverNginx}); ` +
         `added at c=1 p50/p99: gateway ${addedAtC1.gateway.p50Us}/${addedAtC1.gateway.p99Us} µs, bare ${addedAtC1.bare.p50Us}/${addedAtC1.bare.p99Us} µs, ` +
-        `nginx ${addedAtC1.nginx.p50Us}/${addedAtC1.nginx.p99Us} µs; failed ${failed}`,
+        `nginx ${addedAtC1.nginx.p50Us}/${addedAtC1.nginx.p99Us} µs; CPU per request at c=${CONNECTIONS}: bare ${cpuUsPerRequest.bare} µs, ` +
+        `platform ${cpuUsPerRequest.gateway} µs` +
+        (c32.before === undefined || addedAtC1.before === null
+          ? ''
+          : `; before (${BEFORE}): ${c32.before.requestsPerSec} req/s (after/before ×${ratios.throughputGatewayOverBefore}), added p50/p99 ${addedAtC1.before.p50Us}/${addedAtC1.before.p99Us} µs, CPU ${cpuUsPerRequest.before} µs`) +
+        `; failed ${failed}`,
     );
   } finally {
     bare?.kill();
     await nginx?.stop();
-    await up?.stop();
+    await Promise.all([up?.stop(), before?.stop()]);
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -180,11 +223,26 @@ async function instancePortOf(up: MlaasUp): Promise<number> {
   }
 }
 
-function emptyRuns(): Record<Target, LoadResult[]> {
-  return { direct: [], nginx: [], bare: [], gateway: [] };
+/** User + system CPU seconds of a process so far (/proc/PID/stat, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function summarise(runs: Record<Target, LoadResult[]>): Record<Target, Summary> {
+/** CPU seconds per second each process spends over a few seconds without load. */
+async function idleCpuRates(pids: Partial<Record<Target, number | undefined>>): Promise<Partial<Record<Target, number>>> {
+  const IDLE_S = 3;
+  const at = Object.entries(pids).flatMap(([name, pid]) => (pid === undefined ? [] : [[name, pid, cpuSeconds(pid)] as const]));
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  return Object.fromEntries(at.map(([name, pid, t0]) => [name, round((cpuSeconds(pid) - t0) / IDLE_S, 3)]));
+}
+
+function emptyRuns(): Record<Target, LoadResult[]> {
+  return { direct: [], nginx: [], bare: [], gateway: [], before: [] };
+}
+
+function summarise(runs: Record<Target, LoadResult[]>): Record<Exclude<Target, 'before'>, Summary> & { before?: Summary } {
   const median = (rs: LoadResult[], f: (r: LoadResult) => number): number => percentile(rs.map(f), 50);
   const one = (rs: LoadResult[]): Summary => ({
     requestsPerSec: round(median(rs, (r) => r.requestsPerSec), 0),
@@ -192,7 +250,13 @@ function summarise(runs: Record<Target, LoadResult[]>): Record<Target, Summary> 
     p99Us: round(median(rs, (r) => r.latencyMs.p99) * 1000, 0),
     failed: rs.reduce((a, r) => a + r.errors + r.non2xx, 0),
   });
-  return { direct: one(runs.direct), nginx: one(runs.nginx), bare: one(runs.bare), gateway: one(runs.gateway) };
+  return {
+    direct: one(runs.direct),
+    nginx: one(runs.nginx),
+    bare: one(runs.bare),
+    gateway: one(runs.gateway),
+    ...(runs.before.length === 0 ? {} : { before: one(runs.before) }),
+  };
 }
 
 main().catch((err: unknown) => {
