@@ -121,15 +121,20 @@ export function activatedHeaders(incoming: IncomingHttpHeaders): Record<string, 
   return out;
 }
 
-/** A backend's answer headers as the caller gets them, with the request's id. */
-export function responseHeaders(headers: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
+/**
+ * A backend's answer headers as the caller gets them, with the request's id
+ * unless the backend sent its own: a flat name, value, name, value… list,
+ * which `writeHead` takes as it is when nothing was set on the response before.
+ */
+export function responseHeaders(headers: IncomingHttpHeaders, requestId: string): (string | string[])[] {
   const named = connectionNamed(headers.connection, NOT_FROM_BACKEND);
-  const out: Record<string, string | string[]> = { 'x-request-id': requestId };
+  const out: (string | string[])[] = [];
   for (const name in headers) {
     if (NOT_FROM_BACKEND.has(name) || (named !== undefined && named.includes(name))) continue;
     const value = headers[name];
-    if (value !== undefined) out[name] = value;
+    if (value !== undefined) out.push(name, value);
   }
+  if (headers[REQUEST_ID_HEADER] === undefined) out.push(REQUEST_ID_HEADER, requestId);
   return out;
 }
 

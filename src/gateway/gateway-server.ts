@@ -67,8 +67,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   /** Handles one request and, once it is answered, counts and logs it. */
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every answer names the request id in its one writeHead (responseHeaders, sendProblem): no setHeader before it.
     const requestId = requestIdOf(req.headers['x-request-id']);
-    res.setHeader('x-request-id', requestId);
     const seen = observer?.start(req, res, requestId);
     const traced = tracing?.start(req, requestId);
     if (traced !== undefined && seen !== undefined) seen.traceparent = traced.traceparent;
