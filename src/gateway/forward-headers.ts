@@ -99,14 +99,23 @@ export function forwardHeaders(
   const host = incoming.host;
   out['x-forwarded-proto'] = ctx.proto;
   if (host !== undefined) out['x-forwarded-host'] = host;
-  let forwarded = `proto=${ctx.proto}`;
-  if (host !== undefined) forwarded = `host=${quoted(host)};${forwarded}`;
-  if (ctx.clientAddress !== undefined) {
-    out['x-forwarded-for'] = ctx.clientAddress;
-    forwarded = `for=${forwardedNode(ctx.clientAddress)};${forwarded}`;
-  }
-  out['forwarded'] = forwarded;
+  if (ctx.clientAddress !== undefined) out['x-forwarded-for'] = ctx.clientAddress;
+  out['forwarded'] = forwardedOf(host, ctx.clientAddress, ctx.proto);
   return out;
+}
+
+/** The last Forwarded value built: a gateway's callers mostly send one Host from a few addresses, so most requests reuse it. */
+let lastForwarded = { host: undefined as string | undefined, address: undefined as string | undefined, proto: '', value: '' };
+
+/** The RFC 7239 `Forwarded` value for a caller at `address` that asked for `host`. */
+function forwardedOf(host: string | undefined, address: string | undefined, proto: 'http' | 'https'): string {
+  const last = lastForwarded;
+  if (last.host === host && last.address === address && last.proto === proto && last.value !== '') return last.value;
+  let value = `proto=${proto}`;
+  if (host !== undefined) value = `host=${quoted(host)};${value}`;
+  if (address !== undefined) value = `for=${forwardedNode(address)};${value}`;
+  lastForwarded = { host, address, proto, value };
+  return value;
 }
 
 /** The headers of a request a gateway handed the activator, as its instance receives them. */
