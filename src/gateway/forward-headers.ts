@@ -15,6 +15,7 @@
  * The caller receives the backend's headers minus hop-by-hop ones, by the same rules.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { util } from 'undici';
 import { CONFIG_HEADER, REQUEST_ID_HEADER, REVISION_HEADER, TENANT_HEADER } from '../api/service-contract.js';
 import type { PreparedOperation } from './prepared-operation.js';
 
@@ -61,6 +62,7 @@ const NOT_FROM_GATEWAY = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expe
 
 /** Never copied from a backend's answer; Node sets the framing headers for the caller's connection itself. */
 const NOT_FROM_BACKEND = new Set(HOP_BY_HOP);
+const { headerNameToString } = util;
 
 export interface ForwardContext {
   requestId: string;
@@ -131,20 +133,30 @@ export function activatedHeaders(incoming: IncomingHttpHeaders): Record<string, 
 }
 
 /**
- * A backend's answer headers as the caller gets them, with the request's id
- * unless the backend sent its own: a flat name, value, name, value… list,
- * which `writeHead` takes as it is when nothing was set on the response before.
+ * A backend's answer head as the caller gets it, with the request's id unless
+ * the backend sent its own: from undici's raw name, value, name, value…
+ * buffers to the same flat list of strings, which `writeHead` takes as it is
+ * when nothing was set on the response before. A repeated header stays
+ * repeated, as it came.
  */
-export function responseHeaders(headers: IncomingHttpHeaders, requestId: string): (string | string[])[] {
-  const named = connectionNamed(headers.connection, NOT_FROM_BACKEND);
-  const out: (string | string[])[] = [];
-  for (const name in headers) {
-    if (NOT_FROM_BACKEND.has(name) || (named !== undefined && named.includes(name))) continue;
-    const value = headers[name];
-    if (value !== undefined) out.push(name, value);
+export function responseHeaders(raw: readonly Buffer[], requestId: string): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  let ownId = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = headerNameToString(raw[i] as Buffer);
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (name === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+    if (NOT_FROM_BACKEND.has(name)) continue;
+    if (name === REQUEST_ID_HEADER) ownId = true;
+    out.push(name, value);
   }
-  if (headers[REQUEST_ID_HEADER] === undefined) out.push(REQUEST_ID_HEADER, requestId);
-  return out;
+  if (!ownId) out.push(REQUEST_ID_HEADER, requestId);
+  const named = connectionNamed(connection, NOT_FROM_BACKEND);
+  if (named === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) if (!named.includes(out[i] as string)) kept.push(out[i] as string, out[i + 1] as string);
+  return kept;
 }
 
 /**
