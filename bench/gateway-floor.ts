@@ -15,7 +15,12 @@
  *
  * `BENCH_BEFORE=DIR` (a built checkout of another commit) adds that
  * commit's gateway as a fifth target, so that a change to the hot path is
- * measured before and after in the same run.
+ * measured before and after in the same run; and paired rounds, in which
+ * both gateways take the same load at the same time (c/2 connections each):
+ * on a machine whose other work comes and goes, both then share every
+ * moment of it, and the one that costs less CPU per request serves more.
+ * `BENCH_PAIRED_ONLY=1` runs only those; `BENCH_AFTER=DIR` takes the
+ * gateway measured as "after" from another built checkout too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
 import { freePort } from '../src/runtime/free-port.js';
-import { loadGenerator, type LoadResult } from './load-generator.js';
+import { loadGenerator, type LoadResult, type LoadSpec } from './load-generator.js';
 import { startNginxProxy, type NginxProxy } from './nginx-proxy.js';
 import { percentile, round, writeResult } from './spam-filter-platform.js';
 
@@ -35,6 +40,8 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const ANSWER = '{"ok":true,"label":"ham","score":0.0001}';
 const BODY = '{"text":"hello"}';
 const BEFORE = process.env['BENCH_BEFORE'];
+const PAIRED_ONLY = process.env['BENCH_PAIRED_ONLY'] === '1';
+const AFTER = process.env['BENCH_AFTER'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 type Target = 'direct' | 'nginx' | 'bare' | 'gateway' | 'before';
@@ -55,12 +62,11 @@ async function main(): Promise<void> {
   let bare: ChildProcess | undefined;
   try {
     writePlatform(root);
-    up = await startMlaasUp(root, 'state');
+    up = await (AFTER === undefined ? startMlaasUp : (await startIn(AFTER)))(root, 'state');
     const instancePort = await instancePortOf(up);
     if (BEFORE !== undefined) {
-      const other = (await import(path.join(path.resolve(BEFORE), 'dist', 'test', 'e2e', 'mlaas-process.js'))) as { startMlaasUp: typeof startMlaasUp };
       writePlatform(path.join(root, 'before'));
-      before = await other.startMlaasUp(path.join(root, 'before'), 'state');
+      before = await (await startIn(BEFORE))(path.join(root, 'before'), 'state');
       await instancePortOf(before);
     }
     nginx = await startNginxProxy(instancePort, await freePort(), 1);
@@ -89,6 +95,11 @@ async function main(): Promise<void> {
     const cpu = { bare: { seconds: 0, requests: 0 }, gateway: { seconds: 0, requests: 0 }, before: { seconds: 0, requests: 0 } };
     // What each process spends with no request at all (a platform's control plane and runtime tick on), taken off its share under load.
     const idle = await idleCpuRates(pids);
+    const paired = before === undefined ? undefined : await pairedRounds(spec, pids);
+    if (PAIRED_ONLY && paired !== undefined) {
+      console.log(JSON.stringify({ loadAverage1m: os.loadavg()[0], paired }, null, 2));
+      return;
+    }
     for (let i = 0; i < ROUNDS; i++) {
       // Each round starts at another target, so that none always runs first.
       for (let j = 0; j < names.length; j++) {
@@ -145,6 +156,7 @@ async function main(): Promise<void> {
         addedAtC1,
         cpuUsPerRequest,
         idleCpuCoresBeforeLoad: idle,
+        paired: paired ?? null,
         ratios,
         targetsMet,
         runs,
@@ -157,7 +169,8 @@ async function main(): Promise<void> {
         `platform ${cpuUsPerRequest.gateway} µs` +
         (c32.before === undefined || addedAtC1.before === null
           ? ''
-          : `; before (${BEFORE}): ${c32.before.requestsPerSec} req/s (after/before ×${ratios.throughputGatewayOverBefore}), added p50/p99 ${addedAtC1.before.p50Us}/${addedAtC1.before.p99Us} µs, CPU ${cpuUsPerRequest.before} µs`) +
+          : `; before (${BEFORE}): ${c32.before.requestsPerSec} req/s (after/before ×${ratios.throughputGatewayOverBefore}), added p50/p99 ${addedAtC1.before.p50Us}/${addedAtC1.before.p99Us} µs, CPU ${cpuUsPerRequest.before} µs` +
+            (paired === undefined ? '' : `; paired after/before ×${paired.throughputAfterOverBefore}, CPU per request ×${paired.cpuAfterOverBefore}`)) +
         `; failed ${failed}`,
     );
   } finally {
@@ -166,6 +179,12 @@ async function main(): Promise<void> {
     await Promise.all([up?.stop(), before?.stop()]);
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** `mlaas up` of another built checkout. */
+async function startIn(dir: string): Promise<typeof startMlaasUp> {
+  const other = (await import(path.join(path.resolve(dir), 'dist', 'test', 'e2e', 'mlaas-process.js'))) as { startMlaasUp: typeof startMlaasUp };
+  return other.startMlaasUp;
 }
 
 /** The platform: one keyed route to service `floor`, whose one instance is the minimal backend. */
@@ -228,6 +247,39 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Both gateways under the same load at the same time, ROUNDS times: requests
+ * served and CPU per request of each, and their ratios (after over before).
+ */
+async function pairedRounds(
+  spec: (name: Target, durationS: number, connections: number) => LoadSpec,
+  pids: Partial<Record<Target, number | undefined>>,
+): Promise<{ requests: { after: number; before: number }; cpuUsPerRequest: { after: number; before: number }; throughputAfterOverBefore: number; cpuAfterOverBefore: number }> {
+  const generator = loadGenerator();
+  const half = Math.max(1, Math.floor(CONNECTIONS / 2));
+  const pidAfter = pids.gateway as number;
+  const pidBefore = pids.before as number;
+  let after = 0;
+  let earlier = 0;
+  let cpuAfter = 0;
+  let cpuBefore = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = [cpuSeconds(pidAfter), cpuSeconds(pidBefore)];
+    const [a, b] = await Promise.all([generator.run(spec('gateway', DURATION_S, half)), generator.run(spec('before', DURATION_S, half))]);
+    cpuAfter += cpuSeconds(pidAfter) - (t0[0] as number);
+    cpuBefore += cpuSeconds(pidBefore) - (t0[1] as number);
+    after += a.requests;
+    earlier += b.requests;
+  }
+  const cpuUsPerRequest = { after: round((cpuAfter / after) * 1e6, 1), before: round((cpuBefore / earlier) * 1e6, 1) };
+  return {
+    requests: { after, before: earlier },
+    cpuUsPerRequest,
+    throughputAfterOverBefore: round(after / earlier),
+    cpuAfterOverBefore: round(cpuUsPerRequest.after / cpuUsPerRequest.before),
+  };
 }
 
 /** CPU seconds per second each process spends over a few seconds without load. */
