@@ -3,7 +3,7 @@
  * it (a C client that costs the measured servers less CPU), else autocannon.
  * Both report requests/s and latency percentiles in the same shape.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,10 +78,11 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
         `    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))\n` +
         `end\n`,
     );
-    const out = execFileSync(
-      'wrk',
-      ['-t', '1', '-c', String(spec.connections), '-d', `${spec.durationS}s`, '-s', script, spec.url],
-      { encoding: 'utf8' },
+    // Not synchronous, so that two loads can run at once (gateway-floor's paired rounds).
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('wrk', ['-t', '1', '-c', String(spec.connections), '-d', `${spec.durationS}s`, '-s', script, spec.url], { encoding: 'utf8' }, (err, stdout) =>
+        err === null ? resolve(stdout) : reject(err),
+      ),
     );
     const line = out.split('\n').find((l) => l.startsWith('JSON '));
     if (line === undefined) throw new Error(`wrk printed no summary:\n${out}`);

@@ -3,7 +3,6 @@
  * for it within the deadline, and how its failure is told apart (a refused
  * connection may be sent elsewhere, a timeout may not).
  */
-import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { ShadowCopy } from './shadow-mirror.js';
 
@@ -24,9 +23,10 @@ export interface BackendCall {
 /**
  * undici's request for one attempt. The deadline bounds the wait for the
  * answer's headers and each pause in its body (undici's own timers): no
- * AbortController, no timer of ours per request.
+ * AbortController, no timer of ours per request. The caller leaving aborts
+ * it (answer-relay.ts).
  */
-export function backendRequest(call: BackendCall, nowMs: number, res: ServerResponse): Dispatcher.RequestOptions {
+export function backendRequest(call: BackendCall, nowMs: number): Dispatcher.DispatchOptions {
   const remaining = Math.max(1, call.deadlineAt - nowMs);
   return {
     method: call.method as Dispatcher.HttpMethod,
@@ -35,9 +35,6 @@ export function backendRequest(call: BackendCall, nowMs: number, res: ServerResp
     body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
     headersTimeout: remaining,
     bodyTimeout: remaining,
-    // undici takes an EventEmitter as its abort signal: the caller's response
-    // emits 'abort' when the caller leaves first, so the instance stops working for nobody.
-    signal: res,
   };
 }
 

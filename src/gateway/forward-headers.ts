@@ -15,6 +15,7 @@
  * The caller receives the backend's headers minus hop-by-hop ones, by the same rules.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { util } from 'undici';
 import { CONFIG_HEADER, REQUEST_ID_HEADER, REVISION_HEADER, TENANT_HEADER } from '../api/service-contract.js';
 import type { PreparedOperation } from './prepared-operation.js';
 
@@ -61,6 +62,7 @@ const NOT_FROM_GATEWAY = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expe
 
 /** Never copied from a backend's answer; Node sets the framing headers for the caller's connection itself. */
 const NOT_FROM_BACKEND = new Set(HOP_BY_HOP);
+const { headerNameToString } = util;
 
 export interface ForwardContext {
   requestId: string;
@@ -99,14 +101,23 @@ export function forwardHeaders(
   const host = incoming.host;
   out['x-forwarded-proto'] = ctx.proto;
   if (host !== undefined) out['x-forwarded-host'] = host;
-  let forwarded = `proto=${ctx.proto}`;
-  if (host !== undefined) forwarded = `host=${quoted(host)};${forwarded}`;
-  if (ctx.clientAddress !== undefined) {
-    out['x-forwarded-for'] = ctx.clientAddress;
-    forwarded = `for=${forwardedNode(ctx.clientAddress)};${forwarded}`;
-  }
-  out['forwarded'] = forwarded;
+  if (ctx.clientAddress !== undefined) out['x-forwarded-for'] = ctx.clientAddress;
+  out['forwarded'] = forwardedOf(host, ctx.clientAddress, ctx.proto);
   return out;
+}
+
+/** The last Forwarded value built: a gateway's callers mostly send one Host from a few addresses, so most requests reuse it. */
+let lastForwarded = { host: undefined as string | undefined, address: undefined as string | undefined, proto: '', value: '' };
+
+/** The RFC 7239 `Forwarded` value for a caller at `address` that asked for `host`. */
+function forwardedOf(host: string | undefined, address: string | undefined, proto: 'http' | 'https'): string {
+  const last = lastForwarded;
+  if (last.host === host && last.address === address && last.proto === proto && last.value !== '') return last.value;
+  let value = `proto=${proto}`;
+  if (host !== undefined) value = `host=${quoted(host)};${value}`;
+  if (address !== undefined) value = `for=${forwardedNode(address)};${value}`;
+  lastForwarded = { host, address, proto, value };
+  return value;
 }
 
 /** The headers of a request a gateway handed the activator, as its instance receives them. */
@@ -121,16 +132,31 @@ export function activatedHeaders(incoming: IncomingHttpHeaders): Record<string, 
   return out;
 }
 
-/** A backend's answer headers as the caller gets them, with the request's id. */
-export function responseHeaders(headers: IncomingHttpHeaders, requestId: string): Record<string, string | string[]> {
-  const named = connectionNamed(headers.connection, NOT_FROM_BACKEND);
-  const out: Record<string, string | string[]> = { 'x-request-id': requestId };
-  for (const name in headers) {
-    if (NOT_FROM_BACKEND.has(name) || (named !== undefined && named.includes(name))) continue;
-    const value = headers[name];
-    if (value !== undefined) out[name] = value;
+/**
+ * A backend's answer head as the caller gets it, with the request's id unless
+ * the backend sent its own: from undici's raw name, value, name, value…
+ * buffers to the same flat list of strings, which `writeHead` takes as it is
+ * when nothing was set on the response before. A repeated header stays
+ * repeated, as it came.
+ */
+export function responseHeaders(raw: readonly Buffer[], requestId: string): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  let ownId = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = headerNameToString(raw[i] as Buffer);
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (name === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+    if (NOT_FROM_BACKEND.has(name)) continue;
+    if (name === REQUEST_ID_HEADER) ownId = true;
+    out.push(name, value);
   }
-  return out;
+  if (!ownId) out.push(REQUEST_ID_HEADER, requestId);
+  const named = connectionNamed(connection, NOT_FROM_BACKEND);
+  if (named === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) if (!named.includes(out[i] as string)) kept.push(out[i] as string, out[i + 1] as string);
+  return kept;
 }
 
 /**

@@ -12,7 +12,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { GatewayOperation } from '../config/index.js';
 import type { ActivatorEndpoint } from '../api/data-plane.js';
 import { MlaasError } from '../errors.js';
@@ -22,6 +21,7 @@ import { setBackendAuthorization, type BackendIdTokens } from './backend-id-toke
 import type { Gateway, GatewayOptions } from './gateway-options.js';
 import { ACTIVATOR_TOKEN_HEADER, forwardHeaders, responseHeaders } from './forward-headers.js';
 import { activatorEndpoint } from './activator-endpoint.js';
+import { relayAnswer } from './answer-relay.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
 import { Activator } from './activator.js';
 import { documentQuotaStatus } from './document-quota-status.js';
@@ -67,8 +67,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   /** Handles one request and, once it is answered, counts and logs it. */
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every answer names the request id in its one writeHead (responseHeaders, sendProblem): no setHeader before it.
     const requestId = requestIdOf(req.headers['x-request-id']);
-    res.setHeader('x-request-id', requestId);
     const seen = observer?.start(req, res, requestId);
     const traced = tracing?.start(req, requestId);
     if (traced !== undefined && seen !== undefined) seen.traceparent = traced.traceparent;
@@ -250,14 +250,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     let viaActivator = false;
     let resent = false;
     let attempt: BackendAttempt | undefined;
-    const onClose = (): void => {
-      if (!res.writableFinished) res.emit('abort');
-    };
-    res.once('close', onClose);
-    // Writes the answer's head and hands undici the caller's response to stream the body into.
-    const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData): Writable => {
+    // Writes the answer's head and says where its body goes.
+    const head = (statusCode: number, rawHeaders: readonly Buffer[]): Writable => {
       if (attempt !== undefined) tracing?.answered(attempt, statusCode);
-      res.writeHead(statusCode, responseHeaders(headers, call.requestId));
+      res.writeHead(statusCode, responseHeaders(rawHeaders, call.requestId));
       return call.shadow === undefined ? res : call.shadow.tap(statusCode, res);
     };
     try {
@@ -275,7 +271,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           call.headers['traceparent'] = attempt.traceparent;
         }
         try {
-          await upstream.pool.stream(backendRequest(call, now(), res), into);
+          await relayAnswer(upstream.pool, backendRequest(call, now()), res, head);
           if (seen !== undefined) seen.backendMs += performance.now() - sentAt;
           if (attempt !== undefined) tracing?.attemptEnded(attempt);
           return;
@@ -324,7 +320,6 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
       }
     } finally {
-      res.off('close', onClose);
       if (held !== undefined) {
         if (revision === undefined || viaActivator) held.inFlight--;
         else activator.release(revision, held);

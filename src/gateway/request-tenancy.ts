@@ -62,6 +62,8 @@ interface Snapshot {
   overridable: ReadonlyMap<string, ReadonlySet<string>>;
   /** `flag\ntenant` → evaluation, filled on first use; flags target tenants, so it is fixed per snapshot. */
   flagRoutes: Map<string, FlagEvaluation>;
+  /** Tenant → the admission of a request that overrides no setting, by whether its key may pick tags; filled on first use. */
+  admissions: [Map<string, Admission>, Map<string, Admission>];
 }
 
 const NOTHING: ReadonlySet<string> = new Set();
@@ -225,6 +227,7 @@ export class RequestTenancy {
       configs: new TenantConfigCache(profiles.values(), this.flags),
       overridable: this.overridable,
       flagRoutes: new Map(),
+      admissions: [new Map(), new Map()],
     };
   }
 }
@@ -243,9 +246,17 @@ function anonymous(decision: QuotaCheckResult): Admission {
 
 /** The tenant's resolved config with the request's overridable settings over it, as the header value. */
 function configured(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, tenantId: string, allowTags: boolean): Admission {
-  const base = s.configs.forTenant(tenantId);
   const settings = parseRequestSettings(req.headers[SETTINGS_HEADER]);
-  if (settings === undefined) return { ok: true, tenantId, configHeader: base.header, allowTags };
+  if (settings === undefined) {
+    const known = s.admissions[allowTags ? 1 : 0];
+    let admission = known.get(tenantId);
+    if (admission === undefined) {
+      admission = Object.freeze({ ok: true, tenantId, configHeader: s.configs.forTenant(tenantId).header, allowTags });
+      known.set(tenantId, admission);
+    }
+    return admission;
+  }
+  const base = s.configs.forTenant(tenantId);
   const service = prep.backend.kind === 'service' ? prep.backend.service : undefined;
   const overridable = (service === undefined ? undefined : s.overridable.get(service)) ?? NOTHING;
   return { ok: true, tenantId, configHeader: resolveTenantConfig(base, overridable, settings).header, allowTags };

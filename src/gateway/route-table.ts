@@ -20,7 +20,8 @@ export interface Routable {
 }
 
 interface PathEntry<T> {
-  byMethod: Map<string, T>;
+  /** The match result of each method, built once: an exact path's request allocates none. */
+  byMethod: Map<string, Found<T>>;
   /** `Allow` header value for a 405, built once. */
   allow: string;
 }
@@ -34,8 +35,14 @@ interface TemplateEntry<T> extends PathEntry<T> {
   restGroup: number;
 }
 
+interface Found<T> {
+  kind: 'found';
+  route: T;
+  params: Record<string, string> | undefined;
+}
+
 export type RouteMatch<T> =
-  | { kind: 'found'; route: T; params: Record<string, string> | undefined }
+  | Found<T>
   | { kind: 'method-not-allowed'; allow: string }
   | { kind: 'not-found' };
 
@@ -75,7 +82,7 @@ export function compileRoutes<T extends Routable>(routes: readonly T[]): RouteTa
         entry = t;
       }
     }
-    if (!entry.byMethod.has(route.method)) entry.byMethod.set(route.method, route);
+    if (!entry.byMethod.has(route.method)) entry.byMethod.set(route.method, Object.freeze({ kind: 'found', route, params: undefined }));
     entry.allow = [...entry.byMethod.keys()].join(', ');
   }
   const templates = [...templated.values()].sort((a, b) => compareTemplates(a.template, b.template));
@@ -85,19 +92,20 @@ export function compileRoutes<T extends Routable>(routes: readonly T[]): RouteTa
       const hit = exact.get(path);
       let refused: PathEntry<T>[] | undefined;
       if (hit !== undefined) {
-        const route = routeFor(hit, method);
-        if (route !== undefined) return { kind: 'found', route, params: undefined };
+        const found = routeFor(hit, method);
+        if (found !== undefined) return found;
         refused = [hit];
       }
       for (const t of templates) {
         const m = t.pattern.exec(path);
         if (m === null) continue;
-        const route = routeFor(t, method);
-        if (route === undefined) {
+        const found = routeFor(t, method);
+        if (found === undefined) {
           (refused ??= []).push(t);
           continue;
         }
-        return { kind: 'found', route, params: paramsOf(t, m) };
+        const params = paramsOf(t, m);
+        return params === undefined ? found : { kind: 'found', route: found.route, params };
       }
       if (refused === undefined) return NOT_FOUND;
       return { kind: 'method-not-allowed', allow: refused.length === 1 ? (refused[0] as PathEntry<T>).allow : unionAllow(refused) };
@@ -105,7 +113,7 @@ export function compileRoutes<T extends Routable>(routes: readonly T[]): RouteTa
   };
 }
 
-function routeFor<T>(entry: PathEntry<T>, method: string): T | undefined {
+function routeFor<T>(entry: PathEntry<T>, method: string): Found<T> | undefined {
   // HEAD is served by a GET operation, as HTTP expects.
   return entry.byMethod.get(method) ?? (method === 'HEAD' ? entry.byMethod.get('GET') : undefined);
 }

@@ -28,8 +28,14 @@ const POOL_OPTIONS = { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 
  */
 const H2_POOL_OPTIONS = { connections: 4, pipelining: 100, keepAliveTimeout: 30_000 } as const;
 
+/** An instance's upstream, with the address its pool connects to: compared per pick, no origin string built. */
+interface InstanceUpstream extends Upstream {
+  host: string;
+  port: number;
+}
+
 export class UpstreamPools {
-  readonly #byInstance = new Map<string, Upstream>();
+  readonly #byInstance = new Map<string, InstanceUpstream>();
   readonly #byOrigin = new Map<string, Upstream>();
   #turn = 0;
 
@@ -84,7 +90,7 @@ export class UpstreamPools {
   /** Waits until these instances have nothing in flight (at most `timeoutMs`), then closes their pools. */
   async drain(ids: readonly string[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const ups = ids.map((id) => this.#byInstance.get(id)).filter((u): u is Upstream => u !== undefined);
+    const ups = ids.map((id) => this.#byInstance.get(id)).filter((u): u is InstanceUpstream => u !== undefined);
     while (ups.some((u) => u.inFlight > 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -102,12 +108,12 @@ export class UpstreamPools {
   }
 
   #forInstance(inst: ReadyInstance): Upstream {
-    const origin = `http://${inst.host}:${inst.port}`;
     let up = this.#byInstance.get(inst.id);
     // An instance keeps its id across restarts, but each process listens on a new port.
-    if (up === undefined || up.origin !== origin) {
+    if (up === undefined || up.port !== inst.port || up.host !== inst.host) {
       if (up !== undefined) void up.pool.close().catch(() => undefined);
-      up = { id: inst.id, origin, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0 };
+      const origin = `http://${inst.host}:${inst.port}`;
+      up = { id: inst.id, origin, host: inst.host, port: inst.port, pool: new Pool(origin, POOL_OPTIONS), inFlight: 0 };
       this.#byInstance.set(inst.id, up);
     }
     return up;
