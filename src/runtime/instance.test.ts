@@ -123,6 +123,14 @@ describe('Instance', () => {
     expect(fs.readFileSync(instance.logFile, 'utf8')).toContain('fatal: model file not found');
   });
 
+  it('has the whole output of a process that died before it was ready in its log once start() fails', async () => {
+    const instance = await instanceOf('exit-after-output.mjs');
+    await expect(instance.start()).rejects.toMatchObject({ code: 'RUNTIME_START_FAILED' });
+    const log = fs.readFileSync(instance.logFile, 'utf8');
+    expect(log).toContain('trace line 19999');
+    expect(log).toContain('fatal: last words');
+  });
+
   it('names a command that cannot be found', async () => {
     const instance = await instanceOf('healthz-server.mjs', { command: ['mlaas-no-such-program'] });
     await expect(instance.start()).rejects.toThrow(/could not start "mlaas-no-such-program": spawn mlaas-no-such-program ENOENT/);

@@ -255,10 +255,17 @@ export class Instance {
     this.currentState = this.stopRequested ? 'stopped' : 'crashed';
     const exit: InstanceExit = { code, signal, reason, at: this.options.now() };
     this.exitInfo = exit;
-    this.probeAbort.abort(new Error(reason));
     // After the process's last output; best effort: the logs directory may be gone (a test's temp dir) by then.
-    void this.output?.end(`${this.id} ${this.currentState}: ${reason}`);
-    this.resolveExited(exit);
+    const logged = this.output?.end(`${this.id} ${this.currentState}: ${reason}`).catch(() => undefined);
+    // Whoever waits on the start or the exit hears of it once the log holds the process's last words
+    // (a `mlaas logs` right after a failed start shows them), or STDERR_WAIT_MS later if the pipes stay open.
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, STDERR_WAIT_MS)));
+    void Promise.race([logged, waited]).then(() => {
+      clearTimeout(timer);
+      this.probeAbort.abort(new Error(reason));
+      this.resolveExited(exit);
+    });
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
