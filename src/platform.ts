@@ -39,7 +39,7 @@ import type { RevisionRecord } from './state/state-store.js';
 import { lockStateDir, type StateDirLock } from './control-plane/state-dir-lock.js';
 import { DataPlanePublisher } from './control-plane/data-plane-publisher.js';
 import { closeServer, listen } from './listen-server.js';
-import { startResults, type ServiceStartResult } from './platform-start-results.js';
+import { startResults } from './platform-start-results.js';
 import { BackendIdTokens } from './gateway/backend-id-tokens.js';
 import { createGateway, type Gateway } from './gateway/index.js';
 import { KeyUsageRecorder } from './gateway/key-usage-recorder.js';
@@ -53,59 +53,14 @@ import { otlpTracingFromEnv } from './tracing/otlp-tracing-from-env.js';
 import { compileRouting } from './gateway/traffic-router.js';
 import { createFileLogger } from './logger.js';
 import { createBlobBackend, ModelCache, ModelRegistry, seedModels } from './models/index.js';
-import { chooseInstanceUser, type InstanceUserChoice } from './runtime/instance-user.js';
+import { chooseInstanceUser } from './runtime/instance-user.js';
 import { reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 import { RuntimePool } from './runtime/runtime-pool.js';
 
-export interface PlatformOptions {
-  /** Overrides `gateway.port` (0 = any free port). */
-  gatewayPort?: number;
-  /** Overrides `controlPlane.port` (0 = any free port). */
-  adminPort?: number;
-  logger?: Logger;
-  /** Reload when mlaas.yaml, the gateway document or the flags file changes on disk (default true). */
-  watch?: boolean;
-  /** Told of every reload's outcome, whatever asked for it (file watch, SIGHUP, admin API). */
-  onReload?: (outcome: ReloadOutcome) => void;
-}
+import type { Platform, PlatformOptions, ReloadTrigger } from './platform-types.js';
 
-/** What asked for a reload. */
-export type ReloadTrigger = 'file watch' | 'SIGHUP' | 'admin API';
-
-export type ReloadOutcome = { trigger: ReloadTrigger; report: ReloadReport } | { trigger: ReloadTrigger; error: unknown };
-
-export type { ServiceStartResult } from './platform-start-results.js';
-
-export interface Platform {
-  gatewayUrl: string;
-  /** Gateway processes serving gatewayUrl (`gateway.workers`); 1: the gateway runs in this process. */
-  gatewayWorkers: number;
-  adminUrl: string;
-  adminToken: string;
-  /** Where Prometheus scrapes: `metrics.port`'s listener, else the admin port's `/metrics`; undefined when metrics are off. */
-  metricsUrl: string | undefined;
-  /** Tenant id → its demo API key, for tenants declared with `demoKey: true`. */
-  demoKeys: Record<string, string>;
-  services: ServiceStartResult[];
-  /** Declared services no route of the gateway document reaches. */
-  unrouted: string[];
-  stateDir: string;
-  /** Where the state store is: `<stateDir>/state.db`, or the `state:` PostgreSQL URL with its password redacted. */
-  state: string;
-  /** The user instances run as; undefined when it is the platform's own (they can then read what mlaas can). */
-  instances: InstanceUserChoice;
-  /**
-   * Reads the gateway document and mlaas.yaml's tenants and flags again and
-   * switches to them for the next request; an invalid file changes nothing
-   * (config-reloader.ts). Logged, and told to `onReload`.
-   */
-  reload(trigger: ReloadTrigger): Promise<ReloadReport>;
-  /** Drains in-flight requests, then stops every instance and closes the store. */
-  stop(): Promise<void>;
-  /** Kills every instance at once, synchronously: for `process.on('exit')` when a drain is no longer possible. */
-  killNow(): void;
-}
+export type { Platform, PlatformOptions, ReloadOutcome, ReloadTrigger, ServiceStartResult } from './platform-types.js';
 
 /** Written at start so the CLI finds a running platform: `<stateDir>/endpoint.json`. */
 export const ENDPOINT_FILE = 'endpoint.json';
