@@ -32,6 +32,7 @@ import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
 import { freePort } from '../src/runtime/free-port.js';
 import { loadGenerator, type LoadResult, type LoadSpec } from './load-generator.js';
 import { startNginxProxy, type NginxProxy } from './nginx-proxy.js';
+import { writeProxyPlatform } from './proxy-platform.js';
 import { percentile, round, writeResult } from './spam-filter-platform.js';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
@@ -201,34 +202,15 @@ server.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
 `,
   );
-  writeFileSync(
-    path.join(root, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: gateway floor bench, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/predict:
-    post:
-      x-google-backend: { address: 'mlaas://floor/predict' }
-      responses: { '200': { description: ok } }
-`,
-  );
-  writeFileSync(
-    path.join(root, 'mlaas.yaml'),
-    `gateway: { document: api-gateway.yaml, workers: 1 }
-stateDir: state
-requestLogs: { enabled: false }
-services:
+  writeProxyPlatform(root, 'mlaas://floor', {
+    title: 'gateway floor bench',
+    gateway: 'workers: 1',
+    settings: `services:
   floor:
     source: floor
     command: [node, server.mjs]
-    scaling: { minInstances: 1, maxInstances: 1 }
-tenants:
-  acme: { demoKey: true }
-`,
-  );
+    scaling: { minInstances: 1, maxInstances: 1 }`,
+  });
 }
 
 async function instancePortOf(up: MlaasUp): Promise<number> {
