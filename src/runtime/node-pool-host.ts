@@ -2,7 +2,9 @@
  * The program of a pooled Node runtime (runtime-pool.ts): started ahead of
  * need, it loads the heavy modules its instances will import (ONNX Runtime,
  * the SDK, zod: the argv after the script names their files) so that Node's
- * module cache already holds them, says `warm` on fd 3, and waits. On fd 3
+ * module cache already holds them, has ONNX Runtime set itself up
+ * (onnx-runtime-warm-up.ts) and its own hand-over parser compiled, says
+ * `warm` on fd 3, and waits. On fd 3
  * it then gets one revision to become: working directory, environment
  * (PORT and all) and argv. It closes fd 3 and runs the entry point the way
  * `node script.js` would (`Module.runMain`: ESM or CommonJS, `require.main`),
@@ -13,7 +15,8 @@ import Module from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseHandOver, type HandOver } from './pool-hand-over.js';
+import { isOnnxRuntime, warmUpOnnxRuntime } from './onnx-runtime-warm-up.js';
+import { encodeHandOver, parseHandOver, type HandOver } from './pool-hand-over.js';
 
 const CONTROL_FD = 3;
 
@@ -46,7 +49,13 @@ async function main(): Promise<void> {
   control.once('end', () => {
     if (!control.destroyed) process.exit(0);
   });
-  for (const file of process.argv.slice(2)) await import(pathToFileURL(file).href);
+  // zod builds a schema's parser on its first use (≈5 ms here): a parse now keeps that off the take.
+  parseHandOver(encodeHandOver({ cwd: '/', env: { PORT: '0' }, argv: ['warm-up.js'] }).trimEnd());
+  for (const file of process.argv.slice(2)) {
+    const loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    // A CommonJS package (onnxruntime-node is one) is its default export.
+    if (isOnnxRuntime(loaded.default)) await warmUpOnnxRuntime(loaded.default);
+  }
   if (!control.destroyed) control.write('warm\n');
 }
 
