@@ -2,9 +2,9 @@
  * The program of a pooled Node runtime (runtime-pool.ts): started ahead of
  * need, it loads the heavy modules its instances will import (ONNX Runtime,
  * the SDK, zod: the argv after the script names their files) so that Node's
- * module cache already holds them, has ONNX Runtime set itself up
- * (onnx-runtime-warm-up.ts) and its own hand-over parser compiled, says
- * `warm` on fd 3, and waits. On fd 3
+ * module cache already holds them, has ONNX Runtime set itself up and zod
+ * compiled (onnx-runtime-warm-up.ts, zod-warm-up.ts) and its own hand-over
+ * parser too, says `warm` on fd 3, and waits. On fd 3
  * it then gets one revision to become: working directory, environment
  * (PORT and all) and argv. It closes fd 3 and runs the entry point the way
  * `node script.js` would (`Module.runMain`: ESM or CommonJS, `require.main`),
@@ -17,6 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isOnnxRuntime, warmUpOnnxRuntime } from './onnx-runtime-warm-up.js';
 import { encodeHandOver, parseHandOver, type HandOver } from './pool-hand-over.js';
+import { isZod, warmUpZod } from './zod-warm-up.js';
 
 const CONTROL_FD = 3;
 
@@ -53,8 +54,10 @@ async function main(): Promise<void> {
   parseHandOver(encodeHandOver({ cwd: '/', env: { PORT: '0' }, argv: ['warm-up.js'] }).trimEnd());
   for (const file of process.argv.slice(2)) {
     const loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    // A CommonJS package (onnxruntime-node is one) is its default export.
-    if (isOnnxRuntime(loaded.default)) await warmUpOnnxRuntime(loaded.default);
+    // A CommonJS package (onnxruntime-node is one) is its default export; zod has one too.
+    const api = loaded.default ?? loaded;
+    if (isOnnxRuntime(api)) await warmUpOnnxRuntime(api);
+    else if (isZod(api)) warmUpZod(api);
   }
   if (!control.destroyed) control.write('warm\n');
 }
