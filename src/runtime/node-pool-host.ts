@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   });
   // zod builds a schema's parser on its first use (≈5 ms here): a parse now keeps that off the take.
   parseHandOver(encodeHandOver({ cwd: '/', env: { PORT: '0' }, argv: ['warm-up.js'] }).trimEnd());
+  // Every service is an HTTP server (the service contract); Node's own http module takes ~10 ms to load.
+  await import('node:http');
   for (const file of process.argv.slice(2)) {
     const loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
     // A CommonJS package (onnxruntime-node is one) is its default export; zod has one too.

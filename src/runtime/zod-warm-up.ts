@@ -15,7 +15,7 @@ export interface ZodModule {
   number(): { int(): { optional(): unknown } };
   enum(values: readonly string[]): unknown;
   array(item: unknown): unknown;
-  toJSONSchema(schema: unknown): unknown;
+  toJSONSchema(schema: unknown, options?: Record<string, unknown>): unknown;
 }
 
 /** Whether a preloaded module is zod's API (v4: it has toJSONSchema). */
@@ -36,6 +36,8 @@ export function warmUpZod(z: ZodModule): boolean {
     schema.safeParse({ text: 'hello', label: 'ham', tags: ['a'] });
     schema.safeParse({ text: '', count: 1.5, label: 'other', tags: [1] });
     z.toJSONSchema(schema);
+    // As the SDK renders /openapi.json.
+    z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' });
     return true;
   } catch {
     return false;
