@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactStore, packSource, type BuiltArtifact } from '../../src/artifacts/index.js';
+import { esmPackageEntry } from '../../src/runtime/esm-package-entry.js';
+import { nodePoolLaunchOf } from '../../src/runtime/node-pool-launch.js';
 import { predictProbability } from './logistic-regression.js';
 import { buildLogisticModel } from './onnx-model.js';
 import { featurize, HASH_BUCKETS } from './tokenize.js';
@@ -77,6 +79,17 @@ describe('examples/spam-filter deployed from source', () => {
     expect(files).toContain('package.json');
     expect(fs.existsSync(path.join(artifact.dir, 'dist/server.js'))).toBe(true);
     expect(files.filter((f) => f === 'model' || f.endsWith('.test.ts') || f.startsWith('train'))).toEqual([]);
+  });
+
+  it('leaves zod to the artifact\'s node_modules: one copy for the service and its SDK, the one a pooled runtime has loaded', () => {
+    const server = path.join(artifact.dir, 'dist/server.js');
+    const bundle = fs.readFileSync(server, 'utf8');
+    expect([...bundle.matchAll(/\bfrom ?["']([^"']+)["']/g)].map((m) => m[1])).toContain('zod');
+    // One of zod's own messages: its code is not in the bundle.
+    expect(bundle.includes('Encountered Promise during synchronous parse')).toBe(false);
+    const zod = esmPackageEntry('zod', fs.realpathSync(server));
+    expect(zod).toBeDefined();
+    expect(nodePoolLaunchOf(['node', 'dist/server.js'], artifact.dir, { PATH: process.env['PATH'] ?? '' })?.preloads).toContain(zod);
   });
 
   it('serves /predict from the artifact with the model the runtime hands over, and drains on SIGTERM', async () => {

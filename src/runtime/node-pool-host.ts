@@ -2,7 +2,9 @@
  * The program of a pooled Node runtime (runtime-pool.ts): started ahead of
  * need, it loads the heavy modules its instances will import (ONNX Runtime,
  * the SDK, zod: the argv after the script names their files) so that Node's
- * module cache already holds them, says `warm` on fd 3, and waits. On fd 3
+ * module cache already holds them, has ONNX Runtime set itself up and zod
+ * compiled (onnx-runtime-warm-up.ts, zod-warm-up.ts) and its own hand-over
+ * parser too, says `warm` on fd 3, and waits. On fd 3
  * it then gets one revision to become: working directory, environment
  * (PORT and all) and argv. It closes fd 3 and runs the entry point the way
  * `node script.js` would (`Module.runMain`: ESM or CommonJS, `require.main`),
@@ -13,7 +15,9 @@ import Module from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseHandOver, type HandOver } from './pool-hand-over.js';
+import { isOnnxRuntime, warmUpOnnxRuntime } from './onnx-runtime-warm-up.js';
+import { encodeHandOver, parseHandOver, type HandOver } from './pool-hand-over.js';
+import { isZod, warmUpZod } from './zod-warm-up.js';
 
 const CONTROL_FD = 3;
 
@@ -46,7 +50,17 @@ async function main(): Promise<void> {
   control.once('end', () => {
     if (!control.destroyed) process.exit(0);
   });
-  for (const file of process.argv.slice(2)) await import(pathToFileURL(file).href);
+  // zod builds a schema's parser on its first use (≈5 ms here): a parse now keeps that off the take.
+  parseHandOver(encodeHandOver({ cwd: '/', env: { PORT: '0' }, argv: ['warm-up.js'] }).trimEnd());
+  // Every service is an HTTP server (the service contract); Node's own http module takes ~10 ms to load.
+  await import('node:http');
+  for (const file of process.argv.slice(2)) {
+    const loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    // A CommonJS package (onnxruntime-node is one) is its default export; zod has one too.
+    const api = loaded.default ?? loaded;
+    if (isOnnxRuntime(api)) await warmUpOnnxRuntime(api);
+    else if (isZod(api)) warmUpZod(api);
+  }
   if (!control.destroyed) control.write('warm\n');
 }
 
