@@ -43,7 +43,8 @@ class AnswerRelay implements Dispatcher.DispatchHandler {
     this.#head = head;
     this.#resolve = resolve;
     this.#reject = reject;
-    res.once('close', this.#callerClosed);
+    // `on`: a response closes once, and settling takes the listener off; `once` would wrap it per request.
+    res.on('close', this.#callerClosed);
   }
 
   onConnect(abort: (err?: Error) => void): void {

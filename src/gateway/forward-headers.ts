@@ -64,6 +64,14 @@ const NOT_FROM_GATEWAY = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expe
 const NOT_FROM_BACKEND = new Set(HOP_BY_HOP);
 const { headerNameToString } = util;
 
+/**
+ * A raw header value as a string: Node's own latin1 slice (what
+ * `toString('latin1')` ends in), called straight, costs half as much per
+ * value as `toString`, which checks its arguments and picks the encoding
+ * first — six values an answer.
+ */
+const latin1 = (b: Buffer): string => (b as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, b.length);
+
 export interface ForwardContext {
   requestId: string;
   traceparent: string;
@@ -145,7 +153,7 @@ export function responseHeaders(raw: readonly Buffer[], requestId: string): stri
   let ownId = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = headerNameToString(raw[i] as Buffer);
-    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const value = latin1(raw[i + 1] as Buffer);
     if (name === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
     if (NOT_FROM_BACKEND.has(name)) continue;
     if (name === REQUEST_ID_HEADER) ownId = true;

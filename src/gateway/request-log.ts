@@ -6,6 +6,10 @@
  * server errors (5xx) always are. The line goes to a pino destination
  * (SonicBoom), built here rather than by pino's logger: its generic
  * serializer costs about ten times this fixed-shape template per request.
+ * The template itself skips what a line does not need: a string with nothing
+ * to escape (ids, names, most paths) is quoted as it is, where JSON.stringify
+ * costs about 200 ns a field, and a duration is written from its whole
+ * microseconds, where a double's shortest decimal costs about as much.
  */
 
 export interface RequestLogLine {
@@ -22,6 +26,7 @@ export interface RequestLogLine {
   /** The request path, without its query (which may carry an API key). */
   path: string;
   status: number;
+  /** Durations are in ms and logged to the µs (three decimals at most). */
   durationMs: number;
   /** The gateway's own share: the whole call less the backend's time and the wait for an instance. */
   gatewayMs: number;
@@ -71,20 +76,46 @@ export class RequestLog {
   }
 
   write(l: RequestLogLine): void {
-    // Strings through JSON.stringify (a path may hold any character); fields left undefined are left out, as pino does.
+    // Fields left undefined are left out, as pino does.
     this.#out.write(
-      `{"level":${INFO},"time":${this.#now()},"pid":${this.#pid},"requestId":${JSON.stringify(l.requestId)},"traceId":${JSON.stringify(l.traceId)}` +
+      `{"level":${INFO},"time":${this.#now()},"pid":${this.#pid},"requestId":${jsonString(l.requestId)},"traceId":${jsonString(l.traceId)}` +
         optional('tenant', l.tenant) +
         optional('service', l.service) +
         optional('revision', l.revision) +
         optional('instance', l.instance) +
-        `,"route":${JSON.stringify(l.route)},"method":${JSON.stringify(l.method)},"path":${JSON.stringify(l.path)},"status":${l.status}` +
-        `,"durationMs":${l.durationMs},"gatewayMs":${l.gatewayMs},"queueMs":${l.queueMs},"requestBytes":${l.requestBytes},"responseBytes":${l.responseBytes}` +
-        `,"msg":"request"}\n`,
+        `,"route":${jsonString(l.route)},"method":${jsonString(l.method)},"path":${jsonString(l.path)},"status":${l.status}` +
+        `,"durationMs":${milliseconds(l.durationMs)},"gatewayMs":${milliseconds(l.gatewayMs)},"queueMs":${milliseconds(l.queueMs)}` +
+        `,"requestBytes":${l.requestBytes},"responseBytes":${l.responseBytes},"msg":"request"}\n`,
     );
   }
 }
 
 function optional(name: string, value: string | undefined): string {
-  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
+  return value === undefined ? '' : `,"${name}":${jsonString(value)}`;
+}
+
+/** The JSON string of `s`, as JSON.stringify writes it: printable ASCII without `"` or `\\` needs no escaping. */
+export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+/**
+ * `ms` rounded to the µs, as JSON writes that number (`5.631`, `0.02`, `3`):
+ * from whole microseconds, since the shortest decimal of a number of
+ * thousandths is its digits with trailing zeros dropped.
+ */
+export function milliseconds(ms: number): string {
+  const us = Math.round(ms * 1000);
+  // Below 0 or past 2^53 µs the digits are not those: the number's own decimal.
+  if (!(us >= 0 && us <= Number.MAX_SAFE_INTEGER)) return `${us / 1000}`;
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  if (frac === 0) return `${whole}`;
+  if (frac % 100 === 0) return `${whole}.${frac / 100}`;
+  if (frac % 10 === 0) return `${whole}.${frac < 100 ? '0' : ''}${frac / 10}`;
+  return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }

@@ -100,15 +100,11 @@ export class RequestObserver {
       method: o.req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
       status,
-      durationMs: round3(durationMs),
-      gatewayMs: round3(gatewayMs),
-      queueMs: round3(o.queueMs),
+      durationMs,
+      gatewayMs,
+      queueMs: o.queueMs,
       requestBytes: o.requestBytes,
       responseBytes: o.req.socket.bytesWritten - o.bytesBefore,
     });
   }
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -30,8 +30,9 @@ export function readLimitedBody(req: IncomingMessage, limitBytes: number, code: 
       }
       chunks.push(chunk);
     });
-    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.once('error', reject);
+    // `on`, not `once`: each fires at most once for a body, and the promise settles once; `once` would wrap each listener per request.
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    req.on('error', reject);
   });
 }
 
