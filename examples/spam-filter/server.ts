@@ -10,9 +10,10 @@ import { z } from 'zod';
 import { modelPath, route, service } from 'mlaas/sdk';
 import { loadSpamClassifier, SPAM_THRESHOLD, type SpamClassifier } from './spam-classifier.js';
 
-// One load shared by onStart and any request that arrives before it finished.
+// One load shared by onStart and any request that arrives before it finished; once loaded, a request takes it as it is.
 let classifier: Promise<SpamClassifier> | undefined;
-const loadClassifier = () => (classifier ??= loadSpamClassifier(modelPath('classifier')));
+let loaded: SpamClassifier | undefined;
+const loadClassifier = async () => (loaded ??= await (classifier ??= loadSpamClassifier(modelPath('classifier'))));
 
 function thresholdOf(config: Record<string, unknown>): number {
   const value = config['spamThreshold'];
@@ -33,7 +34,7 @@ const app = service({
       body: z.object({ text: z.string().min(1).max(200_000) }),
       response: z.object({ spam_probability: z.number(), label: z.enum(['spam', 'ham']) }),
       handler: async ({ body, config }) => {
-        const p = await (await loadClassifier()).spamProbability(body.text);
+        const p = await (loaded ?? (await loadClassifier())).spamProbability(body.text);
         return { spam_probability: p, label: p >= thresholdOf(config) ? 'spam' : 'ham' };
       },
     }),

@@ -47,26 +47,39 @@ interface Pending {
  * below 2^31, so each int64 is its low 32-bit word with a zero high word:
  * written through an Int32Array view, no BigInt is made per bucket
  * (BigInt64Array.from with BigInt() cost more than the whole model run).
- * A batch of texts without a single token still needs one column.
+ * A batch of texts without a single token still needs one column. The
+ * matrix lives in `words`, which is zeroed only as far as this batch reaches.
  */
-function indexMatrix(batch: readonly Pending[]): ort.Tensor {
-  const width = Math.max(1, ...batch.map((p) => p.buckets.length));
-  const matrix = new BigInt64Array(batch.length * width);
-  const words = new Int32Array(matrix.buffer);
-  batch.forEach(({ buckets }, row) => {
+function indexMatrix(batch: readonly Pending[], width: number, words: Int32Array): ort.Tensor {
+  const cells = batch.length * width;
+  words.fill(0, 0, 2 * cells);
+  for (let row = 0; row < batch.length; row++) {
+    const { buckets } = batch[row] as Pending;
     const at = 2 * row * width + LOW_WORD;
     for (let i = 0; i < buckets.length; i++) words[at + 2 * i] = buckets[i] as number;
-  });
-  return new ort.Tensor('int64', matrix, [batch.length, width]);
+  }
+  return new ort.Tensor('int64', new BigInt64Array(words.buffer, 0, cells), [batch.length, width]);
+}
+
+/** Room for at least `cells` int64s, as 32-bit words: powers of two, so that a few sizes serve every batch. */
+function matrixWords(cells: number): Int32Array {
+  return new Int32Array(2 * 2 ** Math.ceil(Math.log2(Math.max(cells, 1024))));
 }
 
 export async function loadSpamClassifier(modelFile: string): Promise<SpamClassifier> {
   const session = await ort.InferenceSession.create(modelFile, SESSION_OPTIONS);
   let pending: Pending[] = [];
+  // Matrices no run holds: a run keeps its own until the model has read it (a second batch may
+  // start in the same turn, before the first run's immediate), then hands it back.
+  const spare: Int32Array[] = [];
 
   async function run(batch: Pending[]): Promise<void> {
+    let width = 1;
+    for (const p of batch) if (p.buckets.length > width) width = p.buckets.length;
+    let words = spare.pop();
+    if (words === undefined || words.length < 2 * batch.length * width) words = matrixWords(batch.length * width);
     try {
-      const output = await session.run({ [INPUT_NAME]: indexMatrix(batch) });
+      const output = await session.run({ [INPUT_NAME]: indexMatrix(batch, width, words) });
       const probabilities = output[OUTPUT_NAME]?.data;
       if (!(probabilities instanceof Float32Array) || probabilities.length !== batch.length) {
         throw new Error(`model ${modelFile}: output "${OUTPUT_NAME}" is missing or not float [${batch.length}]`);
@@ -74,6 +87,8 @@ export async function loadSpamClassifier(modelFile: string): Promise<SpamClassif
       batch.forEach((p, row) => p.resolve(probabilities[row] as number));
     } catch (err) {
       for (const p of batch) p.reject(err);
+    } finally {
+      spare.push(words);
     }
   }
 

@@ -88,4 +88,43 @@ describe('featurize', () => {
     // Twice over: what one text marks as seen must not leak into the next.
     for (const text of [...texts, ...texts]) expect(featurize(text)).toEqual(hashTokens(tokenize(text)));
   });
+
+  it('gives the same buckets for Latin-1 texts at the edges of each rule: folds, Subject lines, tags, marks, letters beyond ASCII', () => {
+    const texts = [
+      // Subject lines: folded with \n, \r\n and tabs, a fold that is not one (\r\r\n), one after a fold, in capitals, last, CR-only
+      'From: a\r\nSubject: Cheap\r\n\tPills  now\r\nX: y\r\n\r\nbody',
+      'From: a\nX-Note: folded\n subject: not this one\nSUBJECT: Real one\n\n<b>BODY</b>',
+      'Received: x\r\r\n Subject: after a lone CR\r\n\r\nrest',
+      'To: b\nSubject: last line, no body',
+      'To: b\rSubject: cr only\rmore\r\rbody',
+      'To: b\nSubject:\n\nempty subject',
+      'To: b\nSubject: two\nSubject: three\n\nx',
+      'Not a header line\nSubject: all body then',
+      // Latin-1 letters, digits and signs: lower-casing, two UTF-8 bytes, what is and is not a word character
+      'ÀÉÎÕÜ Çà ßÿ µª º ¹²³ ¼½¾ ×÷ naïve Ærø Þorn ©®° «quoted» ¡hola! ¿qué?',
+      `${'É'.repeat(25)} ${'É'.repeat(26)} é${'a'.repeat(24)} x`,
+      // money: $ and £, with an optional space or no-break space, then a digit
+      '$5 $ 5 $\u00a05 $  5 £9 £ x $x',
+      'only £\u00a03',
+      // tags: unclosed, nested, not a tag name, words glued by tags, capitals inside tags
+      'a<b>c <1> </> <<i>> < a> </ b> <//p> <FONT SIZE=3>RED TEXT</FONT> d<e',
+      `${'<p>x</p>'.repeat(15)} tail`,
+      'x < y and y > z but <unclosed forever',
+      `${'<a <b> '.repeat(12)} <{x> <[y> <\`z> <@w> a<>b<>c > d`,
+      '<{x> <[y> <`z> <@w> <~v>',
+      // shouting: \w runs all in capitals, at least three, bounded by non-\w
+      'ABC DEF GH IJK_LMN OPQ1 RSTé UVW. XYZ!! AAA,BBB CCC',
+      'AB!!! ! ! !!',
+      // transport encodings beside Latin-1 text
+      'From: x\n\nCaf=E9 soft=\nbreak =3Cb=3EBOLD=3C/b=3E &nbsp;&#160;&NBSP; £10',
+      `From: x\n\n${'QUJD'.repeat(20)}\nàfter base64 ÄÖÜ`,
+      `From: x\n\nword\n${'QUJD'.repeat(10)}\nforty, then thirty-nine\n${'QUJD'.repeat(9)}QUJ\nend`,
+      `Subject: kept\n\nbefore\n${'SGVs+bG8g/V29y+BGQH/'.repeat(3)}\nafter, and in a line of its own: ${'AB+cd/'.repeat(7)}`,
+      // NEL and other C1 controls are not line terminators in JS
+      'To: b\nSubject: one\u0085two\x9fthree\n\nbody\u0085here',
+      // longer than the featurizer's first buffer
+      Array.from({ length: 12000 }, (_, i) => `Wörd${i % 997}`).join(' '),
+    ];
+    for (const text of [...texts, ...texts]) expect(featurize(text)).toEqual(hashTokens(tokenize(text)));
+  });
 });

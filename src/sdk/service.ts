@@ -136,14 +136,10 @@ export function service(options: ServiceOptions): Service {
     const port = listenOptions.port ?? portFromEnv();
     // A container image sets MLAAS_LISTEN_HOST=0.0.0.0: there the platform's proxy is outside the loopback.
     const host = listenOptions.host ?? (process.env['MLAAS_LISTEN_HOST'] || '127.0.0.1');
+    // Every answer written once draining began closes its connection (request-handler.ts), so a
+    // request in flight at SIGTERM leaves no idle keep-alive socket behind to hold the drain open.
     const s = createServer((req, res) => {
       void handleRequest(req, res);
-    });
-    // A response that ends while draining leaves an idle socket behind; close it at once.
-    s.on('request', (_req, res) => {
-      res.on('finish', () => {
-        if (draining) setImmediate(() => s.closeIdleConnections());
-      });
     });
     server = s;
     await new Promise<void>((resolve, reject) => {

@@ -47,6 +47,23 @@ describe('graceful shutdown', () => {
     expect(await stopped).toEqual({ forced: false });
   });
 
+  it('closes the connection of a request in flight at the drain once its answer is sent, so the drain ends then', async () => {
+    const release = gate();
+    const entered = gate();
+    const app = slowService(10_000, release.opened, entered.open);
+    const { port } = await app.listen({ port: 0, handleSignals: false });
+    const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
+    await entered.opened;
+    const stopped = app.shutdown();
+
+    release.open();
+    const res = await inFlight;
+    expect(await res.json()).toEqual({ done: true });
+    const answered = performance.now();
+    expect(await stopped).toEqual({ forced: false });
+    expect(performance.now() - answered).toBeLessThan(1_000);
+  });
+
   it('does not let an idle keep-alive connection hold the drain open', async () => {
     const app = slowService(5_000, Promise.resolve(), () => undefined);
     const { port } = await app.listen({ port: 0, handleSignals: false });

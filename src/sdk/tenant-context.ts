@@ -4,8 +4,7 @@
  * a missing or garbled header gives an empty value, never a crash.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import { CONFIG_HEADER, decodeConfigHeader, REQUEST_ID_HEADER, REVISION_HEADER, TENANT_HEADER } from '../api/service-contract.js';
+import { decodeConfigHeader } from '../api/service-contract.js';
 
 export interface TenantContext {
   /** `x-request-id` from the gateway; a fresh UUID when the caller came straight in. */
@@ -18,16 +17,17 @@ export interface TenantContext {
   revision: string | undefined;
 }
 
-function single(value: string | string[] | undefined): string | undefined {
+/** A header's value, or undefined when it is absent or empty. */
+export function single(value: string | string[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === '' ? undefined : first;
 }
 
-export function tenantContextOf(headers: IncomingHttpHeaders): TenantContext {
-  return {
-    requestId: single(headers[REQUEST_ID_HEADER]) ?? randomUUID(),
-    tenant: single(headers[TENANT_HEADER]),
-    config: decodeConfigHeader(single(headers[CONFIG_HEADER])),
-    revision: single(headers[REVISION_HEADER]),
-  };
+export function requestIdOf(header: string | string[] | undefined): string {
+  return single(header) ?? randomUUID();
+}
+
+/** The decoded `x-mlaas-config` header. */
+export function configOf(header: string | undefined): Record<string, unknown> {
+  return decodeConfigHeader(header);
 }
