@@ -23,7 +23,7 @@ afterAll(() => fs.rmSync(logsDir, { recursive: true, force: true }));
 
 function setUp(poolOptions: Partial<RuntimePoolOptions> = {}): { sup: Supervisor; pool: RuntimePool; failures: string[] } {
   const failures: string[] = [];
-  const pool = new RuntimePool({ size: 1, refillDelayMs: 0, hostScript, user: INSTANCE_USER, onFailure: (r) => failures.push(r), ...poolOptions });
+  const pool = new RuntimePool({ size: 1, refillDelayMs: 0, hostScripts: { node: hostScript }, user: INSTANCE_USER, onFailure: (r) => failures.push(r), ...poolOptions });
   const sup = new Supervisor({ logsDir, pool, user: INSTANCE_USER, restartBackoff: { initialMs: 50, maxMs: 1_000, factor: 2 } });
   supervisors.push(sup);
   return { sup, pool, failures };
@@ -244,7 +244,7 @@ describe('RuntimePool', () => {
   });
 
   it('gives up on a runtime kind whose pooled processes keep dying before they are taken, says why, and starts its instances fresh', async () => {
-    const { sup, pool, failures } = setUp({ hostScript: path.join(fixtures, 'exit-at-start.mjs') });
+    const { sup, pool, failures } = setUp({ hostScripts: { node: path.join(fixtures, 'exit-at-start.mjs') } });
     const s = spec('broken', 'report-server.mjs');
     sup.scale(s, 0);
     await until(() => pool.status()[0]?.failed === true);
