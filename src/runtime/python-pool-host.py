@@ -88,7 +88,8 @@ def run_as_main(path):
         tb = error.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
             tb = tb.tb_next
-        sys.excepthook(type(error), error, tb)
+        # On the exception too: the default hook prints the exception's own __traceback__.
+        sys.excepthook(type(error), error.with_traceback(tb), tb)
         sys.exit(1)
 
 

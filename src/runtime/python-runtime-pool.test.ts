@@ -174,6 +174,18 @@ describe('RuntimePool with Python', () => {
     if (INSTANCE_USER !== undefined) expect(pooled.uid).toBe(INSTANCE_USER.uid);
   });
 
+  it('takes a pooled interpreter still importing the framework: the instance starts once the imports are done', async () => {
+    const { sup, pool } = setUp();
+    const s = spec('early', 'report_server.py');
+    sup.scale(s, 0);
+    await until(() => pool.status()[0]?.waiting === 1);
+    expect(pool.status()[0]?.warm).toBe(0);
+    const [target] = await sup.ensure(s, 1);
+    expect(logOf(sup, 'early')).toContain('from the pool');
+    const r = await report(target?.port);
+    expect({ port: r.env['PORT'], fastapiLoaded: r.fastapiLoaded }).toEqual({ port: String(target?.port), fastapiLoaded: true });
+  });
+
   it('adds to the environment what a fresh interpreter adds to its own: LC_CTYPE for a C locale', async () => {
     const noLocale = { PATH: '/usr/bin:/bin', HOME: '/nonexistent' };
     const { sup, pool } = setUp({}, noLocale);
@@ -228,6 +240,25 @@ describe('RuntimePool with Python', () => {
     await request(first?.port ?? 0, 'GET', '/crash').catch(() => undefined);
     await until(() => (sup.status()[0]?.instances[0]?.restarts ?? 0) >= 1 && sup.ready('crashy').length === 1);
     expect(sup.status()[0]?.lastExit).toMatchObject({ code: 3, reason: expect.stringMatching(/^exited with code 3/) });
+  });
+
+  it('fails the start of a pooled instance whose script raises as `python script.py` does: exit code 1, its own traceback', async () => {
+    const { sup, pool } = setUp();
+    const s = spec('raises', 'raise_at_start.py');
+    await warmPool(sup, pool, s);
+    const pooled = await sup.ensure(s, 1).catch((e: unknown) => e as Error);
+    const started = await fresh().ensure(spec('raises', 'raise_at_start.py'), 1).catch((e: unknown) => e as Error);
+    for (const err of [pooled, started]) {
+      expect(err).toMatchObject({ code: 'RUNTIME_START_FAILED', message: expect.stringMatching(/exited with code 1 before becoming ready; last stderr: .*RuntimeError: model file not found/) });
+    }
+    // The whole traceback, from the instance's log: the script's frames, none of the pool host's.
+    const tracebackOf = (e: unknown) => {
+      const log = /\(log: (\S+)\)$/.exec((e as Error).message)?.[1] as string;
+      const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { stream: string; msg: string });
+      return lines.filter((l) => l.stream === 'stderr').map((l) => l.msg);
+    };
+    expect(tracebackOf(pooled)).toEqual(tracebackOf(started));
+    expect(tracebackOf(pooled)[0]).toBe('Traceback (most recent call last):');
   });
 
   it('replaces a waiting pooled process that dies, says so, and the next cold start takes the replacement', async () => {
