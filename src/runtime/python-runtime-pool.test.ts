@@ -11,10 +11,11 @@ import { RuntimePool, type RuntimePoolOptions } from './runtime-pool.js';
 import { Supervisor, type InstanceSpec } from './supervisor.js';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
-const sentiment = path.join(import.meta.dirname, '..', '..', 'examples', 'fastapi-sentiment');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-pypool-'));
-// The instances' user must reach the venv.
+// The instances' user must reach the venv and the example.
 fs.chmodSync(root, 0o755);
+// A copy: the interpreter may write __pycache__ beside the example's modules.
+const sentiment = path.join(root, 'fastapi-sentiment');
 const venv = path.join(root, 'venv');
 const logsDir = path.join(root, 'logs');
 const owner = path.join(root, 'state');
@@ -24,6 +25,7 @@ const INSTANCE_USER = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : un
 const baseEnv = { PATH: '/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8', TZ: 'UTC' };
 
 beforeAll(() => {
+  fs.cpSync(path.join(import.meta.dirname, '..', '..', 'examples', 'fastapi-sentiment'), sentiment, { recursive: true, filter: (f) => !/(__pycache__|\.test\.ts)$/.test(f) });
   execFileSync('/usr/bin/python3', ['-m', 'venv', '--system-site-packages', '--without-pip', venv]);
 });
 afterEach(async () => {
@@ -291,7 +293,8 @@ describe('RuntimePool with Python', () => {
   it('starts an instance whose command `python script.py` would not be exactly as a fresh process: -m, options, -c, not python', async () => {
     const { sup, pool } = setUp();
     const ineligible = [
-      spec('module', 'report_server.py', { command: ['python', '-m', 'report_server'] }),
+      // -m would leave a __pycache__ among the fixtures when the tests do not run as root.
+      spec('module', 'report_server.py', { command: ['python', '-m', 'report_server'], env: { ...spec('module', 'report_server.py').env, PYTHONDONTWRITEBYTECODE: '1' } }),
       spec('options', 'report_server.py', { command: ['python', '-u', 'report_server.py'] }),
       spec('inline', 'report_server.py', { command: ['python', '-c', 'import runpy; runpy.run_path("report_server.py", run_name="__main__")'] }),
       spec('shell', 'report_server.py', { command: ['sh', '-c', 'exec python report_server.py'] }),
