@@ -41,8 +41,8 @@ export interface RuntimePoolOptions {
 }
 
 export interface PoolStatus {
-  /** The runtime kind's binary and what it loads ahead (files for Node, modules for Python), for operators. */
   runtime: RuntimeKind;
+  /** The runtime kind's binary and what it loads ahead (files for Node, modules for Python), for operators. */
   executable: string;
   preloads: string[];
   waiting: number;
