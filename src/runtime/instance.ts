@@ -11,7 +11,7 @@ import path from 'node:path';
 import { MlaasError } from '../errors.js';
 import { instanceEnvironment } from './instance-environment.js';
 import { InstanceOutput } from './instance-output.js';
-import { nodePoolLaunchOf } from './node-pool-launch.js';
+import { poolLaunchOf } from './pool-launch.js';
 import type { RuntimePool } from './runtime-pool.js';
 import { formatDuration, waitUntilReady } from './readiness-probe.js';
 
@@ -205,7 +205,7 @@ export class Instance {
       drainTimeoutMs: options.drainTimeoutMs,
       marks: options.marks,
     });
-    const launch = options.pool === undefined ? undefined : nodePoolLaunchOf(options.command, options.cwd, env, options.marks);
+    const launch = options.pool === undefined ? undefined : poolLaunchOf(options.command, options.cwd, env, options.marks);
     const pooled = launch === undefined ? undefined : options.pool?.take(launch, { cwd: options.cwd, env, argv: launch.argv });
     const from = pooled === undefined ? '' : ' (a pre-started runtime from the pool)';
     output.note(`starting ${this.id} on ${this.host}:${this.port}: ${options.command.join(' ')}${from}`);

@@ -10,27 +10,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { esmPackageEntry } from './esm-package-entry.js';
+import { findExecutable } from './find-executable.js';
+import type { PoolLaunch } from './pool-launch.js';
 
 /** What pooled Node processes load before they are taken, when the script's node_modules has them. */
 export const PRELOADED_PACKAGES: readonly string[] = ['onnxruntime-node', '@mlaas/sdk', 'zod'];
 
 /** Variables read when a process (or a native library it loads) starts, not when a service reads them. */
 const START_TIME_VARIABLE = /^(LANG|LANGUAGE|LC_\w+|TZ|NODE_\w+|UV_\w+|OMP_\w+|ORT_\w+|LD_\w+|MALLOC_\w+|OPENSSL_\w+|SSL_CERT_\w+)$/;
-
-export interface NodePoolLaunch {
-  /** The pool: processes in it are interchangeable. */
-  key: string;
-  /** `command[0]` as written (`node`), which becomes the process's argv0. */
-  program: string;
-  /** The Node binary it names, found on the instance's PATH. */
-  executable: string;
-  /** Real paths of the files to import ahead. */
-  preloads: string[];
-  /** The environment a pooled process starts with: the start-time variables and the platform's marks. */
-  env: Record<string, string>;
-  /** The script and its arguments, as the instance's command has them. */
-  argv: [string, ...string[]];
-}
 
 /** Per script: artifacts are immutable, so the preloads of a script never change. */
 const preloadCache = new Map<string, string[]>();
@@ -45,11 +32,12 @@ export function nodePoolLaunchOf(
   cwd: string,
   env: Readonly<Record<string, string>>,
   marks: Readonly<Record<string, string>> = {},
-): NodePoolLaunch | undefined {
+): PoolLaunch | undefined {
   const [program, script, ...args] = command;
   if (program === undefined || script === undefined || script.startsWith('-')) return undefined;
   if ((env['NODE_OPTIONS'] ?? '') !== '') return undefined;
-  const executable = findExecutable(program, cwd, env['PATH']);
+  const found = findExecutable(program, cwd, env['PATH']);
+  const executable = found === undefined ? undefined : fs.realpathSync(found);
   if (executable === undefined || !/^node(js)?$/.test(path.basename(executable))) return undefined;
   const scriptFile = path.resolve(cwd, script);
   const preloads = preloadsOf(scriptFile);
@@ -59,9 +47,11 @@ export function nodePoolLaunchOf(
     if (START_TIME_VARIABLE.test(name) || name in marks) startEnv[name] = env[name] as string;
   }
   return {
-    key: JSON.stringify([program, executable, preloads, startEnv]),
+    key: JSON.stringify(['node', program, executable, preloads, startEnv]),
+    runtime: 'node',
     program,
     executable,
+    argv0: program,
     preloads,
     env: startEnv,
     argv: [script, ...args],
@@ -82,20 +72,4 @@ function preloadsOf(scriptFile: string): string[] | undefined {
     preloadCache.set(scriptFile, preloads);
   }
   return preloads;
-}
-
-/** Where `spawn` would find `program`: as a path when it has a slash, else on PATH; undefined when it is not there. */
-function findExecutable(program: string, cwd: string, searchPath: string | undefined): string | undefined {
-  const candidates = program.includes('/')
-    ? [path.resolve(cwd, program)]
-    : (searchPath ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.resolve(cwd, d, program));
-  for (const file of candidates) {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return fs.realpathSync(file);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }

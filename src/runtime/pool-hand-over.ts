@@ -1,5 +1,5 @@
 /**
- * What the runtime sends a pooled process (node-pool-host.ts) on its fd 3
+ * What the runtime sends a pooled process (node-pool-host.ts, python-pool-host.py) on its fd 3
  * when an instance takes it: one JSON line with the instance's working
  * directory, its whole environment and its argv (script first).
  */

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { reapOrphans } from './reap-orphans.js';
 import { RuntimePool, type RuntimePoolOptions } from './runtime-pool.js';
 import { Supervisor, type InstanceSpec } from './supervisor.js';
+import { logOf, until, warmPool } from '../../test/runtime-pool-support.js';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const hostScript = path.join(import.meta.dirname, '..', '..', 'dist', 'src', 'runtime', 'node-pool-host.js');
@@ -23,7 +24,7 @@ afterAll(() => fs.rmSync(logsDir, { recursive: true, force: true }));
 
 function setUp(poolOptions: Partial<RuntimePoolOptions> = {}): { sup: Supervisor; pool: RuntimePool; failures: string[] } {
   const failures: string[] = [];
-  const pool = new RuntimePool({ size: 1, refillDelayMs: 0, hostScript, user: INSTANCE_USER, onFailure: (r) => failures.push(r), ...poolOptions });
+  const pool = new RuntimePool({ size: 1, refillDelayMs: 0, hostScripts: { node: hostScript }, user: INSTANCE_USER, onFailure: (r) => failures.push(r), ...poolOptions });
   const sup = new Supervisor({ logsDir, pool, user: INSTANCE_USER, restartBackoff: { initialMs: 50, maxMs: 1_000, factor: 2 } });
   supervisors.push(sup);
   return { sup, pool, failures };
@@ -61,26 +62,6 @@ function get(port: number, urlPath: string): Promise<{ status: number; body: str
       })
       .on('error', reject);
   });
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Lets the pool start its process for `s`'s runtime and waits until it has loaded its modules; returns its pid. */
-async function warmPool(sup: Supervisor, pool: RuntimePool, s: InstanceSpec): Promise<number> {
-  sup.scale(s, 0);
-  await until(() => pool.status()[0]?.warm === 1, 20_000);
-  return pool.status()[0]?.pids[0] as number;
-}
-
-function logOf(sup: Supervisor, key: string): string {
-  const file = sup.status().find((k) => k.key === key)?.instances[0]?.logFile as string;
-  return fs.readFileSync(file, 'utf8');
 }
 
 interface Report {
@@ -244,7 +225,7 @@ describe('RuntimePool', () => {
   });
 
   it('gives up on a runtime kind whose pooled processes keep dying before they are taken, says why, and starts its instances fresh', async () => {
-    const { sup, pool, failures } = setUp({ hostScript: path.join(fixtures, 'exit-at-start.mjs') });
+    const { sup, pool, failures } = setUp({ hostScripts: { node: path.join(fixtures, 'exit-at-start.mjs') } });
     const s = spec('broken', 'report-server.mjs');
     sup.scale(s, 0);
     await until(() => pool.status()[0]?.failed === true);

@@ -1,24 +1,28 @@
 /**
  * Pre-started runtimes, Knative-activator / Lambda-SnapStart style: for each
- * kind of Node runtime the supervisor's revisions use (node-pool-launch.ts:
- * the binary, the modules preloaded for their scripts, the start-time
- * variables), `size` processes of node-pool-host.ts wait with those modules
- * loaded, as the instances' user, in their own process group. A cold start
- * takes one, hands it the instance's cwd, environment and argv, and skips
- * Node's start-up and the loading of ONNX Runtime and the SDK; the pool
- * starts a replacement in the background. A pool whose processes keep dying
- * before they are taken stops refilling, and its instances start as before.
+ * kind of runtime the supervisor's revisions use (pool-launch.ts: a Node
+ * binary with the modules preloaded for its scripts, or a Python interpreter
+ * — a venv's — with the web framework imported; the start-time variables),
+ * `size` processes of node-pool-host.ts or python-pool-host.py wait with
+ * those modules loaded, as the instances' user, in their own process group.
+ * A cold start takes one, hands it the instance's cwd, environment and argv,
+ * and skips the runtime's start-up and the loading of those modules; the
+ * pool starts a replacement in the background. A pool whose processes keep
+ * dying before they are taken stops refilling, and its instances start as before.
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
-import type { NodePoolLaunch } from './node-pool-launch.js';
+import type { PoolLaunch, RuntimeKind } from './pool-launch.js';
 import { encodeHandOver, type HandOver } from './pool-hand-over.js';
 
 export type SpawnFn = typeof nodeSpawn;
 
-/** The built host beside this module (dist/src/runtime/node-pool-host.js). */
-const DEFAULT_HOST = fileURLToPath(new URL('./node-pool-host.js', import.meta.url));
+/** The hosts beside this module: dist/src/runtime/node-pool-host.js, and python-pool-host.py, which the build copies there. */
+const DEFAULT_HOSTS: Record<RuntimeKind, string> = {
+  node: fileURLToPath(new URL('./node-pool-host.js', import.meta.url)),
+  python: fileURLToPath(new URL('./python-pool-host.py', import.meta.url)),
+};
 /** A pool giving up after this many processes in a row died before being taken. */
 const MAX_FAILURES = 3;
 
@@ -29,15 +33,16 @@ export interface RuntimePoolOptions {
   user?: { uid: number; gid: number } | undefined;
   /** How long after a runtime kind is first used, or a process taken, the pool starts one: not while a start is under way. */
   refillDelayMs?: number;
-  /** The host program; tests pass the built one. */
-  hostScript?: string;
+  /** The host program per runtime kind; tests pass the built Node one. */
+  hostScripts?: Partial<Record<RuntimeKind, string>>;
   spawnFn?: SpawnFn;
   /** A pooled process died before it was taken: why, for the platform's log. */
   onFailure?: (reason: string) => void;
 }
 
 export interface PoolStatus {
-  /** The runtime kind's binary and preloaded files, for operators. */
+  runtime: RuntimeKind;
+  /** The runtime kind's binary and what it loads ahead (files for Node, modules for Python), for operators. */
   executable: string;
   preloads: string[];
   waiting: number;
@@ -55,14 +60,15 @@ interface Pooled {
 }
 
 interface Pool {
-  launch: NodePoolLaunch;
+  launch: PoolLaunch;
   processes: Pooled[];
   failures: number;
   refillTimer: NodeJS.Timeout | undefined;
 }
 
 export class RuntimePool {
-  readonly #o: Required<Omit<RuntimePoolOptions, 'user' | 'onFailure'>> & Pick<RuntimePoolOptions, 'user' | 'onFailure'>;
+  readonly #o: Required<Omit<RuntimePoolOptions, 'user' | 'onFailure' | 'hostScripts'>> & Pick<RuntimePoolOptions, 'user' | 'onFailure'>;
+  readonly #hosts: Record<RuntimeKind, string>;
   readonly #pools = new Map<string, Pool>();
   /** Which pool each of the supervisor's keys would take from. */
   readonly #users = new Map<string, string>();
@@ -70,11 +76,12 @@ export class RuntimePool {
   readonly #ending = new Set<Promise<void>>();
 
   constructor(options: RuntimePoolOptions) {
-    this.#o = { refillDelayMs: 1_000, hostScript: DEFAULT_HOST, spawnFn: nodeSpawn, ...options };
+    this.#o = { refillDelayMs: 1_000, spawnFn: nodeSpawn, ...options };
+    this.#hosts = { ...DEFAULT_HOSTS, ...options.hostScripts };
   }
 
   /** `owner` (a supervisor key) now starts instances as `launch` says, or, with undefined, none: pools nobody uses go. */
-  use(owner: string, launch: NodePoolLaunch | undefined): void {
+  use(owner: string, launch: PoolLaunch | undefined): void {
     if (this.#o.size === 0) return;
     const before = this.#users.get(owner);
     if (launch === undefined) this.#users.delete(owner);
@@ -92,7 +99,7 @@ export class RuntimePool {
    * becoming the instance now), or undefined when none waits. Warm ones
    * first; one still loading its modules beats a fresh start too.
    */
-  take(launch: NodePoolLaunch, handOver: HandOver): ChildProcess | undefined {
+  take(launch: PoolLaunch, handOver: HandOver): ChildProcess | undefined {
     const pool = this.#pools.get(launch.key);
     if (pool === undefined) return undefined;
     const i = Math.max(0, pool.processes.findIndex((p) => p.warm));
@@ -108,6 +115,7 @@ export class RuntimePool {
 
   status(): PoolStatus[] {
     return [...this.#pools.values()].map((pool) => ({
+      runtime: pool.launch.runtime,
       executable: pool.launch.executable,
       preloads: pool.launch.preloads,
       waiting: pool.processes.length,
@@ -160,8 +168,11 @@ export class RuntimePool {
 
   #spawn(pool: Pool): void {
     const { launch } = pool;
-    const child = this.#o.spawnFn(launch.executable, [this.#o.hostScript, ...launch.preloads], {
-      argv0: launch.program,
+    const host = this.#hosts[launch.runtime];
+    // The Python host sets sys.orig_argv from the program as written: its own argv0 is the venv's path.
+    const args = launch.runtime === 'python' ? [host, launch.program, ...launch.preloads] : [host, ...launch.preloads];
+    const child = this.#o.spawnFn(launch.executable, args, {
+      argv0: launch.argv0,
       // Not the platform's: the instances' user may not enter it. The hand-over sets the instance's.
       cwd: '/',
       env: launch.env,
@@ -210,7 +221,8 @@ function killGroup(child: ChildProcess): void {
 /** What a dead pooled process left in its stderr pipe (its last 300 characters). */
 function stderrOf(child: ChildProcess): Promise<string> {
   const stream = child.stderr;
-  if (stream === null) return Promise.resolve('');
+  // Destroyed already: the process wrote nothing (a paused stream holding data is not destroyed before it is read), and 'close' has been and gone.
+  if (stream === null || stream.destroyed) return Promise.resolve('');
   return new Promise((resolve) => {
     let text = '';
     stream.setEncoding('utf8');

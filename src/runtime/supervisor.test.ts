@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Supervisor, type InstanceSpec } from './supervisor.js';
+import { until } from '../../test/runtime-pool-support.js';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const logsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlaas-'));
@@ -52,14 +53,6 @@ function isGone(pid: number): boolean {
     return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

@@ -11,7 +11,7 @@ import { MlaasError } from '../errors.js';
 import { freePort } from './free-port.js';
 import { Instance, type InstanceExit, type InstanceState, type SpawnFn } from './instance.js';
 import { instanceEnvironment } from './instance-environment.js';
-import { nodePoolLaunchOf, type NodePoolLaunch } from './node-pool-launch.js';
+import { poolLaunchOf, type PoolLaunch } from './pool-launch.js';
 import type { RuntimePool } from './runtime-pool.js';
 import { DEFAULT_RESTART_BACKOFF, restartDelay, type RestartBackoff } from './restart-delay.js';
 
@@ -308,7 +308,7 @@ export class Supervisor {
   }
 
   /** The kind of pooled runtime instances of `spec` would take (their environment but for the port and id), if any. */
-  private poolLaunchOf(spec: InstanceSpec): NodePoolLaunch | undefined {
+  private poolLaunchOf(spec: InstanceSpec): PoolLaunch | undefined {
     const env = instanceEnvironment({
       base: this.baseEnv,
       inherit: spec.inheritEnv ?? [],
@@ -321,7 +321,7 @@ export class Supervisor {
       drainTimeoutMs: spec.drainTimeoutMs,
       marks: spec.marks,
     });
-    return nodePoolLaunchOf(spec.command, spec.cwd, env, spec.marks);
+    return poolLaunchOf(spec.command, spec.cwd, env, spec.marks);
   }
 
   private async launch(state: KeyState, slot: Slot): Promise<void> {
