@@ -41,6 +41,8 @@ const CLASS = Uint8Array.from(
     (/^[A-Za-z0-9+/]$/.test(c) ? BASE64 : 0) |
     (/^[!$£<]$/.test(c) ? MARK : 0),
 );
+/** The class of `[a-z0-9]`: a word's, `\w`'s and a base64 line's character, neither upper case nor a mark. */
+const PLAIN = WORD | W | BASE64;
 /** 1 where `\s` matches. */
 const SPACE = Uint8Array.from(LATIN1, (c) => (/^\s$/.test(c) ? 1 : 0));
 
@@ -62,14 +64,18 @@ const isSpaceOrTab = (c: number): boolean => c === SP || c === TAB;
 /**
  * The bytes of the text being featurized (then of its cleaned body, if it
  * needs cleaning), grown when a text is longer: `bytes[0, s.length)` is `s`,
- * which the scan takes along to search with `indexOf`.
+ * which the scan takes along to search with `indexOf`, and the SENTINEL
+ * bytes after it are spaces, so that the scan reads one or two characters
+ * past a position without checking for the end.
  */
+const SENTINEL = 3;
 let bytes = Buffer.alloc(64 * 1024);
 
-/** Writes `s` as latin1 at `bytes[0, s.length)`. */
+/** Writes `s` as latin1 at `bytes[0, s.length)`, then the spaces after it. */
 function write(s: string): void {
-  if (s.length > bytes.length) bytes = Buffer.alloc(2 ** Math.ceil(Math.log2(s.length)));
+  if (s.length + SENTINEL > bytes.length) bytes = Buffer.alloc(2 ** Math.ceil(Math.log2(s.length + SENTINEL)));
   bytes.write(s, 0, 'latin1');
+  bytes.fill(SP, s.length, s.length + SENTINEL);
 }
 
 export function featurizeLatin1(text: string): number[] {
@@ -192,7 +198,6 @@ function hashLatin1(hash: number, c: number): number {
  */
 function scanBody(buckets: number[], s: string, from: number, to: number) {
   const b = bytes;
-  const at = (i: number): number => (i < to ? (b[i] as number) : SP);
   let tags = 0;
   let nextTag = from;
   let closes = true;
@@ -211,7 +216,7 @@ function scanBody(buckets: number[], s: string, from: number, to: number) {
   let previous = false;
   let afterPrevious = 0;
   for (let i = from; i <= to; i++) {
-    const c = at(i);
+    const c = b[i] as number;
     const is = CLASS[c] as number;
     if ((is & BASE64) === 0) base64Run = 0;
     else if (++base64Run === BASE64_RUN) base64 = true;
@@ -225,10 +230,10 @@ function scanBody(buckets: number[], s: string, from: number, to: number) {
     }
     if ((is & MARK) !== 0) {
       if (c === BANG) {
-        if (at(i + 1) === BANG) bangs = true;
+        if (b[i + 1] === BANG) bangs = true;
       } else if (c === LT) {
-        const letterAt = at(i + 1) === SLASH ? i + 2 : i + 1;
-        if (closes && i >= nextTag && isLetter(at(letterAt))) {
+        const letterAt = b[i + 1] === SLASH ? i + 2 : i + 1;
+        if (closes && i >= nextTag && isLetter(b[letterAt] as number)) {
           const close = s.indexOf('>', letterAt + 1);
           if (close === -1) closes = false;
           else {
@@ -237,8 +242,8 @@ function scanBody(buckets: number[], s: string, from: number, to: number) {
           }
         }
       } else {
-        const next = at(i + 1);
-        if (isDigit(next) || (SPACE[next] === 1 && isDigit(at(i + 2)))) money = true;
+        const next = b[i + 1] as number;
+        if (isDigit(next) || (SPACE[next] === 1 && isDigit(b[i + 2] as number))) money = true;
       }
     }
     if (i < wordsFrom) continue;
@@ -251,6 +256,21 @@ function scanBody(buckets: number[], s: string, from: number, to: number) {
       const lower = LOWER[c] as number;
       word = hashLatin1(word, lower);
       bigram = hashLatin1(bigram, lower);
+      // The rest of the word's [a-z0-9]: to every rule the same, and each its own lower case and one UTF-8 byte.
+      let j = i + 1;
+      let d = b[j] as number;
+      while (CLASS[d] === PLAIN) {
+        word = Math.imul(word ^ d, FNV_PRIME);
+        bigram = Math.imul(bigram ^ d, FNV_PRIME);
+        d = b[++j] as number;
+      }
+      if (j > i + 1) {
+        // Not a capital: the \w run cannot shout, so its length no longer matters.
+        upper = false;
+        base64Run += j - i - 1;
+        if (base64Run >= BASE64_RUN) base64 = true;
+        i = j - 1;
+      }
       continue;
     }
     if (start !== -1) {
