@@ -57,6 +57,9 @@ const BANG = 0x21;
 const SUBJECT_LINE = /^subject:/im;
 const SUBJECT_LENGTH = 'subject:'.length;
 
+/** FNV_OFFSET as the signed 32-bit integer that Math.imul gives: above 2^31 it is a heap number, and a word's hash would start as one. */
+const OFFSET = FNV_OFFSET | 0;
+
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 const isSpaceOrTab = (c: number): boolean => c === SP || c === TAB;
@@ -218,61 +221,70 @@ function scanBody(buckets: number[], s: string, from: number, to: number) {
   for (let i = from; i <= to; i++) {
     const c = b[i] as number;
     const is = CLASS[c] as number;
-    if ((is & BASE64) === 0) base64Run = 0;
-    else if (++base64Run === BASE64_RUN) base64 = true;
-    if ((is & W) !== 0) {
-      run++;
-      if ((is & UPPER) === 0) upper = false;
-    } else {
+    if (is === 0) {
+      // A space or most punctuation: nothing to any rule but the end of a base64 run, a \w run and a word.
+      base64Run = 0;
       if (run >= 3 && upper) shouted++;
       run = 0;
       upper = true;
-    }
-    if ((is & MARK) !== 0) {
-      if (c === BANG) {
-        if (b[i + 1] === BANG) bangs = true;
-      } else if (c === LT) {
-        const letterAt = b[i + 1] === SLASH ? i + 2 : i + 1;
-        if (closes && i >= nextTag && isLetter(b[letterAt] as number)) {
-          const close = s.indexOf('>', letterAt + 1);
-          if (close === -1) closes = false;
-          else {
-            tags++;
-            nextTag = close + 1;
-          }
-        }
+    } else {
+      if ((is & BASE64) === 0) base64Run = 0;
+      else if (++base64Run === BASE64_RUN) base64 = true;
+      if ((is & W) !== 0) {
+        run++;
+        if ((is & UPPER) === 0) upper = false;
       } else {
-        const next = b[i + 1] as number;
-        if (isDigit(next) || (SPACE[next] === 1 && isDigit(b[i + 2] as number))) money = true;
+        if (run >= 3 && upper) shouted++;
+        run = 0;
+        upper = true;
+      }
+      if ((is & MARK) !== 0) {
+        if (c === BANG) {
+          if (b[i + 1] === BANG) bangs = true;
+        } else if (c === LT) {
+          const letterAt = b[i + 1] === SLASH ? i + 2 : i + 1;
+          if (closes && i >= nextTag && isLetter(b[letterAt] as number)) {
+            const close = s.indexOf('>', letterAt + 1);
+            if (close === -1) closes = false;
+            else {
+              tags++;
+              nextTag = close + 1;
+            }
+          }
+        } else {
+          const next = b[i + 1] as number;
+          if (isDigit(next) || (SPACE[next] === 1 && isDigit(b[i + 2] as number))) money = true;
+        }
+      }
+      if (i < wordsFrom) continue;
+      if ((is & WORD) !== 0) {
+        if (start === -1) {
+          start = i;
+          word = OFFSET;
+          bigram = afterPrevious;
+        }
+        const lower = LOWER[c] as number;
+        word = hashLatin1(word, lower);
+        bigram = hashLatin1(bigram, lower);
+        // The rest of the word's [a-z0-9]: to every rule the same, and each its own lower case and one UTF-8 byte.
+        let j = i + 1;
+        let d = b[j] as number;
+        while (CLASS[d] === PLAIN) {
+          word = Math.imul(word ^ d, FNV_PRIME);
+          bigram = Math.imul(bigram ^ d, FNV_PRIME);
+          d = b[++j] as number;
+        }
+        if (j > i + 1) {
+          // Not a capital: the \w run cannot shout, so its length no longer matters.
+          upper = false;
+          base64Run += j - i - 1;
+          if (base64Run >= BASE64_RUN) base64 = true;
+          i = j - 1;
+        }
+        continue;
       }
     }
-    if (i < wordsFrom) continue;
-    if ((is & WORD) !== 0) {
-      if (start === -1) {
-        start = i;
-        word = FNV_OFFSET;
-        bigram = afterPrevious;
-      }
-      const lower = LOWER[c] as number;
-      word = hashLatin1(word, lower);
-      bigram = hashLatin1(bigram, lower);
-      // The rest of the word's [a-z0-9]: to every rule the same, and each its own lower case and one UTF-8 byte.
-      let j = i + 1;
-      let d = b[j] as number;
-      while (CLASS[d] === PLAIN) {
-        word = Math.imul(word ^ d, FNV_PRIME);
-        bigram = Math.imul(bigram ^ d, FNV_PRIME);
-        d = b[++j] as number;
-      }
-      if (j > i + 1) {
-        // Not a capital: the \w run cannot shout, so its length no longer matters.
-        upper = false;
-        base64Run += j - i - 1;
-        if (base64Run >= BASE64_RUN) base64 = true;
-        i = j - 1;
-      }
-      continue;
-    }
+    // Inside a tag no word is under way: the `<` ended it.
     if (start !== -1) {
       if (i - start <= MAX_WORD_LENGTH) {
         if (previous) addBucket(buckets, bigram);

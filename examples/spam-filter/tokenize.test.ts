@@ -145,6 +145,8 @@ describe('featurize', () => {
       `From: x\n\n${'abcdefghij'.repeat(3)}Kl+mn/${'op'.repeat(20)}\nend`,
       // shouting: capitals, then lower case or digits in the same \w run, and the other way round
       'ABCdef ABC1 abcDEF 1ABC ABC_def ABC DEF GHI xyz',
+      // runs ended by a space or punctuation, which is nothing else to any rule
+      'ABC;DEF-GHI.JKL MNO\tPQR', `From: x\n\n${'abcd'.repeat(9)} ${'abcd'.repeat(3)}\n${'abcd'.repeat(9)}.${'abcd'.repeat(2)}\nend`,
       // marks right after a run: bangs, money, tags, entities
       'win99!! now$5 abc<b>def</b>ghi xyz£ 7 abc&nbsp;def',
     ];
