@@ -15,7 +15,7 @@
  * scanned; the tables are built from those expressions themselves.
  */
 import { BASE64_RUN, cleanBody, headLength, MAX_WORD_LENGTH, metaMarks } from './mail-text.js';
-import { addBucket, bigramState, dropBuckets, finishBuckets, fnv1a32, FNV_OFFSET, FNV_PRIME, SUBJECT_STATE } from './token-hash.js';
+import { addBucket, bigramState, bucketCount, dropBuckets, finishBuckets, fnv1a32, FNV_OFFSET, FNV_PRIME, SUBJECT_STATE } from './token-hash.js';
 
 const LATIN1 = Array.from({ length: 0x100 }, (_, c) => String.fromCharCode(c));
 /** Each Latin-1 character lower-cased, as `toLowerCase` does it. */
@@ -82,28 +82,27 @@ function write(s: string): void {
 }
 
 export function featurizeLatin1(text: string): number[] {
-  const buckets: number[] = [];
   const head = headLength(text);
   write(text);
   if (head !== -1) {
     const subject = SUBJECT_LINE.exec(text);
     if (subject !== null && subject.index < head) {
       const from = subject.index + SUBJECT_LENGTH;
-      addSubjectWords(buckets, from, subjectEnd(from, head));
+      addSubjectWords(from, subjectEnd(from, head));
     }
   }
   // A body that cleanBody leaves as it is (no quoted-printable, entity or base64 line) is scanned in place.
   const from = head === -1 ? 0 : head;
-  const subjectBuckets = buckets.length;
-  let marks = text.indexOf('=', from) === -1 && text.indexOf('&', from) === -1 ? scanBody(buckets, text, from, text.length) : undefined;
+  const subjectBuckets = bucketCount();
+  let marks = text.indexOf('=', from) === -1 && text.indexOf('&', from) === -1 ? scanBody(text, from, text.length) : undefined;
   if (marks === undefined || marks.base64) {
-    dropBuckets(buckets, subjectBuckets);
+    dropBuckets(subjectBuckets);
     const cleaned = cleanBody(text.slice(from));
     write(cleaned);
-    marks = scanBody(buckets, cleaned, 0, cleaned.length);
+    marks = scanBody(cleaned, 0, cleaned.length);
   }
-  for (const mark of metaMarks(marks)) addBucket(buckets, fnv1a32(mark));
-  return finishBuckets(buckets);
+  for (const mark of metaMarks(marks)) addBucket(fnv1a32(mark));
+  return finishBuckets();
 }
 
 /**
@@ -141,7 +140,7 @@ function subjectEnd(from: number, end: number): number {
  * in its lower-cased copy: runs of word characters, dropped when longer than
  * MAX_WORD_LENGTH. Each gives its `subject:` token, then itself.
  */
-function addSubjectWords(buckets: number[], from: number, to: number): void {
+function addSubjectWords(from: number, to: number): void {
   const b = bytes;
   let start = -1;
   let plain = 0;
@@ -161,8 +160,8 @@ function addSubjectWords(buckets: number[], from: number, to: number): void {
     }
     if (start === -1) continue;
     if (i - start <= MAX_WORD_LENGTH) {
-      addBucket(buckets, prefixed);
-      addBucket(buckets, plain);
+      addBucket(prefixed);
+      addBucket(plain);
     }
     start = -1;
   }
@@ -199,7 +198,7 @@ function hashLatin1(hash: number, c: number): number {
  *   (or the ends) that is all `[A-Z]` and at least 3 long, since `\b` cannot
  *   match between two `\w`.
  */
-function scanBody(buckets: number[], s: string, from: number, to: number) {
+function scanBody(s: string, from: number, to: number) {
   const b = bytes;
   let tags = 0;
   let nextTag = from;
@@ -287,8 +286,8 @@ function scanBody(buckets: number[], s: string, from: number, to: number) {
     // Inside a tag no word is under way: the `<` ended it.
     if (start !== -1) {
       if (i - start <= MAX_WORD_LENGTH) {
-        if (previous) addBucket(buckets, bigram);
-        addBucket(buckets, word);
+        if (previous) addBucket(bigram);
+        addBucket(word);
         afterPrevious = bigramState(word);
         previous = true;
       }

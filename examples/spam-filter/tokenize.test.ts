@@ -128,6 +128,21 @@ describe('featurize', () => {
     for (const text of [...texts, ...texts]) expect(featurize(text)).toEqual(hashTokens(tokenize(text)));
   });
 
+  it('returns a list of its own for each text: a longer text before, a full one, or a caller changing a list changes no other', () => {
+    const full = Array.from({ length: MAX_TOKENS * 2 }, (_, i) => `w${i}`).join(' ');
+    const short = 'Subject: short\n\njust a few words';
+    const alone = hashTokens(tokenize(short));
+    const first = featurize(full);
+    expect(first).toHaveLength(MAX_TOKENS);
+    expect(first).toEqual(hashTokens(tokenize(full)));
+    const second = featurize(short);
+    expect(second).toEqual(alone);
+    first.fill(0);
+    second.push(-1);
+    expect(featurize(short)).toEqual(alone);
+    expect(featurize(full)).toEqual(hashTokens(tokenize(full)));
+  });
+
   it('gives the same buckets where a word of [a-z0-9] runs on: to the end of the text, of its buffer, into a base64 run or a shout', () => {
     const filler = (length: number, last: string) => `${'x '.repeat((length - last.length) / 2)}${last}`;
     const texts = [
