@@ -15,7 +15,7 @@
  * scanned; the tables are built from those expressions themselves.
  */
 import { BASE64_RUN, cleanBody, headLength, MAX_WORD_LENGTH, metaMarks } from './mail-text.js';
-import { addBucket, bigramState, dropBuckets, finishBuckets, fnv1a32, FNV_OFFSET, FNV_PRIME, SUBJECT_STATE } from './token-hash.js';
+import { addBucket, bigramState, bucketCount, dropBuckets, finishBuckets, fnv1a32, FNV_OFFSET, FNV_PRIME, SUBJECT_STATE } from './token-hash.js';
 
 const LATIN1 = Array.from({ length: 0x100 }, (_, c) => String.fromCharCode(c));
 /** Each Latin-1 character lower-cased, as `toLowerCase` does it. */
@@ -41,6 +41,8 @@ const CLASS = Uint8Array.from(
     (/^[A-Za-z0-9+/]$/.test(c) ? BASE64 : 0) |
     (/^[!$£<]$/.test(c) ? MARK : 0),
 );
+/** The class of `[a-z0-9]`: a word's, `\w`'s and a base64 line's character, neither upper case nor a mark. */
+const PLAIN = WORD | W | BASE64;
 /** 1 where `\s` matches. */
 const SPACE = Uint8Array.from(LATIN1, (c) => (/^\s$/.test(c) ? 1 : 0));
 
@@ -55,6 +57,9 @@ const BANG = 0x21;
 const SUBJECT_LINE = /^subject:/im;
 const SUBJECT_LENGTH = 'subject:'.length;
 
+/** FNV_OFFSET as the signed 32-bit integer that Math.imul gives: above 2^31 it is a heap number, and a word's hash would start as one. */
+const OFFSET = FNV_OFFSET | 0;
+
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 const isSpaceOrTab = (c: number): boolean => c === SP || c === TAB;
@@ -62,39 +67,42 @@ const isSpaceOrTab = (c: number): boolean => c === SP || c === TAB;
 /**
  * The bytes of the text being featurized (then of its cleaned body, if it
  * needs cleaning), grown when a text is longer: `bytes[0, s.length)` is `s`,
- * which the scan takes along to search with `indexOf`.
+ * which the scan takes along to search with `indexOf`, and the SENTINEL
+ * bytes after it are spaces, so that the scan reads one or two characters
+ * past a position without checking for the end.
  */
+const SENTINEL = 3;
 let bytes = Buffer.alloc(64 * 1024);
 
-/** Writes `s` as latin1 at `bytes[0, s.length)`. */
+/** Writes `s` as latin1 at `bytes[0, s.length)`, then the spaces after it. */
 function write(s: string): void {
-  if (s.length > bytes.length) bytes = Buffer.alloc(2 ** Math.ceil(Math.log2(s.length)));
+  if (s.length + SENTINEL > bytes.length) bytes = Buffer.alloc(2 ** Math.ceil(Math.log2(s.length + SENTINEL)));
   bytes.write(s, 0, 'latin1');
+  bytes.fill(SP, s.length, s.length + SENTINEL);
 }
 
 export function featurizeLatin1(text: string): number[] {
-  const buckets: number[] = [];
   const head = headLength(text);
   write(text);
   if (head !== -1) {
     const subject = SUBJECT_LINE.exec(text);
     if (subject !== null && subject.index < head) {
       const from = subject.index + SUBJECT_LENGTH;
-      addSubjectWords(buckets, from, subjectEnd(from, head));
+      addSubjectWords(from, subjectEnd(from, head));
     }
   }
   // A body that cleanBody leaves as it is (no quoted-printable, entity or base64 line) is scanned in place.
   const from = head === -1 ? 0 : head;
-  const subjectBuckets = buckets.length;
-  let marks = text.indexOf('=', from) === -1 && text.indexOf('&', from) === -1 ? scanBody(buckets, text, from, text.length) : undefined;
+  const subjectBuckets = bucketCount();
+  let marks = text.indexOf('=', from) === -1 && text.indexOf('&', from) === -1 ? scanBody(text, from, text.length) : undefined;
   if (marks === undefined || marks.base64) {
-    dropBuckets(buckets, subjectBuckets);
+    dropBuckets(subjectBuckets);
     const cleaned = cleanBody(text.slice(from));
     write(cleaned);
-    marks = scanBody(buckets, cleaned, 0, cleaned.length);
+    marks = scanBody(cleaned, 0, cleaned.length);
   }
-  for (const mark of metaMarks(marks)) addBucket(buckets, fnv1a32(mark));
-  return finishBuckets(buckets);
+  for (const mark of metaMarks(marks)) addBucket(fnv1a32(mark));
+  return finishBuckets();
 }
 
 /**
@@ -132,7 +140,7 @@ function subjectEnd(from: number, end: number): number {
  * in its lower-cased copy: runs of word characters, dropped when longer than
  * MAX_WORD_LENGTH. Each gives its `subject:` token, then itself.
  */
-function addSubjectWords(buckets: number[], from: number, to: number): void {
+function addSubjectWords(from: number, to: number): void {
   const b = bytes;
   let start = -1;
   let plain = 0;
@@ -152,8 +160,8 @@ function addSubjectWords(buckets: number[], from: number, to: number): void {
     }
     if (start === -1) continue;
     if (i - start <= MAX_WORD_LENGTH) {
-      addBucket(buckets, prefixed);
-      addBucket(buckets, plain);
+      addBucket(prefixed);
+      addBucket(plain);
     }
     start = -1;
   }
@@ -190,9 +198,8 @@ function hashLatin1(hash: number, c: number): number {
  *   (or the ends) that is all `[A-Z]` and at least 3 long, since `\b` cannot
  *   match between two `\w`.
  */
-function scanBody(buckets: number[], s: string, from: number, to: number) {
+function scanBody(s: string, from: number, to: number) {
   const b = bytes;
-  const at = (i: number): number => (i < to ? (b[i] as number) : SP);
   let tags = 0;
   let nextTag = from;
   let closes = true;
@@ -211,52 +218,76 @@ function scanBody(buckets: number[], s: string, from: number, to: number) {
   let previous = false;
   let afterPrevious = 0;
   for (let i = from; i <= to; i++) {
-    const c = at(i);
+    const c = b[i] as number;
     const is = CLASS[c] as number;
-    if ((is & BASE64) === 0) base64Run = 0;
-    else if (++base64Run === BASE64_RUN) base64 = true;
-    if ((is & W) !== 0) {
-      run++;
-      if ((is & UPPER) === 0) upper = false;
-    } else {
+    if (is === 0) {
+      // A space or most punctuation: nothing to any rule but the end of a base64 run, a \w run and a word.
+      base64Run = 0;
       if (run >= 3 && upper) shouted++;
       run = 0;
       upper = true;
-    }
-    if ((is & MARK) !== 0) {
-      if (c === BANG) {
-        if (at(i + 1) === BANG) bangs = true;
-      } else if (c === LT) {
-        const letterAt = at(i + 1) === SLASH ? i + 2 : i + 1;
-        if (closes && i >= nextTag && isLetter(at(letterAt))) {
-          const close = s.indexOf('>', letterAt + 1);
-          if (close === -1) closes = false;
-          else {
-            tags++;
-            nextTag = close + 1;
-          }
-        }
+    } else {
+      if ((is & BASE64) === 0) base64Run = 0;
+      else if (++base64Run === BASE64_RUN) base64 = true;
+      if ((is & W) !== 0) {
+        run++;
+        if ((is & UPPER) === 0) upper = false;
       } else {
-        const next = at(i + 1);
-        if (isDigit(next) || (SPACE[next] === 1 && isDigit(at(i + 2)))) money = true;
+        if (run >= 3 && upper) shouted++;
+        run = 0;
+        upper = true;
+      }
+      if ((is & MARK) !== 0) {
+        if (c === BANG) {
+          if (b[i + 1] === BANG) bangs = true;
+        } else if (c === LT) {
+          const letterAt = b[i + 1] === SLASH ? i + 2 : i + 1;
+          if (closes && i >= nextTag && isLetter(b[letterAt] as number)) {
+            const close = s.indexOf('>', letterAt + 1);
+            if (close === -1) closes = false;
+            else {
+              tags++;
+              nextTag = close + 1;
+            }
+          }
+        } else {
+          const next = b[i + 1] as number;
+          if (isDigit(next) || (SPACE[next] === 1 && isDigit(b[i + 2] as number))) money = true;
+        }
+      }
+      if (i < wordsFrom) continue;
+      if ((is & WORD) !== 0) {
+        if (start === -1) {
+          start = i;
+          word = OFFSET;
+          bigram = afterPrevious;
+        }
+        const lower = LOWER[c] as number;
+        word = hashLatin1(word, lower);
+        bigram = hashLatin1(bigram, lower);
+        // The rest of the word's [a-z0-9]: to every rule the same, and each its own lower case and one UTF-8 byte.
+        let j = i + 1;
+        let d = b[j] as number;
+        while (CLASS[d] === PLAIN) {
+          word = Math.imul(word ^ d, FNV_PRIME);
+          bigram = Math.imul(bigram ^ d, FNV_PRIME);
+          d = b[++j] as number;
+        }
+        if (j > i + 1) {
+          // Not a capital: the \w run cannot shout, so its length no longer matters.
+          upper = false;
+          base64Run += j - i - 1;
+          if (base64Run >= BASE64_RUN) base64 = true;
+          i = j - 1;
+        }
+        continue;
       }
     }
-    if (i < wordsFrom) continue;
-    if ((is & WORD) !== 0) {
-      if (start === -1) {
-        start = i;
-        word = FNV_OFFSET;
-        bigram = afterPrevious;
-      }
-      const lower = LOWER[c] as number;
-      word = hashLatin1(word, lower);
-      bigram = hashLatin1(bigram, lower);
-      continue;
-    }
+    // Inside a tag no word is under way: the `<` ended it.
     if (start !== -1) {
       if (i - start <= MAX_WORD_LENGTH) {
-        if (previous) addBucket(buckets, bigram);
-        addBucket(buckets, word);
+        if (previous) addBucket(bigram);
+        addBucket(word);
         afterPrevious = bigramState(word);
         previous = true;
       }

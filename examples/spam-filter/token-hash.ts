@@ -74,28 +74,44 @@ export function bucketOf(hash: number): number {
 /** One bit per bucket, set while a text's buckets are collected: a bitmap is cheaper than a Set for telling a repeat (all zero between texts). */
 const SEEN = new Int32Array(HASH_BUCKETS / 32);
 
-/** Appends the bucket of `hash` to `buckets` unless it is there already or the list is full. */
-export function addBucket(buckets: number[], hash: number): void {
+/**
+ * The buckets of the text being featurized, in order: `collected[0, count)`.
+ * Featurizing is synchronous, so one list serves every text: it grows to
+ * the longest text's length once, instead of each text's list growing
+ * (and being copied) push by push.
+ */
+const collected: number[] = [];
+let count = 0;
+
+/** Adds the bucket of `hash` to the text's list unless it is there already or the list is full. */
+export function addBucket(hash: number): void {
   const bucket = bucketOf(hash);
   const bit = 1 << (bucket & 31);
   const word = bucket >>> 5;
-  if (buckets.length === MAX_TOKENS || ((SEEN[word] as number) & bit) !== 0) return;
+  if (count === MAX_TOKENS || ((SEEN[word] as number) & bit) !== 0) return;
   SEEN[word] = (SEEN[word] as number) | bit;
-  buckets.push(bucket);
+  collected[count++] = bucket;
 }
 
-/** Takes the buckets after the first `length` back out of `buckets`, as if they had never been added. */
-export function dropBuckets(buckets: number[], length: number): void {
-  for (let i = length; i < buckets.length; i++) {
-    const bucket = buckets[i] as number;
+/** How many buckets the text has so far. */
+export function bucketCount(): number {
+  return count;
+}
+
+/** Takes the buckets after the first `length` back out of the list, as if they had never been added. */
+export function dropBuckets(length: number): void {
+  for (let i = length; i < count; i++) {
+    const bucket = collected[i] as number;
     SEEN[bucket >>> 5] = (SEEN[bucket >>> 5] as number) & ~(1 << (bucket & 31));
   }
-  buckets.length = length;
+  count = length;
 }
 
-/** Ends a text's collection: clears only the bits its buckets set, so the next text starts from an all-zero bitmap. */
-export function finishBuckets(buckets: number[]): number[] {
+/** Ends a text's collection with its buckets; clears only the bits they set, so the next text starts from an all-zero bitmap and an empty list. */
+export function finishBuckets(): number[] {
+  const buckets = collected.slice(0, count);
   for (const bucket of buckets) SEEN[bucket >>> 5] = 0;
+  count = 0;
   return buckets;
 }
 

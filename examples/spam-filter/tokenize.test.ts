@@ -127,4 +127,44 @@ describe('featurize', () => {
     ];
     for (const text of [...texts, ...texts]) expect(featurize(text)).toEqual(hashTokens(tokenize(text)));
   });
+
+  it('returns a list of its own for each text: a longer text before, a full one, or a caller changing a list changes no other', () => {
+    const full = Array.from({ length: MAX_TOKENS * 2 }, (_, i) => `w${i}`).join(' ');
+    const short = 'Subject: short\n\njust a few words';
+    const alone = hashTokens(tokenize(short));
+    const first = featurize(full);
+    expect(first).toHaveLength(MAX_TOKENS);
+    expect(first).toEqual(hashTokens(tokenize(full)));
+    const second = featurize(short);
+    expect(second).toEqual(alone);
+    first.fill(0);
+    second.push(-1);
+    expect(featurize(short)).toEqual(alone);
+    expect(featurize(full)).toEqual(hashTokens(tokenize(full)));
+  });
+
+  it('gives the same buckets where a word of [a-z0-9] runs on: to the end of the text, of its buffer, into a base64 run or a shout', () => {
+    const filler = (length: number, last: string) => `${'x '.repeat((length - last.length) / 2)}${last}`;
+    const texts = [
+      'abc',
+      'plain words to the very end9',
+      'Subject: end\n\nlast word runs to the end',
+      // a text that fills the featurizer's first buffer (64 KiB) all but 0, 1, 2 and 3 bytes, its last word at the end
+      filler(65536, 'tail'),
+      filler(65535, 'tail5'),
+      filler(65534, 'tail'),
+      filler(65533, 'tail5'),
+      // base64 runs of lower case and digits only, and ones broken by capitals, +, / and ends of line
+      `From: x\n\nbefore\n${'abcd0123'.repeat(5)}\nafter`,
+      `From: x\n\nbefore\n${'abcd0123'.repeat(5).slice(1)}\nafter`,
+      `From: x\n\n${'abcdefghij'.repeat(3)}Kl+mn/${'op'.repeat(20)}\nend`,
+      // shouting: capitals, then lower case or digits in the same \w run, and the other way round
+      'ABCdef ABC1 abcDEF 1ABC ABC_def ABC DEF GHI xyz',
+      // runs ended by a space or punctuation, which is nothing else to any rule
+      'ABC;DEF-GHI.JKL MNO\tPQR', `From: x\n\n${'abcd'.repeat(9)} ${'abcd'.repeat(3)}\n${'abcd'.repeat(9)}.${'abcd'.repeat(2)}\nend`,
+      // marks right after a run: bangs, money, tags, entities
+      'win99!! now$5 abc<b>def</b>ghi xyz£ 7 abc&nbsp;def',
+    ];
+    for (const text of [...texts, ...texts]) expect(featurize(text)).toEqual(hashTokens(tokenize(text)));
+  });
 });

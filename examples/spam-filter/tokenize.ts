@@ -121,24 +121,23 @@ function featurizeAnyText(text: string): number[] {
   const { subject, body } = splitMessage(text);
   const cleaned = cleanBody(body);
   const plain = cleaned.replace(/<[^>]*>/g, ' ');
-  const buckets: number[] = [];
   const subjectLower = subject.toLowerCase();
   const subjectWords = wordRanges(subjectLower);
   for (let k = 0; k < subjectWords.length; k += 2) {
     const start = subjectWords[k] as number;
     const end = subjectWords[k + 1] as number;
-    addBucket(buckets, fnvUpdate(SUBJECT_STATE, subjectLower, start, end));
-    addBucket(buckets, fnvUpdate(FNV_OFFSET, subjectLower, start, end));
+    addBucket(fnvUpdate(SUBJECT_STATE, subjectLower, start, end));
+    addBucket(fnvUpdate(FNV_OFFSET, subjectLower, start, end));
   }
   const bodyLower = plain.toLowerCase();
   const bodyWords = wordRanges(bodyLower);
   for (let k = 0; k < bodyWords.length; k += 2) {
     const word = fnvUpdate(FNV_OFFSET, bodyLower, bodyWords[k] as number, bodyWords[k + 1] as number);
-    addBucket(buckets, word);
+    addBucket(word);
     if (k + 2 < bodyWords.length) {
-      addBucket(buckets, fnvUpdate(bigramState(word), bodyLower, bodyWords[k + 2] as number, bodyWords[k + 3] as number));
+      addBucket(fnvUpdate(bigramState(word), bodyLower, bodyWords[k + 2] as number, bodyWords[k + 3] as number));
     }
   }
-  for (const mark of metaTokens(cleaned)) addBucket(buckets, fnv1a32(mark));
-  return finishBuckets(buckets);
+  for (const mark of metaTokens(cleaned)) addBucket(fnv1a32(mark));
+  return finishBuckets();
 }

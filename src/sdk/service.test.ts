@@ -216,6 +216,38 @@ describe('tenant context', () => {
     });
   });
 
+  it('gives each request the config its header says, as its own object, when the same headers come again and again', async () => {
+    const grab = route({
+      method: 'GET',
+      path: '/grab',
+      // A handler that changes its config must not change the next request's.
+      handler: ({ config }) => {
+        const seen = structuredClone(config);
+        config['grabbed'] = true;
+        return seen;
+      },
+    });
+    const { url } = await start({ routes: [grab] });
+    const headerOf = (config: object) => Buffer.from(JSON.stringify(config)).toString('base64url');
+    const configs = [{ threshold: 0.7, nested: { list: [1, 2] } }, {}, { threshold: 0.2 }];
+    const garbled = Buffer.from('{"a":').toString('base64url');
+    for (let round = 0; round < 3; round++) {
+      for (const config of configs) {
+        const res = await fetch(`${url}/grab`, { headers: { 'x-mlaas-config': headerOf(config) } });
+        expect(await res.json()).toEqual(config);
+      }
+      const res = await fetch(`${url}/grab`, { headers: { 'x-mlaas-config': garbled } });
+      expect(await res.json()).toEqual({});
+    }
+    // More distinct headers than the SDK remembers, then the first ones again.
+    for (let i = 0; i < 300; i++) {
+      const res = await fetch(`${url}/grab`, { headers: { 'x-mlaas-config': headerOf({ i }) } });
+      expect(await res.json()).toEqual({ i });
+    }
+    const again = await fetch(`${url}/grab`, { headers: { 'x-mlaas-config': headerOf(configs[0] as object) } });
+    expect(await again.json()).toEqual(configs[0]);
+  });
+
   it('gives an empty config for an absent, garbled, non-object or too deeply nested config header, and a generated request id', async () => {
     const { url } = await start({ routes: [whoami] });
     const deep = `{"a":${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
