@@ -4,6 +4,7 @@
  * connection may be sent elsewhere, a timeout may not).
  */
 import type { Dispatcher } from 'undici';
+import type { HeaderList } from './forward-headers.js';
 import type { ShadowCopy } from './shadow-mirror.js';
 
 export const RETRY_SOON = { 'retry-after': '1' };
@@ -12,7 +13,7 @@ export const RETRY_SOON = { 'retry-after': '1' };
 export interface BackendCall {
   method: string;
   path: string;
-  headers: Record<string, string | string[]>;
+  headers: HeaderList;
   body: Buffer;
   deadlineMs: number;
   deadlineAt: number;
