@@ -4,7 +4,6 @@
  * connection may be sent elsewhere, a timeout may not).
  */
 import type { Dispatcher } from 'undici';
-import type { HeaderList } from './forward-headers.js';
 import type { ShadowCopy } from './shadow-mirror.js';
 
 export const RETRY_SOON = { 'retry-after': '1' };
@@ -13,7 +12,7 @@ export const RETRY_SOON = { 'retry-after': '1' };
 export interface BackendCall {
   method: string;
   path: string;
-  headers: HeaderList;
+  headers: Record<string, string | string[]>;
   body: Buffer;
   deadlineMs: number;
   deadlineAt: number;

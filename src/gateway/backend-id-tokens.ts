@@ -12,7 +12,6 @@
  */
 import { SignJWT, type JSONWebKeySet } from 'jose';
 import { ID_TOKEN_ALG, type GatewaySigningKey } from '../api/gateway-signing-key.js';
-import { headerOf, setHeader, type HeaderList } from './forward-headers.js';
 
 export interface BackendIdTokensOptions {
   key: GatewaySigningKey;
@@ -96,8 +95,8 @@ export class BackendIdTokens {
  * gateway does (a caller's own X-Forwarded-Authorization never gets through:
  * forward-headers.ts drops it). The one place a backend's Authorization is set.
  */
-export function setBackendAuthorization(headers: HeaderList, authorization: string): void {
-  const original = headerOf(headers, 'authorization');
-  if (original !== undefined) headers.push('x-forwarded-authorization', original);
-  setHeader(headers, 'authorization', authorization);
+export function setBackendAuthorization(headers: Record<string, string | string[]>, authorization: string): void {
+  const original = headers['authorization'];
+  if (original !== undefined) headers['x-forwarded-authorization'] = original;
+  headers['authorization'] = authorization;
 }

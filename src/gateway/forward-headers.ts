@@ -87,64 +87,31 @@ export interface ForwardContext {
   proto: 'http' | 'https';
 }
 
-/**
- * Headers as undici takes them with the least work: name, value, name,
- * value… — a flat list it walks by index, where an object costs it an
- * `Object.keys` and the gateway a dictionary-mode object per request. A
- * caller's header Node gives as several values (set-cookie) is one pair per
- * value, as undici writes such a header anyway.
- */
-export type HeaderList = string[];
-
-export function forwardHeaders(incoming: IncomingHttpHeaders, prep: PreparedOperation, ctx: ForwardContext): HeaderList {
+export function forwardHeaders(
+  incoming: IncomingHttpHeaders,
+  prep: PreparedOperation,
+  ctx: ForwardContext,
+): Record<string, string | string[]> {
   const named = connectionNamed(incoming.connection, NOT_FROM_CALLER);
-  const out: HeaderList = [];
-  // The gateway's request id and traceparent take the place of the caller's, where the caller put them.
-  let ownId = false;
-  let ownTrace = false;
+  const out: Record<string, string | string[]> = {};
   for (const name in incoming) {
     if (NOT_FROM_CALLER.has(name) || name.startsWith('x-mlaas-') || prep.keyHeaders.has(name)) continue;
     if (named !== undefined && named.includes(name)) continue;
     const value = incoming[name];
-    if (value === undefined) continue;
-    if (name === REQUEST_ID_HEADER) {
-      out.push(name, ctx.requestId);
-      ownId = true;
-    } else if (name === 'traceparent') {
-      out.push(name, ctx.traceparent);
-      ownTrace = true;
-    } else if (typeof value === 'string') out.push(name, value);
-    else for (const v of value) out.push(name, v);
+    if (value !== undefined) out[name] = value;
   }
-  if (!ownId) out.push(REQUEST_ID_HEADER, ctx.requestId);
-  if (!ownTrace) out.push('traceparent', ctx.traceparent);
-  if (ctx.tenantId !== undefined) out.push(TENANT_HEADER, ctx.tenantId);
-  if (ctx.configHeader !== undefined) out.push(CONFIG_HEADER, ctx.configHeader);
-  if (ctx.revision !== undefined) out.push(REVISION_HEADER, ctx.revision);
-  if (ctx.userInfo !== undefined) out.push(USERINFO_HEADER, ctx.userInfo);
+  out[REQUEST_ID_HEADER] = ctx.requestId;
+  out['traceparent'] = ctx.traceparent;
+  if (ctx.tenantId !== undefined) out[TENANT_HEADER] = ctx.tenantId;
+  if (ctx.configHeader !== undefined) out[CONFIG_HEADER] = ctx.configHeader;
+  if (ctx.revision !== undefined) out[REVISION_HEADER] = ctx.revision;
+  if (ctx.userInfo !== undefined) out[USERINFO_HEADER] = ctx.userInfo;
   const host = incoming.host;
-  out.push('x-forwarded-proto', ctx.proto);
-  if (host !== undefined) out.push('x-forwarded-host', host);
-  if (ctx.clientAddress !== undefined) out.push('x-forwarded-for', ctx.clientAddress);
-  out.push('forwarded', forwardedOf(host, ctx.clientAddress, ctx.proto));
+  out['x-forwarded-proto'] = ctx.proto;
+  if (host !== undefined) out['x-forwarded-host'] = host;
+  if (ctx.clientAddress !== undefined) out['x-forwarded-for'] = ctx.clientAddress;
+  out['forwarded'] = forwardedOf(host, ctx.clientAddress, ctx.proto);
   return out;
-}
-
-/** The first value of `name` in a header list; undefined when it is not there. */
-export function headerOf(list: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
-  return undefined;
-}
-
-/** Sets `name` (a header the list has at most once) in place where it is, else at the end. */
-export function setHeader(list: HeaderList, name: string, value: string): void {
-  for (let i = 0; i < list.length; i += 2) {
-    if (list[i] === name) {
-      list[i + 1] = value;
-      return;
-    }
-  }
-  list.push(name, value);
 }
 
 /** The last Forwarded value built: a gateway's callers mostly send one Host from a few addresses, so most requests reuse it. */
@@ -162,15 +129,13 @@ function forwardedOf(host: string | undefined, address: string | undefined, prot
 }
 
 /** The headers of a request a gateway handed the activator, as its instance receives them. */
-export function activatedHeaders(incoming: IncomingHttpHeaders): HeaderList {
+export function activatedHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
   const named = connectionNamed(incoming.connection, NOT_FROM_GATEWAY);
-  const out: HeaderList = [];
+  const out: Record<string, string | string[]> = {};
   for (const name in incoming) {
     if (NOT_FROM_GATEWAY.has(name) || (named !== undefined && named.includes(name))) continue;
     const value = incoming[name];
-    if (value === undefined) continue;
-    if (typeof value === 'string') out.push(name, value);
-    else for (const v of value) out.push(name, v);
+    if (value !== undefined) out[name] = value;
   }
   return out;
 }

@@ -19,7 +19,7 @@ import { createHttpServer, GATEWAY_LISTENER, sendError, sendProblem } from '../h
 import { readLimitedBody } from '../http/read-limited-body.js';
 import { setBackendAuthorization, type BackendIdTokens } from './backend-id-tokens.js';
 import type { Gateway, GatewayOptions } from './gateway-options.js';
-import { ACTIVATOR_TOKEN_HEADER, forwardHeaders, responseHeaders, setHeader } from './forward-headers.js';
+import { ACTIVATOR_TOKEN_HEADER, forwardHeaders, responseHeaders } from './forward-headers.js';
 import { activatorEndpoint } from './activator-endpoint.js';
 import { relayAnswer } from './answer-relay.js';
 import { backendPath, prepareOperation, type PreparedOperation } from './prepared-operation.js';
@@ -208,7 +208,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     });
     if (backendAuthorization !== undefined) setBackendAuthorization(headers, backendAuthorization);
-    if (activatedBy !== undefined) headers.push(ACTIVATOR_TOKEN_HEADER, activatedBy.token);
+    if (activatedBy !== undefined) headers[ACTIVATOR_TOKEN_HEADER] = activatedBy.token;
     const call: BackendCall = {
       method,
       path: backendPath(prep, path, rawQuery, match.params),
@@ -222,7 +222,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // Through the activator, the instance (and any resend to another) is the activator's business.
     await forward(res, upstream, activatedBy === undefined ? revision : undefined, call, seen, traced);
     // The copy is the gateway's doing, not the primary attempt's.
-    if (traced !== undefined) setHeader(call.headers, 'traceparent', traced.traceparent);
+    if (traced !== undefined) call.headers['traceparent'] = traced.traceparent;
     // After the caller has its answer, so the copy cannot delay it.
     shadowCopy?.send(call);
   }
@@ -268,7 +268,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         if (traced !== undefined && tracing !== undefined) {
           attempt = tracing.attempt(traced, upstream.origin, call.path, revision === undefined ? undefined : upstream.id, failed?.length ?? 0);
-          setHeader(call.headers, 'traceparent', attempt.traceparent);
+          call.headers['traceparent'] = attempt.traceparent;
         }
         try {
           await relayAnswer(upstream.pool, backendRequest(call, now()), res, head);
@@ -300,7 +300,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             activator.release(revision, upstream);
             held = pools.forOrigin(away.url);
             held.inFlight++;
-            setHeader(call.headers, ACTIVATOR_TOKEN_HEADER, away.token);
+            call.headers[ACTIVATOR_TOKEN_HEADER] = away.token;
             viaActivator = true;
             continue;
           }

@@ -141,13 +141,13 @@ describe('ShadowMirror', () => {
     const copies = Array.from({ length: 4 }, () => mirror.consider(r, 'echo-00001'));
     for (const copy of copies) {
       if (copy !== undefined) await pipeline(Readable.from([Buffer.from('a')]), copy.tap(200, new PassThrough().resume()));
-      copy?.send({ method: 'POST', path: '/echo', headers: [], body: Buffer.from('a'), deadlineMs: 2000 });
+      copy?.send({ method: 'POST', path: '/echo', headers: {}, body: Buffer.from('a'), deadlineMs: 2000 });
     }
     for (let i = 0; i < 100 && (mirror.stats()[0]?.same ?? 0) < 2; i++) await new Promise((res) => setTimeout(res, 10));
     ready = [];
     const last = mirror.consider(r, 'echo-00001');
     if (last !== undefined) await pipeline(Readable.from([Buffer.from('a')]), last.tap(200, new PassThrough().resume()));
-    last?.send({ method: 'POST', path: '/echo', headers: [], body: Buffer.from('a'), deadlineMs: 2000 });
+    last?.send({ method: 'POST', path: '/echo', headers: {}, body: Buffer.from('a'), deadlineMs: 2000 });
     for (let i = 0; i < 100 && (mirror.stats()[0]?.failed ?? 0) < 1; i++) await new Promise((res) => setTimeout(res, 10));
     expect(mirror.stats()[0]).toMatchObject({ requests: 5, mirrored: 3, same: 2, failed: 1, dropped: 2 });
     // Nothing is mirrored to the revision that already answered.

@@ -14,7 +14,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Agent } from 'undici';
-import { setHeader, type HeaderList } from './forward-headers.js';
 import type { ServiceRouting } from './traffic-router.js';
 import type { ReadyInstance } from './upstream-pools.js';
 
@@ -48,7 +47,7 @@ export interface ShadowMirrorOptions {
 export interface ShadowCall {
   method: string;
   path: string;
-  headers: HeaderList;
+  headers: Record<string, string | string[]>;
   body: Buffer;
   deadlineMs: number;
 }
@@ -211,7 +210,7 @@ export class ShadowMirror {
         origin: `http://${instance.host}:${instance.port}`,
         method: call.method as 'GET',
         path: call.path,
-        headers: shadowHeaders(call.headers, shadow.stats.revision),
+        headers: { ...call.headers, 'x-mlaas-revision': shadow.stats.revision, [SHADOW_HEADER]: '1' },
         body: call.body.length === 0 && (call.method === 'GET' || call.method === 'HEAD') ? null : call.body,
         signal: AbortSignal.timeout(call.deadlineMs),
       });
@@ -229,14 +228,6 @@ export class ShadowMirror {
   close(): Promise<void> {
     return this.agent.close();
   }
-}
-
-/** The copy's headers: the primary's, sent to the shadow revision and marked as a copy. */
-function shadowHeaders(primary: HeaderList, revision: string): HeaderList {
-  const headers = primary.slice();
-  setHeader(headers, 'x-mlaas-revision', revision);
-  headers.push(SHADOW_HEADER, '1');
-  return headers;
 }
 
 function median(samples: Float64Array, count: number): number | undefined {
