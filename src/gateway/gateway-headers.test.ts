@@ -30,7 +30,9 @@ const open: GatewayOperation = {
 beforeAll(async () => {
   // Echoes the headers it got, and answers with hop-by-hop headers of its own.
   backend = createServer((req, res) => {
+    const asked = req.headers['x-answer-value'];
     res.writeHead(200, {
+      ...(typeof asked === 'string' ? { 'x-value': asked } : {}),
       'content-type': 'application/json',
       connection: 'keep-alive, x-backend-hop',
       'x-backend-hop': 'internal',
@@ -118,6 +120,16 @@ describe('forwarded headers', () => {
     expect(value('traceparent')[0]).toMatch(new RegExp(`^00-${'a'.repeat(32)}-[0-9a-f]{16}-01$`));
     expect(value('set-cookie')).toEqual(['a=1', 'b=2']);
     expect(value('x-after')).toEqual(['z']);
+  });
+});
+
+describe('answer headers', () => {
+  it('pass on the value each answer had, when it changes between answers in its length, its bytes or neither', async () => {
+    const long = 'x'.repeat(100);
+    const values = ['aaaa', 'aaaa', 'bbbb', 'aaab', 'aaaa', 'café', 'cafe', 'aa', long, `${long}y`, long, 'aaaa'];
+    const seen: unknown[] = [];
+    for (const value of values) seen.push((await get({ host: 'localhost', 'x-answer-value': value })).received['x-value']);
+    expect(seen).toEqual(values);
   });
 });
 
