@@ -24,7 +24,8 @@ const LIFETIME_SECONDS = 3600;
 const RENEW_BEFORE_SECONDS = 300;
 
 interface Minted {
-  token: string;
+  /** `Bearer <token>`, made once: per request the gateway only hands it on. */
+  authorization: string;
   renewAt: number;
   expiresAt: number;
 }
@@ -39,21 +40,22 @@ export class BackendIdTokens {
   }
 
   /**
-   * A token for `audience`: the one already made while it has more than five
-   * minutes to live (renewed in the background from then on), else a new one.
+   * The Authorization value (`Bearer <token>`) of a token for `audience`: the
+   * one already made while it has more than five minutes to live (renewed in
+   * the background from then on), else a new one.
    *
    * @example
-   * const token = tokens.token('https://backend.example.com');
-   * setBackendAuthorization(headers, token instanceof Promise ? await token : token);
+   * const authorization = tokens.authorization('https://backend.example.com');
+   * setBackendAuthorization(headers, authorization instanceof Promise ? await authorization : authorization);
    */
-  token(audience: string): string | Promise<string> {
+  authorization(audience: string): string | Promise<string> {
     const seconds = this.now() / 1000;
     const minted = this.minted.get(audience);
-    if (minted !== undefined && seconds < minted.renewAt) return minted.token;
+    if (minted !== undefined && seconds < minted.renewAt) return minted.authorization;
     if (minted !== undefined && seconds < minted.expiresAt) {
       // Still good for minutes: this request takes it, the next ones the renewed one. A failure shows on the first request that needs a new token.
       this.mint(audience).catch(() => undefined);
-      return minted.token;
+      return minted.authorization;
     }
     return this.mint(audience);
   }
@@ -77,8 +79,9 @@ export class BackendIdTokens {
       .setExpirationTime(expiresAt)
       .sign(this.options.key.privateKey)
       .then((token) => {
-        this.minted.set(audience, { token, renewAt: expiresAt - RENEW_BEFORE_SECONDS, expiresAt });
-        return token;
+        const authorization = `Bearer ${token}`;
+        this.minted.set(audience, { authorization, renewAt: expiresAt - RENEW_BEFORE_SECONDS, expiresAt });
+        return authorization;
       })
       .finally(() => this.pending.delete(audience));
     this.pending.set(audience, pending);
@@ -92,8 +95,8 @@ export class BackendIdTokens {
  * gateway does (a caller's own X-Forwarded-Authorization never gets through:
  * forward-headers.ts drops it). The one place a backend's Authorization is set.
  */
-export function setBackendAuthorization(headers: Record<string, string | string[]>, token: string): void {
+export function setBackendAuthorization(headers: Record<string, string | string[]>, authorization: string): void {
   const original = headers['authorization'];
   if (original !== undefined) headers['x-forwarded-authorization'] = original;
-  headers['authorization'] = `Bearer ${token}`;
+  headers['authorization'] = authorization;
 }

@@ -30,14 +30,17 @@ const open: GatewayOperation = {
 beforeAll(async () => {
   // Echoes the headers it got, and answers with hop-by-hop headers of its own.
   backend = createServer((req, res) => {
+    const asked = req.headers['x-answer-value'];
     res.writeHead(200, {
+      ...(typeof asked === 'string' ? { 'x-value': asked } : {}),
       'content-type': 'application/json',
       connection: 'keep-alive, x-backend-hop',
       'x-backend-hop': 'internal',
       'keep-alive': 'timeout=5',
       'x-backend-end': 'kept',
     });
-    res.end(JSON.stringify(req.headers));
+    // Asked for, the headers as they came on the wire: their order, each line of a repeated one.
+    res.end(JSON.stringify(req.headers['x-want-raw'] === undefined ? req.headers : req.rawHeaders));
   });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   const port = (backend.address() as AddressInfo).port;
@@ -71,6 +74,64 @@ function get(headers: Record<string, string>): Promise<{ sent: IncomingHttpHeade
     req.end();
   });
 }
+
+/** A GET whose headers are set line by line (a repeated one as an array); answers the lines the service got. */
+function getRaw(headers: [string, string | string[]][]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: gatewayPort, path: '/v1/echo', agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve(JSON.parse(text) as string[]));
+    });
+    for (const [name, value] of headers) req.setHeader(name, value);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('forwarded headers', () => {
+  it("keep the caller's order, with the gateway's request id and traceparent where the caller put its own, and each line of a repeated header", async () => {
+    const raw = await getRaw([
+      ['x-request-id', 'bad id!'],
+      ['traceparent', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`],
+      ['x-want-raw', '1'],
+      ['set-cookie', ['a=1', 'b=2']],
+      ['x-after', 'z'],
+    ]);
+    const names = raw.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    // undici writes the host and connection lines first.
+    expect(names).toEqual([
+      'host',
+      'connection',
+      'x-request-id',
+      'traceparent',
+      'x-want-raw',
+      'set-cookie',
+      'set-cookie',
+      'x-after',
+      'x-mlaas-revision',
+      'x-forwarded-proto',
+      'x-forwarded-host',
+      'x-forwarded-for',
+      'forwarded',
+    ]);
+    const value = (name: string): string[] => raw.filter((_, i) => i % 2 === 1 && raw[i - 1]?.toLowerCase() === name);
+    expect(value('x-request-id')[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(value('traceparent')[0]).toMatch(new RegExp(`^00-${'a'.repeat(32)}-[0-9a-f]{16}-01$`));
+    expect(value('set-cookie')).toEqual(['a=1', 'b=2']);
+    expect(value('x-after')).toEqual(['z']);
+  });
+});
+
+describe('answer headers', () => {
+  it('pass on the value each answer had, when it changes between answers in its length, its bytes or neither', async () => {
+    const long = 'x'.repeat(100);
+    const values = ['aaaa', 'aaaa', 'bbbb', 'aaab', 'aaaa', 'café', 'cafe', 'aa', long, `${long}y`, long, 'aaaa'];
+    const seen: unknown[] = [];
+    for (const value of values) seen.push((await get({ host: 'localhost', 'x-answer-value': value })).received['x-value']);
+    expect(seen).toEqual(values);
+  });
+});
 
 describe('hop-by-hop headers', () => {
   it('does not forward the headers a caller names in Connection', async () => {

@@ -128,8 +128,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (seen !== undefined) seen.tenant = tenantId;
     if (traced !== undefined && tenantId !== undefined) traced.span.setAttribute(ATTR_MLAAS_TENANT, tenantId);
     // Before an instance is held, so that a failure to sign leaves none held.
-    const minted = prep.backendAudience === undefined ? undefined : (idTokens as BackendIdTokens).token(prep.backendAudience);
-    const backendToken = minted instanceof Promise ? await minted : minted;
+    const minted = prep.backendAudience === undefined ? undefined : (idTokens as BackendIdTokens).authorization(prep.backendAudience);
+    const backendAuthorization = minted instanceof Promise ? await minted : minted;
 
     let body: Buffer;
     try {
@@ -207,7 +207,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clientAddress: req.socket.remoteAddress,
       proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     });
-    if (backendToken !== undefined) setBackendAuthorization(headers, backendToken);
+    if (backendAuthorization !== undefined) setBackendAuthorization(headers, backendAuthorization);
     if (activatedBy !== undefined) headers[ACTIVATOR_TOKEN_HEADER] = activatedBy.token;
     const call: BackendCall = {
       method,
