@@ -12,6 +12,7 @@ import path from 'node:path';
 import { esmPackageEntry } from './esm-package-entry.js';
 import { findExecutable } from './find-executable.js';
 import type { PoolLaunch } from './pool-launch.js';
+import { startEnvironmentOf } from './start-environment.js';
 
 /** What pooled Node processes load before they are taken, when the script's node_modules has them. */
 export const PRELOADED_PACKAGES: readonly string[] = ['onnxruntime-node', '@mlaas/sdk', 'zod'];
@@ -42,10 +43,7 @@ export function nodePoolLaunchOf(
   const scriptFile = path.resolve(cwd, script);
   const preloads = preloadsOf(scriptFile);
   if (preloads === undefined) return undefined;
-  const startEnv: Record<string, string> = {};
-  for (const name of Object.keys(env).sort()) {
-    if (START_TIME_VARIABLE.test(name) || name in marks) startEnv[name] = env[name] as string;
-  }
+  const startEnv = startEnvironmentOf(env, START_TIME_VARIABLE, marks);
   return {
     key: JSON.stringify(['node', program, executable, preloads, startEnv]),
     runtime: 'node',

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findExecutable } from './find-executable.js';
 import type { PoolLaunch } from './pool-launch.js';
+import { startEnvironmentOf } from './start-environment.js';
 
 /**
  * What pooled Python processes import ahead, those the venv has: the web
@@ -60,10 +61,7 @@ export function pythonPoolLaunchOf(
   if (executable === undefined || !isInterpreter(executable)) return undefined;
   const preloads = preloadsOf(path.resolve(cwd, script));
   if (preloads === undefined) return undefined;
-  const startEnv: Record<string, string> = {};
-  for (const name of Object.keys(env).sort()) {
-    if (START_TIME_VARIABLE.test(name) || name in marks) startEnv[name] = env[name] as string;
-  }
+  const startEnv = startEnvironmentOf(env, START_TIME_VARIABLE, marks);
   return {
     key: JSON.stringify(['python', executable, preloads, startEnv]),
     runtime: 'python',
