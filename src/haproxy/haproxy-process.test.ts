@@ -78,6 +78,19 @@ describe('HaproxyProcess', () => {
     expect(lines.join('\n')).toMatch(/New worker \(\d+\) forked/);
   });
 
+  it('a runtime API client fails clearly while haproxy is down and works again once it is restarted', async () => {
+    const { fixture, haproxy } = await fixtureWithProcess();
+    const api = new HaproxyRuntimeApi(fixture.socket);
+    await haproxy.start(fixture.configFile);
+    const before = await workerPid(api);
+    await haproxy.stop(1000);
+    await expect(api.execute(['show info'])).rejects.toMatchObject({ code: 'HAPROXY_UNAVAILABLE', message: expect.stringContaining(fixture.socket) });
+    await haproxy.start(fixture.configFile);
+    expect(await workerPid(api)).not.toBe(before);
+    api.close();
+    await expect(api.execute(['show info'])).rejects.toThrow(/closed/);
+  });
+
   it('stop lets a request in flight finish', async () => {
     const backend = await startTinyBackend('held');
     backends.push(backend);

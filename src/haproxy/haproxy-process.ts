@@ -5,6 +5,7 @@
  * process is known to be up only when its runtime socket answers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlaasError } from '../errors.js';
 import { checkConfig } from './haproxy-check-config.js';
@@ -70,7 +71,7 @@ export class HaproxyProcess {
 
   /** Starts HAProxy; resolves when its worker answers `show info`, rejects with its stderr if it exits first. */
   async start(configFile: string): Promise<void> {
-    if (this.#child !== undefined) throw new MlaasError('HAPROXY_UNAVAILABLE', 'haproxy already started');
+    if (this.pid !== undefined) throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy already running (pid ${this.pid})`);
     this.#binary ??= (await findHaproxy(process.env)).path;
     this.#configFile = configFile;
     const child = spawn(this.#binary, ['-W', '-db', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,7 +110,6 @@ export class HaproxyProcess {
     const child = this.#child;
     const exited = this.#exited;
     if (child === undefined || exited === undefined) return;
-    this.api.close();
     const sequence: [NodeJS.Signals, number][] = [['SIGUSR1', graceMs], ['SIGTERM', KILL_WAIT_MS], ['SIGKILL', KILL_WAIT_MS]];
     for (const [signal, waitMs] of sequence) {
       if (this.pid === undefined) break;
@@ -138,7 +138,8 @@ export class HaproxyProcess {
     const failuresAtStart = this.#loadFailures;
     for (;;) {
       const pid = await this.#workerPid();
-      if (pid !== undefined && pid !== previous) return;
+      // Our master's child, not a leftover haproxy still answering on the same socket path.
+      if (pid !== undefined && pid !== previous && isChildOf(pid, this.pid)) return;
       if (this.pid === undefined) {
         throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy exited during ${action} (code ${this.#child?.exitCode}, signal ${this.#child?.signalCode}):\n${this.#tail}`);
       }
@@ -160,6 +161,17 @@ export class HaproxyProcess {
       if (line.includes('Loading failure!')) this.#loadFailures += 1;
       this.#options.onStderr?.(line);
     }
+  }
+}
+
+/** From /proc on Linux; elsewhere assumed, as there is no cheap way to tell. */
+function isChildOf(pid: number, parent: number | undefined): boolean {
+  try {
+    // /proc/<pid>/stat: `pid (comm) state ppid ...`; comm may hold spaces, so read after its closing paren.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+  } catch {
+    return !fs.existsSync('/proc/self/stat');
   }
 }
 

@@ -47,6 +47,13 @@ describe('HaproxyRuntimeApi.execute', () => {
     expect(error.message).toContain(said);
   });
 
+  it('refuses a command holding an unescaped ";", which haproxy would split in two', async () => {
+    await expect(api.execute(['show info;show info'])).rejects.toThrow(/one command per entry/);
+    const [escaped] = await api.execute([`set map ${fixture.mapFile} k1 a\\;b`]);
+    expect(escaped).toBe('');
+    expect(await lookup('k1')).toBe('[a;b]');
+  });
+
   it('keeps concurrent callers\' batches apart', async () => {
     const keys = Array.from({ length: 8 }, (_, i) => `conc${i}`);
     await replaceMap(api, fixture.mapFile, new Map(keys.map((k) => [k, `value-of-${k}`])));
@@ -84,12 +91,22 @@ describe('map helpers', () => {
     ['quoted', '"q"'],
     ['key with space', 'v'],
     ['tab', 'a\tb'],
+    ['hash', '#h'],
+    ['back\\slash key', 'v'],
   ];
 
   it('replaceMap carries keys and values byte for byte, whatever the CLI treats as special', async () => {
     await replaceMap(api, fixture.mapFile, new Map(awkward));
     for (const [key, value] of awkward) expect(await lookup(key)).toBe(`[${value}]`);
     expect(await lookup('k1')).toBe('[none]');
+  });
+
+  it('setMapEntry carries the same entries byte for byte, adding and then updating them', async () => {
+    await replaceMap(api, fixture.mapFile, new Map());
+    for (const [key, value] of awkward) await setMapEntry(api, fixture.mapFile, key, value);
+    for (const [key, value] of awkward) expect(await lookup(key)).toBe(`[${value}]`);
+    for (const [key, value] of awkward) await setMapEntry(api, fixture.mapFile, key, `${value}!`);
+    for (const [key, value] of awkward) expect(await lookup(key)).toBe(`[${value}!]`);
   });
 
   it('setMapEntry adds an absent key and updates a present one without duplicating it', async () => {

@@ -119,12 +119,24 @@ function wireForm(command: string): string {
 function checkCommand(command: string): void {
   const [head, ...payload] = command.split('\n');
   if (head === undefined || head.trim() === '') throw new MlaasError('HAPROXY_UNAVAILABLE', 'empty runtime API command');
+  if (hasUnescapedSemicolon(head)) {
+    // HAProxy would run it as two commands with two answers, and every later answer would go to the wrong command.
+    throw new MlaasError('HAPROXY_UNAVAILABLE', `\`${head}\`: one command per entry; escape a literal ";" as "\\;"`);
+  }
   if (payload.length > 0 && !/ <<$/.test(head)) {
     throw new MlaasError('HAPROXY_UNAVAILABLE', `\`${head}\`: a command with payload lines must end with " <<"`);
   }
   if (payload.some((line) => line === '' || line.includes('\r'))) {
     throw new MlaasError('HAPROXY_UNAVAILABLE', `\`${head}\`: a payload line is empty or holds a carriage return (an empty line would end the payload)`);
   }
+}
+
+function hasUnescapedSemicolon(line: string): boolean {
+  for (let i = 0; i < line.length; i += 1) {
+    if (line[i] === '\\') i += 1;
+    else if (line[i] === ';') return true;
+  }
+  return false;
 }
 
 /**
