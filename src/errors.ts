@@ -119,6 +119,9 @@ export const ERROR_CODES = {
   // platform (mlaas up)
   PLATFORM_STATE_DIR_IN_USE: { status: 409, title: 'State directory in use by another mlaas' },
   PLATFORM_STATE_NOT_READY: { status: 503, title: 'State store not written by a control plane yet' },
+
+  // native data plane (HAProxy): binary missing, process failed, or a runtime API command refused
+  HAPROXY_UNAVAILABLE: { status: 503, title: 'HAProxy unavailable or refused a command' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,178 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkConfig } from './haproxy-check-config.js';
+import { HaproxyProcess } from './haproxy-process.js';
+import { HaproxyRuntimeApi } from './haproxy-runtime-api.js';
+import { addServer } from './haproxy-servers.js';
+import { readStats } from './haproxy-stats.js';
+import { get, startTinyBackend, writeHaproxyFixture, type HaproxyFixture, type TinyBackend } from './fixtures/haproxy-fixture.js';
+
+const BINARY = '/usr/sbin/haproxy';
+const started: HaproxyProcess[] = [];
+const backends: TinyBackend[] = [];
+const dirs: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop(500)));
+  await Promise.all(backends.map((b) => b.close()));
+  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+async function fixtureWithProcess(options: { onStderr?: (line: string) => void } = {}): Promise<{ fixture: HaproxyFixture; haproxy: HaproxyProcess }> {
+  const fixture = await writeHaproxyFixture();
+  dirs.push(fixture.dir);
+  const haproxy = new HaproxyProcess({ runtimeSocket: fixture.socket, binary: BINARY, ...options });
+  started.push(haproxy);
+  return { fixture, haproxy };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function workerPid(api: HaproxyRuntimeApi): Promise<number> {
+  const [info = ''] = await api.execute(['show info']);
+  return Number(/^Pid: (\d+)$/m.exec(info)?.[1]);
+}
+
+describe('checkConfig', () => {
+  it('says ok for a valid config and gives haproxy\'s error lines for an invalid one', async () => {
+    const fixture = await writeHaproxyFixture();
+    dirs.push(fixture.dir);
+    expect(await checkConfig(fixture.configFile, BINARY)).toEqual({ ok: true });
+    const bad = path.join(fixture.dir, 'bad.cfg');
+    await fs.writeFile(bad, fixture.config.replace('balance leastconn', 'blance leastconn'));
+    const check = await checkConfig(bad, BINARY);
+    expect(check.ok).toBe(false);
+    expect(check.ok ? '' : check.errors.join('\n')).toMatch(/bad\.cfg:\d+.*unknown keyword 'blance'/);
+  });
+});
+
+describe('HaproxyProcess', () => {
+  it('start rejects with haproxy\'s stderr when the config is invalid, and leaves no process', async () => {
+    const { fixture, haproxy } = await fixtureWithProcess();
+    await fs.writeFile(fixture.configFile, fixture.config.replace('mode http', 'mode htttp'));
+    await expect(haproxy.start(fixture.configFile)).rejects.toThrow(/exited during start[\s\S]*htttp/);
+    expect(haproxy.pid).toBeUndefined();
+  });
+
+  it('starts, answers on its runtime socket, streams its logs, and stop leaves no process behind', async () => {
+    const lines: string[] = [];
+    const { fixture, haproxy } = await fixtureWithProcess({ onStderr: (line) => lines.push(line) });
+    await haproxy.start(fixture.configFile);
+    const master = haproxy.pid as number;
+    const worker = await workerPid(haproxy.api);
+    expect(isAlive(master) && isAlive(worker)).toBe(true);
+    expect((await get(fixture.port, '/lookup?k=x')).body).toBe('[none]');
+    await haproxy.stop(2000);
+    expect(isAlive(master)).toBe(false);
+    expect(isAlive(worker)).toBe(false);
+    expect(haproxy.pid).toBeUndefined();
+    expect(lines.join('\n')).toMatch(/New worker \(\d+\) forked/);
+  });
+
+  it('a runtime API client fails clearly while haproxy is down and works again once it is restarted', async () => {
+    const { fixture, haproxy } = await fixtureWithProcess();
+    const api = new HaproxyRuntimeApi(fixture.socket);
+    await haproxy.start(fixture.configFile);
+    const before = await workerPid(api);
+    await haproxy.stop(1000);
+    await expect(api.execute(['show info'])).rejects.toMatchObject({ code: 'HAPROXY_UNAVAILABLE', message: expect.stringContaining(fixture.socket) });
+    await haproxy.start(fixture.configFile);
+    expect(await workerPid(api)).not.toBe(before);
+    api.close();
+    await expect(api.execute(['show info'])).rejects.toThrow(/closed/);
+  });
+
+  it('stop lets a request in flight finish', async () => {
+    const backend = await startTinyBackend('held');
+    backends.push(backend);
+    const { fixture, haproxy } = await fixtureWithProcess();
+    await haproxy.start(fixture.configFile);
+    await addServer(haproxy.api, 'be', 'held', '127.0.0.1', backend.port);
+    const inFlight = get(fixture.port, '/?delay=400');
+    await new Promise((r) => setTimeout(r, 100));
+    await haproxy.stop(3000);
+    expect(await inFlight).toEqual({ status: 200, body: 'held' });
+  });
+
+  it('reload refuses no request: a bounded loop across two reloads is answered 200 throughout', async () => {
+    const backend = await startTinyBackend('steady');
+    backends.push(backend);
+    const { fixture, haproxy } = await fixtureWithProcess();
+    // A static server: dynamic ones do not survive a reload.
+    await fs.writeFile(fixture.configFile, `${fixture.config}    server steady 127.0.0.1:${backend.port}\n`);
+    await haproxy.start(fixture.configFile);
+    const api = new HaproxyRuntimeApi(fixture.socket);
+    const firstWorker = await workerPid(api);
+    const statuses: number[] = [];
+    let done = false;
+    const clients = Array.from({ length: 4 }, async () => {
+      const until = Date.now() + 10_000;
+      while (!done && Date.now() < until && statuses.length < 2000) {
+        statuses.push(await get(fixture.port, '/?delay=5').then((r) => r.status, () => 0));
+      }
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await haproxy.reload();
+    const secondWorker = await workerPid(api);
+    await new Promise((r) => setTimeout(r, 200));
+    await haproxy.reload();
+    const thirdWorker = await workerPid(api);
+    await new Promise((r) => setTimeout(r, 200));
+    done = true;
+    await Promise.all(clients);
+    expect(new Set([firstWorker, secondWorker, thirdWorker]).size).toBe(3);
+    expect(statuses.length).toBeGreaterThan(50);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  });
+
+  it('after a reload the new worker answers the socket, without the dynamic servers of the old one', async () => {
+    const backend = await startTinyBackend('dyn');
+    backends.push(backend);
+    const { fixture, haproxy } = await fixtureWithProcess();
+    await haproxy.start(fixture.configFile);
+    await addServer(haproxy.api, 'be', 'dyn', '127.0.0.1', backend.port);
+    expect((await get(fixture.port, '/')).body).toBe('dyn');
+    await haproxy.reload();
+    expect((await readStats(haproxy.api)).some((r) => r.server === 'dyn')).toBe(false);
+    expect((await get(fixture.port, '/')).status).toBe(503);
+    await addServer(haproxy.api, 'be', 'dyn', '127.0.0.1', backend.port);
+    expect((await get(fixture.port, '/')).body).toBe('dyn');
+  });
+
+  it('reload with an invalid config rejects with its errors and the running worker keeps serving', async () => {
+    const { fixture, haproxy } = await fixtureWithProcess();
+    await haproxy.start(fixture.configFile);
+    const worker = await workerPid(haproxy.api);
+    await fs.writeFile(fixture.configFile, fixture.config.replace('balance leastconn', 'balance nosuchalgo'));
+    await expect(haproxy.reload()).rejects.toThrow(/not reloaded:\n.*haproxy\.cfg:\d+\] : balance only supports/);
+    expect(await workerPid(haproxy.api)).toBe(worker);
+    expect((await get(fixture.port, '/lookup?k=x')).body).toBe('[none]');
+  });
+
+  it('reload of a config that checks but cannot load (port taken) rejects, and the running worker keeps serving', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as net.AddressInfo).port;
+    try {
+      const { fixture, haproxy } = await fixtureWithProcess();
+      await haproxy.start(fixture.configFile);
+      const worker = await workerPid(haproxy.api);
+      await fs.writeFile(fixture.configFile, `${fixture.config}frontend other\n    bind 127.0.0.1:${takenPort}\n    default_backend be\n`);
+      expect(await checkConfig(fixture.configFile, BINARY)).toEqual({ ok: true });
+      await expect(haproxy.reload()).rejects.toThrow(/reload failed[\s\S]*cannot bind socket/);
+      expect(await workerPid(haproxy.api)).toBe(worker);
+      expect((await get(fixture.port, '/lookup?k=x')).body).toBe('[none]');
+    } finally {
+      taken.close();
+    }
+  });
+});
