@@ -55,6 +55,20 @@ describe('HaproxyProcess', () => {
     expect(haproxy.pid).toBeUndefined();
   });
 
+  it('start rejects, and leaves no process, when the config has no stats socket where it was told to look', async () => {
+    const { fixture } = await fixtureWithProcess();
+    const haproxy = new HaproxyProcess({ runtimeSocket: path.join(fixture.dir, 'elsewhere.sock'), binary: BINARY, readyTimeoutMs: 500 });
+    started.push(haproxy);
+    const pids: number[] = [];
+    const starting = haproxy.start(fixture.configFile);
+    await new Promise((r) => setTimeout(r, 100));
+    if (haproxy.pid !== undefined) pids.push(haproxy.pid);
+    await expect(starting).rejects.toThrow(/did not answer on .*elsewhere\.sock within 500 ms of start \(does the config declare/);
+    expect(pids).toHaveLength(1);
+    expect(pids.filter(processIsRunning)).toEqual([]);
+    expect(haproxy.pid).toBeUndefined();
+  });
+
   it('starts, answers on its runtime socket, streams its logs, and stop leaves no process behind', async () => {
     const lines: string[] = [];
     const { fixture, haproxy } = await fixtureWithProcess({ onStderr: (line) => lines.push(line) });
@@ -177,9 +191,12 @@ describe('HaproxyProcess', () => {
       const worker = await workerPid(haproxy.api);
       await fs.writeFile(fixture.configFile, `${fixture.config}frontend other\n    bind 127.0.0.1:${takenPort}\n    default_backend be\n`);
       expect(await checkConfig(fixture.configFile, BINARY)).toEqual({ ok: true });
-      await expect(haproxy.reload()).rejects.toThrow(/reload failed[\s\S]*cannot bind socket/);
+      await expect(haproxy.reload()).rejects.toThrow(/could not load the config on reload[\s\S]*cannot bind socket/);
       expect(await workerPid(haproxy.api)).toBe(worker);
       expect((await get(fixture.port, '/lookup?k=x')).body).toBe('[none]');
+      await fs.writeFile(fixture.configFile, fixture.config);
+      await haproxy.reload();
+      expect(await workerPid(haproxy.api)).not.toBe(worker);
     } finally {
       taken.close();
     }

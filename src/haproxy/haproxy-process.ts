@@ -89,7 +89,13 @@ export class HaproxyProcess {
     child.once('error', (error) => this.#remember(`${error.message}\n`));
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.#remember(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.#remember(chunk));
-    await this.#waitForWorker(undefined, 'start');
+    try {
+      await this.#waitForWorker(undefined, 'start');
+    } catch (error) {
+      // A master that runs but never answers (no `stats socket` at runtimeSocket) must not be left behind.
+      await this.stop(0);
+      throw error;
+    }
   }
 
   /**
@@ -132,10 +138,20 @@ export class HaproxyProcess {
       child.kill(signal);
       await Promise.race([exited, sleep(waitMs)]);
     }
-    const left = [...this.#workers].filter(processIsRunning);
+    const left = [...this.#workers].filter((pid) => this.#isOurWorker(pid));
     for (const pid of left) process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + KILL_WAIT_MS;
     while (left.some(processIsRunning) && Date.now() < deadline) await sleep(10);
+  }
+
+  /** Running, and (where /proc tells) still an haproxy of this config, not a process that got a reused pid. */
+  #isOurWorker(pid: number): boolean {
+    if (!processIsRunning(pid)) return false;
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(this.#configFile ?? '');
+    } catch {
+      return !fs.existsSync('/proc/self/cmdline');
+    }
   }
 
   async #workerPid(): Promise<number | undefined> {
@@ -161,10 +177,10 @@ export class HaproxyProcess {
         throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy exited during ${action} (code ${this.#child?.exitCode}, signal ${this.#child?.signalCode}):\n${this.#tail}`);
       }
       if (this.#loadFailures > failuresAtStart) {
-        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy ${action} failed; a running worker keeps running:\n${this.#tail}`);
+        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy could not load the config on ${action}; the worker that ran before keeps serving:\n${this.#tail}`);
       }
       if (Date.now() >= deadline) {
-        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy did not answer on ${this.#options.runtimeSocket} within ${this.#options.readyTimeoutMs ?? 10_000} ms of ${action}:\n${this.#tail}`);
+        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy did not answer on ${this.#options.runtimeSocket} within ${this.#options.readyTimeoutMs ?? 10_000} ms of ${action} (does the config declare \`stats socket ${this.#options.runtimeSocket} level admin\`?):\n${this.#tail}`);
       }
       await sleep(20);
     }
