@@ -3,8 +3,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkConfig } from './haproxy-check-config.js';
-import { HaproxyProcess } from './haproxy-process.js';
+import { HaproxyProcess, type HaproxyProcessOptions } from './haproxy-process.js';
 import { HaproxyRuntimeApi } from './haproxy-runtime-api.js';
+import { processIsRunning } from './process-is-running.js';
 import { addServer } from './haproxy-servers.js';
 import { readStats } from './haproxy-stats.js';
 import { get, startTinyBackend, writeHaproxyFixture, type HaproxyFixture, type TinyBackend } from './fixtures/haproxy-fixture.js';
@@ -20,21 +21,12 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
 });
 
-async function fixtureWithProcess(options: { onStderr?: (line: string) => void } = {}): Promise<{ fixture: HaproxyFixture; haproxy: HaproxyProcess }> {
+async function fixtureWithProcess(options: Pick<HaproxyProcessOptions, 'onStderr' | 'onExit'> = {}): Promise<{ fixture: HaproxyFixture; haproxy: HaproxyProcess }> {
   const fixture = await writeHaproxyFixture();
   dirs.push(fixture.dir);
   const haproxy = new HaproxyProcess({ runtimeSocket: fixture.socket, binary: BINARY, ...options });
   started.push(haproxy);
   return { fixture, haproxy };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function workerPid(api: HaproxyRuntimeApi): Promise<number> {
@@ -63,19 +55,47 @@ describe('HaproxyProcess', () => {
     expect(haproxy.pid).toBeUndefined();
   });
 
+  it('start rejects, and leaves no process, when the config has no stats socket where it was told to look', async () => {
+    const { fixture } = await fixtureWithProcess();
+    const haproxy = new HaproxyProcess({ runtimeSocket: path.join(fixture.dir, 'elsewhere.sock'), binary: BINARY, readyTimeoutMs: 500 });
+    started.push(haproxy);
+    const pids: number[] = [];
+    const starting = haproxy.start(fixture.configFile);
+    await new Promise((r) => setTimeout(r, 100));
+    if (haproxy.pid !== undefined) pids.push(haproxy.pid);
+    await expect(starting).rejects.toThrow(/did not answer on .*elsewhere\.sock within 500 ms of start \(does the config declare/);
+    expect(pids).toHaveLength(1);
+    expect(pids.filter(processIsRunning)).toEqual([]);
+    expect(haproxy.pid).toBeUndefined();
+  });
+
   it('starts, answers on its runtime socket, streams its logs, and stop leaves no process behind', async () => {
     const lines: string[] = [];
     const { fixture, haproxy } = await fixtureWithProcess({ onStderr: (line) => lines.push(line) });
     await haproxy.start(fixture.configFile);
     const master = haproxy.pid as number;
     const worker = await workerPid(haproxy.api);
-    expect(isAlive(master) && isAlive(worker)).toBe(true);
+    expect(processIsRunning(master) && processIsRunning(worker)).toBe(true);
     expect((await get(fixture.port, '/lookup?k=x')).body).toBe('[none]');
     await haproxy.stop(2000);
-    expect(isAlive(master)).toBe(false);
-    expect(isAlive(worker)).toBe(false);
+    expect(processIsRunning(master)).toBe(false);
+    expect(processIsRunning(worker)).toBe(false);
     expect(haproxy.pid).toBeUndefined();
     expect(lines.join('\n')).toMatch(/New worker \(\d+\) forked/);
+    expect(lines.some((line) => line.includes('"GET /lookup?k=x HTTP/1.1"'))).toBe(true);
+  });
+
+  it('a master killed from outside is reported, and stop still leaves no worker behind', async () => {
+    const exits: (NodeJS.Signals | null)[] = [];
+    const { fixture, haproxy } = await fixtureWithProcess({ onExit: (_code, signal) => exits.push(signal) });
+    await haproxy.start(fixture.configFile);
+    const worker = await workerPid(haproxy.api);
+    process.kill(haproxy.pid as number, 'SIGKILL');
+    const until = Date.now() + 5000;
+    while (haproxy.pid !== undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(exits).toEqual(['SIGKILL']);
+    await haproxy.stop(500);
+    expect(processIsRunning(worker)).toBe(false);
   });
 
   it('a runtime API client fails clearly while haproxy is down and works again once it is restarted', async () => {
@@ -106,7 +126,8 @@ describe('HaproxyProcess', () => {
   it('reload refuses no request: a bounded loop across two reloads is answered 200 throughout', async () => {
     const backend = await startTinyBackend('steady');
     backends.push(backend);
-    const { fixture, haproxy } = await fixtureWithProcess();
+    const forks: string[] = [];
+    const { fixture, haproxy } = await fixtureWithProcess({ onStderr: (line) => forks.push(line) });
     // A static server: dynamic ones do not survive a reload.
     await fs.writeFile(fixture.configFile, `${fixture.config}    server steady 127.0.0.1:${backend.port}\n`);
     await haproxy.start(fixture.configFile);
@@ -121,7 +142,8 @@ describe('HaproxyProcess', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 200));
-    await haproxy.reload();
+    // Two asked at once run one after the other: two new workers (four forked in all, with the first and the last).
+    await Promise.all([haproxy.reload(), haproxy.reload()]);
     const secondWorker = await workerPid(api);
     await new Promise((r) => setTimeout(r, 200));
     await haproxy.reload();
@@ -130,6 +152,7 @@ describe('HaproxyProcess', () => {
     done = true;
     await Promise.all(clients);
     expect(new Set([firstWorker, secondWorker, thirdWorker]).size).toBe(3);
+    expect(forks.filter((line) => /New worker \(\d+\) forked/.test(line))).toHaveLength(4);
     expect(statuses.length).toBeGreaterThan(50);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
@@ -168,9 +191,12 @@ describe('HaproxyProcess', () => {
       const worker = await workerPid(haproxy.api);
       await fs.writeFile(fixture.configFile, `${fixture.config}frontend other\n    bind 127.0.0.1:${takenPort}\n    default_backend be\n`);
       expect(await checkConfig(fixture.configFile, BINARY)).toEqual({ ok: true });
-      await expect(haproxy.reload()).rejects.toThrow(/reload failed[\s\S]*cannot bind socket/);
+      await expect(haproxy.reload()).rejects.toThrow(/could not load the config on reload[\s\S]*cannot bind socket/);
       expect(await workerPid(haproxy.api)).toBe(worker);
       expect((await get(fixture.port, '/lookup?k=x')).body).toBe('[none]');
+      await fs.writeFile(fixture.configFile, fixture.config);
+      await haproxy.reload();
+      expect(await workerPid(haproxy.api)).not.toBe(worker);
     } finally {
       taken.close();
     }

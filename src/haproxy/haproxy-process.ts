@@ -11,6 +11,7 @@ import { MlaasError } from '../errors.js';
 import { checkConfig } from './haproxy-check-config.js';
 import { findHaproxy } from './haproxy-binary.js';
 import { HaproxyRuntimeApi } from './haproxy-runtime-api.js';
+import { processIsRunning } from './process-is-running.js';
 
 export interface HaproxyProcessOptions {
   /** The `stats socket <path> level admin` of the config: how start and reload see the worker answer. */
@@ -21,6 +22,8 @@ export interface HaproxyProcessOptions {
   readyTimeoutMs?: number;
   /** Each line HAProxy writes to stderr: its notices, and its logs with `log stderr format raw local0`. */
   onStderr?: (line: string) => void;
+  /** The master exited, whether stop() asked it to or not (a crash, a kill from outside). */
+  onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 const TAIL_CHARS = 8192;
@@ -52,6 +55,7 @@ export class HaproxyProcess {
   /** Lines "Loading failure!" the master printed: a reload it could not do. */
   #loadFailures = 0;
   readonly #workers = new Set<number>();
+  #reloads: Promise<unknown> = Promise.resolve();
 
   constructor(options: HaproxyProcessOptions) {
     this.#options = options;
@@ -76,11 +80,22 @@ export class HaproxyProcess {
     this.#configFile = configFile;
     const child = spawn(this.#binary, ['-W', '-db', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
-    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.#exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.#options.onExit?.(code, signal);
+        resolve();
+      }),
+    );
     child.once('error', (error) => this.#remember(`${error.message}\n`));
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.#remember(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.#remember(chunk));
-    await this.#waitForWorker(undefined, 'start');
+    try {
+      await this.#waitForWorker(undefined, 'start');
+    } catch (error) {
+      // A master that runs but never answers (no `stats socket` at runtimeSocket) must not be left behind.
+      await this.stop(0);
+      throw error;
+    }
   }
 
   /**
@@ -89,7 +104,14 @@ export class HaproxyProcess {
    * worker, which takes the listening sockets over from the old one, so no
    * connection is refused; the old worker finishes its requests and exits.
    */
-  async reload(): Promise<void> {
+  reload(): Promise<void> {
+    // One at a time: a second signal while the master re-executes would be lost or start a third worker.
+    const result = this.#reloads.then(() => this.#reloadNow());
+    this.#reloads = result.catch(() => undefined);
+    return result;
+  }
+
+  async #reloadNow(): Promise<void> {
     const child = this.#child;
     if (child === undefined || this.pid === undefined || this.#configFile === undefined || this.#binary === undefined) {
       throw new MlaasError('HAPROXY_UNAVAILABLE', 'haproxy is not running; start() it first');
@@ -116,8 +138,19 @@ export class HaproxyProcess {
       child.kill(signal);
       await Promise.race([exited, sleep(waitMs)]);
     }
-    for (const pid of this.#workers) {
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    const left = [...this.#workers].filter((pid) => this.#isOurWorker(pid));
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + KILL_WAIT_MS;
+    while (left.some(processIsRunning) && Date.now() < deadline) await sleep(10);
+  }
+
+  /** Running, and (where /proc tells) still an haproxy of this config, not a process that got a reused pid. */
+  #isOurWorker(pid: number): boolean {
+    if (!processIsRunning(pid)) return false;
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(this.#configFile ?? '');
+    } catch {
+      return !fs.existsSync('/proc/self/cmdline');
     }
   }
 
@@ -144,10 +177,10 @@ export class HaproxyProcess {
         throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy exited during ${action} (code ${this.#child?.exitCode}, signal ${this.#child?.signalCode}):\n${this.#tail}`);
       }
       if (this.#loadFailures > failuresAtStart) {
-        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy ${action} failed; a running worker keeps running:\n${this.#tail}`);
+        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy could not load the config on ${action}; the worker that ran before keeps serving:\n${this.#tail}`);
       }
       if (Date.now() >= deadline) {
-        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy did not answer on ${this.#options.runtimeSocket} within ${this.#options.readyTimeoutMs ?? 10_000} ms of ${action}:\n${this.#tail}`);
+        throw new MlaasError('HAPROXY_UNAVAILABLE', `haproxy did not answer on ${this.#options.runtimeSocket} within ${this.#options.readyTimeoutMs ?? 10_000} ms of ${action} (does the config declare \`stats socket ${this.#options.runtimeSocket} level admin\`?):\n${this.#tail}`);
       }
       await sleep(20);
     }
@@ -172,14 +205,5 @@ function isChildOf(pid: number, parent: number | undefined): boolean {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
   } catch {
     return !fs.existsSync('/proc/self/stat');
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -40,10 +40,11 @@ describe('HaproxyRuntimeApi.execute', () => {
     ['del server be/nope', 'No such server'],
     ['show map /no/such.map', 'Unknown map identifier'],
     ['frobnicate now', 'Unknown command'],
+    ['add map /no/such.map <<\nk1 v1\nk2 v2', 'Unknown map identifier'],
   ])('rejects `%s`, naming it and what haproxy said (%s)', async (command, said) => {
     const error = (await api.execute(['show info', command]).catch((e: unknown) => e)) as MlaasError;
     expect(error.code).toBe('HAPROXY_UNAVAILABLE');
-    expect(error.message).toContain(`\`${command}\``);
+    expect(error.message).toContain(`\`${command.split('\n')[0]}\``);
     expect(error.message).toContain(said);
   });
 
