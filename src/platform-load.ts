@@ -8,12 +8,15 @@ import type { GatewayReplicas } from './control-plane/gateway-replicas.js';
 import type { Gateway } from './gateway/index.js';
 import type { RunningGatewayWorkers } from './platform-gateway-workers.js';
 import type { Supervisor } from './runtime/supervisor.js';
+import type { HaproxyDataPlane } from './haproxy/haproxy-data-plane.js';
 
 export interface GatewayLoadSources {
   gateway: Gateway;
   replicas: GatewayReplicas;
   /** Started after the gateway, so read when asked. */
   workers: () => RunningGatewayWorkers | undefined;
+  /** HAProxy in front (gateway.dataplane: haproxy): what it sends instances itself. */
+  haproxy: () => HaproxyDataPlane | undefined;
 }
 
 /** Requests in flight at a revision, and those waiting for it, across every gateway: what the autoscaler observes. */
@@ -46,5 +49,6 @@ export function platformStatus(s: PlatformStatusSources): () => unknown {
     quotaStore: s.sharedQuotas?.status(),
     gateways: s.replicas.status(),
     gatewayWorkers: s.workers()?.workers.status(),
+    haproxy: s.haproxy()?.status(),
   });
 }

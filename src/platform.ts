@@ -57,6 +57,9 @@ import { chooseInstanceUser } from './runtime/instance-user.js';
 import { reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 import { RuntimePool } from './runtime/runtime-pool.js';
+import { freePort } from './runtime/free-port.js';
+import { openFileLimit } from './http/open-file-limit.js';
+import type { HaproxyDataPlane } from './haproxy/haproxy-data-plane.js';
 
 import type { Platform, PlatformOptions, ReloadTrigger } from './platform-types.js';
 
@@ -64,6 +67,9 @@ export type { Platform, PlatformOptions, ReloadOutcome, ReloadTrigger, ServiceSt
 
 /** Written at start so the CLI finds a running platform: `<stateDir>/endpoint.json`. */
 export const ENDPOINT_FILE = 'endpoint.json';
+
+/** Revisions HAProxy can hold instances of at once (gateway.dataplane: haproxy); more are served by the TypeScript gateway. */
+const HAPROXY_SLOTS = 64;
 
 /** The mlaas package root: services import `mlaas/sdk` from it. */
 const PLATFORM_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -167,6 +173,7 @@ async function assemble(
     },
     replicas,
     workers: () => workers,
+    haproxy: () => haproxy,
   };
   const autoscaler = new AutoscalerLoop({
     revisions: function* () {
@@ -209,7 +216,7 @@ async function assemble(
     logsDir,
     user: instanceUser,
     pool,
-    beforeStop: async (id) => void (await Promise.all([gateway.drainInstances([id], 10_000), workers?.drainInstances([id], 10_000)])),
+    beforeStop: async (id) => void (await Promise.all([gateway.drainInstances([id], 10_000), workers?.drainInstances([id], 10_000), haproxy?.drainInstances([id], 10_000)])),
     onFailure: (key, exit, consecutive) => health.failed(key, exit.reason, consecutive),
   });
   undo.push(() => supervisor.killAll());
@@ -221,8 +228,11 @@ async function assemble(
   if (sharedQuotas !== undefined) undo.push(() => sharedQuotas.close());
   // With workers, one limiter here counts every worker's requests (they ask it over IPC) unless Redis does.
   const workerCount = gatewayWorkerCount(config.gateway.workers);
+  const withHaproxy = config.gateway.dataplane === 'haproxy';
   let workers: RunningGatewayWorkers | undefined;
-  const quotas = sharedQuotas ?? (workerCount > 1 ? new QuotaLimiter() : undefined);
+  // With HAProxy in front, gateway.workers are its threads, and one TypeScript gateway behind it serves what it hands on.
+  let haproxy: HaproxyDataPlane | undefined;
+  const quotas = sharedQuotas ?? (workerCount > 1 && !withHaproxy ? new QuotaLimiter() : undefined);
   const gateway: Gateway = createGateway({
     operations: loaded.gateway.operations,
     ...tenancyOf(store),
@@ -251,7 +261,10 @@ async function assemble(
     store,
     target: {
       // Whatever else of the document the gateway comes to read must be switched here too, in this one call.
-      setGatewayDocument: (document) => [gateway, workers].forEach((g) => g?.setOperations(document.operations)),
+      setGatewayDocument: (document) => {
+        [gateway, workers].forEach((g) => g?.setOperations(document.operations));
+        haproxy?.setOperations(document.operations).catch((err: unknown) => logger.error({ err }, 'HAProxy could not take the new gateway document: it serves the one before'));
+      },
       setKeys: (keys) => gateway.setKeys(keys),
       setTenants: (tenants) => gateway.setTenants(tenants),
       setFlags: (flags) => gateway.setFlags(flags),
@@ -302,7 +315,8 @@ async function assemble(
     },
     publisher: {
       publish: (service, traffic) => gateway.setRouting(service, traffic && compileRouting(traffic)),
-      drainInstances: async (ids, timeoutMs) => void (await Promise.all([gateway.drainInstances(ids, timeoutMs), workers?.drainInstances(ids, timeoutMs)])),
+      drainInstances: async (ids, timeoutMs) =>
+        void (await Promise.all([gateway.drainInstances(ids, timeoutMs), workers?.drainInstances(ids, timeoutMs), haproxy?.drainInstances(ids, timeoutMs)])),
       started: (rev) => {
         const scaling = revisionScaling(rev);
         const { concurrency, maxInstances, timeoutMs } = scaling;
@@ -384,11 +398,35 @@ async function assemble(
   undo.push(() => gateway.close());
   const host = config.gateway.host ?? '127.0.0.1';
   const port = options.gatewayPort ?? config.gateway.port;
-  if (workerCount > 1 && quotas !== undefined) {
+  if (workerCount > 1 && quotas !== undefined && !withHaproxy) {
     workers = await startGatewayWorkers({ count: workerCount, config, port, host, operations: loaded.gateway.operations, store, quotas, keyUsage, observed, logger });
     undo.push(() => workers?.stop());
   }
-  const gatewayPort = workers?.port ?? (await listen(gateway.server, port, host, 'gateway.port'));
+  if (withHaproxy) {
+    const { HaproxyDataPlane } = await import('./haproxy/haproxy-data-plane.js');
+    const { connections } = config.gateway;
+    const haproxyPort = port === 0 ? await freePort() : port;
+    haproxy = await HaproxyDataPlane.start({
+      dir: path.join(stateDir, 'haproxy'),
+      host,
+      port: haproxyPort,
+      fallbackPort: await listen(gateway.server, 0, '127.0.0.1', 'the TypeScript gateway behind HAProxy'),
+      slots: HAPROXY_SLOTS,
+      threads: workerCount,
+      maxBodyBytes: config.gateway.maxBodyBytes,
+      // Two descriptors per connection (caller and instance) within its open-file limit, with room for its own.
+      maxConnections: connections.max ?? Math.floor((openFileLimit() - 64) / 2),
+      headerTimeoutMs: connections.headerTimeout,
+      keepAliveTimeoutMs: connections.keepAliveTimeout,
+      requestTimeoutMs: connections.requestTimeout,
+      operations: loaded.gateway.operations,
+      store,
+      idTokens,
+      logger: logger.child({ component: 'haproxy' }),
+    });
+    undo.push(() => haproxy?.stop());
+  }
+  const gatewayPort = haproxy?.port ?? workers?.port ?? (await listen(gateway.server, port, host, 'gateway.port'));
   const gatewayUrl = `http://${host}:${gatewayPort}`;
   const endpointFile = path.join(stateDir, ENDPOINT_FILE);
   writeFileSync(endpointFile, JSON.stringify({ gatewayUrl, adminUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
@@ -429,7 +467,7 @@ async function assemble(
     stop() {
       stopping ??= (async () => {
         // The front door first; requests they hold for a revision at zero are this process's gateway's.
-        const workersDrained = workers?.stop();
+        const workersDrained = Promise.all([workers?.stop(), haproxy?.stop()]);
         fileWatch?.close();
         closing.abort();
         await reloader.close();

@@ -77,6 +77,12 @@ export const MlaasConfigSchema = strictObject({
       .describe(
         'Gateway processes sharing gateway.port (node:cluster), each serving the full snapshot; the admin API, runtime and autoscaler stay in the primary process. Absent: $MLAAS_GATEWAY_WORKERS if set, else the number of cores. 1: the gateway runs inside the primary, as one process.',
       ),
+    dataplane: z
+      .enum(['typescript', 'haproxy'])
+      .default('typescript')
+      .describe(
+        "What serves gateway.port. typescript: mlaas's own gateway (every feature). haproxy: HAProxy ≥ 2.6 (found on PATH or at $MLAAS_HAPROXY), with gateway.workers threads, configured once and then programmed live by the control plane; requests it does not serve itself (refusals, JWT, quotas, templated paths, outside backends, a revision at zero…) go on to the TypeScript gateway, which then listens on a loopback port of its own.",
+      ),
   }),
   controlPlane: strictObject({
     port: integer(0, 65535).default(8081),

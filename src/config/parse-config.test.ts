@@ -34,6 +34,7 @@ describe('parseConfig', () => {
         port: 8080,
         maxBodyBytes: 1_048_576,
         connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+        dataplane: 'typescript',
       },
       controlPlane: { port: 8081, connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 300_000 } },
       instances: { pool: 1 },
@@ -72,7 +73,7 @@ describe('parseConfig', () => {
   it('reads the full form: sources, store models and seeds, env coerced to strings, tenants', () => {
     const config = parseConfig(
       `
-gateway: { document: gw/api.yaml, port: 0, host: 127.0.0.1, maxBodyBytes: 2048 }
+gateway: { document: gw/api.yaml, port: 0, host: 127.0.0.1, maxBodyBytes: 2048, dataplane: haproxy }
 controlPlane: { port: 9000 }
 stateDir: /var/lib/mlaas
 models:
@@ -99,6 +100,7 @@ tenants:
       host: '127.0.0.1',
       maxBodyBytes: 2048,
       connections: { headerTimeout: 10_000, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+      dataplane: 'haproxy',
     });
     expect(config.stateDir).toBe('/var/lib/mlaas');
     const svc = config.services['spam-filter'];
@@ -130,7 +132,7 @@ tenants:
   Demo: {}
 `);
     expect(issues).toEqual([
-      { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes, connections, workers' },
+      { path: 'gateway.prot', message: 'unknown key; expected one of: document, port, host, maxBodyBytes, connections, workers, dataplane' },
       { path: 'services.spam.scaling.minInstances', message: 'expected integer ≥ 0, got -1' },
       { path: 'tenants.Demo', message: 'expected a tenant id (DNS label) matching ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$, got "Demo"' },
     ]);

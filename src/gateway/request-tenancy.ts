@@ -263,7 +263,7 @@ function configured(s: Snapshot, req: IncomingMessage, prep: PreparedOperation, 
 }
 
 /** The flag's string value when it is a tag of the policy, else its variant name when that is one. */
-function tagOf(evaluation: FlagEvaluation, byTag: ReadonlyMap<string, string>): string | undefined {
+export function tagOf(evaluation: FlagEvaluation, byTag: ReadonlyMap<string, string>): string | undefined {
   if (typeof evaluation.value === 'string' && byTag.has(evaluation.value)) return evaluation.value;
   if (evaluation.variant !== undefined && byTag.has(evaluation.variant)) return evaluation.variant;
   return undefined;

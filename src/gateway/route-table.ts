@@ -125,7 +125,7 @@ function unionAllow(entries: readonly PathEntry<unknown>[]): string {
 }
 
 /** The path an exact template matches, and the same with ESPv2's optional trailing "/" (before a verb). */
-function exactPaths(t: PathTemplate): [string, string] {
+export function exactPaths(t: PathTemplate): [string, string] {
   if (t.segments.length === 0) return ['/', '/'];
   const base = t.segments.map((s) => `/${s.kind === 'literal' ? s.text : ''}`).join('');
   const verb = t.verb === undefined ? '' : `:${t.verb}`;

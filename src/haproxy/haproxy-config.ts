@@ -1,0 +1,231 @@
+/**
+ * The HAProxy configuration of the native data plane, written once per
+ * gateway document: the front door on gateway.port, the native operations'
+ * routes, a fixed number of revision slots (backends without servers, which
+ * the programmer fills with instances through the runtime API), and the
+ * TypeScript gateway as the backend of everything else. What changes while
+ * it runs — keys, tenants, their config headers, traffic, instances — lives
+ * in maps and dynamic servers (haproxy-programmer.ts), never in this text.
+ *
+ * A request is served natively only when every step finds its answer: a
+ * route, a well-formed key of a known hash (and scope), a revision whose slot
+ * has a ready instance, an ID token for the backend. At the first step that
+ * does not, the request goes on to the TypeScript gateway untouched, which
+ * answers it with its full semantics — the refusal, the activation, the
+ * quota. So HAProxy never answers a caller itself before the backend is
+ * called; it only answers for a backend that failed or ran out of time.
+ */
+import type { OperationPlan } from './native-operations.js';
+import { MAP_FILES, type MapName } from './native-maps.js';
+
+export interface HaproxyConfigInput {
+  plan: OperationPlan;
+  host: string;
+  port: number;
+  /** The loopback port of the TypeScript gateway, the backend of everything HAProxy does not serve itself. */
+  fallbackPort: number;
+  /** The runtime API's unix socket (level admin). */
+  socket: string;
+  /** Where the map files live (and are created empty before the first start). */
+  mapDir: string;
+  /** Revision backends to create; a revision with instances takes a free one. */
+  slots: number;
+  threads: number;
+  maxBodyBytes: number;
+  maxConnections: number;
+  headerTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** The name of revision slot `i`'s backend. */
+export function slotBackend(i: number): string {
+  return `rev${i}`;
+}
+
+export const FALLBACK_BACKEND = 'mlaas-typescript';
+
+/** Hop-by-hop headers HAProxy itself does not drop (RFC 9110 §7.6.1), and what only the gateway may say. */
+const NOT_FROM_CALLER = [
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'forwarded',
+  'x-real-ip',
+  'x-apigateway-api-userinfo',
+  'x-endpoint-api-userinfo',
+  'x-forwarded-authorization',
+];
+
+const KEY_PATTERN = '^mlk_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$';
+const REQUEST_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
+
+export function renderHaproxyConfig(c: HaproxyConfigInput): string {
+  const map = (name: MapName) => `${c.mapDir}/${MAP_FILES[name]}`;
+  const places = keyPlaces(c.plan);
+  const maxDeadline = Math.max(15_000, ...c.plan.native.map((o) => o.deadlineMs));
+  const problem = (status: number, code: string, title: string, detail: string) =>
+    `  http-error status ${status} content-type application/problem+json hdr x-request-id "%[var(txn.rid)]" lf-string ${quote(
+      JSON.stringify({ type: 'about:blank', title, status, detail, code }).replace(/}$/, ',"requestId":"%[var(txn.rid)]"}'),
+    )}`;
+  const lines = [
+    '# Written by mlaas (gateway.dataplane: haproxy); maps and servers are programmed live through the runtime API.',
+    'global',
+    `  stats socket ${c.socket} mode 600 level admin`,
+    `  nbthread ${c.threads}`,
+    `  maxconn ${c.maxConnections}`,
+    '  log stderr format raw local0 notice',
+    '  tune.bufsize 32768',
+    'defaults',
+    '  mode http',
+    '  log global',
+    '  option dontlognull',
+    '  option http-keep-alive',
+    '  http-reuse always',
+    '  timeout connect 5s',
+    `  timeout client ${c.requestTimeoutMs}`,
+    `  timeout http-request ${c.headerTimeoutMs}`,
+    `  timeout http-keep-alive ${c.keepAliveTimeoutMs}`,
+    `  timeout server ${maxDeadline}`,
+    `  timeout queue ${maxDeadline}`,
+    problem(400, 'GW_REQUEST_MALFORMED', 'Request is not valid HTTP', 'the request could not be read as HTTP/1.1'),
+    problem(408, 'GW_REQUEST_TIMEOUT', 'Request not received in time', 'the request was not received in time'),
+    problem(502, 'GW_BACKEND_UNREACHABLE', 'Backend unreachable', 'the instance did not answer'),
+    problem(503, 'GW_NO_INSTANCE', 'No ready instance', 'no instance took the request before its deadline'),
+    problem(504, 'GW_DEADLINE_EXCEEDED', 'Backend deadline exceeded', 'the instance did not answer within the deadline'),
+    '',
+    'frontend mlaas-gateway',
+    `  bind ${bindAddress(c.host)}:${c.port}`,
+    // Only a plain request is considered: what needs the TypeScript gateway's judgement goes there untouched.
+    `  acl settings req.hdr_cnt(x-mlaas-settings) gt 0`,
+    `  acl tagged req.hdr_cnt(x-mlaas-tag) gt 0`,
+    `  acl chunked req.hdr_cnt(transfer-encoding) gt 0`,
+    `  acl one_host req.hdr_cnt(host) eq 1`,
+    `  acl odd_host req.hdr(host) -m reg '["\\\\]'`,
+    `  acl too_big req.hdr_val(content-length) gt ${c.maxBodyBytes}`,
+    `  acl names_headers req.hdr(connection) -m reg -i ^(?!(?:close|keep-alive)$)`,
+    `  http-request set-var-fmt(txn.route) "%[method]%[path]" if !settings !tagged !chunked one_host !odd_host !too_big !names_headers`,
+    `  http-request set-var(txn.op) var(txn.route),map(${map('routes')}) if { var(txn.route) -m found }`,
+    `  http-request set-var(txn.svc) var(txn.op),field(2,|) if { var(txn.op) -m found }`,
+    `  http-request set-var(txn.kp) var(txn.op),field(3,|) if { var(txn.op) -m found }`,
+    ...places.map((p, i) =>
+      p.in === 'header'
+        ? `  http-request set-var(txn.key) req.hdr(${p.name}) if { var(txn.kp) -m str ${i + 1} } { req.hdr_cnt(${p.name}) eq 1 }`
+        : `  http-request set-var(txn.key) url_param(${p.name}) if { var(txn.kp) -m str ${i + 1} }`,
+    ),
+    `  http-request unset-var(txn.key) unless { var(txn.key) -m reg ${KEY_PATTERN} }`,
+    `  http-request set-var(txn.kid) var(txn.key),bytes(4,12) if { var(txn.key) -m found }`,
+    `  http-request set-var(txn.kh) var(txn.key),bytes(17),sha2(256),hex,lower if { var(txn.key) -m found }`,
+    `  http-request set-var(txn.kv) var(txn.kid),concat(.,txn.kh),map(${map('keys')}) if { var(txn.key) -m found }`,
+    `  http-request set-var-fmt(txn.scope) "%[var(txn.kid)]/%[var(txn.svc)]" if { var(txn.kv),field(2,|) -m str 1 }`,
+    `  http-request unset-var(txn.kv) if { var(txn.scope) -m found } !{ var(txn.scope),map(${map('scopes')}) -m found }`,
+    `  http-request set-var(txn.tenant) var(txn.kv),field(1,|) if { var(txn.kv) -m found }`,
+    `  acl admitted var(txn.kp) -m str 0`,
+    `  acl admitted var(txn.tenant) -m found`,
+    `  http-request set-var-fmt(txn.pin) "%[var(txn.svc)]/%[var(txn.tenant)]" if { var(txn.tenant) -m found }`,
+    `  http-request set-var(txn.rev) var(txn.pin),map(${map('pins')}) if { var(txn.pin) -m found }`,
+    `  http-request set-var-fmt(txn.bucket) "%[var(txn.svc)]/%[rand(100)]" if admitted !{ var(txn.rev) -m found }`,
+    `  http-request set-var(txn.rev) var(txn.bucket),map(${map('split')}) if { var(txn.bucket) -m found }`,
+    `  http-request set-var(txn.tok) var(txn.op),field(1,|),map(${map('tokens')}) if { var(txn.rev) -m found } { var(txn.op),field(6,|) -m str 1 }`,
+    `  acl signed var(txn.op),field(6,|) -m str 0`,
+    `  acl signed var(txn.tok) -m found`,
+    `  http-request set-var(txn.be) var(txn.rev),map(${map('backends')}) if { var(txn.rev) -m found } signed`,
+    '  acl native var(txn.be) -m found',
+    `  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr_cnt(x-request-id) eq 1 } { req.hdr(x-request-id) -m reg ${REQUEST_ID_PATTERN} }`,
+    '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
+    // A caller's trace goes on with a new span of this gateway's; without one (or with the all-zero trace id) a sampled one starts.
+    '  http-request set-var-fmt(txn.trace) "%[req.hdr(traceparent),field(2,-)]-%[req.hdr(traceparent),field(4,-)]" if native { req.hdr_cnt(traceparent) eq 1 } { req.hdr(traceparent) -m reg ^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$ } !{ req.hdr(traceparent) -m beg 00-00000000000000000000000000000000- }',
+    '  http-request set-var(txn.trace) uuid(),regsub(-,,g),concat(-01) if native !{ var(txn.trace) -m found }',
+    '  http-request del-header x-mlaas- -m beg if native',
+    ...[...c.plan.keyHeaders, ...NOT_FROM_CALLER].map((h) => `  http-request del-header ${h} if native`),
+    ...c.plan.keyQueryParams.flatMap((q) => [
+      `  http-request set-var(txn.query) "query,regsub('(^|&)${regexLiteral(q)}(=[^&]*)?(?=&|\\$)','',g),regsub('^&','')" if native { url_param(${q}) -m found }`,
+      `  http-request set-query %[var(txn.query)] if native { var(txn.query) -m len gt 0 }`,
+      `  http-request set-uri %[path] if native { url_param(${q}) -m found } !{ var(txn.query) -m len gt 0 }`,
+      '  http-request unset-var(txn.query) if native',
+    ]),
+    '  http-request set-header x-request-id %[var(txn.rid)] if native',
+    '  http-request set-header traceparent "00-%[var(txn.trace),field(1,-)]-%[rand(),htonl,hex,lower]%[rand(),htonl,hex,lower]-%[var(txn.trace),field(2,-)]" if native',
+    '  http-request set-header x-mlaas-tenant %[var(txn.tenant)] if native { var(txn.tenant) -m found }',
+    `  http-request set-header x-mlaas-config %[var(txn.tenant),map(${map('tenants')})] if native { var(txn.tenant) -m found }`,
+    '  http-request set-header x-mlaas-revision %[var(txn.rev)] if native',
+    '  http-request set-header x-forwarded-proto http if native',
+    '  http-request set-header x-forwarded-host %[req.hdr(host)] if native',
+    '  http-request set-header x-forwarded-for %[src] if native',
+    `  http-request set-header forwarded "for=${c.host.includes(':') ? '\\"[%[src]]\\"' : '%[src]'};host=\\"%[req.hdr(host)]\\";proto=http" if native`,
+    '  http-request set-header x-forwarded-authorization %[req.fhdr(authorization)] if native { var(txn.tok) -m found } { req.hdr_cnt(authorization) gt 0 }',
+    '  http-request set-header authorization "Bearer %[var(txn.tok)]" if native { var(txn.tok) -m found }',
+    '  http-request set-var(txn.prefix) var(txn.op),field(5,|) if native',
+    '  http-request set-path %[var(txn.prefix)]%[path] if native { var(txn.op),field(4,|) -m str 1 }',
+    '  http-request set-path %[var(txn.prefix)] if native { var(txn.op),field(4,|) -m str 0 }',
+    '  http-request set-var(txn.deadline) var(txn.op),field(7,|) if native',
+    '  http-after-response set-header x-request-id %[var(txn.rid)] if { var(txn.be) -m found } !{ res.hdr(x-request-id) -m found }',
+    '  use_backend %[var(txn.be)] if native',
+    `  default_backend ${FALLBACK_BACKEND}`,
+    '',
+  ];
+  for (let i = 0; i < c.slots; i++) {
+    lines.push(
+      `backend ${slotBackend(i)}`,
+      '  balance leastconn',
+      // An instance that refused the connection or closed it unanswered did nothing lasting (the service contract): another gets it.
+      '  retries 2',
+      '  retry-on conn-failure empty-response',
+      '  option redispatch 1',
+      `  http-request set-var(txn.timeout) var(txn.rev),map_str_int(${map('timeouts')},${maxDeadline})`,
+      '  http-request set-var(txn.timeout) var(txn.deadline) if { var(txn.timeout),sub(txn.deadline) gt 0 }',
+      '  http-request set-timeout server var(txn.timeout)',
+      '',
+    );
+  }
+  lines.push(
+    `backend ${FALLBACK_BACKEND}`,
+    // The TypeScript gateway keeps its own deadlines, activation waits included.
+    `  timeout server ${maxDeadline + 60_000}`,
+    `  server typescript 127.0.0.1:${c.fallbackPort}`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/**
+ * The routes map's entries: `METHOD/path` → `index|service|keyPlace|append|prefix|signed|deadlineMs`,
+ * keyPlace 0 for an operation without security, else 1 + the index of its place in `keyPlaces`.
+ */
+export function routeEntries(plan: OperationPlan): Map<string, string> {
+  const places = keyPlaces(plan);
+  const out = new Map<string, string>();
+  for (const op of plan.native) {
+    const place = op.key === undefined ? 0 : 1 + places.findIndex((p) => p.in === op.key?.in && p.name === op.key.name);
+    const value = [op.index, op.service, place, op.append ? 1 : 0, op.prefix, op.audience === undefined ? 0 : 1, op.deadlineMs].join('|');
+    for (const k of op.routeKeys) out.set(k, value);
+  }
+  return out;
+}
+
+/** The distinct places keys are read from, in a fixed order. */
+function keyPlaces(plan: OperationPlan): Array<{ in: 'header' | 'query'; name: string }> {
+  const seen = new Map<string, { in: 'header' | 'query'; name: string }>();
+  for (const op of plan.native) if (op.key !== undefined) seen.set(`${op.key.in}:${op.key.name}`, op.key);
+  return [...seen.values()];
+}
+
+function bindAddress(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** A double-quoted HAProxy argument. */
+function quote(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function regexLiteral(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\,]/g, '\\$&');
+}

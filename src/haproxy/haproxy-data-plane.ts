@@ -1,0 +1,230 @@
+/**
+ * `gateway.dataplane: haproxy`: HAProxy on gateway.port, as Knative's
+ * networking layers put Envoy in front — its config written once per gateway
+ * document (haproxy-config.ts), then programmed live from the state store's
+ * gateway snapshot (haproxy-desired-state.ts → haproxy-programmer.ts) on
+ * every change the store reports, and when an admitted key expires. The
+ * TypeScript gateway stays behind it on a loopback port for everything
+ * HAProxy does not serve itself. HAProxy's own counts of requests in flight
+ * per revision join the autoscaler's signal, read every POLL_MS.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { readGatewaySnapshot, type GatewayStateSource } from '../api/gateway-snapshot.js';
+import type { GatewayOperation } from '../config/index.js';
+import type { BackendIdTokens } from '../gateway/backend-id-tokens.js';
+import { renderHaproxyConfig, routeEntries, slotBackend, type HaproxyConfigInput } from './haproxy-config.js';
+import { desiredHaproxyState } from './haproxy-desired-state.js';
+import { HaproxyProcess } from './haproxy-process.js';
+import { HaproxyProgrammer } from './haproxy-programmer.js';
+import { readStats } from './haproxy-stats.js';
+import { MAP_FILES } from './native-maps.js';
+import { planOperations, type OperationPlan } from './native-operations.js';
+
+export interface HaproxyDataPlaneOptions extends Omit<HaproxyConfigInput, 'plan' | 'socket' | 'mapDir'> {
+  /** Where the config, the maps and the runtime socket live (`<stateDir>/haproxy`). */
+  dir: string;
+  operations: readonly GatewayOperation[];
+  store: GatewayStateSource & { atomically<T>(fn: () => T): T };
+  idTokens: BackendIdTokens;
+  logger: Logger;
+  now?: () => number;
+}
+
+const POLL_MS = 200;
+/** ID tokens are renewed five minutes before they expire; looking each minute keeps HAProxy's current. */
+const TOKEN_CHECK_MS = 60_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class HaproxyDataPlane {
+  /** The port HAProxy listens on: gateway.port. */
+  readonly port: number;
+  readonly #o: HaproxyDataPlaneOptions;
+  readonly #process: HaproxyProcess;
+  readonly #programmer: HaproxyProgrammer;
+  readonly #configFile: string;
+  readonly #mapDir: string;
+  #plan: OperationPlan;
+  #tokens = new Map<string, string>();
+  #refreshing: Promise<void> | undefined;
+  #again = false;
+  #pending = false;
+  #stopped = false;
+  #expiry: NodeJS.Timeout | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #unsubscribe: (() => void) | undefined;
+  /** Backend → [revision, stot] at the last poll; revision → requests since it got a slot; revision → in flight. */
+  #lastTotals = new Map<string, [string, number]>();
+  readonly #requests = new Map<string, number>();
+  #inFlight = new Map<string, number>();
+
+  private constructor(options: HaproxyDataPlaneOptions) {
+    this.#o = options;
+    this.port = options.port;
+    this.#mapDir = path.join(options.dir, 'maps');
+    this.#configFile = path.join(options.dir, 'haproxy.cfg');
+    const socket = path.join(options.dir, 'admin.sock');
+    this.#process = new HaproxyProcess({ runtimeSocket: socket, onStderr: (line) => options.logger.info({ haproxy: line }, 'haproxy') });
+    this.#programmer = new HaproxyProgrammer({ api: this.#process.api, mapDir: this.#mapDir, slots: options.slots, logger: options.logger });
+    this.#plan = planOperations(options.operations);
+  }
+
+  /** Writes the config, starts HAProxy and programs it from the store; resolves once it serves. */
+  static async start(options: HaproxyDataPlaneOptions): Promise<HaproxyDataPlane> {
+    const plane = new HaproxyDataPlane(options);
+    try {
+      await plane.#start();
+    } catch (err) {
+      await plane.stop();
+      throw err;
+    }
+    return plane;
+  }
+
+  async #start(): Promise<void> {
+    mkdirSync(this.#mapDir, { recursive: true, mode: 0o700 });
+    this.#writeConfig();
+    await this.#process.start(this.#configFile);
+    this.#unsubscribe = this.#o.store.onChange(() => this.#soon());
+    await this.refresh();
+    this.#timers.push(setInterval(() => void this.#poll(), POLL_MS), setInterval(() => this.#soon(), TOKEN_CHECK_MS));
+    for (const t of this.#timers) t.unref();
+    this.#logPlan();
+  }
+
+  /** A new gateway document: the config is written again and HAProxy reloaded, then programmed again from scratch. */
+  async setOperations(operations: readonly GatewayOperation[]): Promise<void> {
+    this.#plan = planOperations(operations);
+    this.#writeConfig();
+    await this.#inRefresh(async () => {
+      await this.#process.reload();
+      this.#programmer.forget();
+      this.#tokens = new Map();
+    });
+    await this.refresh();
+    this.#logPlan();
+  }
+
+  /** Before these instances stop: HAProxy sends them nothing new, and this resolves once their requests finished. */
+  async drainInstances(ids: readonly string[], timeoutMs: number): Promise<void> {
+    await this.#programmer.drain(ids, timeoutMs);
+  }
+
+  /** Requests in flight or queued at the revision's instances through HAProxy, as last read. */
+  revisionLoad(revision: string): number {
+    return this.#inFlight.get(revision) ?? 0;
+  }
+
+  /** Requests HAProxy sent to the revision's instances so far. */
+  revisionRequests(revision: string): number {
+    return this.#requests.get(revision) ?? 0;
+  }
+
+  status(): { pid: number | undefined; native: number; delegated: OperationPlan['delegated'] } {
+    return { pid: this.#process.pid, native: this.#plan.native.length, delegated: this.#plan.delegated };
+  }
+
+  /** Programs HAProxy from the store as it is now; resolves once HAProxy has it. */
+  async refresh(): Promise<void> {
+    if (this.#refreshing !== undefined) {
+      this.#again = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#program();
+        } while (this.#again && !this.#stopped);
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    for (const t of this.#timers) clearInterval(t);
+    if (this.#expiry !== undefined) clearTimeout(this.#expiry);
+    await this.#refreshing?.catch(() => undefined);
+    await this.#process.stop(10_000);
+  }
+
+  async #program(): Promise<void> {
+    const now = (this.#o.now ?? Date.now)();
+    const snapshot = this.#o.store.atomically(() => readGatewaySnapshot(this.#o.store));
+    const desired = desiredHaproxyState(snapshot, now);
+    await this.#renewTokens();
+    await this.#programmer.apply(desired, this.#tokens);
+    if (this.#expiry !== undefined) clearTimeout(this.#expiry);
+    this.#expiry = undefined;
+    if (desired.nextChangeAt !== undefined) {
+      this.#expiry = setTimeout(() => this.#soon(), Math.min(MAX_TIMER_MS, Math.max(0, desired.nextChangeAt - now)));
+      this.#expiry.unref();
+    }
+  }
+
+  /** Each native operation's ID token, as the TypeScript gateway mints it for the same audience. */
+  async #renewTokens(): Promise<void> {
+    const next = new Map<string, string>();
+    for (const op of this.#plan.native) {
+      if (op.audience === undefined) continue;
+      const minted = this.#o.idTokens.authorization(op.audience);
+      const authorization = minted instanceof Promise ? await minted : minted;
+      next.set(String(op.index), authorization.replace(/^Bearer /, ''));
+    }
+    this.#tokens = next;
+  }
+
+  async #inRefresh(step: () => Promise<void>): Promise<void> {
+    await this.#refreshing?.catch(() => undefined);
+    await step();
+  }
+
+  /** Coalesces the store's change notices into one refresh per turn of the event loop. */
+  #soon(): void {
+    if (this.#pending || this.#stopped) return;
+    this.#pending = true;
+    setImmediate(() => {
+      this.#pending = false;
+      this.refresh().catch((err: unknown) => this.#o.logger.error({ err }, 'could not program HAProxy: it keeps serving what it had'));
+    });
+  }
+
+  async #poll(): Promise<void> {
+    let rows;
+    try {
+      rows = await readStats(this.#process.api);
+    } catch {
+      return;
+    }
+    const inFlight = new Map<string, number>();
+    const totals = new Map<string, [string, number]>();
+    for (const row of rows) {
+      if (row.server !== 'BACKEND' || !row.backend.startsWith('rev')) continue;
+      const revision = this.#programmer.revisionOf(row.backend);
+      if (revision === undefined) continue;
+      inFlight.set(revision, (inFlight.get(revision) ?? 0) + row.scur + row.qcur);
+      const last = this.#lastTotals.get(row.backend);
+      if (last !== undefined && last[0] === revision && row.stot >= last[1]) this.#requests.set(revision, (this.#requests.get(revision) ?? 0) + row.stot - last[1]);
+      totals.set(row.backend, [revision, row.stot]);
+    }
+    this.#inFlight = inFlight;
+    this.#lastTotals = totals;
+  }
+
+  #writeConfig(): void {
+    const config = renderHaproxyConfig({ ...this.#o, plan: this.#plan, socket: path.join(this.#o.dir, 'admin.sock'), mapDir: this.#mapDir });
+    // The live maps start empty at each (re)start: the programmer fills them.
+    for (const file of Object.values(MAP_FILES)) writeFileSync(path.join(this.#mapDir, file), '', { mode: 0o600 });
+    writeFileSync(path.join(this.#mapDir, MAP_FILES.routes), [...routeEntries(this.#plan)].map(([k, v]) => `${k} ${v}\n`).join(''), { mode: 0o600 });
+    writeFileSync(this.#configFile, config, { mode: 0o600 });
+  }
+
+  #logPlan(): void {
+    this.#o.logger.info({ native: this.#plan.native.length, delegated: this.#plan.delegated, slots: this.#o.slots, first: slotBackend(0) }, 'HAProxy serves the gateway port');
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The maps the native data plane reads per request, by name, with the file
+ * each one is loaded from at start (empty but for `routes`) and then
+ * programmed in through the runtime API.
+ */
+export const MAP_FILES = {
+  /** `METHOD/path` → the native operation's fields (haproxy-config.ts `routeEntries`); written with the config. */
+  routes: 'routes.map',
+  /** `<key id>.<sha256 hex of its secret>` → `<tenant>|<1 when scoped, else 0>`, for keys HAProxy may admit. */
+  keys: 'keys.map',
+  /** `<key id>/<service>` → 1, for each service a scoped key may call. */
+  scopes: 'scopes.map',
+  /** Tenant → its `x-mlaas-config` value. */
+  tenants: 'tenants.map',
+  /** `<service>/<tenant>` → revision, where the tenant's revision is decided: tenant rule, routing flag, sticky split. */
+  pins: 'pins.map',
+  /** `<service>/<0…99>` → revision: the split by percent. */
+  split: 'split.map',
+  /** Revision → the slot backend holding its ready instances; absent while it has none. */
+  backends: 'backends.map',
+  /** Revision → its timeoutSeconds in ms. */
+  timeouts: 'timeouts.map',
+  /** Native operation index → the ID token its backend gets. */
+  tokens: 'tokens.map',
+} as const;
+
+export type MapName = keyof typeof MAP_FILES;
+
+export const MAP_NAMES = Object.keys(MAP_FILES) as MapName[];
+
+/** The live maps' contents: map name → key → value. */
+export type MapContents = Record<MapName, Map<string, string>>;
+
+export function emptyMaps(): MapContents {
+  return Object.fromEntries(MAP_NAMES.map((n) => [n, new Map<string, string>()])) as MapContents;
+}
