@@ -15,6 +15,8 @@
  * quota. So HAProxy never answers a caller itself before the backend is
  * called; it only answers for a backend that failed or ran out of time.
  */
+import { ERROR_CODES, problemOf, type ErrorCode } from '../errors.js';
+import { DEFAULT_MAX_QUEUE } from '../gateway/activator.js';
 import type { OperationPlan } from './native-operations.js';
 import { MAP_FILES, type MapName } from './native-maps.js';
 
@@ -64,17 +66,31 @@ const NOT_FROM_CALLER = [
   'x-forwarded-authorization',
 ];
 
+/** Marks an answer HAProxy made itself, so that after-response rules do not touch an instance's own. */
+const GENERATED = 'x-mlaas-haproxy-error';
+const RID = 'REQUEST-ID-PLACEHOLDER';
+
 const KEY_PATTERN = '^mlk_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$';
 const REQUEST_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 
 export function renderHaproxyConfig(c: HaproxyConfigInput): string {
   const map = (name: MapName) => `${c.mapDir}/${MAP_FILES[name]}`;
   const places = keyPlaces(c.plan);
-  const maxDeadline = Math.max(15_000, ...c.plan.native.map((o) => o.deadlineMs));
-  const problem = (status: number, code: string, title: string, detail: string) =>
-    `  http-error status ${status} content-type application/problem+json hdr x-request-id "%[var(txn.rid)]" lf-string ${quote(
-      JSON.stringify({ type: 'about:blank', title, status, detail, code }).replace(/}$/, ',"requestId":"%[var(txn.rid)]"}'),
-    )}`;
+  const maxDeadline = c.plan.native.length === 0 ? 15_000 : Math.max(...c.plan.native.map((o) => o.deadlineMs));
+  const problem = (status: number, code: ErrorCode, detail: string, headers = '') => {
+    const body = JSON.stringify(problemOf(code, detail, { requestId: RID })).replace(JSON.stringify(RID), '"%[var(txn.rid)]"');
+    return `  http-error status ${status} content-type application/problem+json hdr x-request-id "%[var(txn.rid)]"${headers} lf-string ${quote(body)}`;
+  };
+  // A queued request's deadline passed: 429 at the revision's maximum instances (more will not come), else 503, as the activator answers.
+  const queueTimeout = () => {
+    const body = JSON.stringify(problemOf('GW_NO_INSTANCE', 'no instance of the revision took the request before its deadline', { requestId: RID }))
+      .replace(JSON.stringify(RID), '"%[var(txn.rid)]"')
+      .replace('"https://mlaas.dev/errors/GW_NO_INSTANCE"', '"https://mlaas.dev/errors/%[var(txn.busy)]"')
+      .replace('"code":"GW_NO_INSTANCE"', '"code":"%[var(txn.busy)]"')
+      .replace(`"title":${JSON.stringify(ERROR_CODES.GW_NO_INSTANCE.title)}`, '"title":"%[var(txn.busytitle)]"')
+      .replace('"status":503', '"status":%[var(txn.busystatus)]');
+    return `status 503 content-type application/problem+json hdr x-request-id "%[var(txn.rid)]" hdr retry-after 1 hdr ${GENERATED} 1 lf-string ${quote(body)}`;
+  };
   const lines = [
     '# Written by mlaas (gateway.dataplane: haproxy); maps and servers are programmed live through the runtime API.',
     'global',
@@ -95,11 +111,11 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     `  timeout http-keep-alive ${c.keepAliveTimeoutMs}`,
     `  timeout server ${maxDeadline}`,
     `  timeout queue ${maxDeadline}`,
-    problem(400, 'GW_REQUEST_MALFORMED', 'Request is not valid HTTP', 'the request could not be read as HTTP/1.1'),
-    problem(408, 'GW_REQUEST_TIMEOUT', 'Request not received in time', 'the request was not received in time'),
-    problem(502, 'GW_BACKEND_UNREACHABLE', 'Backend unreachable', 'the instance did not answer'),
-    problem(503, 'GW_NO_INSTANCE', 'No ready instance', 'no instance took the request before its deadline'),
-    problem(504, 'GW_DEADLINE_EXCEEDED', 'Backend deadline exceeded', 'the instance did not answer within the deadline'),
+    problem(400, 'GW_REQUEST_MALFORMED', 'the request could not be read as HTTP/1.1'),
+    problem(408, 'GW_REQUEST_TIMEOUT', 'the request was not received in time'),
+    problem(502, 'GW_BACKEND_UNREACHABLE', 'the instance could not be reached or closed the connection, and no other instance took the request'),
+    problem(503, 'GW_NO_INSTANCE', 'no instance took the request', ' hdr retry-after 1'),
+    problem(504, 'GW_DEADLINE_EXCEEDED', 'the instance did not answer within the deadline'),
     '',
     'frontend mlaas-gateway',
     `  bind ${bindAddress(c.host)}:${c.port}`,
@@ -167,6 +183,8 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     '  http-request set-path %[var(txn.prefix)] if native { var(txn.op),field(4,|) -m str 0 }',
     '  http-request set-var(txn.deadline) var(txn.op),field(7,|) if native',
     '  http-after-response set-header x-request-id %[var(txn.rid)] if { var(txn.be) -m found } !{ res.hdr(x-request-id) -m found }',
+    `  http-after-response set-status 429 if { res.hdr(${GENERATED}) -m found } { var(txn.busy) -m str GW_AT_CAPACITY }`,
+    `  http-after-response del-header ${GENERATED}`,
     '  use_backend %[var(txn.be)] if native',
     `  default_backend ${FALLBACK_BACKEND}`,
     '',
@@ -180,8 +198,17 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
       '  retry-on conn-failure empty-response',
       '  option redispatch 1',
       `  http-request set-var(txn.timeout) var(txn.rev),map_str_int(${map('timeouts')},${maxDeadline})`,
+      '  http-request set-var(txn.busy) str(GW_NO_INSTANCE)',
+      `  http-request set-var(txn.busytitle) str(${quote(ERROR_CODES.GW_NO_INSTANCE.title)})`,
+      '  http-request set-var(txn.busystatus) int(503)',
+      `  http-request set-var(txn.busy) str(GW_AT_CAPACITY) if { var(txn.rev),map(${map('capacity')}) -m found }`,
+      `  http-request set-var(txn.busytitle) str(${quote(ERROR_CODES.GW_AT_CAPACITY.title)}) if { var(txn.busy) -m str GW_AT_CAPACITY }`,
+      '  http-request set-var(txn.busystatus) int(429) if { var(txn.busy) -m str GW_AT_CAPACITY }',
       '  http-request set-var(txn.timeout) var(txn.deadline) if { var(txn.timeout),sub(txn.deadline) gt 0 }',
       '  http-request set-timeout server var(txn.timeout)',
+      // The activator's bound on waiting requests per revision.
+      `  http-request return ${queueTimeout()} if { queue ge ${DEFAULT_MAX_QUEUE} }`,
+      `  http-error ${queueTimeout()}`,
       '',
     );
   }
@@ -189,6 +216,9 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     `backend ${FALLBACK_BACKEND}`,
     // The TypeScript gateway keeps its own deadlines, activation waits included.
     `  timeout server ${maxDeadline + 60_000}`,
+    // The TypeScript gateway not answering is an internal failure, not an instance's.
+    problem(502, 'GW_INTERNAL', 'the gateway behind HAProxy did not answer'),
+    problem(503, 'GW_INTERNAL', 'the gateway behind HAProxy did not answer'),
     `  server typescript 127.0.0.1:${c.fallbackPort}`,
     '',
   );

@@ -72,7 +72,9 @@ export function desiredHaproxyState(snapshot: GatewaySnapshot, nowMs: number): D
   for (const [revision, limits] of snapshot.limits) {
     maps.timeouts.set(revision, String(limits.timeoutMs));
     const instances = snapshot.instances.get(revision);
-    if (instances !== undefined && instances.length > 0) revisions.set(revision, { instances, concurrency: limits.concurrency });
+    if (instances === undefined || instances.length === 0) continue;
+    revisions.set(revision, { instances, concurrency: limits.concurrency });
+    if (instances.length >= limits.maxInstances) maps.capacity.set(revision, '1');
   }
   return { maps, revisions, nextChangeAt };
 }

@@ -18,6 +18,8 @@ export const MAP_FILES = {
   split: 'split.map',
   /** Revision → the slot backend holding its ready instances; absent while it has none. */
   backends: 'backends.map',
+  /** Revision → 1 while its ready instances are at its maxInstances: a queued request that times out gets 429, not 503. */
+  capacity: 'capacity.map',
   /** Revision → its timeoutSeconds in ms. */
   timeouts: 'timeouts.map',
   /** Native operation index → the ID token its backend gets. */
