@@ -3,7 +3,7 @@
  * a basePath, API keys in a header or the query (either admits), a JWT
  * scheme whose signing keys are a JWKS file beside the document and whose
  * `tenant` claim names the tenant, and one route per behaviour under test,
- * each to a `mlaas://` backend.
+ * each to a `mlaas://` backend but one, to an outside `http://` backend.
  */
 
 export const JWT_ISSUER = 'https://issuer.conformance.example';
@@ -25,7 +25,7 @@ interface Route {
   security?: string;
 }
 
-const ROUTES: readonly Route[] = [
+const routes = (outsidePort: number): readonly Route[] => [
   { path: '/echo/{rest=**}', methods: ['get', 'post'], address: 'mlaas://echo/base', pathTranslation: 'APPEND_PATH_TO_ADDRESS' },
   { path: '/items/{id}', methods: ['get'], address: 'mlaas://echo/items' },
   { path: '/constant', methods: ['post'], address: 'mlaas://echo/fixed', pathTranslation: 'CONSTANT_ADDRESS' },
@@ -40,6 +40,7 @@ const ROUTES: readonly Route[] = [
   { path: '/cold', methods: ['get'], address: 'mlaas://cold/cold' },
   { path: '/drain', methods: ['get'], address: 'mlaas://drain/slow', deadline: 30 },
   { path: '/drain/inflight', methods: ['get'], address: 'mlaas://drain/inflight' },
+  { path: '/outside/{id}', methods: ['get'], address: `http://127.0.0.1:${outsidePort}/outside` },
 ];
 
 function operation(r: Route): string {
@@ -59,7 +60,8 @@ function operation(r: Route): string {
     .join('');
 }
 
-export function conformanceDocument(): string {
+/** @param outsidePort - where the outside (http://) backend listens */
+export function conformanceDocument(outsidePort: number): string {
   return `swagger: '2.0'
 info: { title: conformance, version: 1.0.0 }
 basePath: ${BASE_PATH}
@@ -76,5 +78,5 @@ securityDefinitions:
     x-mlaas-tenant-claim: tenant
 security: [{ api_key: [] }, { api_key_query: [] }]
 paths:
-${ROUTES.map((r) => `  ${r.path}:\n${operation(r)}`).join('')}`;
+${routes(outsidePort).map((r) => `  ${r.path}:\n${operation(r)}`).join('')}`;
 }

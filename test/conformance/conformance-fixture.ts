@@ -3,8 +3,8 @@
  * the gateway document, a JWKS file, the fixture service under five names
  * (echo; split and drain with a second revision deployed beside the first;
  * queue, one instance taking one request at a time; cold, starting from zero
- * instances), tenants, flags and keys, and one real `mlaas up` with the
- * target's `gateway:` keys.
+ * instances) and once more as an outside backend; tenants, flags and keys,
+ * and one real `mlaas up` with the target's `gateway:` keys.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import type { ConformanceTarget } from './conformance-target.js';
 import type { ConformancePlatform, FixtureKey } from './conformance-platform.js';
 import { BASE_PATH, conformanceDocument, JWKS_FILE, JWT_AUDIENCE, JWT_ISSUER, MAX_BODY_BYTES } from './conformance-document.js';
 import { writeFixtureService } from './fixture-service.js';
+import { startOutsideBackend } from './outside-backend.js';
 import { sendRequest } from './gateway-answer.js';
 
 export { BASE_PATH };
@@ -72,7 +73,8 @@ export async function startConformancePlatform(target: ConformanceTarget): Promi
   const pair = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'conformance-1', alg: 'RS256', use: 'sig' };
   writeFileSync(path.join(dir, JWKS_FILE), JSON.stringify({ keys: [jwk] }));
-  writeFileSync(path.join(dir, 'api-gateway.yaml'), conformanceDocument());
+  const outside = await startOutsideBackend(path.join(dir, 'outside'));
+  writeFileSync(path.join(dir, 'api-gateway.yaml'), conformanceDocument(outside.port));
   for (const [folder, version] of [
     ['echo', 'echo'],
     ['split-v1', 'v1'],
@@ -86,7 +88,10 @@ export async function startConformancePlatform(target: ConformanceTarget): Promi
   }
   writeFileSync(path.join(dir, 'mlaas.yaml'), mlaasYaml(target));
 
-  const up = await startMlaasUp(dir, STATE_DIR);
+  const up = await startMlaasUp(dir, STATE_DIR).catch(async (err: unknown) => {
+    await outside.stop();
+    throw err;
+  });
   try {
     const [keys] = await Promise.all([
       createKeys(up.cliOk),
@@ -114,12 +119,12 @@ export async function startConformancePlatform(target: ConformanceTarget): Promi
     return {
       platform,
       async stop() {
-        await up.stop('SIGTERM');
+        await Promise.all([up.stop('SIGTERM'), outside.stop()]);
         rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
-    await up.stop('SIGTERM');
+    await Promise.all([up.stop('SIGTERM'), outside.stop()]);
     throw new Error(`${String(err)}\nmlaas up stderr:\n${up.output().stderr}`);
   }
 }

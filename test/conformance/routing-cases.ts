@@ -1,7 +1,7 @@
 /**
  * Conformance cases of routing: `mlaas://SERVICE/PATH` backends with both
  * path translations and path templates under the document's basePath, the
- * gateway's 404 and 405, and the request id and trace context that travel
+ * gateway's 404 and 405, an outside `http://` backend, and the request id and trace context that travel
  * with a request. (Which cases run where: conformance-cases.ts.)
  */
 import { expect } from 'vitest';
@@ -31,6 +31,16 @@ export const ROUTING_CASES: readonly ConformanceCase[] = [
         path: '/fixed',
         query: '',
       });
+    },
+  },
+  {
+    name: 'an outside http:// backend gets the address path with the template variables in the query, and no API key',
+    haproxy: 'typescript',
+    async run(p) {
+      const seen = expectServed(await p.send('/api/outside/42?lang=en', { key: p.keys.acme }));
+      expect(seen).toMatchObject({ version: 'outside', method: 'GET', path: '/outside', query: 'lang=en&id=42' });
+      expect(seen.headers['x-api-key']).toBeUndefined();
+      expect(seen.headers['x-request-id']).toEqual(expect.any(String));
     },
   },
   {

@@ -2,10 +2,11 @@
  * Conformance cases of which revision answers, on the `split` service
  * (split-00001 answers v1, split-00002 v2 and is tagged canary): a weighted
  * split, sticky by tenant, tenant rules, flag routing, the x-mlaas-tag header
- * and `mlaas://split@canary` addresses. Each case sets the whole traffic
+ * and `mlaas://split@canary` addresses, a mirror. Each case sets the whole traffic
  * policy it needs through the CLI. (Which cases run where: conformance-cases.ts.)
  */
 import { expect } from 'vitest';
+import { waitUntil } from '../e2e/mlaas-process.js';
 import type { ConformanceCase } from './conformance-case.js';
 import type { ConformancePlatform } from './conformance-platform.js';
 import { expectProblem, expectServed } from './gateway-answer.js';
@@ -14,7 +15,7 @@ import { expectProblem, expectServed } from './gateway-answer.js';
 async function setTraffic(
   p: ConformancePlatform,
   splits: readonly string[],
-  rules: { sticky?: boolean; tenantTags?: readonly string[]; flagTag?: string } = {},
+  rules: { sticky?: boolean; tenantTags?: readonly string[]; flagTag?: string; mirror?: string } = {},
 ): Promise<void> {
   await p.cliOk([
     'traffic',
@@ -26,6 +27,7 @@ async function setTraffic(
     '--clear-tenant-tags',
     ...(rules.tenantTags ?? []).flatMap((t) => ['--tenant-tag', t]),
     ...(rules.flagTag === undefined ? ['--no-flag-tag'] : ['--flag-tag', rules.flagTag]),
+    ...(rules.mirror === undefined ? ['--no-mirror'] : ['--mirror', rules.mirror]),
   ]);
 }
 
@@ -34,6 +36,23 @@ async function versions(p: ConformancePlatform, n: number, key: string, path = '
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(expectServed(await p.send(path, { key, headers })).version);
   return out;
+}
+
+interface ShadowStats {
+  service: string;
+  requests: number;
+  mirrored: number;
+  same: number;
+  different: number;
+  failed: number;
+  dropped: number;
+}
+
+/** The `split` service's shadow counters in the platform's status (zeros before any mirror). */
+async function shadowOfSplit(p: ConformancePlatform): Promise<ShadowStats> {
+  const res = await fetch(`${p.adminUrl}/v1/status`, { headers: { authorization: `Bearer ${p.adminToken}` } });
+  const status = (await res.json()) as { shadow?: ShadowStats[] };
+  return status.shadow?.find((s) => s.service === 'split') ?? { service: 'split', requests: 0, mirrored: 0, same: 0, different: 0, failed: 0, dropped: 0 };
 }
 
 const all = (version: string, n: number): string[] => Array.from({ length: n }, () => version);
@@ -102,6 +121,24 @@ export const TRAFFIC_CASES: readonly ConformanceCase[] = [
       expect(await versions(p, 5, p.keys.globex, '/api/split/canary')).toEqual(all('v2', 5));
       const seen = expectServed(await p.send('/api/split/canary', { key: p.keys.globex }));
       expect(seen).toMatchObject({ revision: 'split-00002', path: '/split' });
+    },
+  },
+  {
+    name: 'a 100% mirror copies every request to the tagged revision, the caller getting only the primary’s answer',
+    haproxy: 'typescript',
+    async run(p) {
+      await setTraffic(p, ['split-00001=100', 'split-00002=0'], { mirror: 'canary=100' });
+      const before = await shadowOfSplit(p);
+      expect(await versions(p, 10, p.keys.globex)).toEqual(all('v1', 10));
+      // Copies go out after the caller's answer.
+      const after = await waitUntil('10 copies compared', () => shadowOfSplit(p), (s) => s.different + s.failed + s.dropped >= before.different + before.failed + before.dropped + 10, 5_000, 100);
+      // v1 and v2 answer with their own version, so every compared copy differs.
+      expect({ mirrored: after.mirrored - before.mirrored, different: after.different - before.different, failed: after.failed - before.failed }).toEqual({
+        mirrored: 10,
+        different: 10,
+        failed: 0,
+      });
+      await setTraffic(p, ['split-00001=100', 'split-00002=0']);
     },
   },
 ];
