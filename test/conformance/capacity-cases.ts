@@ -11,28 +11,11 @@ import type { ConformanceCase } from './conformance-case.js';
 import type { ConformancePlatform } from './conformance-platform.js';
 import { MAX_BODY_BYTES, QUEUE_DEADLINE_S, SHORT_DEADLINE_S } from './conformance-document.js';
 import { expectProblem, expectServed } from './gateway-answer.js';
+import { inFlightAtInstances, platformStatus } from './platform-status.js';
 
-interface PlatformStatus {
-  services: Array<{ key: string; ready: number; instances: unknown[] }>;
-  activator?: Array<{ revision: string; inFlight: number; queued: number }>;
-  coldStarts?: Array<{ revision: string; count: number }>;
-}
-
-async function platformStatus(p: ConformancePlatform): Promise<PlatformStatus> {
-  const res = await fetch(`${p.adminUrl}/v1/status`, { headers: { authorization: `Bearer ${p.adminToken}` } });
-  if (res.status !== 200) throw new Error(`GET /v1/status: ${res.status} ${await res.text()}`);
-  return (await res.json()) as PlatformStatus;
-}
-
-/** Waits until the platform counts a request in flight on `revision`. */
+/** Waits until an instance of `revision` has a request in flight. */
 async function inFlightOn(p: ConformancePlatform, revision: string): Promise<void> {
-  await waitUntil(
-    `a request in flight on ${revision}`,
-    async () => (await platformStatus(p)).activator?.find((g) => g.revision === revision)?.inFlight ?? 0,
-    (n) => n >= 1,
-    5_000,
-    50,
-  );
+  await waitUntil(`a request in flight on ${revision}`, () => inFlightAtInstances(p, revision), (n) => n >= 1, 5_000, 50);
 }
 
 export const CAPACITY_CASES: readonly ConformanceCase[] = [
@@ -106,13 +89,7 @@ export const CAPACITY_CASES: readonly ConformanceCase[] = [
     async run(p) {
       expect(expectServed(await p.send('/api/drain?ms=0', { key: p.keys.acme })).revision).toBe('drain-00001');
       const slow = p.send('/api/drain?ms=5000', { key: p.keys.acme });
-      await waitUntil(
-        'the slow request at the instance',
-        async () => ((await (await fetch(`${p.gatewayUrl}/api/drain/inflight`, { headers: { 'x-api-key': p.keys.acme } })).json()) as { inFlight: number }).inFlight,
-        (n) => n >= 1,
-        5_000,
-        50,
-      );
+      await inFlightOn(p, 'drain-00001');
       let slowSettled = false;
       void slow.then(() => (slowSettled = true));
       const moving = p.cliOk(['traffic', 'drain', 'drain-00002=100']);

@@ -39,7 +39,6 @@ const routes = (outsidePort: number): readonly Route[] => [
   { path: '/queue/short', methods: ['get'], address: 'mlaas://queue/slow', deadline: QUEUE_DEADLINE_S },
   { path: '/cold', methods: ['get'], address: 'mlaas://cold/cold' },
   { path: '/drain', methods: ['get'], address: 'mlaas://drain/slow', deadline: 30 },
-  { path: '/drain/inflight', methods: ['get'], address: 'mlaas://drain/inflight' },
   { path: '/outside/{id}', methods: ['get'], address: `http://127.0.0.1:${outsidePort}/outside` },
 ];
 

@@ -10,6 +10,7 @@ import { waitUntil } from '../e2e/mlaas-process.js';
 import type { ConformanceCase } from './conformance-case.js';
 import type { ConformancePlatform } from './conformance-platform.js';
 import { expectProblem, expectServed } from './gateway-answer.js';
+import { platformStatus } from './platform-status.js';
 
 /** `mlaas traffic split SPLITS…` with every routing rule this suite uses set explicitly, so no case inherits another's. */
 async function setTraffic(
@@ -38,21 +39,9 @@ async function versions(p: ConformancePlatform, n: number, key: string, path = '
   return out;
 }
 
-interface ShadowStats {
-  service: string;
-  requests: number;
-  mirrored: number;
-  same: number;
-  different: number;
-  failed: number;
-  dropped: number;
-}
-
 /** The `split` service's shadow counters in the platform's status (zeros before any mirror). */
-async function shadowOfSplit(p: ConformancePlatform): Promise<ShadowStats> {
-  const res = await fetch(`${p.adminUrl}/v1/status`, { headers: { authorization: `Bearer ${p.adminToken}` } });
-  const status = (await res.json()) as { shadow?: ShadowStats[] };
-  return status.shadow?.find((s) => s.service === 'split') ?? { service: 'split', requests: 0, mirrored: 0, same: 0, different: 0, failed: 0, dropped: 0 };
+async function shadowOfSplit(p: ConformancePlatform): Promise<{ mirrored: number; different: number; failed: number; dropped: number }> {
+  return (await platformStatus(p)).shadow?.find((s) => s.service === 'split') ?? { mirrored: 0, different: 0, failed: 0, dropped: 0 };
 }
 
 const all = (version: string, n: number): string[] => Array.from({ length: n }, () => version);
