@@ -12,7 +12,7 @@ export const JWKS_FILE = 'jwks.json';
 /** Route deadlines, seconds (x-google-backend `deadline`). */
 export const SHORT_DEADLINE_S = 0.5;
 export const QUEUE_DEADLINE_S = 1;
-export const BASE_PATH = '/api';
+const BASE_PATH = '/api';
 export const MAX_BODY_BYTES = 65_536;
 
 interface Route {

@@ -13,12 +13,10 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { startMlaasUp } from '../e2e/mlaas-process.js';
 import type { ConformanceTarget } from './conformance-target.js';
 import type { ConformancePlatform, FixtureKey } from './conformance-platform.js';
-import { BASE_PATH, conformanceDocument, JWKS_FILE, JWT_AUDIENCE, JWT_ISSUER, MAX_BODY_BYTES } from './conformance-document.js';
+import { conformanceDocument, JWKS_FILE, JWT_AUDIENCE, JWT_ISSUER, MAX_BODY_BYTES } from './conformance-document.js';
 import { writeFixtureService } from './fixture-service.js';
 import { startOutsideBackend } from './outside-backend.js';
 import { sendRequest } from './gateway-answer.js';
-
-export { BASE_PATH };
 
 const STATE_DIR = 'state';
 
@@ -90,6 +88,7 @@ export async function startConformancePlatform(target: ConformanceTarget): Promi
 
   const up = await startMlaasUp(dir, STATE_DIR).catch(async (err: unknown) => {
     await outside.stop();
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   });
   try {
@@ -125,6 +124,7 @@ export async function startConformancePlatform(target: ConformanceTarget): Promi
     };
   } catch (err) {
     await Promise.all([up.stop('SIGTERM'), outside.stop()]);
+    rmSync(dir, { recursive: true, force: true });
     throw new Error(`${String(err)}\nmlaas up stderr:\n${up.output().stderr}`);
   }
 }
