@@ -133,7 +133,7 @@ export function exactPaths(t: PathTemplate): [string, string] {
 }
 
 /** ESPv2's regular expression for a template (httppattern.UriTemplate.Regex), with a group per variable. */
-function templateMatcher(t: PathTemplate): Pick<TemplateEntry<unknown>, 'template' | 'pattern' | 'names' | 'restGroup'> {
+export function templateMatcher(t: PathTemplate): Pick<TemplateEntry<unknown>, 'template' | 'pattern' | 'names' | 'restGroup'> {
   let source = '';
   const names: string[] = [];
   let restGroup = 0;

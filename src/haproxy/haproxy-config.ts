@@ -17,7 +17,7 @@
  */
 import { ERROR_CODES, problemOf, type ErrorCode } from '../errors.js';
 import { DEFAULT_MAX_QUEUE } from '../gateway/activator.js';
-import type { OperationPlan } from './native-operations.js';
+import type { KeyPlace, NativeOperation, OperationPlan } from './native-operations.js';
 import { MAP_FILES, type MapName } from './native-maps.js';
 
 export interface HaproxyConfigInput {
@@ -30,14 +30,29 @@ export interface HaproxyConfigInput {
   socket: string;
   /** Where the map files live (and are created empty before the first start). */
   mapDir: string;
-  /** Revision backends to create; a revision with instances takes a free one. */
-  slots: number;
+  /**
+   * The revision backends to create, by their `timeout queue` (ms): a revision with instances takes a free
+   * one whose queue timeout is the deadline of its service's operations (slotQueueTimeouts).
+   */
+  slotQueueMs: readonly number[];
   threads: number;
   maxBodyBytes: number;
   maxConnections: number;
   headerTimeoutMs: number;
   keepAliveTimeoutMs: number;
   requestTimeoutMs: number;
+}
+
+/**
+ * The queue timeout of each slot: HAProxy has no per-request queue timeout, so a request may wait
+ * for a busy instance only as long as its route's deadline if its slot's `timeout queue` is that
+ * deadline. Each deadline of a native operation gets its share of `count` slots (at least 8).
+ */
+export function slotQueueTimeouts(plan: OperationPlan, count: number): number[] {
+  const deadlines = [...new Set(plan.native.map((o) => o.deadlineMs))].sort((a, b) => a - b);
+  if (deadlines.length === 0) return [];
+  const each = Math.max(8, Math.floor(count / deadlines.length));
+  return deadlines.flatMap((d) => Array.from({ length: each }, () => d));
 }
 
 /** The name of revision slot `i`'s backend. */
@@ -110,7 +125,6 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     `  timeout http-request ${c.headerTimeoutMs}`,
     `  timeout http-keep-alive ${c.keepAliveTimeoutMs}`,
     `  timeout server ${maxDeadline}`,
-    `  timeout queue ${maxDeadline}`,
     problem(400, 'GW_REQUEST_MALFORMED', 'the request could not be read as HTTP/1.1'),
     problem(408, 'GW_REQUEST_TIMEOUT', 'the request was not received in time'),
     problem(502, 'GW_BACKEND_UNREACHABLE', 'the instance could not be reached or closed the connection, and no other instance took the request'),
@@ -129,12 +143,31 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     `  acl names_headers req.hdr(connection) -m reg -i ^(?!(?:close|keep-alive)$)`,
     `  http-request set-var-fmt(txn.route) "%[method]%[path]" if !settings !tagged !chunked one_host !odd_host !too_big !names_headers`,
     `  http-request set-var(txn.op) var(txn.route),map(${map('routes')}) if { var(txn.route) -m found }`,
+    // Templated paths in the route table's order; a method the TypeScript gateway serves claims the request as "ts".
+    ...c.plan.templates.flatMap((t, i) =>
+      t.methods.map(
+        (m) =>
+          `  http-request set-var(txn.op) ${t.native.has(m) ? `str(@T${i}/${m}),map(${map('routes')})` : 'str(ts)'} if { var(txn.route) -m found } !{ var(txn.op) -m found } { method ${m} } { path_reg '${t.pattern}' }`,
+      ),
+    ),
+    `  http-request unset-var(txn.op) if { var(txn.op) -m str ts }`,
     `  http-request set-var(txn.svc) var(txn.op),field(2,|) if { var(txn.op) -m found }`,
     `  http-request set-var(txn.kp) var(txn.op),field(3,|) if { var(txn.op) -m found }`,
-    ...places.map((p, i) =>
-      p.in === 'header'
-        ? `  http-request set-var(txn.key) req.hdr(${p.name}) if { var(txn.kp) -m str ${i + 1} } { req.hdr_cnt(${p.name}) eq 1 }`
-        : `  http-request set-var(txn.key) url_param(${p.name}) if { var(txn.kp) -m str ${i + 1} }`,
+    // The first place of the operation's list where a key is present is the one checked; a repeated header is no key.
+    ...placeLists(c.plan).flatMap((list) =>
+      list.split('.').flatMap((id) => {
+        const p = places[Number(id) - 1] as KeyPlace;
+        const mine = `{ var(txn.kp) -m str ${list} } !{ var(txn.kfound) -m found }`;
+        return p.in === 'header'
+          ? [
+              `  http-request set-var(txn.key) req.hdr(${p.name}) if ${mine} { req.hdr_cnt(${p.name}) eq 1 }`,
+              `  http-request set-var(txn.kfound) bool(1) if ${mine} { req.hdr_cnt(${p.name}) gt 0 }`,
+            ]
+          : [
+              `  http-request set-var(txn.key) url_param(${p.name}) if ${mine} { url_param(${p.name}) -m found }`,
+              `  http-request set-var(txn.kfound) bool(1) if ${mine} { url_param(${p.name}) -m found }`,
+            ];
+      }),
     ),
     `  http-request unset-var(txn.key) unless { var(txn.key) -m reg ${KEY_PATTERN} }`,
     `  http-request set-var(txn.kid) var(txn.key),bytes(4,12) if { var(txn.key) -m found }`,
@@ -189,10 +222,11 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     `  default_backend ${FALLBACK_BACKEND}`,
     '',
   ];
-  for (let i = 0; i < c.slots; i++) {
+  for (let i = 0; i < c.slotQueueMs.length; i++) {
     lines.push(
       `backend ${slotBackend(i)}`,
       '  balance leastconn',
+      `  timeout queue ${c.slotQueueMs[i]}`,
       // An instance that refused the connection or closed it unanswered did nothing lasting (the service contract): another gets it.
       '  retries 2',
       '  retry-on conn-failure empty-response',
@@ -226,25 +260,39 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
 }
 
 /**
- * The routes map's entries: `METHOD/path` → `index|service|keyPlace|append|prefix|signed|deadlineMs`,
- * keyPlace 0 for an operation without security, else 1 + the index of its place in `keyPlaces`.
+ * The routes map's entries: `METHOD/path` (exact paths) and `@T<i>/METHOD` (templates) →
+ * `index|service|keyPlaces|append|prefix|signed|deadlineMs`, keyPlaces `0` for an operation without
+ * security, else the 1-based ids of its places in `keyPlaces` joined by "."; `ts` for an exact path the
+ * TypeScript gateway serves.
  */
 export function routeEntries(plan: OperationPlan): Map<string, string> {
   const places = keyPlaces(plan);
+  const value = (op: NativeOperation) =>
+    [op.index, op.service, placeList(op, places), op.append ? 1 : 0, op.prefix, op.audience === undefined ? 0 : 1, op.deadlineMs].join('|');
   const out = new Map<string, string>();
-  for (const op of plan.native) {
-    const place = op.key === undefined ? 0 : 1 + places.findIndex((p) => p.in === op.key?.in && p.name === op.key.name);
-    const value = [op.index, op.service, place, op.append ? 1 : 0, op.prefix, op.audience === undefined ? 0 : 1, op.deadlineMs].join('|');
-    for (const k of op.routeKeys) out.set(k, value);
-  }
+  for (const [k, op] of plan.exact) out.set(k, op === undefined ? 'ts' : value(op));
+  plan.templates.forEach((t, i) => {
+    for (const [m, op] of t.native) out.set(`@T${i}/${m}`, value(op));
+  });
   return out;
 }
 
 /** The distinct places keys are read from, in a fixed order. */
-function keyPlaces(plan: OperationPlan): Array<{ in: 'header' | 'query'; name: string }> {
-  const seen = new Map<string, { in: 'header' | 'query'; name: string }>();
-  for (const op of plan.native) if (op.key !== undefined) seen.set(`${op.key.in}:${op.key.name}`, op.key);
+function keyPlaces(plan: OperationPlan): KeyPlace[] {
+  const seen = new Map<string, KeyPlace>();
+  for (const op of plan.native) for (const k of op.keys) seen.set(`${k.in}:${k.name}`, k);
   return [...seen.values()];
+}
+
+function placeList(op: NativeOperation, places: readonly KeyPlace[]): string {
+  if (op.keys.length === 0) return '0';
+  return op.keys.map((k) => 1 + places.findIndex((p) => p.in === k.in && p.name === k.name)).join('.');
+}
+
+/** Each distinct list of key places an operation has. */
+function placeLists(plan: OperationPlan): string[] {
+  const places = keyPlaces(plan);
+  return [...new Set(plan.native.filter((op) => op.keys.length > 0).map((op) => placeList(op, places)))];
 }
 
 function bindAddress(host: string): string {

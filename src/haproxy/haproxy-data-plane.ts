@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { readGatewaySnapshot, type GatewayStateSource } from '../api/gateway-snapshot.js';
 import type { GatewayOperation } from '../config/index.js';
 import type { BackendIdTokens } from '../gateway/backend-id-tokens.js';
-import { renderHaproxyConfig, routeEntries, slotBackend, type HaproxyConfigInput } from './haproxy-config.js';
+import { renderHaproxyConfig, routeEntries, slotBackend, slotQueueTimeouts, type HaproxyConfigInput } from './haproxy-config.js';
 import { desiredHaproxyState } from './haproxy-desired-state.js';
 import { HaproxyProcess } from './haproxy-process.js';
 import { HaproxyProgrammer } from './haproxy-programmer.js';
@@ -22,7 +22,9 @@ import { readStats } from './haproxy-stats.js';
 import { MAP_FILES } from './native-maps.js';
 import { planOperations, type OperationPlan } from './native-operations.js';
 
-export interface HaproxyDataPlaneOptions extends Omit<HaproxyConfigInput, 'plan' | 'socket' | 'mapDir'> {
+export interface HaproxyDataPlaneOptions extends Omit<HaproxyConfigInput, 'plan' | 'socket' | 'mapDir' | 'slotQueueMs'> {
+  /** How many revision backends to create, shared among the native operations' deadlines. */
+  slots: number;
   /** Where the config, the maps and the runtime socket live (`<stateDir>/haproxy`). */
   dir: string;
   operations: readonly GatewayOperation[];
@@ -42,7 +44,7 @@ export class HaproxyDataPlane {
   readonly port: number;
   readonly #o: HaproxyDataPlaneOptions;
   readonly #process: HaproxyProcess;
-  readonly #programmer: HaproxyProgrammer;
+  #programmer: HaproxyProgrammer;
   readonly #configFile: string;
   readonly #mapDir: string;
   #plan: OperationPlan;
@@ -66,8 +68,12 @@ export class HaproxyDataPlane {
     this.#configFile = path.join(options.dir, 'haproxy.cfg');
     const socket = path.join(options.dir, 'admin.sock');
     this.#process = new HaproxyProcess({ runtimeSocket: socket, onStderr: (line) => options.logger.info({ haproxy: line }, 'haproxy') });
-    this.#programmer = new HaproxyProgrammer({ api: this.#process.api, mapDir: this.#mapDir, slots: options.slots, logger: options.logger });
     this.#plan = planOperations(options.operations);
+    this.#programmer = this.#newProgrammer();
+  }
+
+  #newProgrammer(): HaproxyProgrammer {
+    return new HaproxyProgrammer({ api: this.#process.api, mapDir: this.#mapDir, slotQueueMs: slotQueueTimeouts(this.#plan, this.#o.slots), logger: this.#o.logger });
   }
 
   /** Writes the config, starts HAProxy and programs it from the store; resolves once it serves. */
@@ -99,7 +105,8 @@ export class HaproxyDataPlane {
     this.#writeConfig();
     await this.#inRefresh(async () => {
       await this.#process.reload();
-      this.#programmer.forget();
+      // The new config's slots, all empty.
+      this.#programmer = this.#newProgrammer();
       this.#tokens = new Map();
     });
     await this.refresh();
@@ -158,13 +165,26 @@ export class HaproxyDataPlane {
     const snapshot = this.#o.store.atomically(() => readGatewaySnapshot(this.#o.store));
     const desired = desiredHaproxyState(snapshot, now);
     await this.#renewTokens();
-    await this.#programmer.apply(desired, this.#tokens);
+    await this.#programmer.apply(desired, this.#tokens, (revision) => this.#queueMsOf(desired.revisions.get(revision)));
     if (this.#expiry !== undefined) clearTimeout(this.#expiry);
     this.#expiry = undefined;
     if (desired.nextChangeAt !== undefined) {
       this.#expiry = setTimeout(() => this.#soon(), Math.min(MAX_TIMER_MS, Math.max(0, desired.nextChangeAt - now)));
       this.#expiry.unref();
     }
+  }
+
+  /**
+   * How long the revision's requests may queue for a busy instance: the deadline of its service's native
+   * operations. Undefined — the TypeScript gateway serves it — when no native operation reaches the
+   * service, or when they have several deadlines and its instances take a limited number of requests at
+   * once, which only the TypeScript gateway queues each for its own deadline.
+   */
+  #queueMsOf(servers: { service: string; concurrency: number } | undefined): number | undefined {
+    if (servers === undefined) return undefined;
+    const deadlines = [...new Set(this.#plan.native.filter((o) => o.service === servers.service).map((o) => o.deadlineMs))].sort((a, b) => a - b);
+    if (deadlines.length === 0 || (deadlines.length > 1 && servers.concurrency > 0)) return undefined;
+    return deadlines[0];
   }
 
   /** Each native operation's ID token, as the TypeScript gateway mints it for the same audience. */
@@ -217,7 +237,13 @@ export class HaproxyDataPlane {
   }
 
   #writeConfig(): void {
-    const config = renderHaproxyConfig({ ...this.#o, plan: this.#plan, socket: path.join(this.#o.dir, 'admin.sock'), mapDir: this.#mapDir });
+    const config = renderHaproxyConfig({
+      ...this.#o,
+      plan: this.#plan,
+      slotQueueMs: slotQueueTimeouts(this.#plan, this.#o.slots),
+      socket: path.join(this.#o.dir, 'admin.sock'),
+      mapDir: this.#mapDir,
+    });
     // The live maps start empty at each (re)start: the programmer fills them.
     for (const file of Object.values(MAP_FILES)) writeFileSync(path.join(this.#mapDir, file), '', { mode: 0o600 });
     writeFileSync(path.join(this.#mapDir, MAP_FILES.routes), [...routeEntries(this.#plan)].map(([k, v]) => `${k} ${v}\n`).join(''), { mode: 0o600 });

@@ -22,6 +22,7 @@ import { compileRouting, pickRevision, type ServiceRouting } from '../gateway/tr
 import { emptyMaps, type MapContents } from './native-maps.js';
 
 export interface RevisionServers {
+  service: string;
   instances: readonly InstanceEndpoint[];
   /** Requests one instance takes at once (containerConcurrency); 0: no limit. */
   concurrency: number;
@@ -68,12 +69,15 @@ export function desiredHaproxyState(snapshot: GatewaySnapshot, nowMs: number): D
     }
   }
 
+  const serviceOf = new Map<string, string>();
+  for (const traffic of snapshot.traffic.values()) for (const t of traffic.targets) serviceOf.set(t.revision, traffic.service);
   const revisions = new Map<string, RevisionServers>();
   for (const [revision, limits] of snapshot.limits) {
     maps.timeouts.set(revision, String(limits.timeoutMs));
     const instances = snapshot.instances.get(revision);
-    if (instances === undefined || instances.length === 0) continue;
-    revisions.set(revision, { instances, concurrency: limits.concurrency });
+    const service = serviceOf.get(revision);
+    if (instances === undefined || instances.length === 0 || service === undefined) continue;
+    revisions.set(revision, { service, instances, concurrency: limits.concurrency });
     if (instances.length >= limits.maxInstances) maps.capacity.set(revision, '1');
   }
   return { maps, revisions, nextChangeAt };

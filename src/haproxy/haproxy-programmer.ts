@@ -24,7 +24,8 @@ import { MAP_FILES, MAP_NAMES, emptyMaps, type MapContents, type MapName } from 
 export interface HaproxyProgrammerOptions {
   api: HaproxyRuntimeApi;
   mapDir: string;
-  slots: number;
+  /** Each slot backend's queue timeout, as the config has them (slotQueueTimeouts). */
+  slotQueueMs: readonly number[];
   logger: Logger;
 }
 
@@ -61,7 +62,7 @@ export class HaproxyProgrammer {
 
   constructor(options: HaproxyProgrammerOptions) {
     this.#o = options;
-    this.#free = Array.from({ length: options.slots }, (_, i) => i);
+    this.#free = options.slotQueueMs.map((_, i) => i);
   }
 
   /** The revision in slot backend `backend`, if one holds it. */
@@ -70,16 +71,12 @@ export class HaproxyProgrammer {
     return undefined;
   }
 
-  /** HAProxy restarted from its files: it has no server and only the files' (empty) maps. */
-  forget(): void {
-    this.#applied = emptyMaps();
-    for (const slot of this.#slots.values()) this.#free.push(slot.index);
-    this.#slots.clear();
-    this.#free.sort((a, b) => a - b);
-  }
-
-  apply(desired: DesiredHaproxyState, tokens: ReadonlyMap<string, string>): Promise<void> {
-    return this.#inTurn(() => this.#apply(desired, tokens));
+  /**
+   * `queueMsOf` says how long a request of the revision may wait for one of its busy instances (the
+   * slot it needs), or undefined when HAProxy is not to serve the revision at all.
+   */
+  apply(desired: DesiredHaproxyState, tokens: ReadonlyMap<string, string>, queueMsOf: (revision: string) => number | undefined): Promise<void> {
+    return this.#inTurn(() => this.#apply(desired, tokens, queueMsOf));
   }
 
   #inTurn<T>(step: () => Promise<T>): Promise<T> {
@@ -88,11 +85,15 @@ export class HaproxyProgrammer {
     return run;
   }
 
-  async #apply(desired: DesiredHaproxyState, tokens: ReadonlyMap<string, string>): Promise<void> {
+  async #apply(desired: DesiredHaproxyState, tokens: ReadonlyMap<string, string>, queueMsOf: (revision: string) => number | undefined): Promise<void> {
     const maps = { ...desired.maps, tokens: new Map(tokens), backends: new Map<string, string>() };
     // Servers of revisions that stay or arrive, before any entry points at them.
+    const served = new Set<string>();
     for (const [revision, servers] of desired.revisions) {
-      const slot = this.#slotFor(revision);
+      const queueMs = queueMsOf(revision);
+      if (queueMs === undefined) continue;
+      served.add(revision);
+      const slot = this.#slotFor(revision, queueMs);
       if (slot === undefined) continue;
       const wanted = new Set(servers.instances.map((i) => i.id));
       for (const instance of servers.instances) {
@@ -107,7 +108,7 @@ export class HaproxyProgrammer {
     await this.#applyMaps(maps);
     // After the entries that pointed at them are gone.
     for (const slot of [...this.#slots.values()]) {
-      if (desired.revisions.has(slot.revision)) continue;
+      if (served.has(slot.revision)) continue;
       for (const id of [...slot.servers.keys()]) this.#leave(slot, id, UNDRAINED_WAIT_MS);
     }
   }
@@ -133,14 +134,15 @@ export class HaproxyProgrammer {
     await Promise.all(waits);
   }
 
-  #slotFor(revision: string): Slot | undefined {
+  #slotFor(revision: string, queueMs: number): Slot | undefined {
     const known = this.#slots.get(revision);
     if (known !== undefined) return known;
-    const index = this.#free.shift();
-    if (index === undefined) {
-      this.#o.logger.warn({ revision, slots: this.#o.slots }, 'every HAProxy revision slot is taken: this revision is served by the TypeScript gateway');
+    const at = this.#free.findIndex((i) => this.#o.slotQueueMs[i] === queueMs);
+    if (at < 0) {
+      this.#o.logger.warn({ revision, queueMs }, 'every HAProxy revision slot of this queue timeout is taken: the revision is served by the TypeScript gateway');
       return undefined;
     }
+    const [index] = this.#free.splice(at, 1) as [number];
     const slot: Slot = { index, revision, servers: new Map(), leaving: new Map() };
     this.#slots.set(revision, slot);
     return slot;

@@ -50,7 +50,7 @@ export const CAPACITY_CASES: readonly ConformanceCase[] = [
     name: 'with concurrency 1 and one instance, two concurrent requests are served one after the other, both 200',
     haproxy: 'native',
     async run(p) {
-      const answers = await Promise.all([0, 1].map(() => p.send('/api/queue?ms=700', { key: p.keys.acme })));
+      const answers = await Promise.all([0, 1].map(() => p.send('/api/lane?ms=700', { key: p.keys.acme })));
       const [first, second] = answers.map(expectServed).sort((a, b) => a.startedAt - b.startedAt);
       expect([first?.inFlightAtStart, second?.inFlightAtStart]).toEqual([1, 1]);
       expect(second?.startedAt).toBeGreaterThanOrEqual(first?.endedAt ?? Infinity);
@@ -58,7 +58,7 @@ export const CAPACITY_CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'a request queued at the busy instance past its route’s deadline is refused 429 GW_AT_CAPACITY (one instance at most) with Retry-After',
-    haproxy: 'native',
+    haproxy: 'typescript',
     async run(p) {
       const busy = p.send('/api/queue?ms=4000', { key: p.keys.acme });
       await inFlightOn(p, 'queue-00001');

@@ -13,7 +13,10 @@
  * haproxy: 'typescript' — a native data plane hands these requests to the TypeScript gateway:
  *   every refusal a caller gets before forwarding (401/403/404/405/413/429 problem+json, and 400 for a
  *   malformed x-mlaas-settings); JWT auth and AND/OR combinations; quotas; x-mlaas-settings overrides;
- *   the `x-mlaas-tag` header; `@TAG` addresses; activation from zero; outside (http://) backends; mirror.
+ *   the `x-mlaas-tag` header; `@TAG` addresses; activation from zero; outside (http://) backends; mirror;
+ *   CONSTANT_ADDRESS with path variables (they move to the query); and the queue of a revision whose
+ *   service's routes have different deadlines — HAProxy's queue timeout is per backend, not per request,
+ *   so only a service whose routes share one deadline is queued natively (`lane`; `queue` is not).
  */
 import type { ConformanceCase } from './conformance-case.js';
 import { AUTH_CASES } from './auth-cases.js';

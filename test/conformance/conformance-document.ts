@@ -37,6 +37,8 @@ const routes = (outsidePort: number): readonly Route[] => [
   { path: '/split/canary', methods: ['get'], address: 'mlaas://split@canary/split' },
   { path: '/queue', methods: ['get'], address: 'mlaas://queue/slow', deadline: 30 },
   { path: '/queue/short', methods: ['get'], address: 'mlaas://queue/slow', deadline: QUEUE_DEADLINE_S },
+  // One deadline for all of its routes: a native data plane queues its requests itself (see conformance-cases.ts).
+  { path: '/lane', methods: ['get'], address: 'mlaas://lane/slow', deadline: 30 },
   { path: '/cold', methods: ['get'], address: 'mlaas://cold/cold' },
   { path: '/drain', methods: ['get'], address: 'mlaas://drain/slow', deadline: 30 },
   { path: '/outside/{id}', methods: ['get'], address: `http://127.0.0.1:${outsidePort}/outside` },

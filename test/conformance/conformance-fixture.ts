@@ -35,6 +35,7 @@ services:
 ${service('echo', `${warm}    overridable: [threshold]\n`)}  split:
 ${service('split-v1', warm)}  drain:
 ${service('drain-v1', warm)}  queue:
+${service('queue', '    scaling: { minInstances: 1, maxInstances: 1, concurrency: 1 }\n')}  lane:
 ${service('queue', '    scaling: { minInstances: 1, maxInstances: 1, concurrency: 1 }\n')}  cold:
 ${service('cold', '    scaling: { minInstances: 0, initialInstances: 0 }\n')}tenants:
   acme: { config: { threshold: 0.5, language: en }, attributes: { plan: pro } }

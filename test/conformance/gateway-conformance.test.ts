@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { CONFORMANCE_CASES } from './conformance-cases.js';
 import { startConformancePlatform, type RunningConformancePlatform } from './conformance-fixture.js';
-import { TYPESCRIPT, type ConformanceTarget } from './conformance-target.js';
+import { TYPESCRIPT, haproxyTarget, type ConformanceTarget } from './conformance-target.js';
 
-const TARGETS: readonly ConformanceTarget[] = [TYPESCRIPT];
+const TARGETS: readonly ConformanceTarget[] = [TYPESCRIPT, haproxyTarget()];
 
 for (const target of TARGETS) {
   describe(`gateway conformance: ${target.name} data plane`, () => {
@@ -24,6 +24,7 @@ for (const target of TARGETS) {
 
     for (const c of CONFORMANCE_CASES) {
       it(`${c.name} [haproxy: ${c.haproxy}]`, async () => {
+        await target.beforeCase?.(running.platform, c);
         await c.run(running.platform);
         await target.afterCase?.(running.platform, c);
       }, 30_000);
