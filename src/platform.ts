@@ -425,6 +425,7 @@ async function assemble(
       logger: logger.child({ component: 'haproxy' }),
     });
     undo.push(() => haproxy?.stop());
+    if (observed.metrics !== undefined) (await import('./haproxy/haproxy-metrics.js')).registerHaproxyMetrics(observed.registry, haproxy);
   }
   const gatewayPort = haproxy?.port ?? workers?.port ?? (await listen(gateway.server, port, host, 'gateway.port'));
   const gatewayUrl = `http://${host}:${gatewayPort}`;

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { readGatewaySnapshot, type GatewayStateSource } from '../api/gateway-snapshot.js';
 import type { GatewayOperation } from '../config/index.js';
 import type { BackendIdTokens } from '../gateway/backend-id-tokens.js';
-import { renderHaproxyConfig, routeEntries, slotBackend, slotQueueTimeouts, type HaproxyConfigInput } from './haproxy-config.js';
+import { FALLBACK_BACKEND, renderHaproxyConfig, routeEntries, slotBackend, slotQueueTimeouts, type HaproxyConfigInput } from './haproxy-config.js';
 import { desiredHaproxyState } from './haproxy-desired-state.js';
 import { HaproxyProcess } from './haproxy-process.js';
 import { HaproxyProgrammer } from './haproxy-programmer.js';
@@ -60,6 +60,7 @@ export class HaproxyDataPlane {
   #lastTotals = new Map<string, [string, number]>();
   readonly #requests = new Map<string, number>();
   #inFlight = new Map<string, number>();
+  #handedOn = 0;
 
   private constructor(options: HaproxyDataPlaneOptions) {
     this.#o = options;
@@ -126,6 +127,18 @@ export class HaproxyDataPlane {
   /** Requests HAProxy sent to the revision's instances so far. */
   revisionRequests(revision: string): number {
     return this.#requests.get(revision) ?? 0;
+  }
+
+  servedByRevision(): ReadonlyMap<string, number> {
+    return this.#requests;
+  }
+
+  inFlightByRevision(): ReadonlyMap<string, number> {
+    return this.#inFlight;
+  }
+
+  handedOn(): number {
+    return this.#handedOn;
   }
 
   status(): { pid: number | undefined; native: number; delegated: OperationPlan['delegated'] } {
@@ -224,6 +237,7 @@ export class HaproxyDataPlane {
     const inFlight = new Map<string, number>();
     const totals = new Map<string, [string, number]>();
     for (const row of rows) {
+      if (row.server === 'BACKEND' && row.backend === FALLBACK_BACKEND) this.#handedOn = row.stot;
       if (row.server !== 'BACKEND' || !row.backend.startsWith('rev')) continue;
       const revision = this.#programmer.revisionOf(row.backend);
       if (revision === undefined) continue;
