@@ -101,6 +101,14 @@ paths:
     post:
       x-google-backend: { address: 'mlaas://slow' }
       responses: { '200': { description: ok } }
+  /v1/short:
+    post:
+      x-google-backend: { address: 'mlaas://slow', deadline: 0.5 }
+      responses: { '200': { description: ok } }
+  /v1/tight:
+    post:
+      x-google-backend: { address: 'mlaas://tight', deadline: 30 }
+      responses: { '200': { description: ok } }
 `;
 
 let dir: string;
@@ -111,6 +119,7 @@ let fallback: Echo;
 const instances: Record<string, Echo> = {};
 let secret: string;
 let revocable: { id: string; secret: string };
+const secrets: Record<'scopedHere' | 'scopedElsewhere' | 'limited', string> = { scopedHere: '', scopedElsewhere: '', limited: '' };
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlaas-haproxy-plane-'));
@@ -122,12 +131,16 @@ beforeAll(async () => {
   secret = store.createKey('acme').secretKey;
   const second = store.createKey('acme');
   revocable = { id: second.key.id, secret: second.secretKey };
-  for (const service of ['echo', 'idle', 'slow']) {
+  secrets.scopedHere = store.createKey('acme', { scopes: ['echo'] }).secretKey;
+  secrets.scopedElsewhere = store.createKey('acme', { scopes: ['idle'] }).secretKey;
+  secrets.limited = store.createKey('acme', { quota: { requestsPerMinute: 100 } }).secretKey;
+  for (const service of ['echo', 'idle', 'slow', 'tight']) {
     store.upsertService(service, {});
-    const rev = store.createRevision(service, { timeoutSeconds: 30 });
+    const rev = store.createRevision(service, { timeoutSeconds: service === 'tight' ? 1 : 30 });
     store.setRevisionState(rev.name, 'ready');
   }
   store.setReadyInstances('echo-00001', [endpoint('a')]);
+  store.setReadyInstances('tight-00001', [{ ...endpoint('s1'), id: 'inst-tight' }]);
   store.setReadyInstances('slow-00001', [endpoint('s1'), endpoint('s2')]);
 
   idTokens = await testIdTokens();
@@ -227,6 +240,10 @@ describe('a request HAProxy serves itself', () => {
     expect(span).not.toBe(CALLER_SPAN);
   });
 
+  it('admits a key scoped to the service', async () => {
+    expect((await send('/v1/echo', { key: secrets.scopedHere })).body).toEqual({ instance: 'a', url: '/predict' });
+  });
+
   it('does not forward the API key', () => {
     expect(seen.headers['x-api-key']).toBeUndefined();
   });
@@ -263,6 +280,9 @@ describe('a request HAProxy serves itself', () => {
 describe('requests HAProxy hands to the TypeScript gateway untouched', () => {
   const cases: Array<[string, () => Promise<Answer>]> = [
     ['a wrong key', () => send('/v1/echo', { key: `${secret.slice(0, -4)}AAAA` })],
+    ['a key scoped to another service', () => send('/v1/echo', { key: secrets.scopedElsewhere })],
+    ['a key with a quota', () => send('/v1/echo', { key: secrets.limited })],
+    ['the key twice', () => send('/v1/echo', { headers: { 'x-api-key': `${secret}, ${secret}` } })],
     ['no key', () => send('/v1/echo')],
     ['x-mlaas-settings', () => send('/v1/echo', { key: secret, headers: { 'x-mlaas-settings': 'threshold=0.5' } })],
     ['x-mlaas-tag', () => send('/v1/echo', { key: secret, headers: { 'x-mlaas-tag': 'canary' } })],
@@ -328,6 +348,19 @@ describe('following the store', () => {
     expect(answers[answers.length - 1]?.native).toBe(false);
   });
 
+  it('sends a tenant’s new config with its next requests once the store has it', async () => {
+    store.upsertTenant('acme', { displayName: 'Acme', config: { threshold: 0.2 } });
+    const seen: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 100; i++) {
+      const before = instances['a']?.seen.length ?? 0;
+      await send('/v1/echo', { key: secret });
+      seen.push(decodeConfigHeader(instances['a']?.seen[before]?.headers['x-mlaas-config'] as string));
+      if (seen[seen.length - 1]?.['threshold'] === 0.2) break;
+      await sleep(10);
+    }
+    expect(seen[seen.length - 1]).toEqual({ threshold: 0.2 });
+  });
+
   it('splits a service 50/50 between two revisions once the store says so', async () => {
     const rev = store.createRevision('echo', { timeoutSeconds: 30 });
     store.setRevisionState(rev.name, 'ready');
@@ -376,6 +409,22 @@ describe('load and drains', () => {
     expect(await slow).toEqual({ status: 200, body: { instance: draining.name, url: '/?delay=1500' } });
     await drained;
     expect(drainedAt).toBeGreaterThanOrEqual(draining.answeredAt);
+  });
+});
+
+describe('deadlines', () => {
+  it('answers 504 GW_DEADLINE_EXCEEDED when the revision takes longer than its timeoutSeconds, within a longer route deadline', async () => {
+    const startedAt = Date.now();
+    const answer = await send('/v1/tight?delay=3000', { key: secret });
+    expect(answer).toMatchObject({ status: 504, body: { code: 'GW_DEADLINE_EXCEEDED' } });
+    expect(Date.now() - startedAt).toBeLessThan(2_900);
+  });
+
+  it('keeps the route deadline when it is the smaller bound', async () => {
+    const startedAt = Date.now();
+    const answer = await send('/v1/short?delay=2500', { key: secret });
+    expect(answer).toMatchObject({ status: 504, body: { code: 'GW_DEADLINE_EXCEEDED' } });
+    expect(Date.now() - startedAt).toBeLessThan(2_400);
   });
 });
 
