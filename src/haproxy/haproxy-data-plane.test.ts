@@ -105,6 +105,10 @@ paths:
     post:
       x-google-backend: { address: 'mlaas://slow', deadline: 0.5 }
       responses: { '200': { description: ok } }
+  /v1/late:
+    post:
+      x-google-backend: { address: 'mlaas://late' }
+      responses: { '200': { description: ok } }
   /v1/tight:
     post:
       x-google-backend: { address: 'mlaas://tight', deadline: 30 }
@@ -124,7 +128,7 @@ const secrets: Record<'scopedHere' | 'scopedElsewhere' | 'limited', string> = { 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlaas-haproxy-plane-'));
   fallback = await startEcho('fallback', () => ({ fallback: true }));
-  for (const name of ['a', 'b', 's1', 's2']) instances[name] = await startEcho(name, (seen) => ({ instance: name, url: seen.url }));
+  for (const name of ['a', 'b', 's1', 's2', 'late']) instances[name] = await startEcho(name, (seen) => ({ instance: name, url: seen.url }));
 
   store = new FakeStateStore();
   store.upsertTenant('acme', { displayName: 'Acme', config: { threshold: 0.9, language: 'en' } });
@@ -134,13 +138,14 @@ beforeAll(async () => {
   secrets.scopedHere = store.createKey('acme', { scopes: ['echo'] }).secretKey;
   secrets.scopedElsewhere = store.createKey('acme', { scopes: ['idle'] }).secretKey;
   secrets.limited = store.createKey('acme', { quota: { requestsPerMinute: 100 } }).secretKey;
-  for (const service of ['echo', 'idle', 'slow', 'tight']) {
+  for (const service of ['echo', 'idle', 'slow', 'tight', 'late']) {
     store.upsertService(service, {});
     const rev = store.createRevision(service, { timeoutSeconds: service === 'tight' ? 1 : 30 });
     store.setRevisionState(rev.name, 'ready');
   }
   store.setReadyInstances('echo-00001', [endpoint('a')]);
   store.setReadyInstances('tight-00001', [{ ...endpoint('s1'), id: 'inst-tight' }]);
+  store.setReadyInstances('late-00001', [endpoint('late')]);
   store.setReadyInstances('slow-00001', [endpoint('s1'), endpoint('s2')]);
 
   idTokens = await testIdTokens();
@@ -153,7 +158,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: await freePort(),
     fallbackPort: fallback.port,
-    slots: 4,
+    slots: 8,
     threads: 1,
     maxBodyBytes: MAX_BODY,
     maxConnections: 200,
@@ -425,6 +430,22 @@ describe('deadlines', () => {
     const answer = await send('/v1/short?delay=2500', { key: secret });
     expect(answer).toMatchObject({ status: 504, body: { code: 'GW_DEADLINE_EXCEEDED' } });
     expect(Date.now() - startedAt).toBeLessThan(2_400);
+  });
+});
+
+describe('a drain after the store let the instance go', () => {
+  it('still resolves only after the instance answered its request in flight', async () => {
+    const late = instances['late'] as Echo;
+    const slow = send('/v1/late?delay=800', { key: secret });
+    for (let i = 0; i < 50 && late.inFlight === 0; i++) await sleep(20);
+    expect(late.inFlight).toBe(1);
+    // The supervisor publishes the smaller ready set before it asks for the drain: HAProxy may be programmed in between.
+    store.setReadyInstances('late-00001', []);
+    await plane.refresh();
+    let drainedAt = 0;
+    await plane.drainInstances(['inst-late'], 10_000).then(() => (drainedAt = Date.now()));
+    expect(await slow).toEqual({ status: 200, body: { instance: 'late', url: '/?delay=800' } });
+    expect(drainedAt).toBeGreaterThanOrEqual(late.answeredAt);
   });
 });
 
