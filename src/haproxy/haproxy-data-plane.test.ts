@@ -76,6 +76,17 @@ async function startEcho(name: string, answer: (seen: Seen) => Record<string, un
   return echo;
 }
 
+/** POST operations, one line each: path → its x-google-backend (and security, when not the document's). */
+const operations: Array<[string, string, string?]> = [
+  ['/v1/query', "{ address: 'mlaas://echo/q' }", '[{ query_key: [] }]'],
+  ['/v1/echo', "{ address: 'mlaas://echo/predict' }"],
+  ['/v1/idle', "{ address: 'mlaas://idle' }"],
+  ['/v1/slow', "{ address: 'mlaas://slow' }"],
+  ['/v1/short', "{ address: 'mlaas://slow', deadline: 0.5 }"],
+  ['/v1/late', "{ address: 'mlaas://late' }"],
+  ['/v1/tight', "{ address: 'mlaas://tight', deadline: 30 }"],
+];
+
 const document = `
 swagger: '2.0'
 info: { title: native, version: 1.0.0 }
@@ -84,36 +95,9 @@ securityDefinitions:
   query_key: { type: apiKey, name: key, in: query }
 security: [{ api_key: [] }]
 paths:
-  /v1/query:
-    post:
-      security: [{ query_key: [] }]
-      x-google-backend: { address: 'mlaas://echo/q' }
-      responses: { '200': { description: ok } }
-  /v1/echo:
-    post:
-      x-google-backend: { address: 'mlaas://echo/predict' }
-      responses: { '200': { description: ok } }
-  /v1/idle:
-    post:
-      x-google-backend: { address: 'mlaas://idle' }
-      responses: { '200': { description: ok } }
-  /v1/slow:
-    post:
-      x-google-backend: { address: 'mlaas://slow' }
-      responses: { '200': { description: ok } }
-  /v1/short:
-    post:
-      x-google-backend: { address: 'mlaas://slow', deadline: 0.5 }
-      responses: { '200': { description: ok } }
-  /v1/late:
-    post:
-      x-google-backend: { address: 'mlaas://late' }
-      responses: { '200': { description: ok } }
-  /v1/tight:
-    post:
-      x-google-backend: { address: 'mlaas://tight', deadline: 30 }
-      responses: { '200': { description: ok } }
-`;
+${operations
+  .map(([p, backend, security]) => `  ${p}:\n    post:\n${security === undefined ? '' : `      security: ${security}\n`}      x-google-backend: ${backend}\n      responses: { '200': { description: ok } }\n`)
+  .join('')}`;
 
 let dir: string;
 let store: FakeStateStore;
