@@ -365,6 +365,17 @@ describe('following the store', () => {
     const last = instances['b']?.seen[(instances['b']?.seen.length ?? 1) - 1];
     expect(last?.headers['x-mlaas-revision']).toBe(rev.name);
   });
+  it('sends every request of a tenant with a tenant rule to its tag’s revision', async () => {
+    store.setTraffic('echo', {
+      sticky: false,
+      targets: [{ revision: 'echo-00001', percent: 50 }, { revision: 'echo-00002', percent: 50, tag: 'canary' }],
+      tenantTags: { acme: 'canary' },
+    });
+    await plane.refresh();
+    const who = [];
+    for (let i = 0; i < 20; i++) who.push((await send('/v1/echo', { key: secret })).body['instance']);
+    expect(who).toEqual(Array(20).fill('b'));
+  });
 });
 
 describe('load and drains', () => {
