@@ -45,7 +45,7 @@ describe('planOperations: what HAProxy serves itself', () => {
         routeKeys: ['POST/v1/spam', 'POST/v1/spam/'],
         service: 'spam',
         key: { in: 'header', name: 'x-api-key' },
-        deadlineMs: expect.any(Number) as number,
+        deadlineMs: 15_000,
         prefix: '/predict',
         append: false,
         audience: 'mlaas://spam',
