@@ -288,6 +288,30 @@ describe('requests HAProxy hands to the TypeScript gateway untouched', () => {
     expect(fallback.seen.length).toBe(before.fallback + 1);
   });
 
+  it('decides each request of a kept-alive connection on its own', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const over = (headers: Record<string, string>) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: plane.port, path: '/v1/echo', method: 'POST', headers: { 'x-api-key': secret, ...headers }, agent }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(JSON.parse(text) as Record<string, unknown>));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+    const sockets = new Set<unknown>();
+    agent.on('free', (socket) => sockets.add(socket));
+    try {
+      expect(await over({})).toMatchObject({ instance: 'a' });
+      expect(await over({ 'x-mlaas-settings': 'threshold=0.5' })).toEqual({ fallback: true });
+      expect(await over({})).toMatchObject({ instance: 'a' });
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('hands them on as sent: key and x-mlaas-* headers included', async () => {
     await send('/v1/echo', { key: secret, headers: { 'x-mlaas-settings': 'threshold=0.5' } });
     const last = fallback.seen[fallback.seen.length - 1] as Seen;
