@@ -243,6 +243,15 @@ describe('a request HAProxy serves itself', () => {
     expect((await send(`/v1/query?key=${secret}&monkey=3`)).body).toEqual({ instance: 'a', url: '/q?monkey=3' });
   });
 
+  it('replaces a malformed request id and starts a new sampled trace for the all-zero trace id, as the TypeScript gateway does', async () => {
+    const before = instances['a']?.seen.length ?? 0;
+    await send('/v1/echo', { key: secret, headers: { 'x-request-id': 'has space', traceparent: `00-${'0'.repeat(32)}-${CALLER_SPAN}-00` } });
+    const headers = (instances['a']?.seen[before] as Seen).headers;
+    expect(headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(String(headers['traceparent']).split('-')[1]).not.toBe('0'.repeat(32));
+  });
+
   it('gives a request without an id one, and says it to the caller too', async () => {
     const before = instances['a']?.seen.length ?? 0;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
