@@ -477,6 +477,16 @@ describe('a drain after the store let the instance go', () => {
   });
 });
 
+describe('a new gateway document', () => {
+  it('serves its new operation natively after the reload, with the keys and instances it had', async () => {
+    const next = `${document}  /v1/new:\n    post:\n      x-google-backend: { address: 'mlaas://slow/fresh' }\n      responses: { '200': { description: ok } }\n`;
+    await plane.setOperations(parseGatewayDocument(parse(next)).operations);
+    expect((await send('/v1/new', { key: secret })).body).toMatchObject({ url: '/fresh', instance: expect.stringMatching(/^s[12]$/) as string });
+    expect((await send('/v1/echo', { key: secret })).body).toMatchObject({ instance: expect.stringMatching(/^[ab]$/) as string });
+    expect((await send('/v1/echo', { key: revocable.secret })).body).toEqual({ fallback: true });
+  });
+});
+
 describe('stop', () => {
   it('leaves no haproxy process behind', async () => {
     const pid = plane.status().pid;
