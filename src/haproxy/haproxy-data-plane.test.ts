@@ -229,6 +229,36 @@ describe('a request HAProxy serves itself', () => {
     expect(span).not.toBe(CALLER_SPAN);
   });
 
+  it('describes the caller’s connection itself and keeps the caller’s authorization aside, as the TypeScript gateway does', async () => {
+    const before = instances['a']?.seen.length ?? 0;
+    await send('/v1/echo', {
+      key: secret,
+      headers: {
+        authorization: 'Basic Y2FsbGVyOnNlY3JldA==',
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-host': 'evil.example',
+        forwarded: 'for=203.0.113.9',
+        'x-real-ip': '203.0.113.9',
+        'x-endpoint-api-userinfo': 'forged',
+        'x-apigateway-api-userinfo': 'forged',
+        'x-forwarded-authorization': 'forged',
+      },
+    });
+    const headers = (instances['a']?.seen[before] as Seen).headers;
+    const host = `127.0.0.1:${plane.port}`;
+    expect(headers).toMatchObject({
+      'x-forwarded-authorization': 'Basic Y2FsbGVyOnNlY3JldA==',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': host,
+      'x-forwarded-proto': 'http',
+      forwarded: `for=127.0.0.1;host="${host}";proto=http`,
+    });
+    expect(String(headers['authorization'])).toMatch(/^Bearer ey/);
+    expect(headers['x-real-ip']).toBeUndefined();
+    expect(headers['x-endpoint-api-userinfo']).toBeUndefined();
+    expect(headers['x-apigateway-api-userinfo']).toBeUndefined();
+  });
+
   it('admits a key scoped to the service', async () => {
     expect((await send('/v1/echo', { key: secrets.scopedHere })).body).toEqual({ instance: 'a', url: '/predict' });
   });
