@@ -122,6 +122,11 @@ export class HaproxyProgrammer {
     const waits = await this.#inTurn(async () => {
       const leaving: Array<Promise<void>> = [];
       for (const slot of this.#slots.values()) {
+        // Already leaving (the store let it go before this drain): its requests are waited for all the same.
+        for (const id of ids) {
+          const pending = slot.leaving.get(id);
+          if (pending !== undefined) leaving.push(pending);
+        }
         const going = ids.filter((id) => slot.servers.has(id));
         if (going.length === 0) continue;
         if (going.length === slot.servers.size && this.#applied.backends.has(slot.revision)) {

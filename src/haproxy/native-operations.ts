@@ -114,7 +114,9 @@ export function planOperations(operations: readonly GatewayOperation[]): Operati
       }
       return { pattern: templateMatcher(entry.template).pattern.source, methods: methods.map(([m]) => m), native };
     });
-  return { native: [...natives.values()], exact, templates, delegated, keyHeaders: [...keyHeaders].sort(), keyQueryParams: [...keyQueryParams].sort() };
+  // An operation whose every route an earlier one took serves nothing.
+  const routed = new Set([...exact.values(), ...templates.flatMap((t) => [...t.native.values()])]);
+  return { native: [...natives.values()].filter((op) => routed.has(op)), exact, templates, delegated, keyHeaders: [...keyHeaders].sort(), keyQueryParams: [...keyQueryParams].sort() };
 }
 
 /** Each method of a path with its operation, and HEAD served by GET where the path has no HEAD operation. */
