@@ -422,6 +422,7 @@ async function assemble(
       operations: loaded.gateway.operations,
       store,
       idTokens,
+      onKeyUsed: (id, atMs) => keyUsage.record(id, atMs),
       logger: logger.child({ component: 'haproxy' }),
     });
     undo.push(() => haproxy?.stop());

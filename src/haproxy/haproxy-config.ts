@@ -62,6 +62,9 @@ export function slotBackend(i: number): string {
 
 export const FALLBACK_BACKEND = 'mlaas-typescript';
 
+/** The stick table counting requests per admitted key id. */
+export const KEYS_USED_TABLE = 'mlaas-keys-used';
+
 /** Hop-by-hop headers HAProxy itself does not drop (RFC 9110 §7.6.1), and what only the gateway may say. */
 const NOT_FROM_CALLER = [
   'keep-alive',
@@ -218,6 +221,8 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     '  http-after-response set-header x-request-id %[var(txn.rid)] if { var(txn.be) -m found } !{ res.hdr(x-request-id) -m found }',
     `  http-after-response set-status 429 if { res.hdr(${GENERATED}) -m found } { var(txn.busy) -m str GW_AT_CAPACITY }`,
     `  http-after-response del-header ${GENERATED}`,
+    // Which keys HAProxy admitted, for their lastUsedAt (read by the data plane every second).
+    `  http-request track-sc0 var(txn.kid) table ${KEYS_USED_TABLE} if native { var(txn.tenant) -m found }`,
     '  use_backend %[var(txn.be)] if native',
     `  default_backend ${FALLBACK_BACKEND}`,
     '',
@@ -247,6 +252,9 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     );
   }
   lines.push(
+    `backend ${KEYS_USED_TABLE}`,
+    '  stick-table type string len 12 size 1m expire 1h store http_req_cnt',
+    '',
     `backend ${FALLBACK_BACKEND}`,
     // The TypeScript gateway keeps its own deadlines, activation waits included.
     `  timeout server ${maxDeadline + 60_000}`,

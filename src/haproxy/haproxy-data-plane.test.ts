@@ -105,6 +105,8 @@ let idTokens: BackendIdTokens;
 let plane: HaproxyDataPlane;
 let fallback: Echo;
 const instances: Record<string, Echo> = {};
+/** What the data plane reported of key use, as the platform's KeyUsageRecorder would get it. */
+const keyUses: Array<[string, number]> = [];
 let secret: string;
 let revocable: { id: string; secret: string };
 const secrets: Record<'scopedHere' | 'scopedElsewhere' | 'limited', string> = { scopedHere: '', scopedElsewhere: '', limited: '' };
@@ -138,6 +140,7 @@ beforeAll(async () => {
     operations: parseGatewayDocument(parse(document)).operations,
     store,
     idTokens,
+    onKeyUsed: (id, atMs) => keyUses.push([id, atMs]),
     logger: pino({ level: 'silent' }),
     host: '127.0.0.1',
     port: await freePort(),
@@ -302,6 +305,26 @@ describe('a request HAProxy serves itself', () => {
     expect(decodeProtectedHeader(token).alg).toBe('ES256');
     const { payload } = await jwtVerify(token, createLocalJWKSet(idTokens.jwks()), { audience: 'mlaas://echo' });
     expect(payload.aud).toBe('mlaas://echo');
+  });
+});
+
+describe('key use', () => {
+  it('reports each key HAProxy admitted, within a few seconds, so that its lastUsedAt moves', async () => {
+    const key = store.createKey('acme');
+    const sentAt = Date.now();
+    // The store tells of the new key within 100 ms; until HAProxy has it, the request is handed on.
+    let answer = await send('/v1/echo', { key: key.secretKey });
+    for (let i = 0; i < 50 && (answer.body as { fallback?: boolean }).fallback === true; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      answer = await send('/v1/echo', { key: key.secretKey });
+    }
+    expect(answer.body).toMatchObject({ instance: 'a' });
+    const deadline = Date.now() + 5_000;
+    while (!keyUses.some(([id]) => id === key.key.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const use = keyUses.find(([id]) => id === key.key.id);
+    expect(use?.[1]).toBeGreaterThanOrEqual(sentAt - 1_000);
+    // A key that sent nothing is not reported.
+    expect(keyUses.some(([id]) => id === revocable.id)).toBe(false);
   });
 });
 

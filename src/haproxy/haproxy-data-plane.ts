@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { readGatewaySnapshot, type GatewayStateSource } from '../api/gateway-snapshot.js';
 import type { GatewayOperation } from '../config/index.js';
 import type { BackendIdTokens } from '../gateway/backend-id-tokens.js';
-import { FALLBACK_BACKEND, renderHaproxyConfig, routeEntries, slotBackend, slotQueueTimeouts, type HaproxyConfigInput } from './haproxy-config.js';
+import { FALLBACK_BACKEND, KEYS_USED_TABLE, renderHaproxyConfig, routeEntries, slotBackend, slotQueueTimeouts, type HaproxyConfigInput } from './haproxy-config.js';
 import { desiredHaproxyState } from './haproxy-desired-state.js';
 import { HaproxyProcess } from './haproxy-process.js';
 import { HaproxyProgrammer } from './haproxy-programmer.js';
@@ -30,11 +30,15 @@ export interface HaproxyDataPlaneOptions extends Omit<HaproxyConfigInput, 'plan'
   operations: readonly GatewayOperation[];
   store: GatewayStateSource & { atomically<T>(fn: () => T): T };
   idTokens: BackendIdTokens;
+  /** Told of each key HAProxy admitted since it last looked (every second), for the key's lastUsedAt. */
+  onKeyUsed?: (keyId: string, atMs: number) => void;
   logger: Logger;
   now?: () => number;
 }
 
 const POLL_MS = 200;
+/** Key use is looked at every this many polls. */
+const KEY_POLLS = 5;
 /** ID tokens are renewed five minutes before they expire; looking each minute keeps HAProxy's current. */
 const TOKEN_CHECK_MS = 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -61,6 +65,9 @@ export class HaproxyDataPlane {
   readonly #requests = new Map<string, number>();
   #inFlight = new Map<string, number>();
   #handedOn = 0;
+  #polls = 0;
+  /** Key id → its request count in the stick table at the last look. */
+  #keyCounts = new Map<string, number>();
 
   private constructor(options: HaproxyDataPlaneOptions) {
     this.#o = options;
@@ -248,6 +255,25 @@ export class HaproxyDataPlane {
     }
     this.#inFlight = inFlight;
     this.#lastTotals = totals;
+    if (++this.#polls % KEY_POLLS === 0 && this.#o.onKeyUsed !== undefined) await this.#readKeyUse(this.#o.onKeyUsed);
+  }
+
+  async #readKeyUse(onKeyUsed: (keyId: string, atMs: number) => void): Promise<void> {
+    let table: string;
+    try {
+      [table = ''] = await this.#process.api.execute([`show table ${KEYS_USED_TABLE}`]);
+    } catch {
+      return;
+    }
+    const now = (this.#o.now ?? Date.now)();
+    const counts = new Map<string, number>();
+    for (const m of table.matchAll(/ key=([a-z2-7]{12}) .*?http_req_cnt=(\d+)/g)) {
+      const id = m[1] as string;
+      const count = Number(m[2]);
+      counts.set(id, count);
+      if (this.#keyCounts.get(id) !== count) onKeyUsed(id, now);
+    }
+    this.#keyCounts = counts;
   }
 
   #writeConfig(): void {
