@@ -1,5 +1,5 @@
 /**
- * Orders test files for a run: the black-box files under test/e2e/ and the
+ * Orders test files for a run: the black-box files under test/e2e/ and test/conformance/ and the
  * examples' tests (the slowest: they start real platforms, install and train)
  * before the rest, each group in vitest's own order (slowest first once it
  * has timings, else largest), so that the workers end on short files and
@@ -7,7 +7,7 @@
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-const SLOW_FOLDERS = ['/test/e2e/', '/examples/'];
+const SLOW_FOLDERS = ['/test/e2e/', '/test/conformance/', '/examples/'];
 
 const isSlow = (spec: TestSpecification): boolean => SLOW_FOLDERS.some((folder) => spec.moduleId.includes(folder));
 
