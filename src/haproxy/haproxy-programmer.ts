@@ -46,6 +46,8 @@ interface Slot {
 const REPLACE_ABOVE = 64;
 /** How long a server that left without a drain (its instance died or was stopped elsewhere) may keep its requests. */
 const UNDRAINED_WAIT_MS = 10_000;
+/** How long a server in maintenance may keep connections (its requests, then idle ones) before its deletion is given up. */
+const DELETE_WAIT_MS = 30_000;
 
 /** The maps the programmer owns; `routes` comes with the config. */
 const LIVE_MAPS = MAP_NAMES.filter((n) => n !== 'routes');
@@ -153,16 +155,22 @@ export class HaproxyProgrammer {
     return slot;
   }
 
-  /** Deletes the instance's server once its requests finished; the slot is freed with its last server. */
+  /**
+   * Takes the instance's server out: resolves once its requests finished; the server is deleted
+   * after (its idle connections close first), and the slot is freed with its last server.
+   */
   #leave(slot: Slot, id: string, waitMs: number): Promise<void> {
     const pending = slot.leaving.get(id);
     if (pending !== undefined) return pending;
     const server = slot.servers.get(id);
     if (server === undefined) return Promise.resolve();
     slot.servers.delete(id);
-    const gone = deleteServer(this.#o.api, slotBackend(slot.index), server.name, { waitMs })
+    let quiet: () => void = () => undefined;
+    const drained = new Promise<void>((resolve) => (quiet = resolve));
+    void deleteServer(this.#o.api, slotBackend(slot.index), server.name, { waitMs: Math.max(waitMs, DELETE_WAIT_MS), onQuiet: quiet })
       .catch((err: unknown) => this.#o.logger.warn({ err, revision: slot.revision, instance: id }, 'could not delete an instance’s HAProxy server'))
       .finally(() => {
+        quiet();
         slot.leaving.delete(id);
         if (slot.servers.size === 0 && slot.leaving.size === 0 && this.#slots.get(slot.revision) === slot && !this.#applied.backends.has(slot.revision)) {
           this.#slots.delete(slot.revision);
@@ -170,8 +178,10 @@ export class HaproxyProgrammer {
           this.#free.sort((a, b) => a - b);
         }
       });
-    slot.leaving.set(id, gone);
-    return gone;
+    // A drain waits for the requests, at most `waitMs`, not for the idle connections.
+    const done = Promise.race([drained, new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())]);
+    slot.leaving.set(id, done);
+    return done;
   }
 
   async #applyMaps(next: MapContents): Promise<void> {

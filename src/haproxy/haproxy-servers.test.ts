@@ -88,6 +88,21 @@ describe('dynamic servers', () => {
     await setWeight(api, 'be', 'one', 100);
   });
 
+  it('an added server keeps its connections for the next requests, as a static one does', async () => {
+    const reused = await startTinyBackend('reused');
+    backends.push(reused);
+    await addServer(api, 'be', 'reused', '127.0.0.1', reused.port);
+    await setWeight(api, 'be', 'one', 0);
+    await setWeight(api, 'be', 'two', 0);
+    // One after the other, each on a new caller connection: only HAProxy's side can keep the instance's connection.
+    for (let i = 0; i < 20; i++) expect(await get(fixture.port, '/')).toEqual({ status: 200, body: 'reused' });
+    expect(reused.hits).toBe(20);
+    expect(reused.connections).toBeLessThanOrEqual(2);
+    await deleteServer(api, 'be', 'reused', { waitMs: 5000 });
+    await setWeight(api, 'be', 'one', 100);
+    await setWeight(api, 'be', 'two', 100);
+  });
+
   it.each([
     [() => addServer(api, 'be', 'one', '127.0.0.1', 1), 'Already exists a server'],
     [() => addServer(api, 'nope', 'x', '127.0.0.1', 1), 'No such backend'],

@@ -37,7 +37,10 @@ export async function addServer(
   if (!/^[0-9A-Fa-f.:]+$/.test(address)) throw new MlaasError('HAPROXY_UNAVAILABLE', `server ${server}: address ${JSON.stringify(address)} is not an IP address`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new MlaasError('HAPROXY_UNAVAILABLE', `server ${server}: port must be 1..65535, got ${port}`);
   const host = address.includes(':') ? `[${address}]` : address;
-  let command = `add server ${server} ${host}:${port}`;
+  // A server `add server` makes in 2.6 keeps no idle connection (no pool, no purge delay, unlike a static one's
+  // 5 s): each request would open a connection of its own. A 1 s purge delay keeps those a steady load reuses
+  // and lets the idle ones of a server in maintenance go within seconds, which `del server` waits for.
+  let command = `add server ${server} ${host}:${port} pool-max-conn -1 pool-purge-delay 1s`;
   if (options.maxconn !== undefined) command += ` maxconn ${integerIn(server, 'maxconn', options.maxconn, 0, 1_000_000)}`;
   if (options.weight !== undefined) command += ` weight ${integerIn(server, 'weight', options.weight, 0, 256)}`;
   await api.execute([command, `enable server ${server}`]);
@@ -58,8 +61,15 @@ export async function setWeight(api: HaproxyRuntimeApi, backend: string, name: s
  * Puts the server in maintenance (no new request), waits up to `waitMs` for
  * its current connections (scur) to reach 0, then deletes it. Fails naming
  * the count when connections remain; the server is left in maintenance.
+ * `onQuiet` is told when its requests have finished, which may be seconds
+ * before the deletion: idle kept-alive connections go first.
  */
-export async function deleteServer(api: HaproxyRuntimeApi, backend: string, name: string, options: { waitMs?: number } = {}): Promise<void> {
+export async function deleteServer(
+  api: HaproxyRuntimeApi,
+  backend: string,
+  name: string,
+  options: { waitMs?: number; onQuiet?: () => void } = {},
+): Promise<void> {
   const server = target(backend, name);
   await api.execute([`set server ${server} state maint`]);
   const waitMs = options.waitMs ?? 5_000;
@@ -67,6 +77,7 @@ export async function deleteServer(api: HaproxyRuntimeApi, backend: string, name
   for (;;) {
     const row = (await readStats(api)).find((r) => r.backend === backend && r.server === name);
     const current = row?.scur ?? 0;
+    if (current === 0) options.onQuiet?.();
     // Idle kept-alive connections also block `del server`; HAProxy closes them on its own, so retry.
     const [answer = ''] = current === 0 ? await api.send([`del server ${server}`]) : [];
     if (answer === 'Server deleted.') return;
