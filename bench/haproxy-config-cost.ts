@@ -77,7 +77,20 @@ const EDITS: Record<string, Edit> = {
   'no-backend-rules': lines((l) => (/^ {2}(retries|retry-on|option redispatch|http-request set-(var\(txn\.timeout\)|timeout))/.test(l) ? undefined : l)),
   'no-log': lines((l) => (l === '  log global' ? undefined : l)),
   'no-bufsize': lines((l) => (l.startsWith('  tune.bufsize ') ? undefined : l)),
+  // L7 retries (empty-response) keep a copy of every request for a retry.
+  'no-retry-on': lines((l) => (l.startsWith('  retry-on ') ? undefined : l)),
+  // Not a removal: the same headers dropped by one rule, one pass over the headers instead of one per name.
+  'one-del-header': oneDelHeader,
 };
+
+function oneDelHeader(config: string): string {
+  const rule = /^ {2}http-request del-header (\S+) if native$/;
+  const names = config.split('\n').flatMap((l) => rule.exec(l)?.slice(1) ?? []);
+  if (names.length === 0) return config;
+  const [first = ''] = names;
+  const one = `  http-request del-header ^(${names.map(escape).join('|')})$ -m reg if native`;
+  return lines((l) => (rule.exec(l)?.[1] === first ? one : rule.test(l) ? undefined : l))(config);
+}
 
 /** (b) with no rule at all, its one route fixed: what the generated structure (globals, defaults, slots) costs without any step. */
 const noRules: Edit = (config, copy) =>
