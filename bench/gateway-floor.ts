@@ -5,12 +5,17 @@
  * upstream), through a bare node:http + undici proxy that checks a key in a
  * Map (bare-undici-proxy.ts), and through the gateway of a real `mlaas up`
  * (gateway.workers 1; key auth, tenancy, routing to a platform service whose
- * one instance is that backend). Each round runs every target at c=32
+ * one instance is that backend), and through HAProxy as the data plane of a
+ * second `mlaas up` of the same files (gateway.dataplane: haproxy, one
+ * thread as nginx has one worker; its own instance of the same backend),
+ * which must serve the route natively: the TypeScript gateway behind it must
+ * answer none of those requests, or the bench fails. Each round runs every target at c=32
  * (throughput) and c=1 (latency), so that drift of a shared machine falls
  * on all; figures are medians over rounds and ratios to the peers. Beside
- * them, the CPU time the bare proxy's and the platform's process spent per
- * request at c=32 (less what each spends idle), which contention blurs less
- * than requests/s; and the
+ * them, the CPU time the proxies' processes spent per request at c=32 (less
+ * what each spends idle), which contention blurs less than requests/s — for
+ * HAProxy its worker's, and its platform's process beside it, which should
+ * then be idle; and the
  * machine's load average, since other work may share the cores.
  *
  * `BENCH_BEFORE=DIR` (a built checkout of another commit) adds that
@@ -23,29 +28,32 @@
  * gateway measured as "after" from another built checkout too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
 import { freePort } from '../src/runtime/free-port.js';
+import { FLOOR_ANSWER, FLOOR_BODY, instancePortOf, writeFloorPlatform } from './floor-platform.js';
+import { haproxyPlan, haproxyWorkerPid, metricsUrlOf, typescriptGatewayRequests } from './haproxy-native.js';
 import { loadGenerator, type LoadResult, type LoadSpec } from './load-generator.js';
 import { startNginxProxy, type NginxProxy } from './nginx-proxy.js';
-import { writeProxyPlatform } from './proxy-platform.js';
+import { childPidsNamed, processCpuSeconds as cpuSeconds } from './process-cpu.js';
 import { percentile, round, writeResult } from './spam-filter-platform.js';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
-const ANSWER = '{"ok":true,"label":"ham","score":0.0001}';
-const BODY = '{"text":"hello"}';
 const BEFORE = process.env['BENCH_BEFORE'];
 const PAIRED_ONLY = process.env['BENCH_PAIRED_ONLY'] === '1';
 const AFTER = process.env['BENCH_AFTER'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-type Target = 'direct' | 'nginx' | 'bare' | 'gateway' | 'before';
+type Target = 'direct' | 'nginx' | 'bare' | 'gateway' | 'haproxy' | 'before';
+/** Processes whose CPU per request is measured, and the target whose rounds it is measured in. */
+type Meter = 'nginx' | 'bare' | 'gateway' | 'haproxy' | 'haproxyPlatform' | 'before';
+const METERED: Record<Meter, Target> = { nginx: 'nginx', bare: 'bare', gateway: 'gateway', haproxy: 'haproxy', haproxyPlatform: 'haproxy', before: 'before' };
 
 interface Summary {
   requestsPerSec: number;
@@ -59,16 +67,25 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   let up: MlaasUp | undefined;
   let before: MlaasUp | undefined;
+  let haproxy: MlaasUp | undefined;
   let nginx: NginxProxy | undefined;
   let bare: ChildProcess | undefined;
   try {
-    writePlatform(root);
+    writeFloorPlatform(root);
     up = await (AFTER === undefined ? startMlaasUp : (await startIn(AFTER)))(root, 'state');
     const instancePort = await instancePortOf(up);
     if (BEFORE !== undefined) {
-      writePlatform(path.join(root, 'before'));
+      writeFloorPlatform(path.join(root, 'before'));
       before = await (await startIn(BEFORE))(path.join(root, 'before'), 'state');
       await instancePortOf(before);
+    }
+    const haproxyDir = path.join(root, 'haproxy');
+    if (!PAIRED_ONLY) {
+      writeFloorPlatform(haproxyDir, 'workers: 1, dataplane: haproxy');
+      haproxy = await startMlaasUp(haproxyDir, 'state');
+      await instancePortOf(haproxy);
+      const plan = haproxyPlan(haproxyDir, 'state');
+      if (plan.native < 1 || plan.delegated.length > 0) throw new Error(`HAProxy does not serve the floor route itself: ${JSON.stringify(plan)}`);
     }
     nginx = await startNginxProxy(instancePort, await freePort(), 1);
     if (nginx === undefined) throw new Error('gateway-floor needs nginx (apt-get install nginx-light)');
@@ -84,16 +101,28 @@ async function main(): Promise<void> {
       nginx: { url: `${nginx.url}/predict`, headers: {} },
       bare: { url: `http://127.0.0.1:${barePort}/predict`, headers: key },
       gateway: { url: `${up.gatewayUrl}/v1/predict`, headers: key },
+      ...(haproxy === undefined ? {} : { haproxy: { url: `${haproxy.gatewayUrl}/v1/predict`, headers: { 'x-api-key': haproxy.demoKey } } }),
       ...(before === undefined ? {} : { before: { url: `${before.gatewayUrl}/v1/predict`, headers: { 'x-api-key': before.demoKey } } }),
     };
     const generator = loadGenerator();
     const names = Object.keys(targets) as Target[];
     // Warm every path (JIT, keep-alive pools) before measuring.
-    const spec = (name: Target, durationS: number, connections: number) => ({ ...(targets[name] as { url: string; headers: Record<string, string> }), body: BODY, durationS, connections });
+    const spec = (name: Target, durationS: number, connections: number) => ({ ...(targets[name] as { url: string; headers: Record<string, string> }), body: FLOOR_BODY, durationS, connections });
     for (const name of names) await generator.run(spec(name, 2, CONNECTIONS));
     const runs = { c32: emptyRuns(), c1: emptyRuns() };
-    const pids: Partial<Record<Target, number | undefined>> = { bare: bare.pid, gateway: up.child.pid, before: before?.child.pid };
-    const cpu = { bare: { seconds: 0, requests: 0 }, gateway: { seconds: 0, requests: 0 }, before: { seconds: 0, requests: 0 } };
+    const pids: Partial<Record<Meter, number | undefined>> = {
+      nginx: childPidsNamed(nginx.pid, 'nginx')[0],
+      bare: bare.pid,
+      gateway: up.child.pid,
+      haproxy: haproxy?.child.pid === undefined ? undefined : haproxyWorkerPid(haproxy.child.pid),
+      haproxyPlatform: haproxy?.child.pid,
+      before: before?.child.pid,
+    };
+    const meters = Object.keys(METERED) as Meter[];
+    const cpu = Object.fromEntries(meters.map((m) => [m, { seconds: 0, requests: 0 }])) as Record<Meter, { seconds: number; requests: number }>;
+    // Counted after the warm-up: HAProxy may hand on requests until the programmer has filled its maps.
+    const metricsUrl = haproxy === undefined ? undefined : metricsUrlOf(haproxy);
+    const typescriptBefore = metricsUrl === undefined ? 0 : await typescriptGatewayRequests(metricsUrl);
     // What each process spends with no request at all (a platform's control plane and runtime tick on), taken off its share under load.
     const idle = await idleCpuRates(pids);
     const paired = before === undefined ? undefined : await pairedRounds(spec, pids);
@@ -105,19 +134,26 @@ async function main(): Promise<void> {
       // Each round starts at another target, so that none always runs first.
       for (let j = 0; j < names.length; j++) {
         const name = names[(i + j) % names.length] as Target;
-        const pid = pids[name];
-        const before = pid === undefined ? 0 : cpuSeconds(pid);
+        const measured = meters.flatMap((m) => {
+          const pid = pids[m];
+          return METERED[m] === name && pid !== undefined ? [{ m, pid, t0: cpuSeconds(pid) }] : [];
+        });
         const startedAt = performance.now();
         const result = await generator.run(spec(name, DURATION_S, CONNECTIONS));
-        if (pid !== undefined && (name === 'bare' || name === 'gateway' || name === 'before')) {
-          cpu[name].seconds += cpuSeconds(pid) - before - (idle[name] ?? 0) * ((performance.now() - startedAt) / 1000);
-          cpu[name].requests += result.requests;
+        for (const { m, pid, t0 } of measured) {
+          cpu[m].seconds += cpuSeconds(pid) - t0 - (idle[m] ?? 0) * ((performance.now() - startedAt) / 1000);
+          cpu[m].requests += result.requests;
         }
         runs.c32[name].push(result);
         runs.c1[name].push(await generator.run(spec(name, DURATION_S, 1)));
       }
     }
     const loadAfter = os.loadavg();
+    const haproxyRequests = [...runs.c32.haproxy, ...runs.c1.haproxy].reduce((a, r) => a + r.requests, 0);
+    const typescriptGrowth = metricsUrl === undefined ? 0 : (await typescriptGatewayRequests(metricsUrl)) - typescriptBefore;
+    if (typescriptGrowth > 0) {
+      throw new Error(`HAProxy did not serve natively: the TypeScript gateway behind it answered ${typescriptGrowth} of the ${haproxyRequests} requests of the haproxy rounds`);
+    }
     const c32 = summarise(runs.c32);
     const c1 = summarise(runs.c1);
     const added = (t: Target) => ({ p50Us: round((c1[t]?.p50Us ?? NaN) - c1.direct.p50Us, 0), p99Us: round((c1[t]?.p99Us ?? NaN) - c1.direct.p99Us, 0) });
@@ -126,19 +162,25 @@ async function main(): Promise<void> {
       throughputGatewayOverNginx: round(c32.gateway.requestsPerSec / c32.nginx.requestsPerSec),
       throughputBareOverNginx: round(c32.bare.requestsPerSec / c32.nginx.requestsPerSec),
       throughputGatewayOverDirect: round(c32.gateway.requestsPerSec / c32.direct.requestsPerSec),
+      throughputHaproxyOverNginx: round(c32.haproxy.requestsPerSec / c32.nginx.requestsPerSec),
       throughputGatewayOverBefore: c32.before === undefined ? null : round(c32.gateway.requestsPerSec / c32.before.requestsPerSec),
     };
-    const cpuUsPerRequest = {
-      bare: round((cpu.bare.seconds / cpu.bare.requests) * 1e6, 1),
-      gateway: round((cpu.gateway.seconds / cpu.gateway.requests) * 1e6, 1),
-      before: before === undefined ? null : round((cpu.before.seconds / cpu.before.requests) * 1e6, 1),
+    const perRequest = (m: Meter): number | null => (cpu[m].requests === 0 ? null : round((cpu[m].seconds / cpu[m].requests) * 1e6, 1));
+    const cpuUsPerRequest = Object.fromEntries(meters.map((m) => [m, perRequest(m)])) as Record<Meter, number | null>;
+    const addedAtC1 = {
+      gateway: added('gateway'),
+      haproxy: added('haproxy'),
+      bare: added('bare'),
+      nginx: added('nginx'),
+      before: c1.before === undefined ? null : added('before'),
     };
-    const addedAtC1 = { gateway: added('gateway'), bare: added('bare'), nginx: added('nginx'), before: c1.before === undefined ? null : added('before') };
     const targetsMet = {
       gatewayOverBare: ratios.throughputGatewayOverBare >= 0.95,
       gatewayOverNginx: ratios.throughputGatewayOverNginx >= 0.5,
       addedP50: addedAtC1.gateway.p50Us <= 100,
       addedP99: addedAtC1.gateway.p99Us <= 1000,
+      haproxyOverNginx: ratios.throughputHaproxyOverNginx >= 0.9,
+      haproxyAddedP50: addedAtC1.haproxy.p50Us <= 60,
     };
     const failed = names.reduce((a, n) => a + (c32[n]?.failed ?? 0) + (c1[n]?.failed ?? 0), 0);
     const load = `load avg ${loadBefore[0]?.toFixed(2)}→${loadAfter[0]?.toFixed(2)} on ${os.availableParallelism()} cores`;
@@ -151,12 +193,13 @@ async function main(): Promise<void> {
         durationS: DURATION_S,
         connections: CONNECTIONS,
         rounds: ROUNDS,
-        answerBytes: ANSWER.length,
+        answerBytes: FLOOR_ANSWER.length,
         c32,
         c1,
         addedAtC1,
         cpuUsPerRequest,
         idleCpuCoresBeforeLoad: idle,
+        haproxyServedNatively: { requests: haproxyRequests, typescriptGatewayRequestsMeanwhile: typescriptGrowth },
         paired: paired ?? null,
         ratios,
         targetsMet,
@@ -164,10 +207,12 @@ async function main(): Promise<void> {
       },
       `${generator.name}, ${ROUNDS} alternating rounds of ${DURATION_S}s at c=${CONNECTIONS} and c=1, medians, ${load}: ` +
         `c=${CONNECTIONS} direct ${c32.direct.requestsPerSec}, nginx ${c32.nginx.requestsPerSec}, bare undici proxy ${c32.bare.requestsPerSec}, ` +
-        `gateway ${c32.gateway.requestsPerSec} req/s (gateway/bare ×${ratios.throughputGatewayOverBare}, gateway/nginx ×${ratios.throughputGatewayOverNginx}); ` +
-        `added at c=1 p50/p99: gateway ${addedAtC1.gateway.p50Us}/${addedAtC1.gateway.p99Us} µs, bare ${addedAtC1.bare.p50Us}/${addedAtC1.bare.p99Us} µs, ` +
-        `nginx ${addedAtC1.nginx.p50Us}/${addedAtC1.nginx.p99Us} µs; CPU per request at c=${CONNECTIONS}: bare ${cpuUsPerRequest.bare} µs, ` +
-        `platform ${cpuUsPerRequest.gateway} µs` +
+        `gateway ${c32.gateway.requestsPerSec}, haproxy ${c32.haproxy.requestsPerSec} req/s (gateway/bare ×${ratios.throughputGatewayOverBare}, ` +
+        `gateway/nginx ×${ratios.throughputGatewayOverNginx}, haproxy/nginx ×${ratios.throughputHaproxyOverNginx}); ` +
+        `added at c=1 p50/p99: gateway ${addedAtC1.gateway.p50Us}/${addedAtC1.gateway.p99Us} µs, haproxy ${addedAtC1.haproxy.p50Us}/${addedAtC1.haproxy.p99Us} µs, ` +
+        `bare ${addedAtC1.bare.p50Us}/${addedAtC1.bare.p99Us} µs, nginx ${addedAtC1.nginx.p50Us}/${addedAtC1.nginx.p99Us} µs; ` +
+        `CPU per request at c=${CONNECTIONS}: nginx ${cpuUsPerRequest.nginx} µs, bare ${cpuUsPerRequest.bare} µs, platform ${cpuUsPerRequest.gateway} µs, ` +
+        `haproxy ${cpuUsPerRequest.haproxy} µs (+ its platform ${cpuUsPerRequest.haproxyPlatform} µs; TypeScript gateway answered ${typescriptGrowth} of ${haproxyRequests})` +
         (c32.before === undefined || addedAtC1.before === null
           ? ''
           : `; before (${BEFORE}): ${c32.before.requestsPerSec} req/s (after/before ×${ratios.throughputGatewayOverBefore}), added p50/p99 ${addedAtC1.before.p50Us}/${addedAtC1.before.p99Us} µs, CPU ${cpuUsPerRequest.before} µs` +
@@ -177,7 +222,7 @@ async function main(): Promise<void> {
   } finally {
     bare?.kill();
     await nginx?.stop();
-    await Promise.all([up?.stop(), before?.stop()]);
+    await Promise.all([up?.stop(), before?.stop(), haproxy?.stop()]);
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -188,56 +233,13 @@ async function startIn(dir: string): Promise<typeof startMlaasUp> {
   return other.startMlaasUp;
 }
 
-/** The platform: one keyed route to service `floor`, whose one instance is the minimal backend. */
-function writePlatform(root: string): void {
-  const source = path.join(root, 'floor');
-  mkdirSync(source, { recursive: true });
-  writeFileSync(
-    path.join(source, 'server.mjs'),
-    `import http from 'node:http';
-const answer = Buffer.from(${JSON.stringify(ANSWER)});
-const head = { 'content-type': 'application/json', 'content-length': String(answer.length) };
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, head).end(answer)); });
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
-`,
-  );
-  writeProxyPlatform(root, 'mlaas://floor', {
-    title: 'gateway floor bench',
-    gateway: 'workers: 1',
-    settings: `services:
-  floor:
-    source: floor
-    command: [node, server.mjs]
-    scaling: { minInstances: 1, maxInstances: 1 }`,
-  });
-}
-
-async function instancePortOf(up: MlaasUp): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const status = JSON.parse(await up.cliOk(['status', '-o', 'json'])) as { services: { ready?: number; instances: { port?: number }[] }[] };
-    const port = status.services[0]?.instances[0]?.port;
-    if (port !== undefined && (status.services[0]?.ready ?? 0) > 0) return port;
-    if (Date.now() > deadline) throw new Error('the floor service has no ready instance');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** User + system CPU seconds of a process so far (/proc/PID/stat, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /**
  * Both gateways under the same load at the same time, ROUNDS times: requests
  * served and CPU per request of each, and their ratios (after over before).
  */
 async function pairedRounds(
   spec: (name: Target, durationS: number, connections: number) => LoadSpec,
-  pids: Partial<Record<Target, number | undefined>>,
+  pids: Partial<Record<Meter, number | undefined>>,
 ): Promise<{ requests: { after: number; before: number }; cpuUsPerRequest: { after: number; before: number }; throughputAfterOverBefore: number; cpuAfterOverBefore: number }> {
   const generator = loadGenerator();
   const half = Math.max(1, Math.floor(CONNECTIONS / 2));
@@ -265,7 +267,7 @@ async function pairedRounds(
 }
 
 /** CPU seconds per second each process spends over a few seconds without load. */
-async function idleCpuRates(pids: Partial<Record<Target, number | undefined>>): Promise<Partial<Record<Target, number>>> {
+async function idleCpuRates(pids: Partial<Record<Meter, number | undefined>>): Promise<Partial<Record<Meter, number>>> {
   const IDLE_S = 3;
   const at = Object.entries(pids).flatMap(([name, pid]) => (pid === undefined ? [] : [[name, pid, cpuSeconds(pid)] as const]));
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
@@ -273,10 +275,10 @@ async function idleCpuRates(pids: Partial<Record<Target, number | undefined>>): 
 }
 
 function emptyRuns(): Record<Target, LoadResult[]> {
-  return { direct: [], nginx: [], bare: [], gateway: [], before: [] };
+  return { direct: [], nginx: [], bare: [], gateway: [], haproxy: [], before: [] };
 }
 
-function summarise(runs: Record<Target, LoadResult[]>): Record<Exclude<Target, 'before'>, Summary> & { before?: Summary } {
+function summarise(runs: Record<Target, LoadResult[]>): Record<Exclude<Target, 'haproxy' | 'before'>, Summary> & { haproxy: Summary; before?: Summary } {
   const median = (rs: LoadResult[], f: (r: LoadResult) => number): number => percentile(rs.map(f), 50);
   const one = (rs: LoadResult[]): Summary => ({
     requestsPerSec: round(median(rs, (r) => r.requestsPerSec), 0),
@@ -289,6 +291,7 @@ function summarise(runs: Record<Target, LoadResult[]>): Record<Exclude<Target, '
     nginx: one(runs.nginx),
     bare: one(runs.bare),
     gateway: one(runs.gateway),
+    haproxy: one(runs.haproxy),
     ...(runs.before.length === 0 ? {} : { before: one(runs.before) }),
   };
 }

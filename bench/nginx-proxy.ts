@@ -10,6 +10,8 @@ import path from 'node:path';
 
 export interface NginxProxy {
   url: string;
+  /** The master's pid (its worker is its child). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ http {
   }
   return {
     url,
+    pid: child.pid as number,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGQUIT');

@@ -5,16 +5,34 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** [ppid, utime + stime in clock ticks of 1/100 s] of a process, or undefined once it is gone. */
-function stat(pid: number): [number, number] | undefined {
+/** [ppid, utime + stime in clock ticks of 1/100 s, command name] of a process, or undefined once it is gone. */
+function stat(pid: number): [number, number, string] | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces and parentheses; the fields after its last ')' do not.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return [Number(fields[1]), Number(fields[11]) + Number(fields[12])];
+    return [Number(fields[1]), Number(fields[11]) + Number(fields[12]), text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'))];
   } catch {
     return undefined;
   }
+}
+
+/** User + system CPU seconds of `pid` itself (not its children); throws once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  const s = stat(pid);
+  if (s === undefined) throw new Error(`process ${pid} is gone`);
+  return s[1] / 100;
+}
+
+/** The live children of `pid` whose command name is `name` (as /proc shows it). */
+export function childPidsNamed(pid: number, name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      const s = stat(Number(entry));
+      return s !== undefined && s[0] === pid && s[2] === name;
+    })
+    .map(Number);
 }
 
 /** User + system CPU seconds of `pid` and every live descendant of it. */

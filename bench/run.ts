@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['gateway-overhead', 'observability-cost', 'deploy-time', 'cold-start', 'onnx-batching', 'shared-quotas', 'gateway-workers', 'spam-vs-fastapi', 'gateway-floor'];
+const BENCHES = ['gateway-overhead', 'observability-cost', 'deploy-time', 'cold-start', 'onnx-batching', 'shared-quotas', 'gateway-workers', 'spam-vs-fastapi', 'gateway-floor', 'haproxy-propagation', 'haproxy-config-cost'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : BENCHES;
 
