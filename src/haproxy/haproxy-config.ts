@@ -99,14 +99,17 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     const body = JSON.stringify(problemOf(code, detail, { requestId: RID })).replace(JSON.stringify(RID), '"%[var(txn.rid)]"');
     return `  http-error status ${status} content-type application/problem+json hdr x-request-id "%[var(txn.rid)]"${headers} lf-string ${quote(body)}`;
   };
-  // A queued request's deadline passed: 429 at the revision's maximum instances (more will not come), else 503, as the activator answers.
+  // A queued request's deadline passed: 429 at the revision's maximum instances (more will not come), else 503, as the
+  // activator answers. Which one is the capacity map's, read only when the answer is made: nothing per request.
   const queueTimeout = () => {
+    const busy = (field: number) =>
+      `%[var(txn.rev),map(${map('capacity')},'GW_NO_INSTANCE|${ERROR_CODES.GW_NO_INSTANCE.title}|${ERROR_CODES.GW_NO_INSTANCE.status}'),field(${field},|)]`;
     const body = JSON.stringify(problemOf('GW_NO_INSTANCE', 'no instance of the revision took the request before its deadline', { requestId: RID }))
       .replace(JSON.stringify(RID), '"%[var(txn.rid)]"')
-      .replace('"https://mlaas.dev/errors/GW_NO_INSTANCE"', '"https://mlaas.dev/errors/%[var(txn.busy)]"')
-      .replace('"code":"GW_NO_INSTANCE"', '"code":"%[var(txn.busy)]"')
-      .replace(`"title":${JSON.stringify(ERROR_CODES.GW_NO_INSTANCE.title)}`, '"title":"%[var(txn.busytitle)]"')
-      .replace('"status":503', '"status":%[var(txn.busystatus)]');
+      .replace('"https://mlaas.dev/errors/GW_NO_INSTANCE"', `"https://mlaas.dev/errors/${busy(1)}"`)
+      .replace('"code":"GW_NO_INSTANCE"', `"code":"${busy(1)}"`)
+      .replace(`"title":${JSON.stringify(ERROR_CODES.GW_NO_INSTANCE.title)}`, `"title":"${busy(2)}"`)
+      .replace('"status":503', `"status":${busy(3)}`);
     return `status 503 content-type application/problem+json hdr x-request-id "%[var(txn.rid)]" hdr retry-after 1 hdr ${GENERATED} 1 lf-string ${quote(body)}`;
   };
   const lines = [
@@ -218,7 +221,7 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     '  http-request set-path %[var(txn.prefix)] if native { var(txn.op),field(4,|) -m str 0 }',
     '  http-request set-var(txn.deadline) var(txn.op),field(7,|) if native',
     '  http-after-response set-header x-request-id %[var(txn.rid)] if { var(txn.be) -m found } !{ res.hdr(x-request-id) -m found }',
-    `  http-after-response set-status 429 if { res.hdr(${GENERATED}) -m found } { var(txn.busy) -m str GW_AT_CAPACITY }`,
+    `  http-after-response set-status 429 if { res.hdr(${GENERATED}) -m found } { var(txn.rev),map(${map('capacity')}) -m found }`,
     `  http-after-response del-header ${GENERATED}`,
     // Which keys HAProxy admitted, for their lastUsedAt (read by the data plane every second).
     `  http-request track-sc0 var(txn.kid) table ${KEYS_USED_TABLE} if native { var(txn.tenant) -m found }`,
@@ -236,12 +239,6 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
       '  retry-on conn-failure empty-response',
       '  option redispatch 1',
       `  http-request set-var(txn.timeout) var(txn.rev),map_str_int(${map('timeouts')},${maxDeadline})`,
-      '  http-request set-var(txn.busy) str(GW_NO_INSTANCE)',
-      `  http-request set-var(txn.busytitle) str(${quote(ERROR_CODES.GW_NO_INSTANCE.title)})`,
-      '  http-request set-var(txn.busystatus) int(503)',
-      `  http-request set-var(txn.busy) str(GW_AT_CAPACITY) if { var(txn.rev),map(${map('capacity')}) -m found }`,
-      `  http-request set-var(txn.busytitle) str(${quote(ERROR_CODES.GW_AT_CAPACITY.title)}) if { var(txn.busy) -m str GW_AT_CAPACITY }`,
-      '  http-request set-var(txn.busystatus) int(429) if { var(txn.busy) -m str GW_AT_CAPACITY }',
       '  http-request set-var(txn.timeout) var(txn.deadline) if { var(txn.timeout),sub(txn.deadline) gt 0 }',
       '  http-request set-timeout server var(txn.timeout)',
       // The activator's bound on waiting requests per revision.

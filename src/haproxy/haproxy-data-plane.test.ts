@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { decodeConfigHeader } from '../api/service-contract.js';
 import { parseGatewayDocument } from '../config/index.js';
+import { ERROR_CODES } from '../errors.js';
 import type { BackendIdTokens } from '../gateway/backend-id-tokens.js';
 import { testIdTokens } from '../gateway/fixtures/test-id-tokens.js';
 import { freePort } from '../runtime/free-port.js';
@@ -58,7 +59,21 @@ async function startEcho(name: string, answer: (seen: Seen) => Record<string, un
     echo.inFlight += 1;
     req.resume();
     req.on('end', () => {
-      const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 0);
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      // `?trickle=ms`: the head at once, then a byte every 50 ms for that long — in flight without ever being silent.
+      const trickle = Number(query.get('trickle') ?? 0);
+      if (trickle > 0) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const tick = setInterval(() => res.write('.'), 50);
+        setTimeout(() => {
+          clearInterval(tick);
+          echo.inFlight -= 1;
+          echo.answeredAt = Date.now();
+          res.end();
+        }, trickle);
+        return;
+      }
+      const delay = Number(query.get('delay') ?? 0);
       setTimeout(() => {
         echo.inFlight -= 1;
         echo.answeredAt = Date.now();
@@ -85,6 +100,8 @@ const operations: Array<[string, string, string?]> = [
   ['/v1/short', "{ address: 'mlaas://slow', deadline: 0.5 }"],
   ['/v1/late', "{ address: 'mlaas://late' }"],
   ['/v1/tight', "{ address: 'mlaas://tight', deadline: 30 }"],
+  ['/v1/full', "{ address: 'mlaas://full', deadline: 0.5 }"],
+  ['/v1/growing', "{ address: 'mlaas://growing', deadline: 0.5 }"],
 ];
 
 const document = `
@@ -114,7 +131,7 @@ const secrets: Record<'scopedHere' | 'scopedElsewhere' | 'limited', string> = { 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlaas-haproxy-plane-'));
   fallback = await startEcho('fallback', () => ({ fallback: true }));
-  for (const name of ['a', 'b', 's1', 's2', 'late']) instances[name] = await startEcho(name, (seen) => ({ instance: name, url: seen.url }));
+  for (const name of ['a', 'b', 's1', 's2', 'late', 'full', 'growing']) instances[name] = await startEcho(name, (seen) => ({ instance: name, url: seen.url }));
 
   store = new FakeStateStore();
   store.upsertTenant('acme', { displayName: 'Acme', config: { threshold: 0.9, language: 'en' } });
@@ -132,6 +149,13 @@ beforeAll(async () => {
   store.setReadyInstances('echo-00001', [endpoint('a')]);
   store.setReadyInstances('tight-00001', [{ ...endpoint('s1'), id: 'inst-tight' }]);
   store.setReadyInstances('late-00001', [endpoint('late')]);
+  // One request at a time: `full` at its maximum of one instance, `growing` with room for a second.
+  for (const [service, maxInstances] of [['full', 1], ['growing', 2]] as const) {
+    store.upsertService(service, {});
+    const rev = store.createRevision(service, { timeoutSeconds: 30, scaling: { concurrency: 1, maxInstances } });
+    store.setRevisionState(rev.name, 'ready');
+    store.setReadyInstances(rev.name, [endpoint(service)]);
+  }
   store.setReadyInstances('slow-00001', [endpoint('s1'), endpoint('s2')]);
 
   idTokens = await testIdTokens();
@@ -512,6 +536,51 @@ describe('deadlines', () => {
     const answer = await send('/v1/short?delay=2500', { key: secret });
     expect(answer).toMatchObject({ status: 504, body: { code: 'GW_DEADLINE_EXCEEDED' } });
     expect(Date.now() - startedAt).toBeLessThan(2_400);
+  });
+});
+
+/** A POST with the key, answered as status, headers and text (a trickled answer is no JSON). */
+function sendRaw(pathAndQuery: string, key: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: plane.port, path: pathAndQuery, method: 'POST', headers: { 'x-api-key': key, 'content-length': '2' }, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
+
+describe('the queue of a busy instance', () => {
+  it.each([
+    ['/v1/full', 429, 'GW_AT_CAPACITY'],
+    ['/v1/growing', 503, 'GW_NO_INSTANCE'],
+  ] as const)('%s: a request waiting past its deadline for the one busy instance gets %i %s with Retry-After, as the activator answers', async (route, status, code) => {
+    const busy = sendRaw(`${route}?trickle=1500`, secret);
+    const instance = instances[route.slice(4)] as Echo;
+    while (instance.inFlight === 0) await sleep(10);
+    const startedAt = Date.now();
+    const queued = await sendRaw(route, secret);
+    const waited = Date.now() - startedAt;
+    expect(queued.status).toBe(status);
+    expect(queued.headers['content-type']).toBe('application/problem+json');
+    expect(queued.headers['retry-after']).toBe('1');
+    expect(queued.headers['x-mlaas-haproxy-error']).toBeUndefined();
+    expect(JSON.parse(queued.text)).toMatchObject({
+      status,
+      code,
+      title: ERROR_CODES[code].title,
+      type: `https://mlaas.dev/errors/${code}`,
+      requestId: queued.headers['x-request-id'],
+    });
+    expect(waited).toBeGreaterThanOrEqual(450);
+    expect(waited).toBeLessThan(1_400);
+    // The instance never saw the refused request: only the busy one.
+    expect(instance.seen).toHaveLength(1);
+    expect(await busy).toMatchObject({ status: 200, text: expect.stringMatching(/^\.+$/) });
+    expect(fallback.seen.filter((r) => r.url.startsWith(route))).toEqual([]);
   });
 });
 

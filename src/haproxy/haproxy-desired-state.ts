@@ -13,6 +13,7 @@
  * or its tenant's `quota`): rate limits stay in one place.
  */
 import type { InstanceEndpoint } from '../api/data-plane.js';
+import { ERROR_CODES } from '../errors.js';
 import type { GatewaySnapshot } from '../api/gateway-snapshot.js';
 import { TenantConfigCache, contextOf, type TenantProfile } from '../flags/tenant-config-cache.js';
 import { buildKeyIndex } from '../gateway/key-index.js';
@@ -20,6 +21,9 @@ import { tagOf } from '../gateway/request-tenancy.js';
 import { compileFlags } from '../gateway/snapshot-applier.js';
 import { compileRouting, pickRevision, type ServiceRouting } from '../gateway/traffic-router.js';
 import { emptyMaps, type MapContents } from './native-maps.js';
+
+/** The capacity map's value: the problem a queued request that timed out gets instead of GW_NO_INSTANCE's. */
+const AT_CAPACITY = `GW_AT_CAPACITY|${ERROR_CODES.GW_AT_CAPACITY.title}|${ERROR_CODES.GW_AT_CAPACITY.status}`;
 
 export interface RevisionServers {
   service: string;
@@ -78,7 +82,7 @@ export function desiredHaproxyState(snapshot: GatewaySnapshot, nowMs: number): D
     const service = serviceOf.get(revision);
     if (instances === undefined || instances.length === 0 || service === undefined) continue;
     revisions.set(revision, { service, instances, concurrency: limits.concurrency });
-    if (instances.length >= limits.maxInstances) maps.capacity.set(revision, '1');
+    if (instances.length >= limits.maxInstances) maps.capacity.set(revision, AT_CAPACITY);
   }
   return { maps, revisions, nextChangeAt };
 }

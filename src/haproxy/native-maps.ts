@@ -18,7 +18,7 @@ export const MAP_FILES = {
   split: 'split.map',
   /** Revision → the slot backend holding its ready instances; absent while it has none. */
   backends: 'backends.map',
-  /** Revision → 1 while its ready instances are at its maxInstances: a queued request that times out gets 429, not 503. */
+  /** Revision → `GW_AT_CAPACITY|title|429` while its ready instances are at its maxInstances: a queued request that times out gets that problem, not GW_NO_INSTANCE's 503. */
   capacity: 'capacity.map',
   /** Revision → its timeoutSeconds in ms. */
   timeouts: 'timeouts.map',
