@@ -9,12 +9,13 @@
  * it, the same revocation with the TypeScript gateway on gateway.port, its
  * peer in this run. Target: ≤ 100 ms.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { startMlaasUp, type MlaasUp } from '../test/e2e/mlaas-process.js';
+import { writeFloorPlatform } from './floor-platform.js';
 import { percentile, round, writeResult } from './spam-filter-platform.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 30);
@@ -49,44 +50,7 @@ async function main(): Promise<void> {
 }
 
 async function startPlane(dir: string, dataplane: 'haproxy' | 'typescript'): Promise<Plane> {
-  const source = path.join(dir, 'floor');
-  mkdirSync(source, { recursive: true });
-  writeFileSync(
-    path.join(source, 'server.mjs'),
-    `import http from 'node:http';
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end(req.url === '/healthz' ? 'ok' : '{"ok":true}')); });
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
-`,
-  );
-  writeFileSync(
-    path.join(dir, 'api-gateway.yaml'),
-    `swagger: '2.0'
-info: { title: propagation, version: 1.0.0 }
-securityDefinitions:
-  api_key: { type: apiKey, name: x-api-key, in: header }
-security: [{ api_key: [] }]
-paths:
-  /v1/predict:
-    post:
-      x-google-backend: { address: 'mlaas://floor/predict' }
-      responses: { '200': { description: ok } }
-`,
-  );
-  writeFileSync(
-    path.join(dir, 'mlaas.yaml'),
-    `gateway: { document: api-gateway.yaml, workers: 1, dataplane: ${dataplane} }
-stateDir: state
-requestLogs: { enabled: false }
-services:
-  floor:
-    source: floor
-    command: [node, server.mjs]
-    scaling: { minInstances: 1 }
-tenants:
-  acme: { demoKey: true }
-`,
-  );
+  writeFloorPlatform(dir, `workers: 1, dataplane: ${dataplane}`);
   const up = await startMlaasUp(dir, 'state');
   const endpoint = JSON.parse(readFileSync(path.join(dir, 'state', 'endpoint.json'), 'utf8')) as { adminUrl: string };
   return { up, adminUrl: endpoint.adminUrl, token: readFileSync(path.join(dir, 'state', 'admin-token'), 'utf8').trim() };

@@ -15,6 +15,7 @@
 import type { InstanceEndpoint } from '../api/data-plane.js';
 import { ERROR_CODES } from '../errors.js';
 import type { GatewaySnapshot } from '../api/gateway-snapshot.js';
+import type { FlagEvaluation } from '../flags/flag-set.js';
 import { TenantConfigCache, contextOf, type TenantProfile } from '../flags/tenant-config-cache.js';
 import { buildKeyIndex } from '../gateway/key-index.js';
 import { tagOf } from '../gateway/request-tenancy.js';
@@ -94,7 +95,7 @@ function revisionAt(routing: ServiceRouting, bucket: number): string {
 }
 
 /** The tenant's revision where it does not depend on the request: its rule, its routing flag's tag, the sticky split. */
-function decidedRevision(routing: ServiceRouting, tenant: string, flag: () => ReturnType<ReturnType<typeof compileFlags>['evaluate']>): string | undefined {
+function decidedRevision(routing: ServiceRouting, tenant: string, flag: () => FlagEvaluation): string | undefined {
   const ruled = routing.byTenant.get(tenant);
   if (ruled !== undefined) return ruled;
   if (routing.flagTag !== undefined) {
