@@ -121,7 +121,6 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     '  log stderr format raw local0 notice',
     'defaults',
     '  mode http',
-    '  option dontlognull',
     '  option http-keep-alive',
     '  http-reuse always',
     '  timeout connect 5s',
