@@ -371,7 +371,7 @@ async function assemble(
     token: adminToken,
     connections: config.controlPlane.connections,
     status: platformStatus({ ...load, supervisor, autoscaler, coldStarts, sharedQuotas }),
-    settle: settleChanges(replicas, store, logger.child({ component: 'admin' })),
+    settle: settleHaproxy(settleChanges(replicas, store, logger.child({ component: 'admin' })), () => haproxy, logger),
     onChange: (what) => publishTenancy(gateway, store, what),
     logger: logger.child({ component: 'admin' }),
     routes: platformAdminRoutes({ store, reconciler, deployer, supervisor, reloader, models, reload: () => reload('admin API'), applier, logsDir, closing: closing.signal, series }),
@@ -495,5 +495,18 @@ async function assemble(
     killNow() {
       supervisor.killAll();
     },
+  };
+}
+
+/**
+ * An admin change is answered once HAProxy (gateway.dataplane: haproxy) serves it too, as once every
+ * `mlaas gateway` replica does: the next request after the answer already meets the change there.
+ */
+function settleHaproxy(settle: () => Promise<void>, haproxy: () => HaproxyDataPlane | undefined, logger: Logger): () => Promise<void> {
+  return async () => {
+    await settle();
+    await haproxy()
+      ?.refresh()
+      .catch((err: unknown) => logger.warn({ err }, 'answered a change before HAProxy applied it'));
   };
 }

@@ -29,10 +29,12 @@ beforeAll(async () => {
   await npm(['pack', '--ignore-scripts', REPO, path.join(REPO, 'packages', 'sdk')], root);
   fs.mkdirSync(app, { mode: 0o755 });
   fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
-  // Offline from npm's cache (filled by the repository's own `npm ci`) keeps the test bounded. Install scripts off:
+  // From npm's cache (filled by the repository's own `npm ci`) where it can, which keeps the test bounded; the registry
+  // only for what `npm ci` never caches — package metadata, which the peer dependency zod of @mlaas/sdk needs — so that
+  // a machine whose only install was the repository's own `npm ci` installs too. Install scripts off:
   // better-sqlite3's would compile SQLite for minutes when no prebuilt binary can be fetched; the repository's build
   // of the same version for the same Node is what it would produce.
-  await npm(['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '../mlaas-0.1.0.tgz', '../mlaas-sdk-0.1.0.tgz'], app);
+  await npm(['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '../mlaas-0.1.0.tgz', '../mlaas-sdk-0.1.0.tgz'], app);
   const sqlite = (base: string): string => path.join(base, 'node_modules', 'better-sqlite3');
   const version = (dir: string): string => (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   expect(version(sqlite(app))).toBe(version(sqlite(REPO)));
