@@ -57,9 +57,8 @@ import { chooseInstanceUser } from './runtime/instance-user.js';
 import { reapOrphans } from './runtime/reap-orphans.js';
 import { Supervisor } from './runtime/supervisor.js';
 import { RuntimePool } from './runtime/runtime-pool.js';
-import { freePort } from './runtime/free-port.js';
-import { openFileLimit } from './http/open-file-limit.js';
 import type { HaproxyDataPlane } from './haproxy/haproxy-data-plane.js';
+import { settleHaproxy, startHaproxy } from './platform-haproxy.js';
 
 import type { Platform, PlatformOptions, ReloadTrigger } from './platform-types.js';
 
@@ -67,9 +66,6 @@ export type { Platform, PlatformOptions, ReloadOutcome, ReloadTrigger, ServiceSt
 
 /** Written at start so the CLI finds a running platform: `<stateDir>/endpoint.json`. */
 export const ENDPOINT_FILE = 'endpoint.json';
-
-/** Revisions HAProxy can hold instances of at once (gateway.dataplane: haproxy); more are served by the TypeScript gateway. */
-const HAPROXY_SLOTS = 64;
 
 /** The mlaas package root: services import `mlaas/sdk` from it. */
 const PLATFORM_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -403,30 +399,8 @@ async function assemble(
     undo.push(() => workers?.stop());
   }
   if (withHaproxy) {
-    const { HaproxyDataPlane } = await import('./haproxy/haproxy-data-plane.js');
-    const { connections } = config.gateway;
-    const haproxyPort = port === 0 ? await freePort() : port;
-    haproxy = await HaproxyDataPlane.start({
-      dir: path.join(stateDir, 'haproxy'),
-      host,
-      port: haproxyPort,
-      fallbackPort: await listen(gateway.server, 0, '127.0.0.1', 'the TypeScript gateway behind HAProxy'),
-      slots: HAPROXY_SLOTS,
-      threads: workerCount,
-      maxBodyBytes: config.gateway.maxBodyBytes,
-      // Two descriptors per connection (caller and instance) within its open-file limit, with room for its own.
-      maxConnections: connections.max ?? Math.floor((openFileLimit() - 64) / 2),
-      headerTimeoutMs: connections.headerTimeout,
-      keepAliveTimeoutMs: connections.keepAliveTimeout,
-      requestTimeoutMs: connections.requestTimeout,
-      operations: loaded.gateway.operations,
-      store,
-      idTokens,
-      onKeyUsed: (id, atMs) => keyUsage.record(id, atMs),
-      logger: logger.child({ component: 'haproxy' }),
-    });
+    haproxy = await startHaproxy({ config, host, port, threads: workerCount, gatewayServer: gateway.server, operations: loaded.gateway.operations, store, idTokens, keyUsage, observed, logger });
     undo.push(() => haproxy?.stop());
-    if (observed.metrics !== undefined) (await import('./haproxy/haproxy-metrics.js')).registerHaproxyMetrics(observed.registry, haproxy);
   }
   const gatewayPort = haproxy?.port ?? workers?.port ?? (await listen(gateway.server, port, host, 'gateway.port'));
   const gatewayUrl = `http://${host}:${gatewayPort}`;
@@ -498,15 +472,3 @@ async function assemble(
   };
 }
 
-/**
- * An admin change is answered once HAProxy (gateway.dataplane: haproxy) serves it too, as once every
- * `mlaas gateway` replica does: the next request after the answer already meets the change there.
- */
-function settleHaproxy(settle: () => Promise<void>, haproxy: () => HaproxyDataPlane | undefined, logger: Logger): () => Promise<void> {
-  return async () => {
-    await settle();
-    await haproxy()
-      ?.refresh()
-      .catch((err: unknown) => logger.warn({ err }, 'answered a change before HAProxy applied it'));
-  };
-}
