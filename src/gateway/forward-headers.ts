@@ -35,7 +35,7 @@ const HOP_BY_HOP = [
 const USERINFO_HEADER = 'x-apigateway-api-userinfo';
 
 /** Never copied from the caller: hop-by-hop, what undici sets itself, and what the gateway sets from the connection. */
-const NOT_FROM_CALLER = new Set([
+export const NOT_FROM_CALLER: ReadonlySet<string> = new Set([
   ...HOP_BY_HOP,
   'host',
   'content-length',

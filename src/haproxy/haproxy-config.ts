@@ -17,6 +17,7 @@
  */
 import { ERROR_CODES, problemOf, type ErrorCode } from '../errors.js';
 import { DEFAULT_MAX_QUEUE } from '../gateway/activator.js';
+import { NOT_FROM_CALLER as CALLER_HEADERS_DROPPED } from '../gateway/forward-headers.js';
 import type { KeyPlace, NativeOperation, OperationPlan } from './native-operations.js';
 import { MAP_FILES, type MapName } from './native-maps.js';
 
@@ -65,24 +66,8 @@ export const FALLBACK_BACKEND = 'mlaas-typescript';
 /** The stick table counting requests per admitted key id. */
 export const KEYS_USED_TABLE = 'mlaas-keys-used';
 
-/** Hop-by-hop headers HAProxy itself does not drop (RFC 9110 §7.6.1), and what only the gateway may say. */
-const NOT_FROM_CALLER = [
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'upgrade',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'forwarded',
-  'x-real-ip',
-  'x-apigateway-api-userinfo',
-  'x-endpoint-api-userinfo',
-  'x-forwarded-authorization',
-];
+/** What the TypeScript gateway never copies from a caller, less what HAProxy handles itself (framing, Host, Expect). */
+const NOT_FROM_CALLER = [...CALLER_HEADERS_DROPPED].filter((h) => !['connection', 'transfer-encoding', 'host', 'content-length', 'expect'].includes(h));
 
 /** Marks an answer HAProxy made itself, so that after-response rules do not touch an instance's own. */
 const GENERATED = 'x-mlaas-haproxy-error';
