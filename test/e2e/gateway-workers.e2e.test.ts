@@ -60,10 +60,11 @@ beforeAll(async () => {
   req.on('end', () => setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), JSON.parse(body || '{}').ms ?? 40));`,
   );
   // Exits at once on SIGTERM, cutting what it serves: only the gateways' drain before the stop keeps its requests whole.
+  // Each answer takes 5 s, so the tests' checks while they are in flight (4 s each at most) see them there under CI's load.
   writeNodeService(
     path.join(dir, 'abrupt'),
     `  req.resume();
-  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ revision: req.headers['x-mlaas-revision'] })), 2_500));`,
+  req.on('end', () => setTimeout(() => res.end(JSON.stringify({ revision: req.headers['x-mlaas-revision'] })), 5_000));`,
     `process.prependListener('SIGTERM', () => process.exit(0));`,
   );
   writeFileSync(
@@ -147,7 +148,7 @@ describe('gateway.workers: 2', () => {
         (err: unknown) => String(err),
       ),
     );
-    await waitUntil('the requests in flight', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 2_000, 50);
+    await waitUntil('the requests in flight', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 4_000, 50);
     writeFileSync(path.join(dir, 'abrupt', 'version.txt'), '2\n');
     expect(await up.cliOk(['deploy', 'abrupt'])).toMatch(/revision abrupt-00002 deployed/);
     expect(await Promise.all(slow)).toEqual(Array.from({ length: 4 }, () => '200 {"revision":"abrupt-00001"}'));
@@ -163,10 +164,10 @@ describe('gateway.workers: 2', () => {
       ),
     );
     // All four reached an instance, over four connections the primary handed to both workers in turn.
-    const inFlight = await waitUntil('the requests in flight', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 4, 2_000, 50);
+    const inFlight = await waitUntil('the requests in flight', workers, (ws) => ws.reduce((s, w, i) => s + w.requests - (before[i]?.requests ?? 0), 0) === 4, 4_000, 50);
     for (const [i, w] of inFlight.entries()) expect(w.requests - (before[i]?.requests ?? 0)).toBeGreaterThan(0);
     // `mlaas status` counts what both workers have in flight.
-    await waitUntil('status to count them', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 2_000, 50);
+    await waitUntil('status to count them', status, (st) => Object.values(st.inFlight).reduce((a, n) => a + n, 0) === 4, 4_000, 50);
     const exited = up.stop('SIGTERM');
     expect(await Promise.all(slow)).toEqual(['200', '200', '200', '200']);
     expect(await exited).toBe(0);
