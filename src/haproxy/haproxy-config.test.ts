@@ -113,11 +113,11 @@ describe('renderHaproxyConfig', () => {
 });
 
 describe('routeEntries', () => {
-  it('maps each route form to index|service|keyPlace|append|prefix|signed|deadlineMs', () => {
+  it('maps each route form to index|service|keyPlace|pathMode|prefix|signed|deadlineMs', () => {
     const routes = routeEntries(plan);
     expect(routes.get('POST/v1/header')).toBe('0|spam|1|0|/predict|1|30000');
     expect(routes.get('POST/v1/header/')).toBe('0|spam|1|0|/predict|1|30000');
-    expect(routes.get('GET/v1/query')).toMatch(/^1\|spam\|2\|1\|\|1\|\d+$/);
+    expect(routes.get('GET/v1/query')).toMatch(/^1\|spam\|2\|2\|\|1\|\d+$/);
     expect(routes.get('HEAD/v1/query')).toBe(routes.get('GET/v1/query'));
     expect(routes.get('POST/v1/open')).toMatch(/^2\|echo\|0\|0\|\/run\|0\|\d+$/);
     expect([...routes.keys()].some((k) => k.includes('items'))).toBe(false);

@@ -76,6 +76,24 @@ const RID = 'REQUEST-ID-PLACEHOLDER';
 const KEY_PATTERN = '^mlk_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$';
 const REQUEST_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 
+/** The caller's x-request-id when it is one well-formed value, else a new one: the id of every answer and log line. */
+const requestIdRules = [
+  `  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr_cnt(x-request-id) eq 1 } { req.hdr(x-request-id) -m reg ${REQUEST_ID_PATTERN} }`,
+  '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
+];
+
+/** A caller's traceparent this gateway continues: one, well-formed, with a trace id that is not all zeros. */
+const CALLER_TRACE =
+  '{ req.hdr_cnt(traceparent) eq 1 } { req.hdr(traceparent) -m reg ^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$ } !{ req.hdr(traceparent) -m beg 00-00000000000000000000000000000000- }';
+
+/** `words` random 32-bit words as lower-case hex (8 digits each). */
+function hexRandom(words: number): string {
+  return '%[rand(),htonl,hex,lower]'.repeat(words);
+}
+
+/** This gateway's span: 16 random hex digits. */
+const SPAN_ID = hexRandom(2);
+
 export function renderHaproxyConfig(c: HaproxyConfigInput): string {
   const map = (name: MapName) => `${c.mapDir}/${MAP_FILES[name]}`;
   const places = keyPlaces(c.plan);
@@ -129,87 +147,40 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     `  acl odd_host req.hdr(host) -m reg '["\\\\]'`,
     `  acl too_big req.hdr_val(content-length) gt ${c.maxBodyBytes}`,
     `  acl names_headers req.hdr(connection) -m reg -i ^(?!(?:close|keep-alive)$)`,
-    `  http-request set-var-fmt(txn.route) "%[method]%[path]" if !settings !tagged !chunked one_host !odd_host !too_big !names_headers`,
-    `  http-request set-var(txn.op) var(txn.route),map(${map('routes')}) if { var(txn.route) -m found }`,
+    // txn.op: the route (`METHOD/path`), then its operation's fields (routeEntries), `~` for no exact route.
+    `  http-request set-var-fmt(txn.op) "%[method]%[path]" if !settings !tagged !chunked one_host !odd_host !too_big !names_headers`,
+    `  http-request set-var(txn.op) var(txn.op),map(${map('routes')},~) if { var(txn.op) -m found }`,
     // Templated paths in the route table's order; a method the TypeScript gateway serves claims the request as "ts".
     ...c.plan.templates.flatMap((t, i) =>
       t.methods.map(
         (m) =>
-          `  http-request set-var(txn.op) ${t.native.has(m) ? `str(@T${i}/${m}),map(${map('routes')})` : 'str(ts)'} if { var(txn.route) -m found } !{ var(txn.op) -m found } { method ${m} } { path_reg '${t.pattern}' }`,
+          `  http-request set-var(txn.op) ${t.native.has(m) ? `str(@T${i}/${m}),map(${map('routes')})` : 'str(ts)'} if { var(txn.op) -m str ~ } { method ${m} } { path_reg '${t.pattern}' }`,
       ),
     ),
-    `  http-request unset-var(txn.op) if { var(txn.op) -m str ts }`,
-    `  http-request set-var(txn.svc) var(txn.op),field(2,|) if { var(txn.op) -m found }`,
-    `  http-request set-var(txn.kp) var(txn.op),field(3,|) if { var(txn.op) -m found }`,
+    `  http-request unset-var(txn.op) if { var(txn.op) -m str ts ~ }`,
     // The first place of the operation's list where a key is present is the one checked; a repeated header is no key.
     ...placeLists(c.plan).flatMap((list) =>
-      list.split('.').flatMap((id) => {
+      list.split('.').map((id, j, ids) => {
+        const earlierAbsent = ids.slice(0, j).map((e) => `!{ ${present(places[Number(e) - 1] as KeyPlace)} }`);
         const p = places[Number(id) - 1] as KeyPlace;
-        const mine = `{ var(txn.kp) -m str ${list} } !{ var(txn.kfound) -m found }`;
-        return p.in === 'header'
-          ? [
-              `  http-request set-var(txn.key) req.hdr(${p.name}) if ${mine} { req.hdr_cnt(${p.name}) eq 1 }`,
-              `  http-request set-var(txn.kfound) bool(1) if ${mine} { req.hdr_cnt(${p.name}) gt 0 }`,
-            ]
-          : [
-              `  http-request set-var(txn.key) url_param(${p.name}) if ${mine} { url_param(${p.name}) -m found }`,
-              `  http-request set-var(txn.kfound) bool(1) if ${mine} { url_param(${p.name}) -m found }`,
-            ];
+        const fetch = p.in === 'header' ? `req.hdr(${p.name})` : `url_param(${p.name})`;
+        const once = p.in === 'header' ? `{ req.hdr_cnt(${p.name}) eq 1 }` : `{ url_param(${p.name}) -m found }`;
+        return `  http-request set-var(txn.key) ${fetch} if { var(txn.op),field(3,|) -m str ${list} } ${[...earlierAbsent, once].join(' ')} { ${fetch} -m reg ${KEY_PATTERN} }`;
       }),
     ),
-    `  http-request unset-var(txn.key) unless { var(txn.key) -m reg ${KEY_PATTERN} }`,
     `  http-request set-var(txn.kid) var(txn.key),bytes(4,12) if { var(txn.key) -m found }`,
-    `  http-request set-var(txn.kh) var(txn.key),bytes(17),sha2(256),hex,lower if { var(txn.key) -m found }`,
-    `  http-request set-var(txn.kv) var(txn.kid),concat(.,txn.kh),map(${map('keys')}) if { var(txn.key) -m found }`,
-    `  http-request set-var-fmt(txn.scope) "%[var(txn.kid)]/%[var(txn.svc)]" if { var(txn.kv),field(2,|) -m str 1 }`,
-    `  http-request unset-var(txn.kv) if { var(txn.scope) -m found } !{ var(txn.scope),map(${map('scopes')}) -m found }`,
-    `  http-request set-var(txn.tenant) var(txn.kv),field(1,|) if { var(txn.kv) -m found }`,
-    `  acl admitted var(txn.kp) -m str 0`,
+    `  http-request set-var(txn.tenant) var(txn.key),bytes(17),sha2(256),hex,lower,concat(.,txn.kid),map(${map('keys')}) if { var(txn.kid) -m found }`,
+    // A scoped key (its id in the scopes map) is admitted only to a service the map lists for it.
+    `  http-request unset-var(txn.tenant) if { var(txn.tenant) -m found } { var(txn.kid),map(${map('scopes')}) -m found } !{ var(txn.op),field(2,|),concat(/,txn.kid),map(${map('scopes')}) -m found }`,
+    `  acl admitted var(txn.op),field(3,|) -m str 0`,
     `  acl admitted var(txn.tenant) -m found`,
-    `  http-request set-var-fmt(txn.pin) "%[var(txn.svc)]/%[var(txn.tenant)]" if { var(txn.tenant) -m found }`,
-    `  http-request set-var(txn.rev) var(txn.pin),map(${map('pins')}) if { var(txn.pin) -m found }`,
-    `  http-request set-var-fmt(txn.bucket) "%[var(txn.svc)]/%[rand(100)]" if admitted !{ var(txn.rev) -m found }`,
+    `  http-request set-var(txn.rev) var(txn.op),field(2,|),concat(/,txn.tenant),map(${map('pins')}) if { var(txn.tenant) -m found }`,
+    `  http-request set-var-fmt(txn.bucket) "%[var(txn.op),field(2,|)]/%[rand(100)]" if admitted !{ var(txn.rev) -m found }`,
     `  http-request set-var(txn.rev) var(txn.bucket),map(${map('split')}) if { var(txn.bucket) -m found }`,
-    `  http-request set-var(txn.tok) var(txn.op),field(1,|),map(${map('tokens')}) if { var(txn.rev) -m found } { var(txn.op),field(6,|) -m str 1 }`,
     `  acl signed var(txn.op),field(6,|) -m str 0`,
-    `  acl signed var(txn.tok) -m found`,
-    `  http-request set-var(txn.be) var(txn.rev),map(${map('backends')}) if { var(txn.rev) -m found } signed`,
-    '  acl native var(txn.be) -m found',
-    `  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr_cnt(x-request-id) eq 1 } { req.hdr(x-request-id) -m reg ${REQUEST_ID_PATTERN} }`,
-    '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
-    // A caller's trace goes on with a new span of this gateway's; without one (or with the all-zero trace id) a sampled one starts.
-    '  http-request set-var-fmt(txn.trace) "%[req.hdr(traceparent),field(2,-)]-%[req.hdr(traceparent),field(4,-)]" if native { req.hdr_cnt(traceparent) eq 1 } { req.hdr(traceparent) -m reg ^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$ } !{ req.hdr(traceparent) -m beg 00-00000000000000000000000000000000- }',
-    '  http-request set-var(txn.trace) uuid(),regsub(-,,g),concat(-01) if native !{ var(txn.trace) -m found }',
-    // One pass over the headers for all of them: a rule per name costs a pass each.
-    `  http-request del-header '^(?:x-mlaas-.*|${[...c.plan.keyHeaders, ...NOT_FROM_CALLER].map(regexLiteral).join('|')})$' -m reg if native`,
-    ...c.plan.keyQueryParams.flatMap((q) => [
-      `  http-request set-var(txn.query) "query,regsub('(^|&)${regexLiteral(q)}(=[^&]*)?(?=&|\\$)','',g),regsub('^&','')" if native { url_param(${q}) -m found }`,
-      `  http-request set-query %[var(txn.query)] if native { var(txn.query) -m len gt 0 }`,
-      `  http-request set-uri %[path] if native { url_param(${q}) -m found } !{ var(txn.query) -m len gt 0 }`,
-      '  http-request unset-var(txn.query) if native',
-    ]),
-    // Added, not set, where the one pass above already took the caller's away: no second search.
-    '  http-request set-header x-request-id %[var(txn.rid)] if native',
-    '  http-request set-header traceparent "00-%[var(txn.trace),field(1,-)]-%[rand(),htonl,hex,lower]%[rand(),htonl,hex,lower]-%[var(txn.trace),field(2,-)]" if native',
-    '  http-request add-header x-mlaas-tenant %[var(txn.tenant)] if native { var(txn.tenant) -m found }',
-    `  http-request add-header x-mlaas-config %[var(txn.tenant),map(${map('tenants')})] if native { var(txn.tenant) -m found }`,
-    '  http-request add-header x-mlaas-revision %[var(txn.rev)] if native',
-    '  http-request add-header x-forwarded-proto http if native',
-    '  http-request add-header x-forwarded-host %[req.hdr(host)] if native',
-    '  http-request add-header x-forwarded-for %[src] if native',
-    `  http-request add-header forwarded "for=${c.host.includes(':') ? '\\"[%[src]]\\"' : '%[src]'};host=\\"%[req.hdr(host)]\\";proto=http" if native`,
-    '  http-request add-header x-forwarded-authorization %[req.fhdr(authorization)] if native { var(txn.tok) -m found } { req.hdr_cnt(authorization) gt 0 }',
-    '  http-request set-header authorization "Bearer %[var(txn.tok)]" if native { var(txn.tok) -m found }',
-    '  http-request set-var(txn.prefix) var(txn.op),field(5,|) if native',
-    '  http-request set-path %[var(txn.prefix)]%[path] if native { var(txn.op),field(4,|) -m str 1 }',
-    '  http-request set-path %[var(txn.prefix)] if native { var(txn.op),field(4,|) -m str 0 }',
-    '  http-request set-var(txn.deadline) var(txn.op),field(7,|) if native',
-    '  http-after-response set-header x-request-id %[var(txn.rid)] if { var(txn.be) -m found } !{ res.hdr(x-request-id) -m found }',
-    `  http-after-response set-status 429 if { res.hdr(${GENERATED}) -m found } { var(txn.rev),map(${map('capacity')}) -m found }`,
-    `  http-after-response del-header ${GENERATED}`,
-    // Which keys HAProxy admitted, for their lastUsedAt (read by the data plane every second).
-    `  http-request track-sc0 var(txn.kid) table ${KEYS_USED_TABLE} if native { var(txn.tenant) -m found }`,
-    '  use_backend %[var(txn.be)] if native',
+    `  acl signed var(txn.op),field(1,|),map(${map('tokens')}) -m found`,
+    // Everything HAProxy does to a request it serves itself is in the revision slots' rules, which see no other.
+    `  use_backend %[var(txn.rev),map(${map('backends')})] if { var(txn.rev),map(${map('backends')}) -m found } signed`,
     `  default_backend ${FALLBACK_BACKEND}`,
     '',
   ];
@@ -222,12 +193,42 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
       '  retries 2',
       '  retry-on conn-failure empty-response',
       '  option redispatch 1',
-      `  http-request set-var(txn.timeout) var(txn.rev),map_str_int(${map('timeouts')},${maxDeadline})`,
-      '  http-request set-var(txn.timeout) var(txn.deadline) if { var(txn.timeout),sub(txn.deadline) gt 0 }',
-      '  http-request set-timeout server var(txn.timeout)',
+      ...requestIdRules,
+      // A caller's trace goes on with a new span of this gateway's; without one (or with the all-zero trace id) a sampled one starts.
+      `  http-request set-header traceparent "00-%[req.hdr(traceparent),field(2,-)]-${SPAN_ID}-%[req.hdr(traceparent),field(4,-)]" if ${CALLER_TRACE}`,
+      `  http-request set-header traceparent "00-${hexRandom(4)}-${SPAN_ID}-01" unless ${CALLER_TRACE}`,
+      // One pass over the headers for all of them: a rule per name costs a pass each.
+      `  http-request del-header '^(?:x-mlaas-.*|${[...c.plan.keyHeaders, ...NOT_FROM_CALLER].map(regexLiteral).join('|')})$' -m reg`,
+      ...c.plan.keyQueryParams.flatMap((q) => [
+        `  http-request set-var(txn.query) "query,regsub('(^|&)${regexLiteral(q)}(=[^&]*)?(?=&|\\$)','',g),regsub('^&','')" if { url_param(${q}) -m found }`,
+        `  http-request set-query %[var(txn.query)] if { var(txn.query) -m len gt 0 }`,
+        `  http-request set-uri %[path] if { url_param(${q}) -m found } !{ var(txn.query) -m len gt 0 }`,
+        '  http-request unset-var(txn.query)',
+      ]),
+      // Added, not set, where the one pass above already took the caller's away: no second search.
+      '  http-request set-header x-request-id %[var(txn.rid)]',
+      '  http-request add-header x-mlaas-tenant %[var(txn.tenant)] if { var(txn.tenant) -m found }',
+      `  http-request add-header x-mlaas-config %[var(txn.tenant),map(${map('tenants')})] if { var(txn.tenant) -m found }`,
+      '  http-request add-header x-mlaas-revision %[var(txn.rev)]',
+      '  http-request add-header x-forwarded-proto http',
+      '  http-request add-header x-forwarded-host %[req.hdr(host)]',
+      '  http-request add-header x-forwarded-for %[src]',
+      `  http-request add-header forwarded "for=${c.host.includes(':') ? '\\"[%[src]]\\"' : '%[src]'};host=\\"%[req.hdr(host)]\\";proto=http"`,
+      '  http-request add-header x-forwarded-authorization %[req.fhdr(authorization)] if { var(txn.op),field(6,|) -m str 1 } { req.hdr_cnt(authorization) gt 0 }',
+      `  http-request set-header authorization "Bearer %[var(txn.op),field(1,|),map(${map('tokens')})]" if { var(txn.op),field(6,|) -m str 1 }`,
+      // Path translation (routeEntries' mode field): 0 the address's path, 1 it before the request's, 2 the request's as it is.
+      '  http-request set-path %[var(txn.op),field(5,|)] if { var(txn.op),field(4,|) -m str 0 }',
+      '  http-request set-path %[var(txn.op),field(5,|)]%[path] if { var(txn.op),field(4,|) -m str 1 }',
+      // The lesser of the route's deadline and the revision's timeout, as the timeouts map has it for each pair.
+      `  http-request set-timeout server var(txn.op),field(7,|),concat(/,txn.rev),map_str_int(${map('timeouts')},${maxDeadline})`,
+      // Which keys HAProxy admitted, for their lastUsedAt (read by the data plane every second).
+      `  http-request track-sc0 var(txn.kid) table ${KEYS_USED_TABLE} if { var(txn.tenant) -m found }`,
       // The activator's bound on waiting requests per revision.
       `  http-request return ${queueTimeout()} if { queue ge ${DEFAULT_MAX_QUEUE} }`,
       `  http-error ${queueTimeout()}`,
+      '  http-after-response set-header x-request-id %[var(txn.rid)] unless { res.hdr_cnt(x-request-id) gt 0 }',
+      `  http-after-response set-status 429 if { status 503 } { res.hdr_cnt(${GENERATED}) gt 0 } { var(txn.rev),map(${map('capacity')}) -m found }`,
+      `  http-after-response del-header ${GENERATED} if { status 429 503 }`,
       '',
     );
   }
@@ -236,6 +237,8 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     '  stick-table type string len 12 size 1m expire 1h store http_req_cnt',
     '',
     `backend ${FALLBACK_BACKEND}`,
+    // For the request id of HAProxy's own answer when the TypeScript gateway does not answer; the request goes on untouched.
+    ...requestIdRules,
     // The TypeScript gateway keeps its own deadlines, activation waits included.
     `  timeout server ${maxDeadline + 60_000}`,
     // The TypeScript gateway not answering is an internal failure, not an instance's.
@@ -249,20 +252,32 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
 
 /**
  * The routes map's entries: `METHOD/path` (exact paths) and `@T<i>/METHOD` (templates) →
- * `index|service|keyPlaces|append|prefix|signed|deadlineMs`, keyPlaces `0` for an operation without
- * security, else the 1-based ids of its places in `keyPlaces` joined by "."; `ts` for an exact path the
- * TypeScript gateway serves.
+ * `index|service|keyPlaces|pathMode|prefix|signed|deadlineMs`, keyPlaces `0` for an operation without
+ * security, else the 1-based ids of its places in `keyPlaces` joined by "."; pathMode 0 for the prefix
+ * alone (CONSTANT_ADDRESS), 1 for the prefix before the request's path, 2 for the request's path as it
+ * is (APPEND_PATH_TO_ADDRESS to an address without a path); `ts` for an exact path the TypeScript
+ * gateway serves.
  */
 export function routeEntries(plan: OperationPlan): Map<string, string> {
   const places = keyPlaces(plan);
   const value = (op: NativeOperation) =>
-    [op.index, op.service, placeList(op, places), op.append ? 1 : 0, op.prefix, op.audience === undefined ? 0 : 1, op.deadlineMs].join('|');
+    [op.index, op.service, placeList(op, places), pathMode(op), op.prefix, op.audience === undefined ? 0 : 1, op.deadlineMs].join('|');
   const out = new Map<string, string>();
   for (const [k, op] of plan.exact) out.set(k, op === undefined ? 'ts' : value(op));
   plan.templates.forEach((t, i) => {
     for (const [m, op] of t.native) out.set(`@T${i}/${m}`, value(op));
   });
   return out;
+}
+
+function pathMode(op: NativeOperation): 0 | 1 | 2 {
+  if (!op.append) return 0;
+  return op.prefix === '' ? 2 : 1;
+}
+
+/** The condition that a key is present at `p` (for a header, once or more). */
+function present(p: KeyPlace): string {
+  return p.in === 'header' ? `req.hdr_cnt(${p.name}) gt 0` : `url_param(${p.name}) -m found`;
 }
 
 /** The distinct places keys are read from, in a fixed order. */

@@ -121,8 +121,14 @@ export class HaproxyDataPlane {
     this.#logPlan();
   }
 
-  /** Before these instances stop: HAProxy sends them nothing new, and this resolves once their requests finished. */
+  /**
+   * Before these instances stop: HAProxy sends them nothing new, and this resolves once their requests finished.
+   * The store as it is now is programmed first: the traffic that moved off their revision (in the store before
+   * the drain) must leave HAProxy's split before the revision's backend entry goes, or a request picked for it
+   * in between would find no backend and be handed on.
+   */
   async drainInstances(ids: readonly string[], timeoutMs: number): Promise<void> {
+    await this.refresh();
     await this.#programmer.drain(ids, timeoutMs);
   }
 
@@ -183,7 +189,7 @@ export class HaproxyDataPlane {
   async #program(): Promise<void> {
     const now = (this.#o.now ?? Date.now)();
     const snapshot = this.#o.store.atomically(() => readGatewaySnapshot(this.#o.store));
-    const desired = desiredHaproxyState(snapshot, now);
+    const desired = desiredHaproxyState(snapshot, now, (service) => this.#deadlinesOf(service));
     await this.#renewTokens();
     await this.#programmer.apply(desired, this.#tokens, (revision) => this.#queueMsOf(desired.revisions.get(revision)));
     if (this.#expiry !== undefined) clearTimeout(this.#expiry);
@@ -202,9 +208,14 @@ export class HaproxyDataPlane {
    */
   #queueMsOf(servers: { service: string; concurrency: number } | undefined): number | undefined {
     if (servers === undefined) return undefined;
-    const deadlines = [...new Set(this.#plan.native.filter((o) => o.service === servers.service).map((o) => o.deadlineMs))].sort((a, b) => a - b);
+    const deadlines = this.#deadlinesOf(servers.service);
     if (deadlines.length === 0 || (deadlines.length > 1 && servers.concurrency > 0)) return undefined;
     return deadlines[0];
+  }
+
+  /** The distinct deadlines of the native operations to `service`, least first. */
+  #deadlinesOf(service: string): number[] {
+    return [...new Set(this.#plan.native.filter((o) => o.service === service).map((o) => o.deadlineMs))].sort((a, b) => a - b);
   }
 
   /** Each native operation's ID token, as the TypeScript gateway mints it for the same audience. */

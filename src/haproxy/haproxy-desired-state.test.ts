@@ -90,7 +90,9 @@ const snapshot: GatewaySnapshot = {
   activator: undefined,
 };
 
-const state = desiredHaproxyState(snapshot, NOW);
+// The deadlines of the native operations to each service: spam's routes have two.
+const deadlinesOf = (service: string) => (service === 'spam' ? [1_500, 30_000] : [15_000]);
+const state = desiredHaproxyState(snapshot, NOW, deadlinesOf);
 
 // The TypeScript gateway over the same snapshot.
 const tenancy = new RequestTenancy({ keys: snapshot.keys, tenants, flags: FlagSet.fromDocument(flags), now: () => NOW });
@@ -115,14 +117,14 @@ async function gatewayConfigHeader(secret: string): Promise<string | undefined> 
   return admission.configHeader;
 }
 
-const keyEntry = (k: { record: KeyRecord }) => state.maps.keys.get(`${k.record.id}.${k.record.hash}`);
+const keyEntry = (k: { record: KeyRecord }) => state.maps.keys.get(`${k.record.hash}.${k.record.id}`);
 
 describe('desiredHaproxyState: keys', () => {
   it('holds each key HAProxy may admit as id.hash → tenant|scoped', () => {
-    expect(keyEntry(keys.acme)).toBe('acme|0');
-    expect(keyEntry(keys.hooli)).toBe('hooli|0');
-    expect(keyEntry(keys.wayne)).toBe('wayne|0');
-    expect(keyEntry(keys.later)).toBe('hooli|0');
+    expect(keyEntry(keys.acme)).toBe('acme');
+    expect(keyEntry(keys.hooli)).toBe('hooli');
+    expect(keyEntry(keys.wayne)).toBe('wayne');
+    expect(keyEntry(keys.later)).toBe('hooli');
   });
 
   it('leaves out revoked and expired keys', () => {
@@ -138,19 +140,15 @@ describe('desiredHaproxyState: keys', () => {
   });
 
   it('marks a scoped key and lists the services it may call', () => {
-    expect(keyEntry(keys.scoped)).toBe('acme|1');
+    expect(keyEntry(keys.scoped)).toBe('acme');
     const id = keys.scoped.record.id;
-    expect([...state.maps.scopes].filter(([k]) => k.startsWith(`${id}/`)).sort()).toEqual([
-      [`${id}/echo`, '1'],
-      [`${id}/spam`, '1'],
-    ]);
-    expect(state.maps.scopes.size).toBe(2);
+    expect(Object.fromEntries(state.maps.scopes)).toEqual({ [id]: 'scoped', [`echo/${id}`]: '1', [`spam/${id}`]: '1' });
   });
 
   it('asks to be computed again when the earliest admitted key expires', () => {
     expect(state.nextChangeAt).toBe(NOW + HOUR);
-    expect(desiredHaproxyState(snapshot, NOW + HOUR).maps.keys.has(`${keys.later.record.id}.${keys.later.record.hash}`)).toBe(false);
-    expect(desiredHaproxyState({ ...snapshot, keys: [keys.acme.record] }, NOW).nextChangeAt).toBeUndefined();
+    expect(desiredHaproxyState(snapshot, NOW + HOUR, deadlinesOf).maps.keys.has(`${keys.later.record.hash}.${keys.later.record.id}`)).toBe(false);
+    expect(desiredHaproxyState({ ...snapshot, keys: [keys.acme.record] }, NOW, deadlinesOf).nextChangeAt).toBeUndefined();
   });
 });
 
@@ -212,7 +210,18 @@ describe('desiredHaproxyState: revisions', () => {
     expect([...state.revisions.keys()].sort()).toEqual(revisions.filter((r) => r !== 'spam-2' && r !== 'sticky-2').sort());
   });
 
-  it('gives every revision its timeout in ms', () => {
-    expect(Object.fromEntries(state.maps.timeouts)).toEqual(Object.fromEntries(revisions.map((r, i) => [r, String((i + 1) * 1000)])));
+  it('gives every revision with instances the lesser of its timeout and each deadline of the routes to its service, in ms', () => {
+    // Revision i's timeout is (i + 1) s: spam-1 1 s, spam-3 3 s; the others' 15 s deadline exceeds theirs.
+    expect(Object.fromEntries(state.maps.timeouts)).toEqual({
+      '1500/spam-1': '1000',
+      '30000/spam-1': '1000',
+      '1500/spam-3': '1500',
+      '30000/spam-3': '3000',
+      '15000/sticky-1': '4000',
+      '15000/flagged-1': '6000',
+      '15000/flagged-2': '7000',
+      '15000/mirrored-1': '8000',
+      '15000/mirrored-2': '9000',
+    });
   });
 });

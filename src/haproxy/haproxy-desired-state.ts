@@ -42,7 +42,11 @@ export interface DesiredHaproxyState {
   nextChangeAt: number | undefined;
 }
 
-export function desiredHaproxyState(snapshot: GatewaySnapshot, nowMs: number): DesiredHaproxyState {
+/**
+ * `deadlinesOf(service)`: the deadlines (ms) of the native operations that reach the service, whose
+ * pairs with each of its revisions' timeouts the timeouts map holds.
+ */
+export function desiredHaproxyState(snapshot: GatewaySnapshot, nowMs: number, deadlinesOf: (service: string) => readonly number[]): DesiredHaproxyState {
   const maps = emptyMaps();
   const profiles = new Map<string, TenantProfile>();
   const limited = new Set<string>();
@@ -57,8 +61,9 @@ export function desiredHaproxyState(snapshot: GatewaySnapshot, nowMs: number): D
   for (const key of buildKeyIndex(snapshot.keys, snapshot.tenants).byId.values()) {
     if (key.expiresAtMs <= nowMs || key.quota !== undefined || limited.has(key.tenantId)) continue;
     if (key.expiresAtMs !== Infinity) nextChangeAt = Math.min(nextChangeAt ?? Infinity, key.expiresAtMs);
-    maps.keys.set(`${key.id}.${key.hash}`, `${key.tenantId}|${key.scopes === undefined ? 0 : 1}`);
-    for (const service of key.scopes ?? []) maps.scopes.set(`${key.id}/${service}`, '1');
+    maps.keys.set(`${key.hash}.${key.id}`, key.tenantId);
+    if (key.scopes !== undefined) maps.scopes.set(key.id, 'scoped');
+    for (const service of key.scopes ?? []) maps.scopes.set(`${service}/${key.id}`, '1');
     tenants.add(key.tenantId);
   }
   for (const id of tenants) maps.tenants.set(id, configs.forTenant(id).header);
@@ -78,10 +83,10 @@ export function desiredHaproxyState(snapshot: GatewaySnapshot, nowMs: number): D
   for (const traffic of snapshot.traffic.values()) for (const t of traffic.targets) serviceOf.set(t.revision, traffic.service);
   const revisions = new Map<string, RevisionServers>();
   for (const [revision, limits] of snapshot.limits) {
-    maps.timeouts.set(revision, String(limits.timeoutMs));
     const instances = snapshot.instances.get(revision);
     const service = serviceOf.get(revision);
     if (instances === undefined || instances.length === 0 || service === undefined) continue;
+    for (const deadline of deadlinesOf(service)) maps.timeouts.set(`${deadline}/${revision}`, String(Math.min(deadline, limits.timeoutMs)));
     revisions.set(revision, { service, instances, concurrency: limits.concurrency });
     if (instances.length >= limits.maxInstances) maps.capacity.set(revision, AT_CAPACITY);
   }

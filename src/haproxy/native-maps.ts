@@ -6,9 +6,9 @@
 export const MAP_FILES = {
   /** `METHOD/path` → the native operation's fields (haproxy-config.ts `routeEntries`); written with the config. */
   routes: 'routes.map',
-  /** `<key id>.<sha256 hex of its secret>` → `<tenant>|<1 when scoped, else 0>`, for keys HAProxy may admit. */
+  /** `<sha256 hex of its secret>.<key id>` → its tenant, for keys HAProxy may admit. */
   keys: 'keys.map',
-  /** `<key id>/<service>` → 1, for each service a scoped key may call. */
+  /** A scoped key's id → `scoped`, and `<service>/<key id>` → 1 for each service it may call. */
   scopes: 'scopes.map',
   /** Tenant → its `x-mlaas-config` value. */
   tenants: 'tenants.map',
@@ -20,7 +20,7 @@ export const MAP_FILES = {
   backends: 'backends.map',
   /** Revision → `GW_AT_CAPACITY|title|429` while its ready instances are at its maxInstances: a queued request that times out gets that problem, not GW_NO_INSTANCE's 503. */
   capacity: 'capacity.map',
-  /** Revision → its timeoutSeconds in ms. */
+  /** `<deadline ms>/<revision>` → the lesser of that deadline and the revision's timeoutSeconds, in ms, for each deadline of the native operations to its service. */
   timeouts: 'timeouts.map',
   /** Native operation index → the ID token its backend gets. */
   tokens: 'tokens.map',
