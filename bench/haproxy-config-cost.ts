@@ -7,9 +7,10 @@
  * server, (b) the copy — its instance added as a dynamic server as the
  * programmer adds it — (b) with that server keeping idle connections
  * (REUSE), and variants of the latter with one part taken out or made a
- * constant (request id, traceparent, key hash, map lookups, header rewrites,
- * request guards, slot backend rules, the log line, the larger buffers), all
- * of them at once, and no rule at all.
+ * constant (request id, traceparent, key hash, header rewrites, request
+ * guards, slot backend rules, L7 retries, the key-use counter, path
+ * translation), all of them at once, and no rule at all; an edit that no
+ * longer finds its part in what mlaas writes fails the bench.
  * Alternating rounds at c=32 and c=1; the figure that contention blurs least
  * is HAProxy's own CPU time per request at c=32. The fallback backend points
  * at the stopped platform, so a variant that stops serving natively shows as
@@ -31,6 +32,8 @@ import { percentile, round, writeResult } from './spam-filter-platform.js';
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+/** `BENCH_VARIANTS=a,b`: only these variants (besides bare, generated and reusing, which the others are read against). */
+const ONLY = process.env['BENCH_VARIANTS']?.split(',');
 /**
  * What a dynamic server needs to keep idle connections to its instance: on
  * 2.6 one added by `add server` has neither an idle pool nor a purge delay
@@ -68,35 +71,30 @@ const EDITS: Record<string, Edit> = {
   'no-uuid': lines((l) => l.replace(/set-var\(txn\.rid\) uuid\(\) unless .*/, 'set-var(txn.rid) str(bench-request-id)')),
   'no-traceparent': lines((l) => (/^ {2}http-request .*traceparent/.test(l) ? undefined : l)),
   'no-sha2': (config, copy) =>
-    config.replace('var(txn.key),bytes(17),sha2(256),hex,lower', `str(${createHash('sha256').update(copy.key.slice(17)).digest('hex')})`),
-  'no-maps': (config, copy) => lines((l) => withoutMapLookups(l, copy.maps))(config),
-  'no-header-rewrites': lines((l) => (/^ {2}http-(request (del|set)-header|after-response) /.test(l) ? undefined : l)),
+    config.replaceAll('var(txn.key),bytes(17),sha2(256),hex,lower', `str(${createHash('sha256').update(copy.key.slice(17)).digest('hex')})`),
+  'no-header-rewrites': lines((l) => (/^ {2}http-(request (del|set|add)-header|after-response) /.test(l) ? undefined : l)),
   'no-guards': lines((l) =>
-    /^ {2}acl (settings|tagged|chunked|one_host|odd_host|too_big|names_headers) /.test(l) ? undefined : l.replace(/(set-var-fmt\(txn\.route\) "%\[method\]%\[path\]") if .*/, '$1'),
+    /^ {2}acl (settings|tagged|chunked|one_host|odd_host|too_big|names_headers) /.test(l) ? undefined : l.replace(/(set-var-fmt\(txn\.op\) "%\[method\]%\[path\]") if .*/, '$1'),
   ),
-  'no-backend-rules': lines((l) => (/^ {2}(retries|retry-on|option redispatch|http-request set-(var\(txn\.timeout\)|timeout))/.test(l) ? undefined : l)),
-  'no-log': lines((l) => (l === '  log global' ? undefined : l)),
-  'no-bufsize': lines((l) => (l.startsWith('  tune.bufsize ') ? undefined : l)),
+  'no-backend-rules': lines((l) => (/^ {2}(retries|retry-on|option redispatch|http-request set-timeout)/.test(l) ? undefined : l)),
   // L7 retries (empty-response) keep a copy of every request for a retry.
   'no-retry-on': lines((l) => (l.startsWith('  retry-on ') ? undefined : l)),
-  // Not a removal: the same headers dropped by one rule, one pass over the headers instead of one per name.
-  'one-del-header': oneDelHeader,
+  'no-track': lines((l) => (/^ {2}http-request track-sc0 /.test(l) ? undefined : l)),
+  'no-set-path': lines((l) => (/^ {2}http-request set-path /.test(l) ? undefined : l)),
 };
 
-function oneDelHeader(config: string): string {
-  const rule = /^ {2}http-request del-header (\S+) if native$/;
-  const names = config.split('\n').flatMap((l) => rule.exec(l)?.slice(1) ?? []);
-  if (names.length === 0) return config;
-  const [first = ''] = names;
-  const one = `  http-request del-header ^(${names.map(escape).join('|')})$ -m reg if native`;
-  return lines((l) => (rule.exec(l)?.[1] === first ? one : rule.test(l) ? undefined : l))(config);
+/** An edit that finds nothing to change would measure the full config under another name: refused. */
+function checked(name: string, edit: Edit): Edit {
+  return (config, copy) => {
+    const out = edit(config, copy);
+    if (out === config) throw new Error(`the bench's edit ${name} changed nothing in the generated config: it no longer matches what mlaas writes`);
+    return out;
+  };
 }
 
 /** (b) with no rule at all, its one route fixed: what the generated structure (globals, defaults, slots) costs without any step. */
 const noRules: Edit = (config, copy) =>
-  lines((l) => (/^ {2}(acl|http-request|http-after-response) /.test(l) ? undefined : l.replace('use_backend %[var(txn.be)] if native', `use_backend ${copy.instance.backend}`)))(
-    config,
-  );
+  lines((l) => (/^ {2}(acl|http-request|http-after-response) /.test(l) ? undefined : /^ {2}use_backend /.test(l) ? `  use_backend ${copy.instance.backend}` : l))(config);
 
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mlaas-bench-haproxy-cost-'));
@@ -117,12 +115,13 @@ async function main(): Promise<void> {
       bare: { edit: 'bare', reuse: false },
       generated: { edit: full, reuse: false },
       reusing: reusing(full),
-      ...Object.fromEntries(Object.entries(EDITS).map(([n, e]) => [n, reusing(e)])),
+      ...Object.fromEntries(Object.entries(EDITS).map(([n, e]) => [n, reusing(checked(n, e))])),
       'all-removed': reusing((c, k) => Object.values(EDITS).reduce((acc, e) => e(acc, k), c)),
-      'no-rules': reusing(noRules),
+      'no-rules': reusing(checked('no-rules', noRules)),
     };
     const running: Record<string, { port: number; pid: number; socket?: string }> = {};
     for (const [name, { edit, reuse }] of Object.entries(variants)) {
+      if (ONLY !== undefined && !['bare', 'generated', 'reusing', ...ONLY].includes(name)) continue;
       const dir = path.join(root, name);
       mkdirSync(dir);
       const port = await freePort();
@@ -193,10 +192,11 @@ async function main(): Promise<void> {
       }),
     );
     const cpu = (n: string): number => table[n]?.cpuUsPerRequest ?? NaN;
+    const measured = (n: string): boolean => table[n] !== undefined;
     // Each part against `reusing`; `reusing` itself against `generated`, as mlaas adds its instances today.
     const savedUs = {
       reusing: round(cpu('generated') - cpu('reusing'), 1),
-      ...Object.fromEntries([...Object.keys(EDITS), 'all-removed', 'no-rules'].map((n) => [n, round(cpu('reusing') - cpu(n), 1)])),
+      ...Object.fromEntries([...Object.keys(EDITS), 'all-removed', 'no-rules'].filter(measured).map((n) => [n, round(cpu('reusing') - cpu(n), 1)])),
     };
     writeResult(
       'haproxy-config-cost',
@@ -270,25 +270,6 @@ function retarget(config: string, copy: Copy, dir: string, port: number): string
  * entry of the map the same, as for one route, one key, one revision); a
  * lookup in a map without entries goes with its line.
  */
-function withoutMapLookups(line: string, maps: Map<string, Array<[string, string]>>): string | undefined {
-  let out = line;
-  for (const [file, entries] of maps) {
-    if (!out.includes(`map(${file})`) && !out.includes(`map_str_int(${file},`)) continue;
-    const values = new Set(entries.map(([, v]) => v));
-    if (values.size === 0) return undefined;
-    const [value = ''] = [...values];
-    if (values.size > 1 || /[\s,()"']/.test(value)) continue;
-    out = out
-      .replace(new RegExp(`(set-var\\(txn\\.\\w+\\) )\\S+?,map(_str_int)?\\(${escape(file)}[^)]*\\)`), `$1str(${value})`)
-      .replace(new RegExp(`%\\[var\\(txn\\.\\w+\\),map\\(${escape(file)}\\)\\]`), value);
-  }
-  return out;
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** (a): a `listen` with one server, keep-alive to it, as little else as HAProxy runs with. */
 function bareConfig(port: number, backendPort: number): string {
   return `global

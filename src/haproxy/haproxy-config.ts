@@ -189,9 +189,11 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
       `backend ${slotBackend(i)}`,
       '  balance leastconn',
       `  timeout queue ${c.slotQueueMs[i]}`,
-      // An instance that refused the connection or closed it unanswered did nothing lasting (the service contract): another gets it.
+      // An instance that refused the connection never got the request: another gets it. Not an instance that closed it
+      // unanswered, as the TypeScript gateway does once: HAProxy's L7 retries copy every request for that (16 µs of its
+      // 80 per request in haproxy-config-cost), so such a request gets HAProxy's 502.
       '  retries 2',
-      '  retry-on conn-failure empty-response',
+      '  retry-on conn-failure',
       '  option redispatch 1',
       ...requestIdRules,
       // A caller's trace goes on with a new span of this gateway's; without one (or with the all-zero trace id) a sampled one starts.
