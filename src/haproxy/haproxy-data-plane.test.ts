@@ -39,7 +39,7 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-/** A node:http server that answers with who it is and what it received; `?delay=ms` holds the answer. */
+/** A node:http server that answers with who it is and what it received; `?delay=ms` holds the answer, `?die=1` closes its connection. */
 interface Echo {
   name: string;
   port: number;
@@ -60,6 +60,12 @@ async function startEcho(name: string, answer: (seen: Seen) => Record<string, un
     req.resume();
     req.on('end', () => {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      // `?die=1`: the connection closed with the request inside, as an instance that crashed.
+      if (query.has('die')) {
+        echo.inFlight -= 1;
+        req.socket.destroy();
+        return;
+      }
       // `?trickle=ms`: the head at once, then a byte every 50 ms for that long — in flight without ever being silent.
       const trickle = Number(query.get('trickle') ?? 0);
       if (trickle > 0) {
@@ -102,6 +108,7 @@ const operations: Array<[string, string, string?]> = [
   ['/v1/tight', "{ address: 'mlaas://tight', deadline: 30 }"],
   ['/v1/full', "{ address: 'mlaas://full', deadline: 0.5 }"],
   ['/v1/growing', "{ address: 'mlaas://growing', deadline: 0.5 }"],
+  ['/v1/flaky', "{ address: 'mlaas://flaky' }"],
 ];
 
 const document = `
@@ -131,7 +138,7 @@ const secrets: Record<'scopedHere' | 'scopedElsewhere' | 'limited', string> = { 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlaas-haproxy-plane-'));
   fallback = await startEcho('fallback', () => ({ fallback: true }));
-  for (const name of ['a', 'b', 's1', 's2', 'late', 'full', 'growing']) instances[name] = await startEcho(name, (seen) => ({ instance: name, url: seen.url }));
+  for (const name of ['a', 'b', 's1', 's2', 'late', 'full', 'growing', 'c']) instances[name] = await startEcho(name, (seen) => ({ instance: name, url: seen.url }));
 
   store = new FakeStateStore();
   store.upsertTenant('acme', { displayName: 'Acme', config: { threshold: 0.9, language: 'en' } });
@@ -141,7 +148,7 @@ beforeAll(async () => {
   secrets.scopedHere = store.createKey('acme', { scopes: ['echo'] }).secretKey;
   secrets.scopedElsewhere = store.createKey('acme', { scopes: ['idle'] }).secretKey;
   secrets.limited = store.createKey('acme', { quota: { requestsPerMinute: 100 } }).secretKey;
-  for (const service of ['echo', 'idle', 'slow', 'tight', 'late']) {
+  for (const service of ['echo', 'idle', 'slow', 'tight', 'late', 'flaky']) {
     store.upsertService(service, {});
     const rev = store.createRevision(service, { timeoutSeconds: service === 'tight' ? 1 : 30 });
     store.setRevisionState(rev.name, 'ready');
@@ -149,6 +156,8 @@ beforeAll(async () => {
   store.setReadyInstances('echo-00001', [endpoint('a')]);
   store.setReadyInstances('tight-00001', [{ ...endpoint('s1'), id: 'inst-tight' }]);
   store.setReadyInstances('late-00001', [endpoint('late')]);
+  // One instance that refuses every connection (nothing listens on its port) beside one that answers.
+  store.setReadyInstances('flaky-00001', [{ id: 'inst-refusing', host: '127.0.0.1', port: await freePort() }, endpoint('c')]);
   // One request at a time: `full` at its maximum of one instance, `growing` with room for a second.
   for (const [service, maxInstances] of [['full', 1], ['growing', 2]] as const) {
     store.upsertService(service, {});
@@ -520,6 +529,22 @@ describe('load and drains', () => {
     expect(await slow).toEqual({ status: 200, body: { instance: draining.name, url: '/?delay=1500' } });
     await drained;
     expect(drainedAt).toBeGreaterThanOrEqual(draining.answeredAt);
+  });
+});
+
+describe('an instance that fails', () => {
+  it('has a refused connection tried again on another instance: every request is answered 200', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, () => send('/v1/flaky', { key: secret })));
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 12 }, () => 200));
+    expect(new Set(answers.map((a) => a.body['instance']))).toEqual(new Set(['c']));
+  });
+
+  it('answers 502 GW_BACKEND_UNREACHABLE problem+json when the instance closes the connection with the request inside', async () => {
+    const before = instances['c']?.seen.length ?? 0;
+    const answer = await send('/v1/flaky?die=1', { key: secret });
+    expect(answer).toMatchObject({ status: 502, body: { code: 'GW_BACKEND_UNREACHABLE', status: 502 } });
+    // Sent once, not again: HAProxy retries only what an instance never got.
+    expect((instances['c']?.seen.length ?? 0) - before).toBe(1);
   });
 });
 
